@@ -1,0 +1,320 @@
+"""The one pre-pass over a file's statements: the state each statement runs in.
+
+For every statement (DO-block bodies included, right after their DO) it
+records whether it runs inside a transaction, whether a ``lock_timeout`` is in
+effect, and which tables the file created before it.
+
+Transactions, by mode (``transaction`` in the config):
+
+``explicit``
+    only the file's own ``BEGIN … COMMIT`` are transactions.
+``per-file``
+    the runner wraps the whole file in one transaction (Diesel, concourse;
+    golang-migrate sends a file as one multi-statement query, which PostgreSQL
+    also runs as one implicit transaction).
+``flyway``
+    Flyway wraps the file unless it finds a statement that cannot run in a
+    transaction; then the whole file runs without one.
+
+A runner transaction can be switched off per file (``runner_transaction`` is
+``False``: pop's ``.autocommit.``, Diesel's ``metadata.toml``, Flyway's
+``V…sql.conf``, or a ``-- migration-gate: no-transaction`` directive).
+Statements between an explicit ``BEGIN`` and ``COMMIT`` are always in a
+transaction, and so is everything inside a DO block.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .parse import Statement
+from .sqlnodes import const_value, def_elems, name_list, qualified_name, unwrap
+
+_BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
+_END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
+        "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
+
+
+def nontransactional_reason(stmt: Statement, pg_version: int) -> str | None:
+    """Why PostgreSQL refuses to run this statement in a transaction block, if it does."""
+    kind, node = stmt.kind, stmt.node
+    if kind == "IndexStmt" and node.get("concurrent"):
+        return "CREATE INDEX CONCURRENTLY"
+    if kind == "DropStmt" and node.get("concurrent"):
+        return "DROP INDEX CONCURRENTLY"
+    if kind == "ReindexStmt":
+        if "concurrently" in def_elems(node.get("params")):
+            return "REINDEX CONCURRENTLY"
+        if node.get("kind") in ("REINDEX_OBJECT_SYSTEM", "REINDEX_OBJECT_DATABASE"):
+            return "REINDEX SYSTEM/DATABASE"
+    if kind == "VacuumStmt" and node.get("is_vacuumcmd"):
+        return "VACUUM"
+    if kind == "AlterEnumStmt" and node.get("newVal") is not None and pg_version < 12:
+        return "ALTER TYPE … ADD VALUE (before PostgreSQL 12)"
+    if kind == "AlterTableStmt":
+        for cmd in node.get("cmds", ()):
+            sub = cmd.get("AlterTableCmd", {})
+            if sub.get("subtype") == "AT_DetachPartition":
+                _, partition = unwrap(sub.get("def"))
+                if partition.get("concurrent"):
+                    return "DETACH PARTITION CONCURRENTLY"
+    simple = {
+        "CreatedbStmt": "CREATE DATABASE",
+        "DropdbStmt": "DROP DATABASE",
+        "AlterSystemStmt": "ALTER SYSTEM",
+        "CreateTableSpaceStmt": "CREATE TABLESPACE",
+        "DropTableSpaceStmt": "DROP TABLESPACE",
+        "CreateSubscriptionStmt": None,  # only with create_slot; rare in migrations
+    }
+    return simple.get(kind)
+
+
+def created_table(stmt: Statement) -> str | None:
+    """The table a statement creates, if any."""
+    kind, node = stmt.kind, stmt.node
+    if kind == "CreateStmt":
+        return qualified_name(node.get("relation"))
+    if kind == "CreateTableAsStmt" and node.get("objtype") == "OBJECT_TABLE":
+        return qualified_name(node.get("into", {}).get("rel"))
+    if kind == "SelectStmt" and node.get("intoClause"):
+        return qualified_name(node["intoClause"].get("rel"))
+    return None
+
+
+def lock_timeout_change(stmt: Statement) -> tuple[bool, bool] | None:
+    """``(enabled, local)`` when the statement sets ``lock_timeout``, else ``None``."""
+    if stmt.kind == "VariableSetStmt" and stmt.node.get("name") == "lock_timeout":
+        node = stmt.node
+        if node.get("kind") != "VAR_SET_VALUE":
+            return (False, bool(node.get("is_local")))
+        args = node.get("args") or [None]
+        return (_timeout_enabled(const_value(args[0])), bool(node.get("is_local")))
+    if stmt.kind == "SelectStmt":
+        for target in stmt.node.get("targetList", ()):
+            kind, call = unwrap(target.get("ResTarget", {}).get("val"))
+            if kind == "FuncCall" and name_list(call.get("funcname"))[-1:] == ["set_config"]:
+                args = [const_value(a) for a in call.get("args", ())]
+                if len(args) == 3 and args[0] == "lock_timeout":
+                    return (_timeout_enabled(args[1]), bool(args[2]))
+    return None
+
+
+def _timeout_enabled(value) -> bool:
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    return text not in ("0", "", "0ms", "0s", "0min")
+
+
+@dataclass(slots=True)
+class StatementFacts:
+    statement: Statement
+    in_transaction: bool
+    in_explicit_block: bool
+    lock_timeout_set: bool
+    created_before: dict[str, int] = field(repr=False)  # shared: table → creating statement's index
+    order: int = 0  # position in the file's analysis order
+
+    @property
+    def new_tables(self) -> "_CreatedBefore":
+        return _CreatedBefore(self.created_before, self.order)
+
+
+class _CreatedBefore:
+    """``table in facts.new_tables``: created earlier in the same file."""
+
+    __slots__ = ("created", "order")
+
+    def __init__(self, created: dict[str, int], order: int):
+        self.created, self.order = created, order
+
+    def __contains__(self, table: str) -> bool:
+        return self.created.get(table, self.order) < self.order
+
+
+@dataclass(slots=True)
+class TransactionProblem:
+    kind: str  # "outside" | "unclosed" | "nested" | "stray-end"
+    statement: Statement
+
+
+@dataclass(slots=True)
+class FileFacts:
+    mode: str
+    runner_wraps: bool  # the runner runs the whole file in one transaction
+    units: list[StatementFacts]
+    nontransactional: list[tuple[Statement, str]]
+    transactional_count: int  # statements Flyway counts as transactional
+    problems: list[TransactionProblem]
+    created: dict[str, int]
+    do_block_errors: list[tuple[Statement, str]]
+
+
+def analyze(statements: list[Statement], *, mode: str, pg_version: int,
+            runner_transaction: bool | None = None) -> FileFacts:
+    """Run the pre-pass. ``runner_transaction=False`` is a per-file opt-out."""
+    units_in_order: list[Statement] = []
+    do_errors: list[tuple[Statement, str]] = []
+    for stmt in statements:
+        units_in_order.append(stmt)
+        if stmt.kind == "DoStmt":
+            inner, error = expand_do_block(stmt)
+            units_in_order.extend(inner)
+            if error:
+                do_errors.append((stmt, error))
+
+    nontransactional = [(s, r) for s in statements
+                        if (r := nontransactional_reason(s, pg_version)) is not None]
+    transactional_count = sum(1 for s in statements if s.kind not in ("TransactionStmt",)) - len(nontransactional)
+
+    if runner_transaction is False or mode == "explicit":
+        runner_wraps = False
+    elif mode == "flyway":
+        runner_wraps = not nontransactional
+    else:
+        runner_wraps = True
+
+    created: dict[str, int] = {}
+    units: list[StatementFacts] = []
+    problems: list[TransactionProblem] = []
+    explicit = False
+    timeout_session = False
+    timeout_local = False
+    for order, stmt in enumerate(units_in_order):
+        inner = stmt.parent is not None
+        if not inner and stmt.kind == "TransactionStmt":
+            kind = stmt.node.get("kind")
+            if kind in _BEGIN:
+                if explicit:
+                    problems.append(TransactionProblem("nested", stmt))
+                explicit = True
+            elif kind in _END:
+                if not explicit and not runner_wraps:
+                    problems.append(TransactionProblem("stray-end", stmt))
+                explicit = bool(stmt.node.get("chain"))
+                timeout_local = False
+        in_tx = explicit or runner_wraps or inner
+        change = lock_timeout_change(stmt)
+        if change is not None:
+            enabled, local = change
+            if local:
+                timeout_local = enabled and in_tx
+            else:
+                timeout_session = enabled
+                timeout_local = False if not enabled else timeout_local
+        units.append(StatementFacts(
+            statement=stmt, in_transaction=in_tx, in_explicit_block=explicit or inner,
+            lock_timeout_set=timeout_session or timeout_local, created_before=created, order=order,
+        ))
+        table = created_table(stmt)
+        if table is not None and table not in created:
+            created[table] = order
+    if explicit:
+        last_begin = next(s for s in reversed(statements)
+                          if s.kind == "TransactionStmt" and s.node.get("kind") in _BEGIN)
+        problems.append(TransactionProblem("unclosed", last_begin))
+    return FileFacts(mode=mode, runner_wraps=runner_wraps, units=units,
+                     nontransactional=nontransactional, transactional_count=transactional_count,
+                     problems=problems, created=created, do_block_errors=do_errors)
+
+
+# --------------------------------------------------------------------------- DO blocks
+
+
+def expand_do_block(stmt: Statement) -> tuple[list[Statement], str | None]:
+    """The SQL statements a ``DO`` block runs, parsed from its PL/pgSQL body.
+
+    Returns (statements, error): an invalid body gives the PL/pgSQL error text.
+    Statements built by ``EXECUTE`` from a constant string are included;
+    dynamic ones (``EXECUTE format(...)``) cannot be seen.
+    """
+    from pglast import parser
+
+    args = def_elems(stmt.node.get("args"))
+    language = args.get("language", {}).get("arg", {}).get("String", {}).get("sval", "plpgsql")
+    body_elem = args.get("as")
+    if language.lower() != "plpgsql" or not body_elem:
+        return [], None
+    body = body_elem.get("arg", {}).get("String", {}).get("sval", "")
+    tag = "$mg_do$"
+    while tag in body:
+        tag = tag[:-1] + "_$"
+    wrapper = f"CREATE FUNCTION mg_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+    try:
+        tree = json.loads(parser.parse_plpgsql_json(wrapper))
+    except parser.ParseError as exc:
+        return [], str(exc.args[0])
+    source = stmt.source
+    body_start = _body_start(stmt, body_elem)
+    line_starts = [0] + [i + 1 for i, ch in enumerate(body) if ch == "\n"]
+    statements: list[Statement] = []
+    for lineno, query in _plpgsql_queries(tree):
+        try:
+            parsed = json.loads(parser.parse_sql_json(query))
+        except parser.ParseError:
+            continue
+        line_offset = line_starts[min(max(lineno, 1), len(line_starts)) - 1]
+        found = body.find(query, line_offset)
+        at = found if found >= 0 else line_offset
+        base = body_start + at
+        for entry in parsed.get("stmts", ()):
+            kind, node = unwrap(entry.get("stmt"))
+            if not kind:
+                continue
+            statements.append(Statement(
+                index=stmt.index, kind=kind, node=node,
+                start=source.original_offset(base), end=source.original_offset(base + len(query)),
+                source=source, inner_text=query, inner_base=base, parent=stmt,
+            ))
+    return statements, None
+
+
+def _body_start(stmt: Statement, body_elem: dict) -> int:
+    """Character offset (in the parsed text) where the DO body begins."""
+    source = stmt.source
+    text = source.parsed_text
+    loc = body_elem.get("arg_location", body_elem.get("location", -1))
+    pos = source.parsed_char(loc) if isinstance(loc, int) and loc >= 0 else -1
+    if pos < 0:
+        return 0
+    if text.startswith("$", pos):
+        close = text.find("$", pos + 1)
+        return close + 1 if close >= 0 else pos
+    if text[pos : pos + 2].upper() == "E'":
+        return pos + 2
+    return pos + 1
+
+
+def _plpgsql_queries(tree) -> list[tuple[int, str]]:
+    """(lineno, SQL text) of every SQL statement in a PL/pgSQL function tree."""
+    found: list[tuple[int, str]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            if "PLpgSQL_stmt_execsql" in node:
+                inner = node["PLpgSQL_stmt_execsql"]
+                query = inner.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
+                if query:
+                    found.append((inner.get("lineno", 1), query))
+                continue
+            if "PLpgSQL_stmt_dynexecute" in node:
+                inner = node["PLpgSQL_stmt_dynexecute"]
+                query = inner.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
+                literal = _string_literal(query)
+                if literal:
+                    found.append((inner.get("lineno", 1), literal))
+                continue
+            stack.extend(reversed(list(node.values())))
+    return found
+
+
+def _string_literal(expr: str) -> str | None:
+    """The text of a plain ``'…'`` SQL literal, else ``None``."""
+    expr = expr.strip()
+    if len(expr) >= 2 and expr[0] == "'" and expr[-1] == "'" and "'" not in expr[1:-1].replace("''", ""):
+        return expr[1:-1].replace("''", "'")
+    return None

@@ -1,0 +1,88 @@
+"""The ``migration-gate`` command line.
+
+Each subcommand lives in :mod:`migration_gate.commands` as a module with
+``configure(parser)`` and ``run(args) -> int``; they are imported only when
+chosen, so ``migration-gate check`` never loads Jinja2, PyGithub or psycopg
+unless it needs them.  Exit codes: 0 pass, 1 the gate fails, 2 usage or
+configuration error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from . import __version__
+
+#: subcommand → (module in migration_gate.commands, one-line help)
+COMMANDS = {
+    "check": ("check", "lint migrations (the gate)"),
+    "rules": ("rules", "list every rule with its code, name, default level and summary"),
+    "explain": ("explain", "show a rule's documentation"),
+    "docs": ("docs", "regenerate the rule pages in rules/"),
+}
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageExit(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageExit(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="migration-gate", description="Stops dangerous PostgreSQL migrations before they merge.")
+    parser.add_argument("--version", action="version", version=f"migration-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if command is None or command == name:
+            _command_module(module_name).configure(command_parser)
+    return parser
+
+
+def _command_module(module_name: str):
+    return importlib.import_module(f"{__package__}.commands.{module_name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from .config import ConfigError
+    from .engine import UsageError
+
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    try:
+        parser = build_parser(chosen if chosen in COMMANDS else None)
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_USAGE
+        module = _command_module(COMMANDS[args.command][0])
+        return module.run(args)
+    except (UsageExit, UsageError, ConfigError) as exc:
+        print(f"migration-gate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("migration-gate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_PASS
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("MIGRATION_GATE_DEBUG"):
+            raise
+        print(f"migration-gate: internal error: {type(exc).__name__}: {exc} "
+              "(a bug in migration-gate; rerun with MIGRATION_GATE_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""``migration-gate check [PATH …]``: the gate."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..reporters import FORMATS
+
+
+@dataclass
+class ReportContext:
+    color: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders to check (default: the configured migrations folders)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                        help="lowest level that fails the gate (default: config fail_on, else error)")
+    parser.add_argument("--base", metavar="REF",
+                        help="git ref of the base branch: statement rules report on the change set only")
+    parser.add_argument("--all", action="store_true", dest="check_all",
+                        help="with a base: still report statement rules on every migration")
+    parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
+                        help="run only this rule (code or name; repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import load_config
+    from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
+    from ..reporters import render
+    from ..rules import registry
+
+    first = Path(args.paths[0]) if args.paths else Path.cwd()
+    config = load_config(Path(args.config) if args.config else None, search_from=first)
+    if args.fail_on:
+        config = config.replace(fail_on=args.fail_on)
+    for name in args.only or ():
+        if registry.lookup(name) is None:
+            raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
+
+    context = ReportContext()
+    if args.paths:
+        scope = scope_from_paths(args.paths, config)
+    else:
+        scope = scope_from_config(config)
+    if args.base:
+        from ..changes import restrict_to_change_set
+
+        scope = restrict_to_change_set(scope, args.base, include_all=args.check_all)
+    result = run_check(scope, config, only=args.only)
+    result.notes.extend(context.notes)
+
+    to_terminal = args.output is None and sys.stdout.isatty()
+    context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    report = render(args.format, result, context)
+    if args.output:
+        try:
+            Path(args.output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    return 1 if result.failed else 0

@@ -1,0 +1,21 @@
+"""``migration-gate explain RULE``: a rule's documentation page."""
+
+from __future__ import annotations
+
+import sys
+
+
+def configure(parser) -> None:
+    parser.add_argument("rule", metavar="RULE", help="code (MG101), name or alias")
+
+
+def run(args) -> int:
+    from ..docs import render_rule_page
+    from ..engine import UsageError
+    from ..rules import registry
+
+    rule = registry.lookup(args.rule)
+    if rule is None:
+        raise UsageError(f"{args.rule}: unknown rule (see `migration-gate rules`)")
+    sys.stdout.write(render_rule_page(rule))
+    return 0

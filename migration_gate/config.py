@@ -1,0 +1,330 @@
+"""Configuration: ``.migration-gate.yml`` or ``[tool.migration-gate]``, validated.
+
+The file is found by ``--config FILE`` or by walking up from the first PATH (or
+the working directory) to the repository root, looking for
+``.migration-gate.yml``, ``.migration-gate.yaml`` or a ``pyproject.toml`` that
+has a ``[tool.migration-gate]`` table.  Relative paths in the file are relative
+to the file's folder.
+
+Every key is checked: an unknown key, rule or a bad value is a
+:class:`ConfigError` whose message names the file and the key; the CLI prints it
+on one line and exits with 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .severity import Severity
+
+CONFIG_NAMES = (".migration-gate.yml", ".migration-gate.yaml")
+LAYOUTS = ("flyway", "up-down")
+TRANSACTION_MODES = ("explicit", "per-file", "flyway")
+DESCRIPTION_STYLES = ("snake_case", "words", "any")
+PRESETS = ("recommended", "strict")
+FAIL_ON = ("error", "warning", "info", "never")
+DEFAULT_DOCS_URL = "https://github.com/migration-gate/migration-gate/blob/main/rules/{name}.md"
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+SUPPORTED_PG_VERSIONS = range(9, 19)
+
+
+class ConfigError(Exception):
+    """A configuration problem, said in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    level: Severity | None = None  # None: the preset decides
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class VerifySettings:
+    seed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)  # folder that relative paths start from
+    file: Path | None = None  # where the settings came from
+    migration_paths: tuple[str, ...] = ("migrations",)
+    layout: str = "flyway"
+    description_style: str = "snake_case"
+    rollback_path: str | None = None  # None: ``rollback/`` inside each location
+    pg_version: int = 15
+    transaction: str | None = None  # None: the layout's default
+    mixed: bool = False
+    placeholders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    placeholder_replacement: bool | None = None  # None: on for flyway, off otherwise
+    fail_on: str = "error"
+    preset: str = "recommended"
+    docs_url: str = DEFAULT_DOCS_URL
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    rules: Mapping[str, RuleSetting] = field(default_factory=lambda: MappingProxyType({}))
+    baseline: str | None = None
+    out_of_order: str = "deny"
+    ignore_rollback_collision: bool = False
+    style: str | None = None
+    cache_dir: str | None = None
+    verify: VerifySettings = field(default_factory=VerifySettings)
+
+    @property
+    def transaction_mode(self) -> str:
+        if self.transaction:
+            return self.transaction
+        return "flyway" if self.layout == "flyway" else "per-file"
+
+    @property
+    def substitutes_placeholders(self) -> bool:
+        if self.placeholder_replacement is not None:
+            return self.placeholder_replacement
+        return self.layout == "flyway"
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """Walk up from ``start`` to the repository (or filesystem) root."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            path = candidate / name
+            if path.is_file():
+                return path
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_has_section(pyproject):
+            return pyproject
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def _pyproject_has_section(path: Path) -> bool:
+    try:
+        return "[tool.migration-gate]" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def load_config(path: Path | None, *, search_from: Path | None = None) -> Config:
+    """Load and validate the configuration (defaults when there is no file)."""
+    if path is None:
+        path = find_config_file(search_from or Path.cwd())
+        if path is None:
+            return Config(root=Path.cwd())
+    elif not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    data = _read(path)
+    return parse_config(data, file=_shown(path), root=path.resolve().parent)
+
+
+def _shown(path: Path) -> Path:
+    """The config path as messages show it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    if path.name == "pyproject.toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        section = data.get("tool", {}).get("migration-gate")
+        if section is None:
+            raise ConfigError(f"{path}: no [tool.migration-gate] table")
+        return section
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    return data
+
+
+class _Reader:
+    """Takes keys out of a mapping, type-checking each and naming it on error."""
+
+    def __init__(self, data: Mapping, file: Path | None, prefix: str = ""):
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{file}: {prefix.rstrip('.') or 'config'}: must be a mapping")
+        self.data = dict(data)
+        self.file = file
+        self.prefix = prefix
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.file or 'config'}: {self.prefix}{key}: {problem}")
+
+    def take(self, key: str, kind: type | tuple, default: Any = None) -> Any:
+        if key not in self.data:
+            return default
+        value = self.data.pop(key)
+        if kind is int and isinstance(value, bool):
+            raise self.fail(key, f"expected a number, got {value!r}")
+        if not isinstance(value, kind):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise self.fail(key, f"expected {_article(names)}, got {value!r}")
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> str | None:
+        value = self.take(key, str, default)
+        if value is not None and value not in choices:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def finish(self) -> None:
+        if self.data:
+            key = sorted(map(str, self.data))[0]
+            raise self.fail(key, "unknown setting")
+
+
+def _article(names: str) -> str:
+    return ("an " if names[0] in "aeiou" else "a ") + names
+
+
+def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None = None) -> Config:
+    from .rules import registry
+
+    top = _Reader(data, file)
+    values: dict[str, Any] = {"root": root or Path.cwd(), "file": file}
+
+    migrations = top.take("migrations", dict, {})
+    section = _Reader(migrations, file, "migrations.")
+    paths = section.take("path", (str, list), "migrations")
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths or not all(isinstance(p, str) and p for p in paths):
+        raise section.fail("path", "expected a folder or a list of folders")
+    values["migration_paths"] = tuple(paths)
+    values["layout"] = section.choice("layout", LAYOUTS, "flyway")
+    values["description_style"] = section.choice("description_style", DESCRIPTION_STYLES, "snake_case")
+    values["rollback_path"] = section.take("rollback_path", str)
+    section.finish()
+
+    pg_version = top.take("pg_version", int, 15)
+    if pg_version not in SUPPORTED_PG_VERSIONS:
+        raise top.fail("pg_version", f"{pg_version} is not a PostgreSQL major version from 9 to 18")
+    values["pg_version"] = pg_version
+    values["transaction"] = top.choice("transaction", TRANSACTION_MODES, None)
+    values["mixed"] = top.take("mixed", bool, False)
+
+    placeholders = top.take("placeholders", dict, {})
+    for name, value in placeholders.items():
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise top.fail(f"placeholders.{name}", "expected a text value")
+    values["placeholders"] = MappingProxyType({str(k): str(v) for k, v in placeholders.items()})
+    values["placeholder_replacement"] = top.take("placeholder_replacement", bool)
+
+    values["fail_on"] = top.choice("fail_on", FAIL_ON, "error")
+    values["preset"] = top.choice("preset", PRESETS, "recommended")
+    docs_url = top.take("docs_url", str, DEFAULT_DOCS_URL)
+    if "{name}" not in docs_url and "{code}" not in docs_url:
+        raise top.fail("docs_url", "must contain {name} or {code}")
+    values["docs_url"] = docs_url
+    max_size = top.take("max_file_size", (int, str), DEFAULT_MAX_FILE_SIZE)
+    values["max_file_size"] = _size(max_size, top)
+
+    rules = top.take("rules", dict, {})
+    settings: dict[str, RuleSetting] = {}
+    for key, raw in rules.items():
+        rule = registry.lookup(str(key))
+        if rule is None:
+            raise top.fail(f"rules.{key}", "unknown rule (see `migration-gate rules`)")
+        settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+    values["rules"] = MappingProxyType(settings)
+
+    baseline = top.take("baseline", (str, int))
+    if baseline is not None:
+        from .version import InvalidVersion, flyway_version, updown_version
+
+        try:
+            (flyway_version if values["layout"] == "flyway" else updown_version)(str(baseline))
+        except InvalidVersion as exc:
+            raise top.fail("baseline", str(exc)) from None
+        baseline = str(baseline)
+    values["baseline"] = baseline
+    values["out_of_order"] = top.choice("out_of_order", ("deny", "allow"), "deny")
+    values["ignore_rollback_collision"] = top.take("ignore_rollback_collision", bool, False)
+    values["style"] = top.choice("style", ("sqlfluff",), None)
+    values["cache_dir"] = top.take("cache_dir", str)
+
+    verify = _Reader(top.take("verify", dict, {}), file, "verify.")
+    seed = verify.take("seed", (str, list), [])
+    if isinstance(seed, str):
+        seed = [seed]
+    if not all(isinstance(s, str) for s in seed):
+        raise verify.fail("seed", "expected a file or a list of files")
+    verify.finish()
+    values["verify"] = VerifySettings(seed=tuple(seed))
+
+    top.finish()
+    return Config(**values)
+
+
+def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:
+    if isinstance(raw, bool):  # YAML reads bare off/on as false/true
+        if not raw:
+            return RuleSetting(level=Severity.OFF)
+        on = rule.strict_level or rule.level
+        return RuleSetting(level=on if on != Severity.OFF else Severity.ERROR)
+    if isinstance(raw, str):
+        return RuleSetting(level=_level(raw, reader, key))
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{reader.file or 'config'}: rules.{key}: expected a level (off, info, warning, error) "
+            "or a mapping with `level` and options"
+        )
+    options = dict(raw)
+    level = options.pop("level", None)
+    level = _level(level, reader, key) if level is not None else None
+    try:
+        rule.validate_options(options)
+    except ValueError as exc:
+        raise ConfigError(f"{reader.file or 'config'}: rules.{key}.{exc}") from None
+    return RuleSetting(level=level, options=MappingProxyType(options))
+
+
+def _level(raw: Any, reader: _Reader, key: str) -> Severity:
+    if raw is False:  # YAML reads a bare `off` as false
+        return Severity.OFF
+    if not isinstance(raw, str):
+        raise ConfigError(f"{reader.file or 'config'}: rules.{key}: expected a level, got {raw!r}")
+    try:
+        return Severity.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{reader.file or 'config'}: rules.{key}: {exc}") from None
+
+
+def _size(value: Any, reader: _Reader) -> int:
+    if isinstance(value, int):
+        if value <= 0:
+            raise reader.fail("max_file_size", "must be positive")
+        return value
+    text = value.strip().upper().replace(" ", "")
+    for suffix, factor in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("B", 1)):
+        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
+            return int(text[: -len(suffix)]) * factor
+    raise reader.fail("max_file_size", f"{value!r} is not a size like 10MB")

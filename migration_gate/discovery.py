@@ -1,0 +1,333 @@
+"""Which files are migrations, of which kind and version, in which location.
+
+Two views are kept for every file:
+
+* the gate's view (:attr:`MigrationFile.kind`): ``versioned``, ``repeatable``,
+  ``rollback`` or ``other`` (data, callbacks, helpers, misnamed files);
+* Flyway's own view (:attr:`MigrationFile.flyway_version`): Flyway scans its
+  locations recursively and loads *every* ``V…__….sql`` it finds, so the
+  guide's ``migrations/rollback/V001__rollback.sql`` is, to Flyway, a second
+  version 1.  The history rules turn that into a finding.
+
+Layouts:
+
+``flyway``
+    ``V<version>__<description>.sql``, ``R__<description>.sql``; rollbacks in
+    ``rollback/V<version>__rollback.sql`` (or ``migrations.rollback_path``) and
+    Flyway's own undo scripts ``U<version>__<description>.sql``; ``seeds/`` is
+    data; Flyway callbacks (``afterMigrate.sql`` …) are recognised.
+``up-down``
+    golang-migrate / pop: ``<version>_<name>.up.sql`` + ``.down.sql`` in one
+    folder (an optional ``.postgres`` dialect and ``.autocommit`` flag before
+    the direction); Diesel: ``<version>_<name>/up.sql`` + ``down.sql``.  The down
+    file is the rollback.  Files for another SQL dialect are ``other``, and a
+    dialect-neutral file is ``other`` when a ``.postgres.`` twin exists (pop
+    prefers the exact dialect).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator
+
+from .config import Config
+from .version import InvalidVersion, Version, flyway_version, updown_version
+
+ROLLBACK_DIR = "rollback"
+SEEDS_DIR = "seeds"
+
+# Flyway callback event ids (org.flywaydb.core.api.callback.Event).
+FLYWAY_CALLBACKS = (
+    "beforeMigrate", "beforeRepeatables", "beforeEachMigrate", "beforeEachMigrateStatement",
+    "afterEachMigrateStatement", "afterEachMigrateStatementError", "afterEachMigrate",
+    "afterEachMigrateError", "afterMigrate", "afterMigrateApplied", "afterVersioned",
+    "afterMigrateError", "beforeUndo", "beforeEachUndo", "beforeEachUndoStatement",
+    "afterEachUndoStatement", "afterEachUndoStatementError", "afterEachUndo",
+    "afterEachUndoError", "afterUndo", "afterUndoError", "beforeClean", "afterClean",
+    "afterCleanError", "beforeInfo", "afterInfo", "afterInfoError", "beforeValidate",
+    "afterValidate", "afterValidateError", "beforeBaseline", "afterBaseline",
+    "afterBaselineError", "beforeRepair", "afterRepair", "afterRepairError",
+    "createSchema", "beforeCreateSchema", "beforeConnect", "afterConnect",
+)
+_CALLBACK_PREFIXES = tuple(sorted(FLYWAY_CALLBACKS, key=len, reverse=True))
+
+_DESCRIPTION_STYLES = {
+    "snake_case": (re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*\Z"), "lower-case snake_case"),
+    "words": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z"), "letters, digits, `_`, `-` and `.` only"),
+    "any": (re.compile(r".+\Z", re.S), "not empty"),
+}
+
+_DIALECTS = {"postgres", "postgresql", "mysql", "sqlite", "sqlite3", "cockroach", "mssql"}
+_POSTGRES_DIALECTS = {"postgres", "postgresql"}
+_UPDOWN_FLAT = re.compile(
+    r"(?P<version>[0-9][0-9-]*)_(?P<name>.+?)"
+    r"(?:\.(?P<dialect>[a-z0-9]+))??(?P<autocommit>\.autocommit)?\.(?P<direction>up|down)\.sql\Z"
+)
+_UPDOWN_FOLDER = re.compile(r"(?P<version>[0-9][0-9-]*)_(?P<name>.+)\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationFile:
+    """One ``.sql`` file and what it is to the gate and to the runner."""
+
+    path: Path  # on disk
+    display: str  # in reports
+    location: Path  # the migrations folder it belongs to
+    relpath: str  # inside the location, with ``/``
+    kind: str  # versioned | repeatable | rollback | other
+    version: Version | None = None
+    description: str | None = None
+    name_problem: str | None = None  # set when the name fits no pattern of the layout
+    note: str | None = None  # why an ``other`` file is not a migration
+    flyway_version: Version | None = None  # the version Flyway itself reads from the name
+    autocommit: bool = False  # pop's ``.autocommit.`` flag
+
+    @property
+    def is_migration(self) -> bool:
+        return self.kind in ("versioned", "repeatable")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(slots=True)
+class Project:
+    """Every migration file of the configured (or given) locations."""
+
+    config: Config
+    locations: list[Path]
+    files: list[MigrationFile] = field(default_factory=list)
+
+    def versioned(self) -> list[MigrationFile]:
+        return [f for f in self.files if f.kind == "versioned"]
+
+    def rollbacks(self) -> list[MigrationFile]:
+        return [f for f in self.files if f.kind == "rollback"]
+
+    def by_path(self) -> dict[Path, MigrationFile]:
+        return {f.path: f for f in self.files}
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def classify(path: Path, display: str, location: Path, config: Config) -> MigrationFile:
+    """Classify one file of a location by the configured layout."""
+    try:
+        rel = path.relative_to(location).as_posix()
+    except ValueError:
+        rel = path.name
+    base = dict(path=path, display=display, location=location, relpath=rel)
+    if config.layout == "flyway":
+        return MigrationFile(**base, **_classify_flyway(rel, config))
+    return MigrationFile(**base, **_classify_updown(rel))
+
+
+def _classify_flyway(rel: str, config: Config) -> dict:
+    parts = PurePosixPath(rel).parts
+    name = parts[-1]
+    folders = parts[:-1]
+    if SEEDS_DIR in folders:
+        return {"kind": "other", "note": "seed data, not a migration"}
+    in_rollback_dir = bool(folders) and folders[0] == ROLLBACK_DIR
+    flyway_view = _flyway_versioned(name)
+    if in_rollback_dir or name.startswith("U"):
+        return _flyway_rollback(name, flyway_view)
+    for prefix in _CALLBACK_PREFIXES:
+        if name.startswith(prefix) and (name[len(prefix):] in (".sql",) or name[len(prefix):].startswith("__")):
+            return {"kind": "other", "note": f"Flyway callback ({prefix})"}
+    if not name.endswith(".sql"):
+        return {"kind": "other", "name_problem": "does not end in .sql"}
+    stem = name[:-4]
+    if stem.startswith("V"):
+        version_text, sep, description = stem[1:].partition("__")
+        try:
+            version = flyway_version(version_text)
+        except InvalidVersion as exc:
+            return {"kind": "other", "name_problem": f"{exc}; expected V<version>__<description>.sql "
+                    "(Flyway silently skips this file: it never runs)"}
+        info = {"kind": "versioned", "version": version, "description": description or None,
+                "flyway_version": version}
+        problem = _description_problem(description, sep, config.description_style, "V" + version_text)
+        if problem:
+            info["name_problem"] = problem
+        return info
+    if stem.startswith("R"):
+        version_text, sep, description = stem[1:].partition("__")
+        if version_text or not sep:
+            return {"kind": "other", "name_problem": "a repeatable migration is named R__<description>.sql "
+                    "with no version (Flyway silently skips this file: it never runs)"}
+        info = {"kind": "repeatable", "description": description or None}
+        problem = _description_problem(description, sep, config.description_style, "R")
+        if problem:
+            info["name_problem"] = problem
+        return info
+    return {"kind": "other", "name_problem": "matches no Flyway pattern (V<version>__<description>.sql or "
+            "R__<description>.sql); Flyway silently skips it, so it never runs"}
+
+
+def _flyway_versioned(name: str) -> Version | None:
+    """The version Flyway reads from a ``V…`` file name, whatever folder it is in."""
+    if not (name.startswith("V") and name.endswith(".sql")):
+        return None
+    try:
+        return flyway_version(name[1:-4].partition("__")[0])
+    except InvalidVersion:
+        return None
+
+
+def _flyway_rollback(name: str, flyway_view: Version | None) -> dict:
+    if name.endswith(".sql") and name[:1] in ("V", "U"):
+        version_text, _, description = name[1:-4].partition("__")
+        try:
+            version = flyway_version(version_text)
+        except InvalidVersion as exc:
+            return {"kind": "other", "name_problem": f"rollback {exc}; expected "
+                    "rollback/V<version>__rollback.sql or U<version>__<description>.sql"}
+        return {"kind": "rollback", "version": version, "description": description or None,
+                "flyway_version": flyway_view}
+    return {"kind": "other", "name_problem": "a rollback is named rollback/V<version>__rollback.sql "
+            "or U<version>__<description>.sql"}
+
+
+def _description_problem(description: str, sep: str, style: str, prefix: str) -> str | None:
+    if not sep:
+        return (f"no `__<description>` after {prefix}: Flyway accepts it with an empty description, "
+                "but the convention is V<version>__<description>.sql")
+    if not description:
+        return f"empty description after `{prefix}__`; expected {prefix}__<description>.sql"
+    pattern, said = _DESCRIPTION_STYLES[style]
+    if not pattern.match(description):
+        return (f"description {description!r} is not {said} "
+                f"(migrations.description_style: {style})")
+    return None
+
+
+def _classify_updown(rel: str) -> dict:
+    parts = PurePosixPath(rel).parts
+    name = parts[-1]
+    if name in ("up.sql", "down.sql") and len(parts) >= 2:
+        folder = _UPDOWN_FOLDER.match(parts[-2])
+        if not folder:
+            return {"kind": "other", "name_problem": f"folder {parts[-2]!r} does not start with "
+                    "<version>_ (expected <version>_<name>/up.sql and down.sql)"}
+        return _updown_info(folder["version"], folder["name"], name[:-4], autocommit=False)
+    flat = _UPDOWN_FLAT.match(name)
+    if not flat:
+        return {"kind": "other", "name_problem": "matches no up/down pattern "
+                "(<version>_<name>.up.sql / .down.sql, or <version>_<name>/up.sql / down.sql); "
+                "the runner never runs it"}
+    dialect = flat["dialect"]
+    description = flat["name"]
+    if dialect and dialect not in _DIALECTS:
+        description, dialect = f"{description}.{dialect}", None
+    if dialect and dialect not in _POSTGRES_DIALECTS:
+        return {"kind": "other", "note": f"for the {dialect} dialect, not PostgreSQL"}
+    return _updown_info(flat["version"], description, flat["direction"],
+                        autocommit=bool(flat["autocommit"]), dialect=dialect)
+
+
+def _updown_info(version_text: str, description: str, direction: str, *, autocommit: bool,
+                 dialect: str | None = None) -> dict:
+    try:
+        version = updown_version(version_text)
+    except InvalidVersion as exc:
+        return {"kind": "other", "name_problem": str(exc)}
+    kind = "versioned" if direction == "up" else "rollback"
+    info = {"kind": kind, "version": version, "description": description, "autocommit": autocommit}
+    if dialect:
+        info["note"] = dialect
+    return info
+
+
+# --------------------------------------------------------------------------- walking
+
+
+def iter_sql_files(folder: Path) -> Iterator[Path]:
+    """Every ``.sql`` file below ``folder``, sorted, skipping hidden folders."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for filename in sorted(filenames):
+            if filename.endswith(".sql"):
+                yield Path(dirpath, filename)
+
+
+def _display(path: Path, given_root: str, root: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return rel if given_root in ("", ".") else os.path.join(given_root, rel)
+
+
+def discover_location(location: Path, display_root: str, config: Config) -> list[MigrationFile]:
+    """Classify every ``.sql`` file of one location."""
+    files = [classify(p, _display(p, display_root, location), location, config)
+             for p in iter_sql_files(location)]
+    if config.layout == "up-down":
+        files = _shadow_generic_twins(files)
+    return files
+
+
+def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
+    """pop runs the ``.postgres.`` file and ignores a dialect-neutral twin."""
+    specific = {(f.path.parent, f.version, f.kind) for f in files
+                if f.note in _POSTGRES_DIALECTS and f.version is not None}
+    result = []
+    for f in files:
+        if f.note is None and f.version is not None and (f.path.parent, f.version, f.kind) in specific:
+            f = MigrationFile(path=f.path, display=f.display, location=f.location, relpath=f.relpath,
+                              kind="other", version=f.version, description=f.description,
+                              note="dialect-neutral twin of a .postgres. file, which pop runs instead")
+        result.append(f)
+    return result
+
+
+def configured_locations(config: Config) -> list[tuple[Path, str]]:
+    """The configured migration folders as (path on disk, path to display)."""
+    result = []
+    cwd = Path.cwd()
+    for raw in config.migration_paths:
+        path = (config.root / raw) if not os.path.isabs(raw) else Path(raw)
+        try:
+            display = os.path.relpath(path, cwd)
+        except ValueError:
+            display = str(path)
+        if display.startswith(".." + os.sep + ".."):
+            display = str(path)
+        result.append((path, display))
+    return result
+
+
+def location_of(path: Path, config: Config) -> Path:
+    """The migrations folder a single file belongs to."""
+    resolved = path.resolve()
+    for location, _ in configured_locations(config):
+        try:
+            resolved.relative_to(location.resolve())
+            return location
+        except ValueError:
+            continue
+    parent = path.parent
+    if config.layout == "flyway" and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
+        return parent.parent
+    if config.layout == "up-down" and path.name in ("up.sql", "down.sql"):
+        return parent.parent
+    return parent
+
+
+def build_project(locations: Iterable[tuple[Path, str]], config: Config) -> Project:
+    located: list[Path] = []
+    files: list[MigrationFile] = []
+    seen: set[Path] = set()
+    for location, display in locations:
+        key = location.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        located.append(location)
+        if location.is_dir():
+            files.extend(discover_location(location, display, config))
+    files.sort(key=lambda f: f.display)
+    return Project(config=config, locations=located, files=files)

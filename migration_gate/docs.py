@@ -1,0 +1,101 @@
+"""Rule documentation: the docstring is the source, templates render it.
+
+``migration-gate docs`` writes one page per rule plus an index into ``rules/``;
+``migration-gate explain`` prints the same page.  A test fails when the
+committed pages differ from what the docstrings render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+_SECTION = re.compile(r"^## (.+)$", re.M)
+_FENCE = re.compile(r"```(\w*)\n(.*?)\n```", re.S)
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    summary: str
+    sections: dict[str, str]
+
+    def code_block(self, section: str) -> tuple[str, str] | None:
+        """(language, code) of the first fenced block in a section."""
+        match = _FENCE.search(self.sections.get(section, ""))
+        return (match.group(1), match.group(2)) if match else None
+
+
+def rule_doc(rule) -> RuleDoc:
+    text = inspect.cleandoc(rule.__doc__ or "")
+    summary, _, rest = text.partition("\n")
+    parts = _SECTION.split(rest)
+    sections = {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    return RuleDoc(summary.strip(), sections)
+
+
+def _options(rule) -> list[tuple[str, str]]:
+    return [(f.name, repr(f.default)) for f in dataclasses.fields(rule.Options)]
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("migration_gate", "templates"),
+        autoescape=False,  # Markdown output from our own docstrings
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_rule_page(rule) -> str:
+    doc = rule_doc(rule)
+    return _environment().get_template("rule_page.md.j2").render(
+        rule=rule, doc=doc, options=_options(rule),
+        recommended=rule.default_level("recommended").label,
+        strict=rule.default_level("strict").label,
+    )
+
+
+def render_index() -> str:
+    from .rules import registry
+
+    rules = registry.sorted_rules()
+    return _environment().get_template("rules_index.md.j2").render(
+        rules=[(r, r.summary(), r.default_level("recommended").label, r.default_level("strict").label)
+               for r in rules])
+
+
+def pages() -> dict[str, str]:
+    from .rules import registry
+
+    result = {f"{r.name}.md": render_rule_page(r) for r in registry.sorted_rules()}
+    result["README.md"] = render_index()
+    return result
+
+
+def write_pages(out: Path, *, check: bool = False) -> list[Path]:
+    """Write (or with ``check`` only compare) the pages; returns those that differ."""
+    wanted = pages()
+    stale: list[Path] = []
+    for name, text in sorted(wanted.items()):
+        path = out / name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                out.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    if out.is_dir():
+        for path in sorted(out.glob("*.md")):
+            if path.name not in wanted:
+                stale.append(path)
+                if not check:
+                    path.unlink()
+    return stale

@@ -1,0 +1,475 @@
+"""The check pipeline: files → source → parse → pre-pass → rules → violations.
+
+:func:`run_check` is the whole of ``migration-gate check`` minus the CLI and
+the reporters.  :func:`analyze_file` is a pure function of one file and the
+configuration, so large scans can run it in worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .analysis import analyze
+from .config import Config
+from .context import FileContext, ProjectContext, StatementContext
+from .discovery import MigrationFile, Project, build_project, classify, configured_locations, location_of
+from .findings import Finding, Violation
+from .parse import parse_source
+from .placeholders import substitute
+from .rules import registry
+from .rules.base import FileRule, ProjectRule, Rule, StatementRule
+from .severity import Severity
+from .source import UnreadableSource, read_source
+from .suppression import Directives, read_directives
+
+
+class UsageError(Exception):
+    """A problem with what was asked (exit code 2), said in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockReport:
+    table: str
+    mode: str
+    rewrite: bool
+    scan: bool
+
+
+@dataclass(slots=True)
+class StatementReport:
+    path: str
+    line: int
+    end_line: int
+    locks: list[LockReport]
+
+
+@dataclass(slots=True)
+class FileReport:
+    migration: MigrationFile
+    statements: int = 0
+    checksum: int | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What analysing one file gives."""
+
+    report: FileReport
+    violations: list[Violation]
+    statements: list[StatementReport]
+    created_tables: frozenset[str] = frozenset()
+    ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
+
+
+@dataclass(slots=True)
+class RunResult:
+    files: list[FileReport]
+    violations: list[Violation]
+    statements: list[StatementReport]
+    fail_on: str
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for v in self.violations if v.severity == severity)
+
+    @property
+    def failed(self) -> bool:
+        if self.fail_on == "never":
+            return False
+        threshold = Severity.parse(self.fail_on)
+        return any(v.severity >= threshold for v in self.violations)
+
+    @property
+    def statement_count(self) -> int:
+        return sum(f.statements for f in self.files)
+
+
+# --------------------------------------------------------------------------- rule set
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """The enabled rules, instantiated with their options, and their levels."""
+
+    levels: dict[str, Severity]
+    by_node: dict[str, list[StatementRule]]
+    file_rules: list[FileRule]
+    project_rules: list[ProjectRule]
+
+    def level(self, rule: type[Rule]) -> Severity:
+        return self.levels.get(rule.name, Severity.OFF)
+
+    def enabled(self, name: str) -> bool:
+        return self.levels.get(name, Severity.OFF) > Severity.OFF
+
+
+def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
+    only_names = {registry.lookup(n).name for n in only} if only is not None else None
+    levels: dict[str, Severity] = {}
+    by_node: dict[str, list[StatementRule]] = {}
+    file_rules: list[FileRule] = []
+    project_rules: list[ProjectRule] = []
+    for rule_class in registry.ALL_RULES:
+        setting = config.rules.get(rule_class.name)
+        level = setting.level if setting and setting.level is not None else rule_class.default_level(config.preset)
+        if only_names is not None:
+            if rule_class.name not in only_names:
+                continue
+            if level == Severity.OFF:
+                level = rule_class.strict_level or rule_class.level or Severity.ERROR
+                if level == Severity.OFF:
+                    level = Severity.WARNING
+        if level == Severity.OFF:
+            continue
+        levels[rule_class.name] = level
+        if rule_class.produced_by:
+            continue
+        rule = rule_class(rule_class.make_options(setting.options if setting else None))
+        if isinstance(rule, StatementRule):
+            for node_type in rule.node_types:
+                by_node.setdefault(node_type, []).append(rule)
+        elif isinstance(rule, FileRule):
+            file_rules.append(rule)
+        elif isinstance(rule, ProjectRule):
+            project_rules.append(rule)
+    return RuleSet(levels, by_node, file_rules, project_rules)
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def runner_transaction_opt_out(migration: MigrationFile) -> bool:
+    """Per-file opt-outs from the runner's transaction that live next to the file."""
+    if migration.autocommit:
+        return True
+    path = migration.path
+    if path.name in ("up.sql", "down.sql"):
+        metadata = path.parent / "metadata.toml"
+        if metadata.is_file():
+            import tomllib
+
+            try:
+                data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
+            except tomllib.TOMLDecodeError:
+                return False
+            return data.get("run_in_transaction") is False
+    conf = path.with_name(path.name + ".conf")
+    if conf.is_file():
+        for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "executeInTransaction" and value.strip().lower() == "false":
+                return True
+    return False
+
+
+def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
+                 tables_created_earlier: frozenset[str] = frozenset(),
+                 want_statements: bool = True) -> FileResult:
+    """Analyse one file: every statement rule and file rule, then suppression."""
+    report = FileReport(migration)
+    ctx = FileContext(migration=migration, config=config,
+                      tables_created_earlier=tables_created_earlier)
+    try:
+        source = read_source(migration.path, migration.display, config.max_file_size)
+    except UnreadableSource as exc:
+        ctx.unreadable = exc.reason
+        findings = list(_file_findings(rules, ctx))
+        return FileResult(report, _resolve(findings, ctx, rules, None), [])
+    ctx.source = source
+    if config.substitutes_placeholders:
+        source.substitution = substitute(source.text, config.placeholders, migration.name)
+    ctx.parse = parse_source(source)
+    statements = ctx.parse.statements
+    report.statements = len(statements)
+    directives = read_directives(source, [(s.start, s.end) for s in statements])
+    opt_out = directives.no_transaction or runner_transaction_opt_out(migration)
+    ctx.facts = analyze(statements, mode=config.transaction_mode, pg_version=config.pg_version,
+                        runner_transaction=False if opt_out else None)
+
+    findings: list[tuple[Finding, object]] = []
+    statement_reports: list[StatementReport] = []
+    by_node = rules.by_node
+    for facts in ctx.facts.units:
+        stmt = facts.statement
+        sctx = StatementContext(stmt, ctx, facts)
+        for rule in by_node.get(stmt.kind, ()):
+            if stmt.parent is None or rule.in_do_blocks:
+                findings.extend((f, sctx) for f in rule.check(stmt.node, sctx))
+        if stmt.kind == "AlterTableStmt":
+            cmd_rules = by_node.get("AlterTableCmd")
+            if cmd_rules:
+                for cmd in stmt.node.get("cmds", ()):
+                    inner = cmd.get("AlterTableCmd")
+                    if inner is None:
+                        continue
+                    for rule in cmd_rules:
+                        if stmt.parent is None or rule.in_do_blocks:
+                            findings.extend((f, sctx) for f in rule.check(inner, sctx))
+        if want_statements and stmt.parent is None:
+            statement_reports.append(_statement_report(sctx))
+    findings.extend((f, None) for f in _file_findings(rules, ctx))
+    violations = _resolve(findings, ctx, rules, directives)
+    for ignore in directives.ignores:
+        ignore.position = (*source.position(ignore.offset), *source.position(ignore.end))
+    created = frozenset(ctx.facts.created)
+    return FileResult(report, violations, statement_reports, created, directives.ignores
+                      if rules.enabled("unused-ignore") else [])
+
+
+def _statement_report(sctx: StatementContext) -> StatementReport:
+    stmt = sctx.statement
+    line, _ = stmt.source.position(stmt.start)
+    end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
+    locks = [LockReport(l.table, l.mode, l.rewrite, l.scan) for l in sctx.locks]
+    return StatementReport(stmt.source.path, line, end_line, locks)
+
+
+def _file_findings(rules: RuleSet, ctx: FileContext) -> Iterable[Finding]:
+    for rule in rules.file_rules:
+        yield from rule.check_file(ctx)
+
+
+def _resolve(findings: list, ctx: FileContext, rules: RuleSet,
+             directives: Directives | None) -> list[Violation]:
+    """Positions, suppression and levels for one file's findings."""
+    source = ctx.source
+    violations: list[Violation] = []
+    for item in findings:
+        finding, sctx = item if isinstance(item, tuple) else (item, None)
+        stmt = sctx.statement if sctx is not None else None
+        if stmt is not None:
+            from .sqlnodes import location_of
+
+            start = stmt.locate(location_of(finding.at)) if finding.at is not None else stmt.start
+            if finding.offset is not None:
+                start = finding.offset
+            end = finding.end_offset if finding.end_offset is not None else max(stmt.end, start)
+            top = stmt.parent.index if stmt.parent is not None else stmt.index
+        else:
+            start = finding.offset or 0
+            end = finding.end_offset if finding.end_offset is not None else start
+            top = None
+        if directives is not None and _suppressed(directives, finding.rule.name, top,
+                                                  start if finding.offset is not None else None):
+            continue
+        violation = make_violation(finding, ctx.migration.display, source, start, end, rules, ctx.config,
+                                   stmt)
+        if violation is not None:
+            violations.append(violation)
+    if directives is not None and rules.enabled("unused-ignore"):
+        from .rules.unused_ignore import UnusedIgnore
+
+        for offset, end, message in directives.problems:
+            v = make_violation(Finding(UnusedIgnore, message, None, offset=offset, end_offset=end),
+                               ctx.migration.display, source, offset, end, rules, ctx.config)
+            if v is not None:
+                violations.append(v)
+    return violations
+
+
+def _suppressed(directives: Directives, rule_name: str, statement: int | None, offset: int | None) -> bool:
+    hit = False
+    for ignore in directives.ignores:
+        if rule_name not in ignore.rules:
+            continue
+        if statement is not None:
+            applies = ignore.statement == statement
+        else:  # not tied to a parsed statement (syntax errors, placeholders): by position
+            applies = offset is not None and ignore.region[0] <= offset <= ignore.region[1]
+        if ignore.whole_file or applies:
+            ignore.used = True
+            hit = True
+    return hit
+
+
+def make_violation(finding: Finding, path: str, source, start: int, end: int,
+                   rules: RuleSet, config: Config, statement=None) -> Violation | None:
+    rule = finding.rule
+    level = finding.severity if finding.severity is not None else rules.level(rule)
+    if finding.severity is not None and rules.level(rule) == Severity.OFF:
+        return None
+    if level == Severity.OFF:
+        return None
+    source_line = excerpt = ""
+    if source is not None:
+        line, column = source.position(start)
+        end_line, end_column = source.position(end)
+        source_line = source.lines.line_text(line)
+        if statement is not None:
+            excerpt = _excerpt(statement)
+    else:
+        line = column = end_line = end_column = 1
+    return Violation(
+        rule=rule.name, code=rule.code, severity=level, path=finding.path or path,
+        line=line, column=column, end_line=end_line, end_column=end_column,
+        message=finding.message, help=finding.help if finding.help is not None else getattr(rule, "help", ""),
+        doc=config.docs_url.format(name=rule.name, code=rule.code),
+        source_line=source_line, excerpt=excerpt,
+    )
+
+
+EXCERPT_MAX_LINES = 30
+
+
+def _excerpt(statement) -> str:
+    """The statement's text (its DO block for inner statements), capped in lines."""
+    top = statement.parent or statement
+    lines = top.source.text[top.start : top.end].splitlines()
+    if len(lines) > EXCERPT_MAX_LINES:
+        lines = [*lines[:EXCERPT_MAX_LINES], f"… ({len(lines) - EXCERPT_MAX_LINES} more lines)"]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass(slots=True)
+class Scope:
+    """What to check: the project (for context) and the files to report on."""
+
+    project: Project
+    files: list[MigrationFile]  # analysed and reported on, in order
+    change_set: bool = False  # True when ``files`` is a change set against a base
+
+
+def scope_from_paths(paths: list[str], config: Config) -> Scope:
+    """``check PATH …``: exactly these files (folders recursively, every ``.sql``)."""
+    wanted: list[tuple[Path, str]] = []
+    locations: list[tuple[Path, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            from .discovery import iter_sql_files
+
+            found = list(iter_sql_files(path))
+            wanted.extend((p, _join_display(raw, p, path)) for p in found)
+            locations.append((path, raw))
+        elif path.exists():
+            wanted.append((path, raw))
+            location = location_of(path, config)
+            locations.append((location, _location_display(raw, path, location)))
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    project = build_project(locations, config)
+    known = {f.path.resolve(): f for f in project.files}
+    files: list[MigrationFile] = []
+    seen: set[Path] = set()
+    for path, display in wanted:
+        key = path.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        migration = known.get(key)
+        if migration is None:
+            migration = classify(path, display, location_of(path, config), config)
+            project.files.append(migration)
+        elif migration.display != display:
+            migration = _with_display(migration, display)
+        files.append(migration)
+    return Scope(project, _in_run_order(files))
+
+
+def scope_from_config(config: Config) -> Scope:
+    locations = configured_locations(config)
+    missing = [display for path, display in locations if not path.is_dir()]
+    if missing and len(missing) == len(locations):
+        raise UsageError(
+            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml "
+            "or pass a PATH)")
+    project = build_project(locations, config)
+    return Scope(project, _in_run_order(list(project.files)))
+
+
+def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:
+    """Versioned by version, then repeatables, rollbacks and others by path."""
+    order = {"versioned": 0, "repeatable": 1, "rollback": 2, "other": 3}
+    return sorted(files, key=lambda f: (order[f.kind], f.version.key if f.kind == "versioned" and f.version else (),
+                                        f.display))
+
+
+def _join_display(raw: str, path: Path, root: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return rel if raw in (".", "") else os.path.join(raw, rel)
+
+
+def _location_display(raw: str, path: Path, location: Path) -> str:
+    """The location's display form, derived from how the file was named."""
+    rel_parts = len(path.relative_to(location).parts) if path.is_relative_to(location) else 1
+    display = raw
+    for _ in range(rel_parts):
+        display = os.path.dirname(display)
+    return display or "."
+
+
+def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
+    from dataclasses import replace
+
+    return replace(migration, display=display)
+
+
+def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
+              want_statements: bool = True, extra_project_rules: Iterable = ()) -> RunResult:
+    rules = build_ruleset(config, only)
+    results: list[FileResult] = []
+    created_earlier: set[str] = set()
+    for migration in scope.files:
+        earlier = frozenset(created_earlier) if scope.change_set else frozenset()
+        result = analyze_file(migration, config, rules, earlier, want_statements)
+        if scope.change_set and migration.kind == "versioned":
+            created_earlier |= result.created_tables
+        results.append(result)
+
+    violations = [v for r in results for v in r.violations]
+    in_scope = frozenset(f.path for f in scope.files)
+    pctx = ProjectContext(scope.project, config, in_scope)
+    by_path = {f.path: f.display for f in scope.files}
+    for rule in [*rules.project_rules, *extra_project_rules]:
+        for finding in rule.check_project(pctx):
+            display = finding.path or ""
+            v = make_violation(finding, by_path.get(Path(display), display), None, 0, 0, rules, config)
+            if v is not None:
+                violations.append(v)
+    violations = _apply_file_ignores(violations, results)
+    violations.extend(_unused_ignores(results, rules, config))
+    violations.sort(key=Violation.sort_key)
+    statements = [s for r in results for s in r.statements]
+    statements.sort(key=lambda s: (s.path, s.line))
+    files = sorted((r.report for r in results), key=lambda f: f.migration.display)
+    return RunResult(files, violations, statements, config.fail_on)
+
+
+def _apply_file_ignores(violations: list[Violation], results: list[FileResult]) -> list[Violation]:
+    """``ignore-file`` also covers project-rule findings about that file."""
+    file_ignores = {r.report.migration.display: [i for i in r.ignores if i.whole_file] for r in results}
+    kept = []
+    for v in violations:
+        hits = [i for i in file_ignores.get(v.path, ()) if v.rule in i.rules]
+        if hits:
+            for ignore in hits:
+                ignore.used = True
+            continue
+        kept.append(v)
+    return kept
+
+
+def _unused_ignores(results: list[FileResult], rules: RuleSet, config: Config) -> list[Violation]:
+    from dataclasses import replace
+
+    from .rules.unused_ignore import UnusedIgnore
+
+    out = []
+    for result in results:
+        for ignore in result.ignores:
+            if ignore.used or not any(rules.enabled(name) for name in ignore.rules):
+                continue
+            what = "this file" if ignore.whole_file else "the next statement"
+            finding = Finding(UnusedIgnore, f"ignore of {', '.join(ignore.rules)} suppresses nothing in {what}",
+                              "remove the comment, or fix the rule name")
+            v = make_violation(finding, result.report.migration.display, None, 0, 0, rules, config)
+            if v is not None:
+                line, column, end_line, end_column = ignore.position
+                out.append(replace(v, line=line, column=column, end_line=end_line, end_column=end_column))
+    return out

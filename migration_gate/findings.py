@@ -1,0 +1,55 @@
+"""What rules produce (findings) and what reports show (violations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .severity import Severity
+
+if TYPE_CHECKING:
+    from .rules.base import Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's observation, before suppression and configuration.
+
+    Where it is: ``at`` (an AST node with a ``location``, resolved against the
+    statement being checked), or ``offset``/``end_offset`` (character offsets
+    into the file's original text), or neither (the statement, or for file
+    rules the start of the file).  ``path`` names another file when a
+    project rule reports about it.
+    """
+
+    rule: type["Rule"]
+    message: str
+    help: str | None = None
+    at: Any = None
+    offset: int | None = None
+    end_offset: int | None = None
+    path: str | None = None
+    severity: Severity | None = None  # overrides the configured level (e.g. info)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A finding that survived suppression, with its position resolved."""
+
+    rule: str  # kebab-case name
+    code: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    help: str
+    doc: str
+    source_line: str = ""  # the text of ``line``, for the caret display
+    excerpt: str = ""  # the statement's SQL (capped), for reports that show it
+
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code, self.message)

@@ -1,0 +1,109 @@
+"""The rule contract.
+
+A rule is a class with a stable ``code`` (``MG101``, never reused), a
+kebab-case ``name``, a default ``level`` (and ``strict_level`` for the strict
+preset), optional ``aliases`` (e.g. squawk's rule names), an ``Options``
+dataclass, and a docstring that *is* its documentation: a one-line summary,
+then ``## What it does``, ``## Why is this bad?``, ``## Example`` and
+``## Use instead``.
+
+Rules are pure: they receive parsed data and contexts and ``yield`` findings
+(``self.finding(...)``).  They do no I/O, no parsing and no line/column
+arithmetic, and keep no state between calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from ..findings import Finding
+from ..severity import Severity
+
+if TYPE_CHECKING:
+    from ..context import FileContext, ProjectContext, StatementContext
+
+
+@dataclasses.dataclass(frozen=True)
+class NoOptions:
+    pass
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    level: ClassVar[Severity]
+    strict_level: ClassVar[Severity | None] = None
+    aliases: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type] = NoOptions
+    #: Produced by the engine or a command rather than by dispatch.
+    produced_by: ClassVar[str | None] = None
+
+    def __init__(self, options: Any = None):
+        self.options = options if options is not None else self.Options()
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0].strip()
+
+    @classmethod
+    def default_level(cls, preset: str) -> Severity:
+        if preset == "strict" and cls.strict_level is not None:
+            return cls.strict_level
+        return cls.level
+
+    @classmethod
+    def validate_options(cls, raw: dict) -> None:
+        """Raise ``ValueError("key: problem")`` for an unknown key or a bad value."""
+        cls.make_options(raw)
+
+    @classmethod
+    def make_options(cls, raw: dict | None) -> Any:
+        raw = dict(raw or {})
+        fields = {f.name: f for f in dataclasses.fields(cls.Options)}
+        values = {}
+        for key, value in raw.items():
+            name = key.replace("-", "_")
+            if name not in fields:
+                raise ValueError(f"{key}: unknown option of rule {cls.name}")
+            default = fields[name].default
+            if default is not dataclasses.MISSING and default is not None:
+                expected = type(default)
+                if expected is tuple and isinstance(value, list):
+                    value = tuple(value)
+                if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                    raise ValueError(f"{key}: expected {expected.__name__}, got {value!r}")
+            values[name] = value
+        return cls.Options(**values)
+
+    def finding(self, message: str, *, at: Any = None, help: str | None = None,
+                offset: int | None = None, end_offset: int | None = None,
+                path: str | None = None, severity: Severity | None = None) -> Finding:
+        return Finding(type(self), message, help, at, offset, end_offset, path, severity)
+
+
+class StatementRule(Rule):
+    """Checks AST nodes; ``node_types`` lists the statement (or ``AlterTableCmd``) kinds."""
+
+    node_types: ClassVar[tuple[str, ...]] = ()
+    #: Also run on statements inside DO blocks (they execute at migration time).
+    in_do_blocks: ClassVar[bool] = True
+
+    def check(self, node: dict, ctx: "StatementContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class FileRule(Rule):
+    """Checks one analysed file as a whole (parse errors, header, transactions)."""
+
+    def check_file(self, ctx: "FileContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    """Checks the set of migration files (names, versions, pairs)."""
+
+    def check_project(self, ctx: "ProjectContext") -> Iterable[Finding]:
+        raise NotImplementedError

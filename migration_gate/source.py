@@ -1,0 +1,153 @@
+"""Reading a migration file: bytes → checked, decoded text with a line index.
+
+Everything inside the tool works with *character* offsets into the original
+text (after the BOM is dropped).  This module owns the two conversions that
+touch other coordinate systems:
+
+* pglast's JSON parse output counts UTF-8 **bytes** into the text that was
+  parsed (after placeholder substitution);
+* humans and GitHub read 1-based line and column numbers, in characters, where
+  lines end at ``\\r\\n``, ``\\r`` or ``\\n`` (not ``str.splitlines()``, which
+  also splits on form feeds and Unicode separators that PostgreSQL treats as
+  ordinary characters).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .placeholders import Substitution
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
+
+
+class UnreadableSource(Exception):
+    """The file cannot be analysed; ``reason`` says why in one sentence."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class LineIndex:
+    """Maps character offsets of a text to 1-based (line, column)."""
+
+    text: str
+    _starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        return self._starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        starts = self.starts
+        line = bisect.bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its terminator."""
+        starts = self.starts
+        if not 1 <= line <= len(starts):
+            return ""
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
+
+
+@dataclass(slots=True)
+class Source:
+    """A decoded migration file and the text handed to the parser."""
+
+    path: str  # as displayed (relative stays relative)
+    text: str  # original text, BOM removed
+    had_bom: bool = False
+    substitution: Substitution | None = None
+    lines: LineIndex = field(init=False)
+    _parsed_bytes: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lines = LineIndex(self.text)
+
+    @property
+    def parsed_text(self) -> str:
+        """The text pglast sees: placeholders substituted."""
+        return self.substitution.text if self.substitution else self.text
+
+    def parsed_char(self, byte_offset: int) -> int:
+        """A UTF-8 byte offset into ``parsed_text`` → character offset into it."""
+        text = self.parsed_text
+        if text.isascii():
+            return byte_offset
+        if self._parsed_bytes is None:
+            self._parsed_bytes = text.encode("utf-8")
+        return len(self._parsed_bytes[:byte_offset].decode("utf-8", "ignore"))
+
+    def original_offset(self, parsed_char_offset: int) -> int:
+        """A character offset into ``parsed_text`` → into the original text."""
+        if self.substitution is None:
+            return parsed_char_offset
+        return self.substitution.original_offset(parsed_char_offset)
+
+    def from_parse_bytes(self, byte_offset: int) -> int:
+        """pglast byte offset → character offset into the original text."""
+        return self.original_offset(self.parsed_char(byte_offset))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        return self.lines.position(offset)
+
+
+def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
+    """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
+    try:
+        size = fs_path.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableSource("file not found") from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read file: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise UnreadableSource(
+            f"file is {_human(size)}, over the {_human(max_bytes)} limit (option max_file_size)"
+        )
+    try:
+        data = fs_path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableSource("is a directory, not a file") from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read file: {exc.strerror or exc}") from None
+    return decode_source(data, display)
+
+
+def decode_source(data: bytes, display: str) -> Source:
+    """Decode bytes (from disk or from git) into a :class:`Source`."""
+    if b"\x00" in data:
+        raise UnreadableSource("binary file (contains NUL bytes), not SQL text")
+    had_bom = data.startswith(_BOM)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadableSource(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
+            "save the file as UTF-8"
+        ) from None
+    return Source(path=display, text=text, had_bom=had_bom)
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
+        size /= 1024
+    return f"{size} GB"

@@ -1,0 +1,56 @@
+"""Exact positions: 1-based lines and columns in characters, with BOM, CRLF, CR, tabs, multibyte text."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+POSITIONS = FIXTURES / "positions"
+
+
+def _violations(cli, name, rule=None):
+    args = ["check", name, "--format", "json"]
+    if rule:
+        args += ["--rule", rule]
+    return cli(*args, cwd=POSITIONS).json()
+
+
+def test_fixture_bytes_are_what_the_test_expects():
+    data = (POSITIONS / "V1__positions.sql").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and b"\r" + b"S" in data
+    assert "😀".encode() in data and "☕".encode() in data and "é".encode() in data
+
+
+def test_placeholders_after_multibyte_and_tabs(cli):
+    doc = _violations(cli, "V1__positions.sql", "undefined-placeholder")
+    got = [(v["line"], v["column"], v["end_line"], v["end_column"]) for v in doc["violations"]]
+    # line 2: SELECT 'é☕😀', '${tenant}';  -> "${" is the 16th character
+    # line 3: <tab>SELECT<tab>'😀' ,  ${nope};  -> a tab counts as one character
+    assert got == [(2, 16, 2, 25), (3, 16, 3, 23)]
+
+
+def test_statement_lines_with_cr_only_and_trailing_comments(cli):
+    doc = _violations(cli, "V1__positions.sql", "syntax-error")
+    statements = [(s["line"], s["end_line"]) for s in doc["statements"]]
+    # line 3 does not parse (undefined placeholder left in place); the others do.
+    # "SELECT 2;" follows a lone CR, so it is on line 6; the last statement has no
+    # semicolon and is followed by a comment, which is not part of it.
+    assert statements == [(2, 2), (5, 5), (6, 6), (8, 8)]
+    (error,) = doc["violations"]
+    assert (error["line"], error["column"]) == (3, 16)
+
+
+def test_syntax_error_column_after_emoji_and_bom(cli):
+    doc = _violations(cli, "V2__syntax_error.sql", "syntax-error")
+    (error,) = doc["violations"]
+    assert error["message"] == 'syntax error at or near "WHERE"'
+    # <tab>'☕' AS b FROM WHERE;  -> WHERE is the 16th character of line 3
+    assert (error["line"], error["column"]) == (3, 16)
+
+
+def test_text_report_caret_under_the_character(cli):
+    result = cli("check", "V2__syntax_error.sql", "--rule", "syntax-error", cwd=POSITIONS)
+    lines = result.out.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("V2__syntax_error.sql:3:16:"))
+    code_line, caret_line = lines[index + 1], lines[index + 2]
+    assert code_line.endswith("'☕' AS b FROM WHERE;")
+    assert caret_line.index("^") == code_line.index("WHERE")

@@ -1,0 +1,83 @@
+"""Rule docstrings are the documentation: complete, runnable, and rendered into rules/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from migration_gate.docs import REQUIRED_SECTIONS, pages, rule_doc
+from migration_gate.rules import registry
+
+# Rules whose example cannot be reproduced by writing files: their findings come
+# from a git base or a live database, and scenario tests cover them.
+NOT_FILE_REPRODUCIBLE = {r.name for r in registry.ALL_RULES if getattr(r, "produced_by", None) in ("history", "verify")}
+
+
+def test_registry_is_complete_and_unique():
+    import pkgutil
+
+    import migration_gate.rules as package
+
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - {"base", "registry"}
+    registered = {r.__module__.rsplit(".", 1)[1] for r in registry.ALL_RULES}
+    assert modules == registered, "every rule module is registered, and only those"
+    codes = [r.code for r in registry.ALL_RULES]
+    names = [r.name for r in registry.ALL_RULES]
+    assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
+    keys = [k.lower() for r in registry.ALL_RULES for k in (r.code, r.name, *r.aliases)]
+    assert len(set(keys)) == len(keys), "codes, names and aliases never collide"
+
+
+@pytest.mark.parametrize("rule", registry.sorted_rules(), ids=lambda r: r.name)
+def test_docstring_sections(rule):
+    doc = rule_doc(rule)
+    assert doc.summary and not doc.summary.endswith(":")
+    for section in REQUIRED_SECTIONS:
+        assert doc.sections.get(section), f"{rule.name}: missing section '## {section}'"
+    assert doc.code_block("Example") and doc.code_block("Use instead")
+
+
+def _materialise(tmp_path: Path, block: tuple[str, str], rule) -> Path:
+    """Write a doc example as a migrations folder; returns the folder."""
+    language, code = block
+    folder = tmp_path / "project"
+    migrations = folder / "migrations"
+    migrations.mkdir(parents=True)
+    if language == "sql":
+        (migrations / "V1__example.sql").write_text(code + "\n", encoding="utf-8")
+        (migrations / "rollback").mkdir()
+        (migrations / "rollback" / "V1__rollback.sql").write_text("SELECT 1;\n")
+    else:
+        for line in code.splitlines():
+            name = line.split("(")[0].strip()
+            if not name:
+                continue
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("SELECT 1;\n")
+    (folder / ".migration-gate.yml").write_text(f"rules:\n  {rule.name}: error\n")
+    return folder
+
+
+@pytest.mark.parametrize("rule", [r for r in registry.sorted_rules()
+                                  if r.name not in NOT_FILE_REPRODUCIBLE and r.name != "unreadable-file"],
+                         ids=lambda r: r.name)
+def test_example_triggers_and_use_instead_does_not(rule, cli, tmp_path):
+    doc = rule_doc(rule)
+    bad = _materialise(tmp_path / "bad", doc.code_block("Example"), rule)
+    result = cli("check", "--format", "json", cwd=bad)
+    assert any(v["code"] == rule.code for v in result.json()["violations"]), f"{rule.name}: Example does not trigger"
+    good = _materialise(tmp_path / "good", doc.code_block("Use instead"), rule)
+    result = cli("check", "--format", "json", cwd=good)
+    hits = [v for v in result.json()["violations"] if v["code"] == rule.code]
+    assert not hits, f"{rule.name}: 'Use instead' triggers: {hits}"
+
+
+def test_rules_folder_is_up_to_date():
+    wanted = pages()
+    folder = REPO / "rules"
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    stale = sorted(name for name in set(wanted) | set(on_disk) if wanted.get(name) != on_disk.get(name))
+    assert not stale, f"rules/ is stale ({stale}); run `migration-gate docs`"

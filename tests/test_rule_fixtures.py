@@ -1,0 +1,40 @@
+"""Every rule's fixture folder gives exactly the findings written in it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import FIXTURES
+from fixture_harness import expectations
+from migration_gate.rules import registry
+
+RULES_DIR = FIXTURES / "rules"
+# Rules whose findings need a base commit or a database; they are tested by
+# scenario tests (tests/test_history*.py, tests/test_verify*.py) instead.
+NO_FOLDER_FIXTURE = {r.name for r in registry.ALL_RULES if getattr(r, "produced_by", None) in ("history", "verify")}
+
+
+def fixture_folders():
+    return sorted(p for p in RULES_DIR.iterdir() if p.is_dir())
+
+
+def test_every_rule_has_a_fixture():
+    names = {p.name for p in fixture_folders()}
+    missing = sorted(r.name for r in registry.ALL_RULES if r.name not in names and r.name not in NO_FOLDER_FIXTURE)
+    assert not missing, f"rules without fixtures/rules/<name>/: {missing}"
+    unknown = sorted(n for n in names if registry.lookup(n) is None)
+    assert not unknown, f"fixture folders named after no rule: {unknown}"
+
+
+@pytest.mark.parametrize("folder", fixture_folders(), ids=lambda p: p.name)
+def test_rule_fixture(folder, cli):
+    rule = registry.lookup(folder.name)
+    expected = expectations(folder)
+    assert expected or (folder / "NO_FINDINGS").exists(), f"{folder} expects nothing; add -- expect: lines"
+    result = cli("check", ".", "--format", "json", cwd=folder)
+    assert result.code in (0, 1), result.err
+    actual = sorted((os.path.normpath(v["path"]).replace(os.sep, "/"), v["line"], v["code"])
+                    for v in result.json()["violations"] if v["code"] == rule.code)
+    assert actual == expected
