@@ -19,6 +19,7 @@ from . import __version__
 #: subcommand → (module in migration_gate.commands, one-line help)
 COMMANDS = {
     "check": ("check", "lint migrations (the gate)"),
+    "verify": ("verify", "apply, roll back and re-apply new migrations on a throwaway PostgreSQL"),
     "rules": ("rules", "list every rule with its code, name, default level and summary"),
     "explain": ("explain", "show a rule's documentation"),
     "docs": ("docs", "regenerate the rule pages in rules/"),

@@ -1,9 +1,11 @@
 """A throwaway PostgreSQL server: ``initdb`` + ``pg_ctl`` in temporary folders.
 
 Used by ``migration-gate verify`` and by the test suite.  The server listens
-only on a unix socket in a short temporary folder (socket paths over 107 bytes
-fail) and is always stopped and deleted on exit, error or Ctrl-C, unless
-``keep=True``.
+on a unix socket in a short temporary folder (socket paths over 107 bytes
+fail), and with ``tcp=True`` also on a free 127.0.0.1 port.  It is always
+stopped and deleted on exit, error or Ctrl-C, unless ``keep=True``
+(:meth:`TemporaryServer.keep_instructions` then says how to connect and how
+to stop it).
 
 PostgreSQL refuses to run as root.  When we are root (CI containers), the
 server runs as an unprivileged user (``postgres`` by default, as the Debian
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import glob
 import os
+import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -82,10 +86,11 @@ class TemporaryServer:
     """``with TemporaryServer() as server: psycopg.connect(server.conninfo())``."""
 
     def __init__(self, *, bindir: Path | None = None, keep: bool = False, run_as: str | None = None,
-                 port: int = 5432):
+                 port: int | None = None, tcp: bool = False):
         self.bindir = bindir
         self.keep = keep
-        self.port = port
+        self.tcp = tcp
+        self.port = port if port is not None else (free_port() if tcp else 5432)
         self.run_as = run_as
         self.base: Path | None = None
         self.socket_dir: Path | None = None
@@ -108,16 +113,17 @@ class TemporaryServer:
         self.bindir = bindir
         user = self._server_user()
         try:
-            self.base = Path(tempfile.mkdtemp(prefix="mg-pg-"))
+            self.base = Path(tempfile.mkdtemp(prefix="mg-pg-", dir=self._parent_for(user)))
             # Short, so the socket path stays under the 107-byte limit.
-            self.socket_dir = Path(tempfile.mkdtemp(prefix="mgs", dir="/tmp"))
+            self.socket_dir = Path(tempfile.mkdtemp(prefix=f"mgs{os.getpid()}-", dir="/tmp"))
             self.data = self.base / "data"
             self.log = self.base / "server.log"
             if user:
                 self._chown(user)
             self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
                        "-E", "UTF8", "--no-locale", "--no-sync"], user, "initdb")
-            options = (f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} -c fsync=off "
+            listen = "127.0.0.1" if self.tcp else ""
+            options = (f"-k {self.socket_dir} -c listen_addresses='{listen}' -p {self.port} -c fsync=off "
                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
                        "-c shared_buffers=32MB -c log_min_messages=warning")
             self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
@@ -126,7 +132,8 @@ class TemporaryServer:
         except BaseException:
             self.stop()
             raise
-        self.connection = Connection(host=str(self.socket_dir), port=self.port, user="postgres")
+        host = "127.0.0.1" if self.tcp else str(self.socket_dir)
+        self.connection = Connection(host=host, port=self.port, user="postgres")
         return self.connection
 
     def stop(self) -> None:
@@ -152,6 +159,20 @@ class TemporaryServer:
     def running(self) -> bool:
         return self._started
 
+    def keep_instructions(self, dbname: str | None = None) -> list[str]:
+        """How to connect to a kept server, and how to stop and delete it."""
+        assert self.connection is not None and self.data is not None and self.base is not None
+        stop = f"{shlex.quote(str(self.bindir / 'pg_ctl'))} -D {shlex.quote(str(self.data))} stop"
+        user = self._server_user()
+        if user and os.geteuid() == 0:
+            stop = f"su {user} -s /bin/sh -c {shlex.quote(stop)}"
+        folders = " ".join(shlex.quote(str(p)) for p in (self.base, self.socket_dir))
+        return [
+            f"connect: psql {shlex.quote(self.connection.conninfo(dbname))}",
+            f"    url: {self.connection.url(dbname)}",
+            f"   stop: {stop} && rm -rf {folders}",
+        ]
+
     # -------------------------------------------------------------- helpers
 
     def _server_user(self) -> str | None:
@@ -168,6 +189,24 @@ class TemporaryServer:
                 "PostgreSQL refuses to run as root and there is no `postgres` user to run it as: "
                 "create one (`useradd --system postgres`) or run as a normal user") from None
         return "postgres"
+
+    @staticmethod
+    def _parent_for(user: str | None) -> str | None:
+        """Where the data folder goes: the temp dir, or /tmp when the server's user cannot reach it."""
+        if not user or os.geteuid() != 0:
+            return None
+        import pwd
+
+        uid = pwd.getpwnam(user).pw_uid
+        folder = Path(tempfile.gettempdir()).resolve()
+        for path in (folder, *folder.parents):
+            try:
+                st = path.stat()
+            except OSError:
+                return "/tmp"
+            if st.st_uid != uid and not st.st_mode & 0o001:
+                return "/tmp"
+        return None
 
     def _user_kwargs(self, user: str | None) -> dict:
         if not user or os.geteuid() != 0:
@@ -198,6 +237,13 @@ class TemporaryServer:
             if self.log and self.log.exists():
                 log = " | server log: " + " ".join(self.log.read_text(errors="replace").strip().splitlines()[-3:])
             raise ServerError(f"{what} failed: {detail[-1] if detail else done.returncode}{log}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:

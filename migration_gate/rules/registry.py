@@ -5,9 +5,15 @@ from __future__ import annotations
 from .base import Rule
 from .duplicate_migration_version import DuplicateMigrationVersion
 from .invalid_migration_filename import InvalidMigrationFilename
+from .lock_prediction_mismatch import LockPredictionMismatch
+from .migration_fails import MigrationFails
 from .missing_migration_header import MissingMigrationHeader
 from .missing_rollback import MissingRollback
+from .observed_locks import ObservedLocks
 from .orphan_rollback import OrphanRollback
+from .reapply_fails import ReapplyFails
+from .rollback_fails import RollbackFails
+from .rollback_incomplete import RollbackIncomplete
 from .syntax_error import SyntaxError_
 from .undefined_placeholder import UndefinedPlaceholder
 from .unreadable_file import UnreadableFile
@@ -23,6 +29,12 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    MigrationFails,
+    RollbackFails,
+    RollbackIncomplete,
+    ReapplyFails,
+    LockPredictionMismatch,
+    ObservedLocks,
 )
 
 _BY_KEY: dict[str, type[Rule]] = {}

@@ -1,0 +1,151 @@
+"""``migration-gate verify [PATH …]``: apply, roll back and re-apply new migrations on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..reporters import FORMATS
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="migrations folders (default: the configured ones)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                        help="lowest level that fails the gate (default: config fail_on, else error)")
+    parser.add_argument("--base", metavar="REF",
+                        help="git ref of the base branch: migrations merged there form the base state, "
+                             "the ones added since are verified (default: every migration is verified)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="use this PostgreSQL server instead of a throwaway one: verify creates a "
+                             "temporary database there, works only inside it and drops it afterwards")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the throwaway server (or temporary database) and print how to connect")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import load_config
+    from ..engine import UsageError, scope_from_config, scope_from_paths
+    from ..reporters import render
+    from .check import ReportContext
+
+    for raw in args.paths:
+        if Path(raw).exists() and not Path(raw).is_dir():
+            raise UsageError(f"{raw}: verify takes migrations folders, not files "
+                             "(use --base to verify only the migrations added since a branch)")
+    first = Path(args.paths[0]) if args.paths else Path.cwd()
+    config = load_config(Path(args.config) if args.config else None, search_from=first)
+    if args.fail_on:
+        config = config.replace(fail_on=args.fail_on)
+    scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    plan = _plan(scope, config, args.base)
+
+    with _terminate_as_interrupt():
+        result = _verify(plan, config, args)
+
+    context = ReportContext(notes=list(result.notes))
+    to_terminal = args.output is None and sys.stdout.isatty()
+    context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    report = render(args.format, result, context)
+    if args.output:
+        try:
+            Path(args.output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    return 1 if result.failed else 0
+
+
+def _plan(scope, config, base: str | None):
+    from ..engine import UsageError
+    from ..verification import make_plan
+
+    if not base:
+        return make_plan(scope.project, config)
+    from ..changes import changed_files, repo_root, resolve_base
+
+    start = scope.project.locations[0] if scope.project.locations else Path.cwd()
+    root = repo_root(start)
+    if root is None:
+        raise UsageError(f"--base {base}: {start} is not inside a git repository")
+    sha = resolve_base(root, base)
+    changes = changed_files(root, sha)
+    added = {c.path.resolve() for c in changes if c.status in ("added", "renamed")}
+    changed = {c.path.resolve() for c in changes if c.status != "deleted"}
+    return make_plan(scope.project, config, new_paths=added, changed_paths=changed)
+
+
+def _verify(plan, config, args):
+    from ..database import DatabaseError, Workspace, url_conninfo
+    from ..engine import UsageError
+    from ..pgserver import ServerError, TemporaryServer
+    from ..verification import Progress, Verifier
+
+    progress = Progress()
+    server = None
+    try:
+        if args.database_url:
+            admin, conninfo_for = url_conninfo(args.database_url)
+            workspace = Workspace(admin, conninfo_for, keep=args.keep, what="--database-url")
+        else:
+            progress.step("starting a throwaway PostgreSQL")
+            server = TemporaryServer(keep=args.keep)
+            connection = server.start()
+            workspace = Workspace(connection.conninfo(), connection.conninfo, keep=args.keep,
+                                  what="the throwaway server")
+        workspace.open()
+        verifier = Verifier(plan, config, workspace, progress=progress)
+        try:
+            result = verifier.run()
+        finally:
+            progress.done()
+            if args.keep:
+                _print_keep(server, workspace, verifier.work)
+            workspace.close()
+    except (ServerError, DatabaseError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.done()
+        if server is not None:
+            server.stop()
+    return result
+
+
+def _print_keep(server, workspace, database: str | None) -> None:
+    from ..database import redact
+
+    lines = ["migration-gate: kept for debugging"]
+    if database:
+        lines.append(f"database: {database}")
+    if server is not None and server.running:
+        lines.extend(server.keep_instructions(database))
+    elif database:
+        lines.append(f"connect: {redact(workspace.conninfo_for(database))}")
+        lines.append(f"   drop: DROP DATABASE \"{database}\";  (and the other {workspace.prefix}_* databases)")
+    print("\n".join(lines), file=sys.stderr)
+
+
+@contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (a cancelled CI job) cleans up like Ctrl-C does."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
