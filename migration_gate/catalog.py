@@ -254,9 +254,15 @@ def _what(d: Difference) -> str:
     return f"{kind} {display_name(d.name)}"
 
 
+_LONG = 120
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "none"
+    if isinstance(value, str) and ("\n" in value.strip() or len(value) > _LONG):
+        flat = " ".join(value.split())
+        return flat if len(flat) <= _LONG else flat[: _LONG - 1] + "…"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -308,19 +314,19 @@ def _attribute_change(d: Difference, context: str) -> str:
             return "still invalid" if not actual else "valid now, was invalid before the migration"
         if a == "valid" and d.kind == "constraint":
             return "NOT VALID now, was validated" if not actual else "validated now, was NOT VALID"
-        if a == "definition" and d.kind == "function":
-            return "body not restored"
+        if a == "definition" and d.kind in ("function", "view"):
+            return "definition not restored"
         if a == "values" and isinstance(expected, list) and isinstance(actual, list):
             return _enum_values(expected, actual)
         return f"{a} is {_show(actual)}, was {_show(expected)} before the migration"
     if context == "reapply":
-        if a == "definition" and d.kind == "function":
-            return "body differs from the first apply"
+        if a == "definition" and d.kind in ("function", "view"):
+            return "definition differs from the first apply"
         return f"{a} is {_show(actual)} after the re-apply, {_show(expected)} after the first apply"
     if a == "not null":
         return "NOT NULL set" if actual else "NOT NULL dropped"
-    if a == "definition" and d.kind == "function":
-        return "body changed"
+    if a == "definition" and d.kind in ("function", "view"):
+        return "definition changed"
     return f"{a} changed from {_show(expected)} to {_show(actual)}"
 
 

@@ -153,6 +153,10 @@ class _Checkpoint:
 
 
 class Verifier:
+    #: A rebuild re-applies the migrations since the last checkpoint; past this many, it takes a new one
+    #: (a database copy costs about as much as re-applying a handful of migrations).
+    REPLAY_BEFORE_CHECKPOINT = 8
+
     def __init__(self, plan: Plan, config: Config, workspace, *, progress: Progress | None = None):
         self.plan = plan
         self.config = config
@@ -213,6 +217,10 @@ class Verifier:
     # ----------------------------------------------------------- phases
 
     def run(self) -> RunResult:
+        major = getattr(self.ws, "server_version", 0) // 10000
+        if major and major != self.config.pg_version:
+            self.notes.append(f"note: the server is PostgreSQL {major}, the configuration targets "
+                              f"{self.config.pg_version} (pg_version)")
         self.work = self.ws.create()
         self._open_session()
         try:
@@ -348,13 +356,15 @@ class Verifier:
         self.ws.drop(self.work)
         self.work = self.ws.copy(self.checkpoint.database)
         self._open_session()
-        for migration in self.plan.new[self.checkpoint.applied:applied]:
+        replay = self.plan.new[self.checkpoint.applied:applied]
+        for migration in replay:
             prepared, run = self._run(migration)
             if run.error is not None:
                 self.notes.append(f"verify stopped: could not rebuild the database after {migration.display} "
                                   f"({run.error.message})")
                 raise _Stop
-        self._take_checkpoint(applied)
+        if len(replay) > self.REPLAY_BEFORE_CHECKPOINT:
+            self._take_checkpoint(applied)
 
     def _migration_failed(self, migration, prepared, run: FileRun, before: Snapshot, after: Snapshot) -> None:
         differences = diff(before, after)

@@ -101,7 +101,7 @@ def _verify(plan, config, args):
             server = TemporaryServer(keep=args.keep)
             connection = server.start()
             workspace = Workspace(connection.conninfo(), connection.conninfo, keep=args.keep,
-                                  what="the throwaway server")
+                                  what="the throwaway server", file_copy=True)
         workspace.open()
         verifier = Verifier(plan, config, workspace, progress=progress)
         try:
