@@ -153,6 +153,10 @@ FORGETFUL = {
          "column users.email: NOT NULL not restored",
          "constraint orders.orders_user_fk still exists",
          "index idx_users_email still exists"]),
+    "type": (
+        "ALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n",
+        "SELECT 1;\n",
+        ["column users.email: type is character varying(320), was text before the migration"]),
     "dropped column": (
         "ALTER TABLE users DROP COLUMN preferences;\n",
         "ALTER TABLE users ADD COLUMN preferences jsonb;\n",
@@ -173,6 +177,23 @@ def test_rollback_incomplete_says_exactly_what_differs(verify, tmp_path, case):
     assert incomplete == [("migrations/rollback/V3__rollback.sql", 1,
                            f"after the rollback of migrations/V3__change.sql: {words}") for words in expected]
     assert all(v["severity"] == "error" for v in doc["violations"] if v["rule"] == "rollback-incomplete")
+
+
+def test_validity_is_compared(verify, tmp_path):
+    files = base_files()
+    files["migrations/V3__not_valid.sql"] = (
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n")
+    files["migrations/rollback/V3__rollback.sql"] = "ALTER TABLE orders DROP CONSTRAINT orders_user_fk;\n"
+    files["migrations/V4__validate.sql"] = "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n"
+    files["migrations/rollback/V4__rollback.sql"] = "SELECT 1;\n"
+    folder = write_project(tmp_path / "p", files)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    doc = verify(folder).json()
+    assert by_rule(doc, "rollback-incomplete") == [
+        ("migrations/rollback/V4__rollback.sql", 1,
+         "after the rollback of migrations/V4__validate.sql: constraint orders.orders_user_fk: "
+         "validated now, was NOT VALID")]
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before  # nothing written
 
 
 def test_schema_objects_of_every_kind_are_compared(verify, tmp_path):
