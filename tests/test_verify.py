@@ -531,12 +531,14 @@ def test_compare_prediction_rules():
         TableEffect("public.a", ("RowExclusiveLock",)),
         TableEffect("public.new", ("AccessExclusiveLock",), created=True),
         TableEffect("public.later", ("AccessExclusiveLock",)),
-    ), held={"public.b": ("AccessExclusiveLock",)})
+    ), held={"public.b": ("AccessExclusiveLock",)},
+        relations=frozenset({"public.a", "public.b", "public.c", "public.new", "public.later"}))
     existing = {"public.a", "public.b", "public.c"}
     # Agreement: equal modes; a mode the transaction already held; a table the statement created;
-    # a table created earlier in the migration the model says nothing about.
-    assert compare_prediction([lock("public.a", "RowExclusiveLock"), lock("public.b", "AccessExclusiveLock")],
-                              trace, existing=existing) == []
+    # a table created earlier in the migration the model says nothing about; an entry that names an
+    # index (not a table the trace sees).
+    assert compare_prediction([lock("public.a", "RowExclusiveLock"), lock("public.b", "AccessExclusiveLock"),
+                               lock("public.idx_a", "AccessExclusiveLock")], trace, existing=existing) == []
     messages = [m.message for m in compare_prediction(
         [lock("public.a", "AccessShareLock"), lock("public.c", "ShareLock"), lock("public.later", "ShareLock"),
          lock("public.a", "Exclusive")], trace, existing=existing)]
