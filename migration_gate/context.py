@@ -43,6 +43,8 @@ class FileContext:
     facts: "FileFacts | None" = None
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
+    #: Looks up a column's type in the migrations before this file: (table, column) → TypeName.
+    schema_lookup: Any = None
 
     @property
     def statements(self) -> list["Statement"]:
@@ -75,6 +77,20 @@ class StatementContext:
     def is_new_table(self, table: str) -> bool:
         """Created earlier in this file or by an earlier migration of the change set."""
         return table in self.facts.new_tables or table in self.file.tables_created_earlier
+
+    @property
+    def table(self) -> str:
+        """The statement's target table (``relation``), schema-qualified."""
+        from .sqlnodes import qualified_name
+
+        return qualified_name(self.statement.node.get("relation"))
+
+    def column_type(self, table: str, column: str) -> dict | None:
+        """The column's current TypeName: this file first, then earlier migrations."""
+        found = self.facts.column_type(table, column)
+        if found is None and self.file.schema_lookup is not None:
+            found = self.file.schema_lookup(table, column)
+        return found
 
     @property
     def locks(self) -> list["LockEffect"]:

@@ -167,11 +167,11 @@ def runner_transaction_opt_out(migration: MigrationFile) -> bool:
 
 def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                  tables_created_earlier: frozenset[str] = frozenset(),
-                 want_statements: bool = True) -> FileResult:
+                 want_statements: bool = True, schema_lookup=None) -> FileResult:
     """Analyse one file: every statement rule and file rule, then suppression."""
     report = FileReport(migration)
     ctx = FileContext(migration=migration, config=config,
-                      tables_created_earlier=tables_created_earlier)
+                      tables_created_earlier=tables_created_earlier, schema_lookup=schema_lookup)
     try:
         source = read_source(migration.path, migration.display, config.max_file_size)
     except UnreadableSource as exc:
@@ -190,11 +190,12 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                         runner_transaction=False if opt_out else None)
 
     findings: list[tuple[Finding, object]] = []
-    statement_reports: list[StatementReport] = []
+    contexts: list[StatementContext] = []
     by_node = rules.by_node
     for facts in ctx.facts.units:
         stmt = facts.statement
         sctx = StatementContext(stmt, ctx, facts)
+        contexts.append(sctx)
         for rule in by_node.get(stmt.kind, ()):
             if stmt.parent is None or rule.in_do_blocks:
                 findings.extend((f, sctx) for f in rule.check(stmt.node, sctx))
@@ -208,8 +209,7 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                     for rule in cmd_rules:
                         if stmt.parent is None or rule.in_do_blocks:
                             findings.extend((f, sctx) for f in rule.check(inner, sctx))
-        if want_statements and stmt.parent is None:
-            statement_reports.append(_statement_report(sctx))
+    statement_reports = _statement_reports(contexts) if want_statements else []
     findings.extend((f, None) for f in _file_findings(rules, ctx))
     violations = _resolve(findings, ctx, rules, directives)
     for ignore in directives.ignores:
@@ -219,12 +219,25 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                       if rules.enabled("unused-ignore") else [])
 
 
-def _statement_report(sctx: StatementContext) -> StatementReport:
-    stmt = sctx.statement
-    line, _ = stmt.source.position(stmt.start)
-    end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
-    locks = [LockReport(l.table, l.mode, l.rewrite, l.scan) for l in sctx.locks]
-    return StatementReport(stmt.source.path, line, end_line, locks)
+def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
+    """One report per top-level statement; a DO block carries the locks of what it runs."""
+    from .locks import merge
+
+    reports: list[StatementReport] = []
+    effects: list[list] = []
+    for sctx in contexts:
+        stmt = sctx.statement
+        if stmt.parent is not None:
+            if effects:
+                effects[-1].extend(sctx.locks)
+            continue
+        line, _ = stmt.source.position(stmt.start)
+        end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
+        reports.append(StatementReport(stmt.source.path, line, end_line, []))
+        effects.append(list(sctx.locks))
+    for report, found in zip(reports, effects):
+        report.locks = [LockReport(l.table, l.mode, l.rewrite, l.scan) for l in merge(found)]
+    return reports
 
 
 def _file_findings(rules: RuleSet, ctx: FileContext) -> Iterable[Finding]:
@@ -412,12 +425,16 @@ def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
 
 def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
               want_statements: bool = True, extra_project_rules: Iterable = ()) -> RunResult:
+    from .schema_history import SchemaHistory
+
     rules = build_ruleset(config, only)
+    history = SchemaHistory(scope.project, config)
     results: list[FileResult] = []
     created_earlier: set[str] = set()
     for migration in scope.files:
         earlier = frozenset(created_earlier) if scope.change_set else frozenset()
-        result = analyze_file(migration, config, rules, earlier, want_statements)
+        result = analyze_file(migration, config, rules, earlier, want_statements,
+                              history.lookup_for(migration))
         if scope.change_set and migration.kind == "versioned":
             created_earlier |= result.created_tables
         results.append(result)

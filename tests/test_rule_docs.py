@@ -57,7 +57,10 @@ def _materialise(tmp_path: Path, block: tuple[str, str], rule) -> Path:
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("SELECT 1;\n")
-    (folder / ".migration-gate.yml").write_text(f"rules:\n  {rule.name}: error\n")
+    import yaml
+
+    settings = {**rule.example_config, "rules": {rule.name: "error"}}
+    (folder / ".migration-gate.yml").write_text(yaml.safe_dump(settings))
     return folder
 
 

@@ -38,6 +38,8 @@ class Rule:
     Options: ClassVar[type] = NoOptions
     #: Produced by the engine or a command rather than by dispatch.
     produced_by: ClassVar[str | None] = None
+    #: Settings the docstring's examples assume (e.g. a transaction mode); the docs test uses them.
+    example_config: ClassVar[dict] = {}
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
