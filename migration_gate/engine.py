@@ -449,6 +449,10 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
             v = make_violation(finding, by_path.get(Path(display), display), None, 0, 0, rules, config)
             if v is not None:
                 violations.append(v)
+    if config.style == "sqlfluff":
+        from .style import style_violations
+
+        violations.extend(style_violations(scope.files, config))
     violations = _apply_file_ignores(violations, results)
     violations.extend(_unused_ignores(results, rules, config))
     violations.sort(key=Violation.sort_key)
