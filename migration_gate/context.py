@@ -45,6 +45,8 @@ class FileContext:
     tables_created_earlier: frozenset[str] = frozenset()
     #: Looks up a column's type in the migrations before this file: (table, column) → TypeName.
     schema_lookup: Any = None
+    #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
+    statement_contexts: list = field(default_factory=list)
 
     @property
     def statements(self) -> list["Statement"]:

@@ -23,6 +23,7 @@ from .rules import registry
 from .rules.base import FileRule, ProjectRule, Rule, StatementRule
 from .severity import Severity
 from .source import UnreadableSource, read_source
+from .sqlnodes import location_of as node_location
 from .suppression import Directives, read_directives
 
 
@@ -190,7 +191,7 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                         runner_transaction=False if opt_out else None)
 
     findings: list[tuple[Finding, object]] = []
-    contexts: list[StatementContext] = []
+    contexts: list[StatementContext] = ctx.statement_contexts
     by_node = rules.by_node
     for facts in ctx.facts.units:
         stmt = facts.statement
@@ -254,9 +255,7 @@ def _resolve(findings: list, ctx: FileContext, rules: RuleSet,
         finding, sctx = item if isinstance(item, tuple) else (item, None)
         stmt = sctx.statement if sctx is not None else None
         if stmt is not None:
-            from .sqlnodes import location_of
-
-            start = stmt.locate(location_of(finding.at)) if finding.at is not None else stmt.start
+            start = stmt.locate(node_location(finding.at)) if finding.at is not None else stmt.start
             if finding.offset is not None:
                 start = finding.offset
             end = finding.end_offset if finding.end_offset is not None else max(stmt.end, start)
@@ -367,11 +366,11 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         else:
             raise UsageError(f"{raw}: no such file or folder")
     project = build_project(locations, config)
-    known = {f.path.resolve(): f for f in project.files}
+    known = {_key(f.path): f for f in project.files}
     files: list[MigrationFile] = []
     seen: set[Path] = set()
     for path, display in wanted:
-        key = path.resolve()
+        key = _key(path)
         if key in seen:
             continue
         seen.add(key)
@@ -383,6 +382,11 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             migration = _with_display(migration, display)
         files.append(migration)
     return Scope(project, _in_run_order(files))
+
+
+def _key(path: Path) -> str:
+    """A cheap identity for a path (no symlink resolution: no system calls)."""
+    return os.path.normpath(os.path.abspath(path))
 
 
 def scope_from_config(config: Config) -> Scope:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .sqlnodes import def_elems, name_list, qualified_from_names, qualified_name, unwrap, walk
+from .sqlnodes import def_elems, name_list, qualified_from_names, qualified_name, unwrap
 from .typechange import column_type_change_rewrites
 from .volatility import default_rewrites
 
@@ -187,27 +187,33 @@ def _reindex(node, ctx):
                          rewrite=not concurrent, index=True)
 
 
-def _referenced_tables(node, skip: set[str]) -> Iterable[str]:
-    """Tables a query reads (RangeVars), excluding CTE names and ``skip``."""
-    ctes = {c["CommonTableExpr"]["ctename"] for kind, c in [("", n) for n in _ctes(node)]
-            if "CommonTableExpr" in c}
-    seen: set[str] = set()
-    for kind, value in walk(node):
-        if kind == "RangeVar":
-            if not value.get("schemaname") and value.get("relname") in ctes:
-                continue
-            name = qualified_name(value)
-            if name not in skip and name not in seen:
-                seen.add(name)
-                yield name
-
-
-def _ctes(node) -> list:
-    found = []
-    for kind, value in walk(node):
-        if kind == "WithClause":
-            found.extend(value.get("ctes", ()))
-    return found
+def _referenced_tables(node, skip: set[str]) -> list[str]:
+    """Tables a query reads (its RangeVars), excluding CTE names and ``skip``, in order."""
+    rangevars: list[dict] = []
+    ctes: set[str] = set()
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        current = pop()
+        if type(current) is dict:
+            for key, value in current.items():
+                if key == "RangeVar":
+                    rangevars.append(value)
+                elif key == "CommonTableExpr":
+                    ctes.add(value.get("ctename"))
+                    push(value)
+                elif type(value) is dict or type(value) is list:
+                    push(value)
+        elif type(current) is list:
+            stack.extend(current)
+    names: list[str] = []
+    for rangevar in reversed(rangevars):
+        if not rangevar.get("schemaname") and rangevar.get("relname") in ctes:
+            continue
+        name = qualified_name(rangevar)
+        if name not in skip and name not in names:
+            names.append(name)
+    return names
 
 
 def _dml(node, ctx):

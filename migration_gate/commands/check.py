@@ -14,6 +14,7 @@ from ..reporters import FORMATS
 @dataclass
 class ReportContext:
     color: bool = False
+    pretty: bool = False  # human-friendly layout (a terminal is reading)
     notes: list[str] = field(default_factory=list)
 
 
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    context.pretty = to_terminal
     report = render(args.format, result, context)
     if args.output:
         try:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from ..context import StatementContext
 from ..rulekit import effect_phrase
 from ..severity import Severity
 from .base import FileRule
@@ -45,13 +44,12 @@ class MissingLockTimeout(FileRule):
         if ctx.facts is None:
             return
         offenders = []
-        for unit in ctx.facts.units:
-            if unit.lock_timeout_set:
+        for sctx in ctx.statement_contexts:
+            if sctx.facts.lock_timeout_set:
                 continue
-            sctx = StatementContext(unit.statement, ctx, unit)
             blocking = [e for e in sctx.locks if e.blocks_writes and not sctx.is_new_table(e.table)]
             if blocking:
-                offenders.append((unit.statement, blocking[0]))
+                offenders.append((sctx.statement, blocking[0]))
         if not offenders:
             return
         stmt, effect = offenders[0]
