@@ -429,16 +429,16 @@ def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
 
 def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
               want_statements: bool = True, extra_project_rules: Iterable = ()) -> RunResult:
-    from .schema_history import SchemaHistory
+    from .column_history import ColumnHistory
 
     rules = build_ruleset(config, only)
-    history = SchemaHistory(scope.project, config)
+    columns = ColumnHistory(scope.project, config)
     results: list[FileResult] = []
     created_earlier: set[str] = set()
     for migration in scope.files:
         earlier = frozenset(created_earlier) if scope.change_set else frozenset()
         result = analyze_file(migration, config, rules, earlier, want_statements,
-                              history.lookup_for(migration))
+                              columns.lookup_for(migration))
         if scope.change_set and migration.kind == "versioned":
             created_earlier |= result.created_tables
         results.append(result)

@@ -14,7 +14,7 @@ from .config import Config
 from .discovery import MigrationFile, Project
 
 
-class SchemaHistory:
+class ColumnHistory:
     """(table, column) → the TypeName set by the last earlier migration that defined it."""
 
     def __init__(self, project: Project, config: Config):
