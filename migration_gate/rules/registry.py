@@ -7,7 +7,12 @@ from .duplicate_migration_version import DuplicateMigrationVersion
 from .invalid_migration_filename import InvalidMigrationFilename
 from .missing_migration_header import MissingMigrationHeader
 from .missing_rollback import MissingRollback
+from .modified_merged_migration import ModifiedMergedMigration
+from .modified_merged_rollback import ModifiedMergedRollback
+from .non_idempotent_repeatable import NonIdempotentRepeatable
 from .orphan_rollback import OrphanRollback
+from .out_of_order_migration_version import OutOfOrderMigrationVersion
+from .rollback_collides_with_migration import RollbackCollidesWithMigration
 from .syntax_error import SyntaxError_
 from .undefined_placeholder import UndefinedPlaceholder
 from .unreadable_file import UnreadableFile
@@ -23,6 +28,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    ModifiedMergedMigration,
+    ModifiedMergedRollback,
+    OutOfOrderMigrationVersion,
+    NonIdempotentRepeatable,
+    RollbackCollidesWithMigration,
 )
 
 _BY_KEY: dict[str, type[Rule]] = {}
