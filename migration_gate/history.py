@@ -243,22 +243,28 @@ def change_set_violations(scope: "Scope", results: "list[FileResult]", rules: "R
 
 def attach_history(scope: "Scope", *, base: str | None, auto: bool, include_all: bool = False,
                    database_url: str | None = None, start: Path | None = None,
-                   notes: list[str] | None = None, env=None) -> "Scope":
+                   notes: list[str] | None = None, env=None, required: bool = False) -> "Scope":
     """Give a scope its history: the base (``--base``, or detected when ``auto``) and the database.
 
     With a base, statement rules report on the change set (every file with
     ``include_all``).  Why history checks were skipped goes to ``notes``.
+    ``required`` (e.g. ``--github``): no base found is exit 2, not a note.
     """
     from .changes import History, load_history, restrict_scope
 
     notes = notes if notes is not None else []
     history = None
-    if base is not None or auto:
-        history = load_history(scope, ref=base, start=start, env=env)
+    if base is not None or auto or required:
+        history = load_history(scope, ref=base, start=start, env=env, required=required)
         if history.note:
             notes.append(f"note: {history.note}")
     if database_url:
         from .schema_history import read_applied
+
+        if scope.project.config.layout != "flyway":
+            from .engine import UsageError
+
+            raise UsageError("--database-url reads Flyway's flyway_schema_history: it needs migrations.layout: flyway")
 
         applied, note = read_applied(database_url)
         history = history if history is not None else History()

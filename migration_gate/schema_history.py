@@ -104,7 +104,7 @@ def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
     states: list[DatabaseState] = []
     seen = set()
     for migration in ctx.project.versioned():
-        if migration.version is None or ctx.config.layout != "flyway":
+        if migration.version is None:
             continue
         checksum = checksums.get(migration.path)
         row = latest.get(migration.version)

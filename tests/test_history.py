@@ -525,3 +525,57 @@ def test_push_event_in_actions_uses_the_default_branch_rules(cli, repo, tmp_path
     result = cli("check", cwd=repo.path, env={**env, "NO_COLOR": "1"})
     assert result.code == 0
     assert "note: history checks skipped: no base to compare with" in result.out
+
+
+def test_required_base_without_one_is_exit_2(repo, monkeypatch):
+    from migration_gate.config import load_config
+    from migration_gate.engine import UsageError, scope_from_config
+    from migration_gate.history import attach_history
+
+    monkeypatch.chdir(repo.path)
+    scope = scope_from_config(load_config(None, search_from=repo.path))
+    with pytest.raises(UsageError, match=r"^no base to compare with: pass --base REF \(e\.g\. --base origin/main\)$"):
+        attach_history(scope, base=None, auto=True, start=repo.path, env={}, required=True)
+    assert attach_history(scope, base=None, auto=True, start=repo.path, env={}).history is None
+
+
+# --------------------------------------------------------------------------- up/down layouts
+
+
+@pytest.fixture
+def updown(git_repo) -> GitRepo:
+    git_repo.write(".migration-gate.yml", "migrations:\n  layout: up-down\n")
+    for version, name in (("000001", "create_users"), ("000002", "create_orders")):
+        git_repo.write(f"migrations/{version}_{name}.up.sql", f"CREATE TABLE {name[7:]} (id bigint);\n")
+        git_repo.write(f"migrations/{version}_{name}.down.sql", f"DROP TABLE {name[7:]};\n")
+    git_repo.commit("merged")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    return git_repo
+
+
+def test_up_down_edit_and_renames(cli, updown):
+    updown.write("migrations/000001_create_users.up.sql", "CREATE TABLE users (id bigint, email text);\n")
+    updown.git("mv", "migrations/000002_create_orders.up.sql", "migrations/000002_orders.up.sql")  # same version
+    updown.git("mv", "migrations/000002_create_orders.down.sql", "migrations/000003_create_orders.down.sql")
+    found = violations(cli, updown)
+    assert [(v["code"], v["severity"], v["path"]) for v in found] == [
+        ("MG306", "error", "migrations/000001_create_users.up.sql"),
+        ("MG306", "info", "migrations/000002_orders.up.sql"),
+        ("MG307", "warning", "migrations/000003_create_orders.down.sql"),
+    ]
+    assert "databases that already applied it keep the old version" in found[0]["message"]
+    assert "Flyway" not in found[0]["message"]
+    assert "the runner records only the version, so nothing re-runs" in found[1]["message"]
+
+
+def test_up_down_out_of_order_names_the_runners(cli, updown):
+    updown.git("checkout", "-q", "main")
+    updown.write("migrations/000005_add_index.up.sql", "SELECT 1;\n")
+    updown.write("migrations/000005_add_index.down.sql", "SELECT 1;\n")
+    updown.commit("main: 5")
+    updown.git("checkout", "-q", "feature")
+    updown.write("migrations/000004_add_email.up.sql", "SELECT 1;\n")
+    found = violations(cli, updown)
+    assert [(v["code"], v["path"]) for v in found] == [("MG308", "migrations/000004_add_email.up.sql")]
+    assert found[0]["message"].endswith("golang-migrate never applies it on databases already past that version; "
+                                        "Diesel and pop apply it there out of order")

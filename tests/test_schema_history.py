@@ -188,3 +188,12 @@ def test_password_is_never_printed(cli, project):
     malformed = cli("check", "migrations", "--database-url", "password=s3cr3t-pw host", cwd=project)
     assert malformed.code == 2
     assert "s3cr3t-pw" not in malformed.err
+
+
+def test_database_url_needs_the_flyway_layout(cli, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\n")
+    result = cli("check", "--database-url", "postgresql:///x", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err == ("migration-gate: error: --database-url reads Flyway's flyway_schema_history: "
+                          "it needs migrations.layout: flyway\n")

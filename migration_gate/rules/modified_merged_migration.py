@@ -25,7 +25,9 @@ class ModifiedMergedMigration(ChangeSetRule):
     "Migration checksum mismatch for migration version 3" and the deploy stops;
     databases created afterwards get the new text, so environments silently
     diverge. A renamed file is a description mismatch, a deleted one
-    "Detected applied migration not resolved locally".
+    "Detected applied migration not resolved locally". golang-migrate, Diesel
+    and pop keep no checksum: the edit is simply never applied where the
+    migration already ran, and a renumbered file runs a second time.
 
     ## Example
     ```text
@@ -54,7 +56,8 @@ class ModifiedMergedMigration(ChangeSetRule):
             if merged.kind == "repeatable":
                 yield from self._repeatable(change, base)
             elif merged.kind == "versioned":
-                yield from self._versioned(change, base)
+                flyway = ctx.config.layout == "flyway"
+                yield from (self._versioned(change, base) if flyway else self._up_down(change, base))
         for state in ctx.database or ():
             yield from self._database(state, ctx)
 
@@ -97,6 +100,41 @@ class ModifiedMergedMigration(ChangeSetRule):
                     f"(\"Migration checksum mismatch for migration version {merged.version}\")",
                     path=change.display, offset=change.first_difference)
 
+    def _up_down(self, change, base):
+        """golang-migrate, Diesel and pop record only the version: no checksum, no name."""
+        merged = change.merged
+        what = f"version {merged.version}"
+        if change.status == "deleted":
+            yield self.finding(
+                f"{change.display} ({what}) is merged on {base} and was deleted: databases that applied it keep "
+                "its effect while new databases never get it (and golang-migrate stops when the applied version's "
+                "file is missing)",
+                help="restore the file (`git checkout <base> -- <path>`); undo its effect in a new migration",
+                path=change.display)
+        elif change.status == "renamed" and _same_identity(change, version_only=True) and (
+                not change.content_changed or change.checksum_unchanged):
+            yield self.finding(
+                f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}, keeping "
+                "its version and content: the runner records only the version, so nothing re-runs",
+                path=change.display, offset=0, severity=Severity.INFO)
+        elif change.status == "renamed":
+            yield self.finding(
+                f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}: the "
+                "runner identifies migrations by version, so databases that applied the old one run it again",
+                help="rename it back; a new name or version is a new migration", path=change.display,
+                offset=0 if change.current is not None else None)
+        elif change.content_changed:
+            if change.checksum_unchanged:
+                yield self.finding(
+                    f"{what} is merged on {base} and was edited, but only in line endings, blank lines or a BOM",
+                    help="revert the edit to keep the history byte-identical", path=change.display,
+                    offset=change.first_difference, severity=Severity.INFO)
+            else:
+                yield self.finding(
+                    f"{what} is merged on {base} and was edited: databases that already applied it keep the old "
+                    "version (the runner never re-runs it) while new databases get the new one",
+                    path=change.display, offset=change.first_difference)
+
     def _repeatable(self, change, base):
         if change.status not in ("deleted", "renamed") or (change.status == "renamed" and _same_identity(change)):
             return
@@ -125,8 +163,8 @@ class ModifiedMergedMigration(ChangeSetRule):
                 help="restore the file from the commit that added it", path=path)
 
 
-def _same_identity(change) -> bool:
-    """Still the same migration to Flyway: same kind, version and description (the path may differ)."""
+def _same_identity(change, *, version_only: bool = False) -> bool:
+    """Still the same migration to the runner: same kind and version, and for Flyway the same description."""
     current, merged = change.current, change.merged
     return (current is not None and current.kind == merged.kind and current.version == merged.version
-            and current.description == merged.description)
+            and (version_only or current.description == merged.description))

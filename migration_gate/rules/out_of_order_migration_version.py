@@ -19,7 +19,10 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
     applied version is never run: `flyway validate` (and so `migrate`, which
     validates first) fails with "Detected resolved migration not applied to
     database", or the migration is silently skipped where `ignored` migrations
-    are allowed. It happens when another branch merged a higher version first.
+    are allowed. golang-migrate only moves forward from the current version,
+    so it never applies it; Diesel and pop apply it, but after migrations that
+    were written later. It happens when another branch merged a higher version
+    first.
 
     ## Example
     ```text
@@ -52,10 +55,13 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
                 if not change.is_new or current.version is None or current.version in versions:
                     continue
                 if current.version < highest.version:
+                    consequence = ("with outOfOrder=false Flyway never runs it and its validate fails"
+                                   if ctx.config.layout == "flyway" else
+                                   "golang-migrate never applies it on databases already past that version; "
+                                   "Diesel and pop apply it there out of order")
                     yield self.finding(
                         f"version {current.version} is new here but below version {highest.version} "
-                        f"({highest.display}), merged on the base ({ctx.base.short}): with outOfOrder=false "
-                        "Flyway never runs it and its validate fails",
+                        f"({highest.display}), merged on the base ({ctx.base.short}): {consequence}",
                         path=current.display)
         for state in ctx.database or ():
             if state.state == "ignored":
