@@ -20,9 +20,9 @@ from .findings import Finding, Violation
 from .parse import parse_source
 from .placeholders import substitute
 from .rules import registry
-from .rules.base import FileRule, ProjectRule, Rule, StatementRule
+from .rules.base import ChangeSetRule, FileRule, ProjectRule, Rule, StatementRule
 from .severity import Severity
-from .source import UnreadableSource, read_source
+from .source import Source, UnreadableSource, read_source
 from .sqlnodes import location_of as node_location
 from .suppression import Directives, read_directives
 
@@ -63,6 +63,7 @@ class FileResult:
     statements: list[StatementReport]
     created_tables: frozenset[str] = frozenset()
     ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
+    source: "Source | None" = None  # the text as read, for change-set rules
 
 
 @dataclass(slots=True)
@@ -99,6 +100,7 @@ class RuleSet:
     by_node: dict[str, list[StatementRule]]
     file_rules: list[FileRule]
     project_rules: list[ProjectRule]
+    change_set_rules: list[ChangeSetRule] = field(default_factory=list)
 
     def level(self, rule: type[Rule]) -> Severity:
         return self.levels.get(rule.name, Severity.OFF)
@@ -113,6 +115,7 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
     by_node: dict[str, list[StatementRule]] = {}
     file_rules: list[FileRule] = []
     project_rules: list[ProjectRule] = []
+    change_set_rules: list[ChangeSetRule] = []
     for rule_class in registry.ALL_RULES:
         setting = config.rules.get(rule_class.name)
         level = setting.level if setting and setting.level is not None else rule_class.default_level(config.preset)
@@ -126,7 +129,7 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
         if level == Severity.OFF:
             continue
         levels[rule_class.name] = level
-        if rule_class.produced_by:
+        if rule_class.produced_by and not issubclass(rule_class, ChangeSetRule):
             continue
         rule = rule_class(rule_class.make_options(setting.options if setting else None))
         if isinstance(rule, StatementRule):
@@ -136,7 +139,9 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
             file_rules.append(rule)
         elif isinstance(rule, ProjectRule):
             project_rules.append(rule)
-    return RuleSet(levels, by_node, file_rules, project_rules)
+        if isinstance(rule, ChangeSetRule):
+            change_set_rules.append(rule)
+    return RuleSet(levels, by_node, file_rules, project_rules, change_set_rules)
 
 
 # --------------------------------------------------------------------------- one file
@@ -177,9 +182,11 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
         source = read_source(migration.path, migration.display, config.max_file_size)
     except UnreadableSource as exc:
         ctx.unreadable = exc.reason
+        report.checksum = exc.checksum
         findings = list(_file_findings(rules, ctx))
         return FileResult(report, _resolve(findings, ctx, rules, None), [])
     ctx.source = source
+    report.checksum = source.checksum
     if config.substitutes_placeholders:
         source.substitution = substitute(source.text, config.placeholders, migration.name)
     ctx.parse = parse_source(source)
@@ -217,7 +224,7 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
         ignore.position = (*source.position(ignore.offset), *source.position(ignore.end))
     created = frozenset(ctx.facts.created)
     return FileResult(report, violations, statement_reports, created, directives.ignores
-                      if rules.enabled("unused-ignore") else [])
+                      if rules.enabled("unused-ignore") else [], source)
 
 
 def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
@@ -345,6 +352,7 @@ class Scope:
     project: Project
     files: list[MigrationFile]  # analysed and reported on, in order
     change_set: bool = False  # True when ``files`` is a change set against a base
+    history: object = None  # changes.History: a base and/or the database's history (change-set rules)
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
@@ -433,18 +441,21 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
 
     rules = build_ruleset(config, only)
     columns = ColumnHistory(scope.project, config)
+    legacy = _legacy_predicate(config)
+    legacy_rules = _without_content_rules(rules) if legacy is not None else rules
     results: list[FileResult] = []
     created_earlier: set[str] = set()
     for migration in scope.files:
         earlier = frozenset(created_earlier) if scope.change_set else frozenset()
-        result = analyze_file(migration, config, rules, earlier, want_statements,
+        file_rules = legacy_rules if legacy is not None and legacy(migration) else rules
+        result = analyze_file(migration, config, file_rules, earlier, want_statements,
                               columns.lookup_for(migration))
         if scope.change_set and migration.kind == "versioned":
             created_earlier |= result.created_tables
         results.append(result)
 
     violations = [v for r in results for v in r.violations]
-    in_scope = frozenset(f.path for f in scope.files)
+    in_scope = frozenset(f.path for f in scope.files if legacy is None or not legacy(f))
     pctx = ProjectContext(scope.project, config, in_scope)
     by_path = {f.path: f.display for f in scope.files}
     for rule in [*rules.project_rules, *extra_project_rules]:
@@ -453,6 +464,12 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
             v = make_violation(finding, by_path.get(Path(display), display), None, 0, 0, rules, config)
             if v is not None:
                 violations.append(v)
+    notes: list[str] = []
+    if scope.history is not None and scope.history.active and rules.change_set_rules:
+        from .history import change_set_violations
+
+        found, notes = change_set_violations(scope, results, rules, config)
+        violations.extend(found)
     if config.style == "sqlfluff":
         from .style import style_violations
 
@@ -463,7 +480,22 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
     statements = [s for r in results for s in r.statements]
     statements.sort(key=lambda s: (s.path, s.line))
     files = sorted((r.report for r in results), key=lambda f: f.migration.display)
-    return RunResult(files, violations, statements, config.fail_on)
+    return RunResult(files, violations, statements, config.fail_on, notes)
+
+
+def _legacy_predicate(config: Config):
+    """With ``baseline``: a test for the legacy files whose content rules are skipped."""
+    if config.baseline is None:
+        return None
+    from .history import legacy_predicate
+
+    return legacy_predicate(config)
+
+
+def _without_content_rules(rules: RuleSet) -> RuleSet:
+    """The rule set for legacy files: no statement or file rules (so no unused ignores either)."""
+    levels = {name: level for name, level in rules.levels.items() if name != "unused-ignore"}
+    return RuleSet(levels, {}, [], rules.project_rules, rules.change_set_rules)
 
 
 def _apply_file_ignores(violations: list[Violation], results: list[FileResult]) -> list[Violation]:

@@ -29,9 +29,10 @@ _BOM = b"\xef\xbb\xbf"
 class UnreadableSource(Exception):
     """The file cannot be analysed; ``reason`` says why in one sentence."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, checksum: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.checksum = checksum  # Flyway's checksum when Flyway could still read the bytes
 
 
 @dataclass(slots=True)
@@ -112,6 +113,13 @@ class Source:
     def position(self, offset: int) -> tuple[int, int]:
         return self.lines.position(offset)
 
+    @property
+    def checksum(self) -> int:
+        """Flyway's checksum of the file (see :mod:`migration_gate.checksum`)."""
+        from .checksum import flyway_checksum
+
+        return flyway_checksum(self.text, bom_dropped=True)
+
 
 def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
     """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
@@ -137,7 +145,9 @@ def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
 def decode_source(data: bytes, display: str) -> Source:
     """Decode bytes (from disk or from git) into a :class:`Source`."""
     if b"\x00" in data:
-        raise UnreadableSource("binary file (contains NUL bytes), not SQL text")
+        from .checksum import checksum_of_bytes
+
+        raise UnreadableSource("binary file (contains NUL bytes), not SQL text", checksum_of_bytes(data))
     had_bom = data.startswith(_BOM)
     try:
         text = data.decode("utf-8-sig")

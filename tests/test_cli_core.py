@@ -63,8 +63,12 @@ def test_relative_paths_stay_relative(cli):
     assert all(f["path"].startswith("migrations/") for f in result.json()["files"])
 
 
-def test_check_without_path_uses_config(cli):
-    result = cli("check", "--format", "json", cwd=GUIDE)
+def test_check_without_path_uses_config(cli, tmp_path):
+    import shutil
+
+    # A copy outside any git repository: inside a clone, `check` alone would compare with origin's branch.
+    shutil.copytree(GUIDE, tmp_path / "guide")
+    result = cli("check", "--format", "json", cwd=tmp_path / "guide")
     paths = {f["path"] for f in result.json()["files"]}
     assert "migrations/V001__initial_schema.sql" in paths
 

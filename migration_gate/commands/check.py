@@ -32,6 +32,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with a base: still report statement rules on every migration")
     parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
                         help="run only this rule (code or name; repeatable)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="also compare with Flyway's flyway_schema_history in this database (read-only)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,12 +55,14 @@ def run(args: argparse.Namespace) -> int:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
-    if args.base:
-        from ..changes import restrict_to_change_set
+    if args.base or not args.paths or args.database_url:
+        from ..history import attach_history
 
-        scope = restrict_to_change_set(scope, args.base, include_all=args.check_all)
+        scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
+                               database_url=args.database_url, start=first, notes=context.notes)
     result = run_check(scope, config, only=args.only)
-    result.notes.extend(context.notes)
+    context.notes.extend(result.notes)
+    result.notes[:] = context.notes
 
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ

@@ -19,13 +19,18 @@ from .missing_lock_timeout import MissingLockTimeout
 from .missing_migration_header import MissingMigrationHeader
 from .missing_rollback import MissingRollback
 from .mixed_transactional_statements import MixedTransactionalStatements
+from .modified_merged_migration import ModifiedMergedMigration
+from .modified_merged_rollback import ModifiedMergedRollback
 from .non_concurrent_index_creation import NonConcurrentIndexCreation
 from .non_concurrent_index_drop import NonConcurrentIndexDrop
 from .non_concurrent_reindex import NonConcurrentReindex
+from .non_idempotent_repeatable import NonIdempotentRepeatable
 from .non_transactional_statement_in_transaction import NonTransactionalStatementInTransaction
 from .orphan_rollback import OrphanRollback
+from .out_of_order_migration_version import OutOfOrderMigrationVersion
 from .renamed_column import RenamedColumn
 from .renamed_table import RenamedTable
+from .rollback_collides_with_migration import RollbackCollidesWithMigration
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
 from .syntax_error import SyntaxError_
@@ -67,6 +72,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    ModifiedMergedMigration,
+    ModifiedMergedRollback,
+    OutOfOrderMigrationVersion,
+    NonIdempotentRepeatable,
+    RollbackCollidesWithMigration,
     IntPrimaryKey,
     VarcharLengthLimit,
     TimestampWithoutTimeZone,
