@@ -4,8 +4,9 @@ Merged migrations never change, so a file's findings can be reused as long as
 everything they depend on is the same: the file's bytes and path, the whole
 configuration, the tool version, and the context the engine gave the file
 (tables created by earlier migrations of the change set).  A result that
-consulted other files (the column-type lookups of ``ALTER COLUMN … TYPE``)
-is not cached.
+consulted earlier migrations (the column-type lookups of
+``ALTER COLUMN … TYPE``) is stored with those lookups and their answers, and
+reused only while the answers are the same.
 
 Entries live under ``--cache-dir`` / ``cache_dir`` (default
 ``$XDG_CACHE_HOME/migration-gate``, i.e. ``~/.cache/migration-gate``), one
@@ -25,7 +26,7 @@ from typing import Any
 
 from . import __version__
 
-FORMAT = 1  # bump when FileResult's pickled shape changes
+FORMAT = 2  # bump when FileResult's pickled shape changes
 
 
 def default_dir() -> Path:

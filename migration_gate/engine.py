@@ -15,14 +15,15 @@ from typing import Iterable
 from .analysis import analyze
 from .config import Config
 from .context import FileContext, ProjectContext, StatementContext
-from .discovery import MigrationFile, Project, build_project, classify, configured_locations, location_of
+from .discovery import (MigrationFile, Project, build_project, classify, configured_locations, location_of,
+                        runner_transaction_opt_out)
 from .findings import Finding, Violation
 from .parse import parse_source
 from .placeholders import substitute
 from .rules import registry
 from .rules.base import ChangeSetRule, FileRule, ProjectRule, Rule, StatementRule
 from .severity import Severity
-from .source import Source, UnreadableSource, read_source
+from .source import Source, UnreadableSource, decode_source, read_bytes, read_source
 from .sqlnodes import location_of as node_location
 from .suppression import Directives, read_directives
 
@@ -64,6 +65,7 @@ class FileResult:
     created_tables: frozenset[str] = frozenset()
     ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
     source: "Source | None" = None  # the text as read, for change-set rules
+    lookups: tuple = ()  # (table, column, answer) the analysis looked up in earlier migrations
 
 
 @dataclass(slots=True)
@@ -147,39 +149,35 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
 # --------------------------------------------------------------------------- one file
 
 
-def runner_transaction_opt_out(migration: MigrationFile) -> bool:
-    """Per-file opt-outs from the runner's transaction that live next to the file."""
-    if migration.autocommit:
-        return True
-    path = migration.path
-    if path.name in ("up.sql", "down.sql"):
-        metadata = path.parent / "metadata.toml"
-        if metadata.is_file():
-            import tomllib
+class _TrackedLookup:
+    """Records the lookups a file's analysis made in other files (the cache re-checks them)."""
 
-            try:
-                data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
-            except tomllib.TOMLDecodeError:
-                return False
-            return data.get("run_in_transaction") is False
-    conf = path.with_name(path.name + ".conf")
-    if conf.is_file():
-        for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "executeInTransaction" and value.strip().lower() == "false":
-                return True
-    return False
+    __slots__ = ("lookup", "calls")
+
+    def __init__(self, lookup):
+        self.lookup, self.calls = lookup, []
+
+    def __call__(self, table: str, column: str):
+        answer = self.lookup(table, column)
+        self.calls.append((table, column, answer))
+        return answer
 
 
 def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                  tables_created_earlier: frozenset[str] = frozenset(),
-                 want_statements: bool = True, schema_lookup=None) -> FileResult:
-    """Analyse one file: every statement rule and file rule, then suppression."""
+                 want_statements: bool = True, schema_lookup=None, data: bytes | None = None) -> FileResult:
+    """Analyse one file: every statement rule and file rule, then suppression.
+
+    ``data`` is the file's content when the caller has already read it.
+    """
     report = FileReport(migration)
+    lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
     ctx = FileContext(migration=migration, config=config,
-                      tables_created_earlier=tables_created_earlier, schema_lookup=schema_lookup)
+                      tables_created_earlier=tables_created_earlier, schema_lookup=lookup)
     try:
-        source = read_source(migration.path, migration.display, config.max_file_size)
+        if data is None:
+            data = read_bytes(migration.path, config.max_file_size)
+        source = decode_source(data, migration.display)
     except UnreadableSource as exc:
         ctx.unreadable = exc.reason
         report.checksum = exc.checksum
@@ -224,7 +222,8 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
         ignore.position = (*source.position(ignore.offset), *source.position(ignore.end))
     created = frozenset(ctx.facts.created)
     return FileResult(report, violations, statement_reports, created, directives.ignores
-                      if rules.enabled("unused-ignore") else [], source)
+                      if rules.enabled("unused-ignore") else [], source,
+                      lookups=tuple(lookup.calls) if lookup is not None else ())
 
 
 def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
@@ -436,23 +435,14 @@ def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
 
 
 def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
-              want_statements: bool = True, extra_project_rules: Iterable = ()) -> RunResult:
-    from .column_history import ColumnHistory
+              want_statements: bool = True, extra_project_rules: Iterable = (),
+              cache_dir: Path | None = None, workers: int | None = None) -> RunResult:
+    """The whole check. ``cache_dir``: reuse per-file results; ``workers``: processes (None: automatic)."""
+    from .batch import analyze_all
 
     rules = build_ruleset(config, only)
-    columns = ColumnHistory(scope.project, config)
     legacy = _legacy_predicate(config)
-    legacy_rules = _without_content_rules(rules) if legacy is not None else rules
-    results: list[FileResult] = []
-    created_earlier: set[str] = set()
-    for migration in scope.files:
-        earlier = frozenset(created_earlier) if scope.change_set else frozenset()
-        file_rules = legacy_rules if legacy is not None and legacy(migration) else rules
-        result = analyze_file(migration, config, file_rules, earlier, want_statements,
-                              columns.lookup_for(migration))
-        if scope.change_set and migration.kind == "versioned":
-            created_earlier |= result.created_tables
-        results.append(result)
+    results = analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers)
 
     violations = [v for r in results for v in r.violations]
     in_scope = frozenset(f.path for f in scope.files if legacy is None or not legacy(f))
@@ -481,6 +471,14 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
     statements.sort(key=lambda s: (s.path, s.line))
     files = sorted((r.report for r in results), key=lambda f: f.migration.display)
     return RunResult(files, violations, statements, config.fail_on, notes)
+
+
+def file_rules_for(rules: RuleSet, legacy):
+    """The rules a file gets: all of them, or none of the content rules for legacy files."""
+    if legacy is None:
+        return lambda migration: rules
+    legacy_rules = _without_content_rules(rules)
+    return lambda migration: legacy_rules if legacy(migration) else rules
 
 
 def _legacy_predicate(config: Config):

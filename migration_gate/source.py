@@ -121,8 +121,8 @@ class Source:
         return flyway_checksum(self.text, bom_dropped=True)
 
 
-def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
-    """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
+def read_bytes(fs_path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, or :class:`UnreadableSource` with the reason."""
     try:
         size = fs_path.stat().st_size
     except FileNotFoundError:
@@ -139,7 +139,12 @@ def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
         raise UnreadableSource("is a directory, not a file") from None
     except OSError as exc:
         raise UnreadableSource(f"cannot read file: {exc.strerror or exc}") from None
-    return decode_source(data, display)
+    return data
+
+
+def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
+    """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
+    return decode_source(read_bytes(fs_path, max_bytes), display)
 
 
 def decode_source(data: bytes, display: str) -> Source:

@@ -35,6 +35,12 @@ def _outside_github_actions(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Tests never share (or leave behind) a result cache in the user's home."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run ``migration-gate ARGS`` in this process: ``cli("check", "x", cwd=path)``."""

@@ -32,8 +32,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with a base: still report statement rules on every migration")
     parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
                         help="run only this rule (code or name; repeatable)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="reuse per-file results stored here (default: cache_dir, else ~/.cache/migration-gate)")
+    parser.add_argument("--no-cache", action="store_true", help="analyse every file afresh; store nothing")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="worker processes for large scans (default: one per CPU from 200 files; 1: none)")
     parser.add_argument("--database-url", metavar="URL",
                         help="also compare with Flyway's flyway_schema_history in this database (read-only)")
+
+
+def cache_folder(args: argparse.Namespace, config) -> Path | None:
+    """``--no-cache`` wins; then ``--cache-dir``, ``cache_dir`` (relative to the config file), the default."""
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return Path(args.cache_dir)
+    if config.cache_dir:
+        return config.root / config.cache_dir
+    from ..cache import default_dir
+
+    return default_dir()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
 
         scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
                                database_url=args.database_url, start=first, notes=context.notes)
-    result = run_check(scope, config, only=args.only)
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
+    result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
+                       workers=args.jobs)
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
 
