@@ -44,7 +44,9 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
     def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
         lookup = columns.lookup_for(migration)
         if cache is None:
-            return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+            result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+            columns.record(migration, result.column_types)
+            return result
         try:
             data = read_bytes(migration.path, config.max_file_size)
         except UnreadableSource:
@@ -59,6 +61,7 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
                 result.source = _source_or_none(data, migration.display)
             return result
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
+        columns.record(migration, result.column_types)
         cache.put(key, pack(result))
         return result
 

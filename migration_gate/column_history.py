@@ -1,14 +1,15 @@
 """Column types from the migrations that ran before a file, read on demand.
 
 Only ``ALTER COLUMN … TYPE`` needs a column's current type, and it is rare.
-On the first lookup the earlier versioned migrations are read as text; only
-the files that mention both the table and the column are parsed (the AST
-gives the answer; the text test just skips files that cannot hold it), and
-each is parsed at most once per run.
+On the first lookup the versioned migrations are read as text; for each
+(table, column) asked about, only the files that mention both are parsed (the
+AST gives the answer; the text test just skips files that cannot hold it), and
+each file is parsed at most once per run.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Callable
 
 from .config import Config
@@ -21,9 +22,12 @@ class ColumnHistory:
     def __init__(self, project: Project, config: Config):
         self.project = project
         self.config = config
-        self._versioned: list[MigrationFile] | None = None
-        self._texts: dict[MigrationFile, str] = {}
-        self._types: dict[MigrationFile, dict[tuple[str, str], dict]] = {}
+        self._files: list[MigrationFile] | None = None  # versioned, in version order
+        self._keys: list[tuple] = []
+        self._texts: list[str] = []
+        self._candidates: dict[tuple[str, str], list[int]] = {}
+        self._types: dict[int, dict[tuple[str, str], dict]] = {}
+        self._index: dict = {}
 
     def lookup_for(self, migration: MigrationFile) -> Callable[[str, str], dict | None]:
         def lookup(table: str, column: str) -> dict | None:
@@ -31,39 +35,54 @@ class ColumnHistory:
 
         return lookup
 
+    def record(self, migration: MigrationFile, column_types: dict) -> None:
+        """The engine analysed this file already: keep its column types, no second parse."""
+        if migration.kind != "versioned" or migration.version is None:
+            return
+        self._load()
+        index = self._index.get(migration.path)
+        if index is not None and index not in self._types:
+            self._types[index] = {key: changes[-1][1] for key, changes in column_types.items()}
+
     def column_type(self, table: str, column: str, before: MigrationFile) -> dict | None:
-        relation = table.rsplit(".", 1)[-1].lower()
-        name = column.lower()
+        self._load()
+        if before.kind == "versioned" and before.version is not None:
+            limit = bisect.bisect_left(self._keys, before.version.key)
+        else:
+            limit = len(self._files)  # rollbacks and other files come after every migration
         found = None
-        for migration in self._earlier(before):
-            text = self._text(migration)
-            if relation not in text or name not in text:
-                continue
-            types = self._column_types(migration)
+        for index in self._candidates_for(table, column):
+            if index >= limit:
+                break
+            types = self._column_types(index)
             if (table, column) in types:
                 found = types[(table, column)]
         return found
 
-    def _earlier(self, before: MigrationFile) -> list[MigrationFile]:
-        if self._versioned is None:
-            self._versioned = sorted((f for f in self.project.files if f.kind == "versioned" and f.version),
-                                     key=lambda f: f.version.key)
-        if before.kind != "versioned" or before.version is None:
-            return self._versioned  # rollbacks and others come after every migration
-        return [f for f in self._versioned if f.version < before.version]
-
-    def _text(self, migration: MigrationFile) -> str:
-        text = self._texts.get(migration)
-        if text is None:
+    def _load(self) -> None:
+        if self._files is not None:
+            return
+        self._files = sorted((f for f in self.project.files if f.kind == "versioned" and f.version),
+                             key=lambda f: f.version.key)
+        self._keys = [f.version.key for f in self._files]
+        self._index = {f.path: i for i, f in enumerate(self._files)}
+        for migration in self._files:
             try:
-                text = migration.path.read_bytes().decode("utf-8-sig", "replace").lower()
+                self._texts.append(migration.path.read_bytes().decode("utf-8-sig", "replace").lower())
             except OSError:
-                text = ""
-            self._texts[migration] = text
-        return text
+                self._texts.append("")
 
-    def _column_types(self, migration: MigrationFile) -> dict[tuple[str, str], dict]:
-        types = self._types.get(migration)
+    def _candidates_for(self, table: str, column: str) -> list[int]:
+        key = (table.rsplit(".", 1)[-1].lower(), column.lower())
+        found = self._candidates.get(key)
+        if found is None:
+            relation, name = key
+            found = [i for i, text in enumerate(self._texts) if relation in text and name in text]
+            self._candidates[key] = found
+        return found
+
+    def _column_types(self, index: int) -> dict[tuple[str, str], dict]:
+        types = self._types.get(index)
         if types is not None:
             return types
         from .analysis import analyze
@@ -71,6 +90,7 @@ class ColumnHistory:
         from .placeholders import substitute
         from .source import UnreadableSource, read_source
 
+        migration = self._files[index]
         types = {}
         try:
             source = read_source(migration.path, migration.display, self.config.max_file_size)
@@ -81,5 +101,5 @@ class ColumnHistory:
                 source.substitution = substitute(source.text, self.config.placeholders, migration.name)
             facts = analyze(parse_source(source).statements, mode="explicit", pg_version=self.config.pg_version)
             types = {key: changes[-1][1] for key, changes in facts.column_types.items()}
-        self._types[migration] = types
+        self._types[index] = types
         return types

@@ -66,6 +66,7 @@ class FileResult:
     ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
     source: "Source | None" = None  # the text as read, for change-set rules
     lookups: tuple = ()  # (table, column, answer) the analysis looked up in earlier migrations
+    column_types: dict = field(default_factory=dict, repr=False)  # this file's column definitions
 
 
 @dataclass(slots=True)
@@ -223,7 +224,8 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
     created = frozenset(ctx.facts.created)
     return FileResult(report, violations, statement_reports, created, directives.ignores
                       if rules.enabled("unused-ignore") else [], source,
-                      lookups=tuple(lookup.calls) if lookup is not None else ())
+                      lookups=tuple(lookup.calls) if lookup is not None else (),
+                      column_types=ctx.facts.column_types)
 
 
 def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
@@ -335,9 +337,11 @@ EXCERPT_MAX_LINES = 30
 def _excerpt(statement) -> str:
     """The statement's text (its DO block for inner statements), capped in lines."""
     top = statement.parent or statement
-    lines = top.source.text[top.start : top.end].splitlines()
-    if len(lines) > EXCERPT_MAX_LINES:
-        lines = [*lines[:EXCERPT_MAX_LINES], f"… ({len(lines) - EXCERPT_MAX_LINES} more lines)"]
+    # Slice a bounded prefix: a statement can be a 3,000-line function.
+    lines = top.source.text[top.start : min(top.end, top.start + 120 * EXCERPT_MAX_LINES)].splitlines()
+    total = top.source.text.count("\n", top.start, top.end) + 1
+    if total > EXCERPT_MAX_LINES:
+        lines = [*lines[:EXCERPT_MAX_LINES], f"… ({total - EXCERPT_MAX_LINES} more lines)"]
     return "\n".join(lines)
 
 

@@ -84,6 +84,9 @@ def stronger(a: str, b: str) -> str:
 
 def merge(effects: Iterable[LockEffect]) -> list[LockEffect]:
     """One effect per relation: the strongest mode, rewrite/scan if any says so."""
+    effects = list(effects)
+    if len(effects) <= 1:
+        return effects
     merged: dict[str, LockEffect] = {}
     for e in effects:
         old = merged.get(e.table)
@@ -192,20 +195,26 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
     rangevars: list[dict] = []
     ctes: set[str] = set()
     stack = [node]
-    pop, push = stack.pop, stack.append
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    dict_type, list_type = dict, list
     while stack:
         current = pop()
-        if type(current) is dict:
-            for key, value in current.items():
-                if key == "RangeVar":
-                    rangevars.append(value)
-                elif key == "CommonTableExpr":
-                    ctes.add(value.get("ctename"))
+        if current.__class__ is dict_type:
+            rangevar = current.get("RangeVar")
+            if rangevar is not None:
+                rangevars.append(rangevar)
+                continue
+            name = current.get("ctename")
+            if name is not None:
+                ctes.add(name)
+            for value in current.values():
+                cls = value.__class__
+                if cls is dict_type:
                     push(value)
-                elif type(value) is dict or type(value) is list:
-                    push(value)
-        elif type(current) is list:
-            stack.extend(current)
+                elif cls is list_type:
+                    extend(value)
+        elif current.__class__ is list_type:
+            extend(current)
     names: list[str] = []
     for rangevar in reversed(rangevars):
         if not rangevar.get("schemaname") and rangevar.get("relname") in ctes:
