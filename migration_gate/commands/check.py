@@ -15,6 +15,7 @@ from ..reporters import FORMATS
 class ReportContext:
     color: bool = False
     notes: list[str] = field(default_factory=list)
+    workspace: Path | None = None  # inside GitHub Actions: annotation and SARIF paths are relative to it
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +32,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with a base: still report statement rules on every migration")
     parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
                         help="run only this rule (code or name; repeatable)")
+    from .. import outputs
+
+    outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import outputs
+    from ..config import ConfigError
+    from ..engine import UsageError
+
+    plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
+    try:
+        return _run(args, plan)
+    except (UsageError, ConfigError) as exc:
+        plan.failed_to_run(str(exc))  # an `error` commit status when publishing
+        raise
+
+
+def _run(args: argparse.Namespace, plan) -> int:
     from ..config import load_config
     from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
     from ..reporters import render
@@ -47,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if registry.lookup(name) is None:
             raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
 
-    context = ReportContext()
+    context = ReportContext(workspace=plan.workspace)
     if args.paths:
         scope = scope_from_paths(args.paths, config)
     else:
@@ -70,4 +87,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
-    return 1 if result.failed else 0
+    return plan.finish(result, context, 1 if result.failed else 0)
