@@ -32,6 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with a base: still report statement rules on every migration")
     parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
                         help="run only this rule (code or name; repeatable)")
+    parser.add_argument("--history", action="store_true",
+                        help="only the history, version and rollback rules, against the upstream base "
+                             "(the pre-commit hook; no upstream: a warning and exit 0)")
     from .. import outputs
 
     outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
@@ -44,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
 
     plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
     try:
+        if args.history:
+            from ..upstream import prepare
+
+            if not prepare(args):  # sets --base and the rules; False: no upstream to compare with
+                return 0
         return _run(args, plan)
     except (UsageError, ConfigError) as exc:
         plan.failed_to_run(str(exc))  # an `error` commit status when publishing

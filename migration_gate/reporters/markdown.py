@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from ..severity import Severity
 
 MARKER = "<!-- migration-gate:pr-comment -->"
-COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body
+COMMENT_LIMIT = 65_000  # GitHub takes 65,536 characters in a comment, 65,535 in a check run summary
 SUMMARY_LIMIT = 1_000_000  # GitHub's job summary takes up to 1 MiB per step
 TRUNCATED_LINES = 6
 TRUNCATED_WIDTH = 160
