@@ -61,10 +61,6 @@ class Outcome:
     check_run: str = "skipped"  # posted | skipped | failed
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def failed(self) -> bool:
-        return bool(self.warnings)
-
 
 def redact(text: str, token: str | None) -> str:
     if token:
@@ -247,12 +243,11 @@ def _same(a: str | None, b: str) -> bool:
 
 
 def publish(env: ActionsEnv, result, body: str, *, comment: bool = True, status: bool = True,
-            checks: bool = False, path_of: Callable[[str], str] = lambda p: p,
-            publisher: Publisher | None = None, **settings) -> Outcome:
+            checks: bool = False, path_of: Callable[[str], str] = lambda p: p, **settings) -> Outcome:
     """Comment, status and check run for one run; never raises."""
     outcome = Outcome()
     try:
-        publisher = publisher or Publisher(env, **settings)
+        publisher = Publisher(env, **settings)
     except ReportingError as exc:
         outcome.warnings.append(str(exc))
         return outcome

@@ -167,6 +167,7 @@ def _big(tmp_path, findings: int, excerpt_lines: int, files: int = 1):
     (150, 30, 1, "summary"),
     (3000, 30, 1, "capped"),
     (10, 5, 5000, "capped files"),
+    (3000, 1, 3000, "capped both"),
 ])
 def test_comment_degrades_to_fit(tmp_path, findings, lines, files, expect):
     run = _big(tmp_path, findings, lines, files)
@@ -187,9 +188,16 @@ def test_comment_degrades_to_fit(tmp_path, findings, lines, files, expect):
         assert summary and more
         shown = body.count("| migrations/V1\\_\\_f.sql:")
         assert shown + int(more.group(1)) == findings and shown > 100
-    else:  # thousands of files: clean rows dropped first, the findings stay
-        assert summary and body.count("| migrations/V") >= findings
-        assert re.search(r"… and \d+ more files", body)
+    elif expect == "capped files":  # thousands of clean files: their rows go first, the findings stay
+        assert summary and not more and body.count("| migrations/V") == 2 * findings
+        assert re.search(r"… and 4990 more files", body)
+    else:  # thousands of flagged files: the file table gets half the room, findings the rest
+        files_more = re.search(r"… and (\d+) more files", body)
+        shown_files = len(re.findall(r"^\| migrations/V\d+\\_\\_f\.sql \|", body, re.M))
+        shown_findings = len(re.findall(r"^\| migrations/V\d+\\_\\_f\.sql:", body, re.M))
+        assert files_more and shown_files + int(files_more.group(1)) == files
+        assert more and shown_findings + int(more.group(1)) == findings
+        assert shown_files > 50 and shown_findings > 50
 
 
 # --------------------------------------------------------------------------- annotations

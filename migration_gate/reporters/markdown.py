@@ -278,13 +278,16 @@ def render_markdown(result, context=None, limit: int = COMMENT_LIMIT) -> str:
     body = renderer.render("summary", summary)
     if size(body) <= limit:
         return body
-    # Too many rows: drop the clean files from the table, then keep as many findings as fit,
-    # then (for a scan of thousands of files) as many file rows as fit.
+    # Too many rows: drop the clean files from the table and keep as many findings as fit.  When even
+    # the table of flagged files is too long (a scan of thousands of files), it gets half the room.
     flagged = [row for row in renderer.files if row.findings != "—"]
-    shown = _largest(len(summary), lambda n: size(renderer.render("summary", summary, flagged, n)) <= limit)
-    if shown == 0 and size(renderer.render("summary", summary, flagged, 0)) > limit:
-        rows = _largest(len(flagged), lambda n: size(renderer.render("summary", summary, flagged[:n], 0)) <= limit)
-        return renderer.render("summary", summary, flagged[:rows], 0)
+
+    def fits(files: list[FileRow], findings: int, budget: int = limit) -> bool:
+        return size(renderer.render("summary", summary, files, findings)) <= budget
+
+    if not fits(flagged, 0):
+        flagged = flagged[:_largest(len(flagged), lambda n: fits(flagged[:n], 0, limit // 2))]
+    shown = _largest(len(summary), lambda n: fits(flagged, n))
     return renderer.render("summary", summary, flagged, shown)
 
 
