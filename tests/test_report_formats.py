@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -345,3 +348,13 @@ def test_guide_comment_golden(cli):
     done = cli("check", "fixtures/guide/migrations", "--format", "markdown", cwd=REPO, env={"GITHUB_ACTIONS": None})
     assert done.code == 1
     check_golden("guide.md", done.out)
+
+
+def test_plain_check_loads_no_github_or_jinja(tmp_path):
+    code = ("import sys\nfrom migration_gate.cli import main\n"
+            "main(['check', 'fixtures/guide/migrations', '--format', 'json', '--output', sys.argv[1]])\n"
+            "print(','.join(m for m in ('jinja2', 'github', 'requests') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out.json")], cwd=REPO, capture_output=True,
+                          text=True, env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
