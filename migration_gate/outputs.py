@@ -174,10 +174,9 @@ def plan(args: argparse.Namespace, formats) -> Plan:
         if missing:
             raise UsageError(f"--github: missing {' and '.join(missing)}")
         publish = True
-    elif args.github is None and env.in_actions and env.token and env.repository:
+    elif args.github is None and env.in_actions and env.token and env.repository and not env.event_problem:
+        # (an unreadable pull request event is the history gate's exit 2; nothing to publish then)
         publish = env.pull_request is not None or bool(env.sha)
-    if env.event_problem and env.in_actions and not args.github:
-        print(f"migration-gate: warning: {env.event_problem}", file=sys.stderr)
     annotations_to = None
     if env.in_actions:
         if args.output is None and args.format == "github":

@@ -20,24 +20,29 @@ import sys
 from pathlib import Path
 
 #: File rules about versions and rollbacks that the history hook also runs.
-HISTORY_FILE_RULES = ("duplicate-migration-version", "missing-rollback", "orphan-rollback")
-UPSTREAM_REFS = ("origin/HEAD", "origin/main", "origin/master", "@{upstream}")
+HISTORY_FILE_RULES = ("duplicate-migration-version", "missing-rollback", "orphan-rollback",
+                      "rollback-collides-with-migration")
 
 
 def find_base(start: Path) -> tuple[str, str] | None:
-    """(merge-base sha, the ref it came from), or None when there is no upstream to compare with."""
-    from .changes import GitError, git, repo_root
+    """(merge-base sha, where it came from), or None when there is no upstream to compare with."""
+    from .changes import GitError, detect_base, git, merge_base, repo_root
 
     root = repo_root(start)
     if root is None:
         return None
-    for ref in UPSTREAM_REFS:
-        try:
-            git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
-            return git(["merge-base", "HEAD", ref], root).strip(), ref
-        except GitError:
-            continue
-    return None
+    try:
+        base = detect_base(root, None, env={})  # no Actions event: local default-branch refs only
+    except GitError:
+        base = None
+    if base is not None:
+        return base.sha, base.source
+    try:
+        upstream = git(["rev-parse", "--verify", "--quiet", "@{upstream}^{commit}"], root).strip()
+    except GitError:
+        return None
+    found = merge_base(root, upstream, "HEAD") if upstream else None
+    return (found, "merge-base with @{upstream}") if found else None
 
 
 def history_rule_names(config) -> list[str]:

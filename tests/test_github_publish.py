@@ -36,6 +36,8 @@ class PullRequestCheckout:
         self.fake = fake
         self.root = root
         self.repo = GitRepo(root / "shop")
+        # The team's Flyway config excludes migrations/rollback from its locations.
+        self.repo.write(".migration-gate.yml", "ignore_rollback_collision: true\n")
         self.repo.write("migrations/V1__create_users.sql", GOOD_V1)
         self.repo.write("migrations/rollback/V1__rollback.sql", "DROP TABLE IF EXISTS users;\n")
         self.base = self.repo.commit("merged")
@@ -403,3 +405,15 @@ def test_injection_payloads_are_inert_in_the_published_comment(pr, fake):
     for raw in ("@octocat", "@acme", "@admin", "<img", "<script", "#1 ", "#3"):
         assert raw not in body, raw
     assert "@&#8203;octocat" in body and "&lt;img src=x&gt;" in body
+
+
+def test_comment_shows_the_locks_a_real_migration_takes(pr, fake):
+    pr.change({"migrations/V2__index_users_email.sql": "CREATE INDEX idx_users_email ON users (email);\n",
+               "migrations/rollback/V2__rollback.sql": "DROP INDEX CONCURRENTLY idx_users_email;\n"})
+    assert pr.run().code == 1
+    body = fake.comments[PR][0]["body"]
+    assert "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 1 warning | SHARE on users, scan |" \
+        in body
+    assert ("**[non-concurrent-index-creation](https://github.com/migration-gate/migration-gate/blob/main/rules/"
+            "non-concurrent-index-creation.md)** (MG101, error) at line 1, column 33") in body
+    assert "```sql\nCREATE INDEX idx_users_email ON users (email)\n```" in body

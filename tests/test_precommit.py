@@ -97,6 +97,14 @@ def test_history_hook_against_upstream(hook_repo, tmp_path):
     assert missing.returncode == 1, missing.stdout + missing.stderr
     assert "migrations/V2__create_orders.sql:1:1: error[missing-rollback]" in missing.stdout
 
+    # Editing a migration that is already merged upstream is blocked.
+    stage(project, {"migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n",
+                    "migrations/V1__create_users.sql": GOOD + "-- tweaked\nSELECT 1;\n"})
+    edited = try_repo(hook_repo, project, "migration-gate-history")
+    assert edited.returncode == 1, edited.stdout + edited.stderr
+    assert "error[modified-merged-migration]" in edited.stdout
+    project.git("checkout", "-q", "HEAD", "--", "migrations/V1__create_users.sql")
+
     # With the rollback it passes, and statement findings are not this hook's business.
     stage(project, {"migrations/V2__create_orders.sql": BAD,
                     "migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n"})
@@ -126,10 +134,28 @@ def test_history_flag_respects_config_levels(cli, tmp_path):
     done = cli("check", "--history", "--format", "json", cwd=project.path, env={"GITHUB_ACTIONS": None})
     assert done.code == 1
     assert [(v["rule"], v["path"]) for v in done.json()["violations"]] == [
-        ("missing-rollback", "migrations/V2__orders.sql")]
+        ("missing-rollback", "migrations/V2__orders.sql"),
+        ("rollback-collides-with-migration", "migrations/rollback/V1__rollback.sql")]  # a warning
     project.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n")
     done = cli("check", "--history", "--format", "json", cwd=project.path, env={"GITHUB_ACTIONS": None})
-    assert done.code == 0 and done.json()["violations"] == []
+    assert done.code == 0
+    assert [v["rule"] for v in done.json()["violations"]] == ["rollback-collides-with-migration"]
+
+
+def test_history_flag_guards_merged_migrations_and_order(cli, tmp_path):
+    project = _with_origin(tmp_path)
+    project.git("checkout", "-q", "-b", "feature")
+    project.write("migrations/V1__create_users.sql", GOOD + "ALTER TABLE users ADD COLUMN name text;\n")
+    project.write("migrations/V0_5__early.sql", "SELECT 1;\n")
+    project.write("migrations/rollback/V0_5__rollback.sql", "SELECT 1;\n")
+    project.git("add", "-A")
+    done = cli("check", "--history", "--format", "json", cwd=project.path, env={"GITHUB_ACTIONS": None})
+    assert done.code == 1
+    found = {(v["rule"], v["path"]) for v in done.json()["violations"]}
+    assert ("modified-merged-migration", "migrations/V1__create_users.sql") in found
+    assert ("out-of-order-migration-version", "migrations/V0_5__early.sql") in found
+    assert {rule for rule, _ in found} <= {"modified-merged-migration", "out-of-order-migration-version",
+                                           "rollback-collides-with-migration"}
 
 
 def test_history_flag_without_upstream(cli, tmp_path):

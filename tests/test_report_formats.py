@@ -230,8 +230,8 @@ def test_annotation_levels_and_workspace(tmp_path, monkeypatch):
 
 
 def test_format_github_cli():
-    done = run_subprocess("check", "fixtures/guide/migrations", "--format", "github", cwd=REPO,
-                          env={"GITHUB_ACTIONS": ""})
+    done = run_subprocess("check", "fixtures/guide/migrations", "--format", "github", "--rule", "missing-rollback",
+                          cwd=REPO, env={"GITHUB_ACTIONS": ""})
     assert done.code == 1
     assert done.out.splitlines() == [
         "::error file=fixtures/guide/migrations/V009__add_performance_indexes.sql,line=1,endLine=1,col=1,"
@@ -257,13 +257,18 @@ def test_sarif_guide_is_golden_and_valid(cli):
     check_golden("guide.sarif", done.out)
     run = document["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["MG303"]
-    rule = run["tool"]["driver"]["rules"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted({r["ruleId"] for r in run["results"]})
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    as_json = cli("check", "fixtures/guide/migrations", "--format", "json", cwd=REPO,
+                  env={"GITHUB_ACTIONS": None}).json()
+    assert len(run["results"]) == len(as_json["violations"])
+    (rule,) = [r for r in rules if r["id"] == "MG303"]
     assert rule["name"] == "missing-rollback"
     assert rule["shortDescription"]["text"] == "A versioned migration has no rollback script."
     assert rule["helpUri"].endswith("/rules/missing-rollback.md")
-    first = run["results"][0]
-    assert first["ruleId"] == "MG303" and first["level"] == "error"
+    first = next(r for r in run["results"] if r["ruleId"] == "MG303")
+    assert first["level"] == "error"
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "fixtures/guide/migrations/V009__add_performance_indexes.sql",
                              "uriBaseId": "%SRCROOT%"},
@@ -319,9 +324,11 @@ def test_report_flag_writes_extra_formats(cli, tmp_path):
                "--report", f"json={tmp_path / 'g.json'}", "--report", f"markdown={tmp_path / 'g.md'}",
                cwd=tmp_path, env={"GITHUB_ACTIONS": None})
     assert done.code == 1
-    assert "3 errors" in done.out  # the main report is still the text on stdout
-    assert sarif_errors(json.loads((tmp_path / "g.sarif").read_text())) == []
-    assert json.loads((tmp_path / "g.json").read_text())["summary"]["errors"] == 3
+    summary = json.loads((tmp_path / "g.json").read_text())["summary"]
+    assert f"{summary['errors']} errors, {summary['warnings']} warnings" in done.out  # the text is still on stdout
+    sarif_document = json.loads((tmp_path / "g.sarif").read_text())
+    assert sarif_errors(sarif_document) == []
+    assert len(sarif_document["runs"][0]["results"]) == summary["errors"] + summary["warnings"] + summary["infos"]
     assert (tmp_path / "g.md").read_text().startswith(markdown.MARKER)
 
 

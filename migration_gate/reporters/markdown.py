@@ -212,6 +212,16 @@ def _finding_views(result, excerpt_lines: int | None = None, width: int | None =
     return views
 
 
+def by_path(findings: list[FindingView]) -> list[tuple[str, list[FindingView]]]:
+    """Consecutive findings of one file, in report order (Jinja's groupby would re-sort them)."""
+    groups: list[tuple[str, list[FindingView]]] = []
+    for finding in findings:
+        if not groups or groups[-1][0] != finding.path:
+            groups.append((finding.path, []))
+        groups[-1][1].append(finding)
+    return groups
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -230,6 +240,7 @@ def _environment():
     env.filters["md"] = lambda text: Markup(inline(text))
     env.filters["fenced"] = lambda code, lang="": Markup(fence(code, lang))
     env.filters["link"] = lambda text, url: Markup(link(text, url))
+    env.filters["by_path"] = by_path
     return env
 
 
