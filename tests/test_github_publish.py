@@ -80,9 +80,10 @@ class PullRequestCheckout:
             del env["GITHUB_TOKEN"]
         return env
 
-    def run(self, *extra: str, token: str | None = None, env: dict | None = None) -> CliResult:
+    def run(self, *extra: str, token: str | None = None, env: dict | None = None, base: bool = True) -> CliResult:
         full_env = {**self.environment(token), **(env or {})}
-        done = subprocess.run([sys.executable, "-m", "migration_gate", "check", "--base", self.base, *extra],
+        base_args = ["--base", self.base] if base else []
+        done = subprocess.run([sys.executable, "-m", "migration_gate", "check", *base_args, *extra],
                               cwd=self.repo.path, env=full_env, capture_output=True, text=True, timeout=300)
         result = CliResult(done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
@@ -417,3 +418,20 @@ def test_comment_shows_the_locks_a_real_migration_takes(pr, fake):
     assert ("**[non-concurrent-index-creation](https://github.com/migration-gate/migration-gate/blob/main/rules/"
             "non-concurrent-index-creation.md)** (MG101, error) at line 1, column 33") in body
     assert "```sql\nCREATE INDEX idx_users_email ON users (email)\n```" in body
+
+
+def test_github_flag_takes_the_base_from_the_event(pr, fake):
+    pr.change({"migrations/V2__create_orders.sql": BAD_V2})
+    result = pr.run("--github", "--format", "json", base=False)
+    assert result.code == 1
+    assert [f["path"] for f in json.loads(result.out)["files"]] == ["migrations/V2__create_orders.sql"]
+    assert len(fake.comments[PR]) == 1
+
+
+def test_github_flag_without_a_base_is_exit_2(pr, fake):
+    env = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": ""}
+    result = pr.run("--github", base=False, env=env)
+    assert result.code == 2
+    assert result.err.strip() == "migration-gate: error: no base to compare with: pass --base REF (e.g. --base origin/main)"
+    (status,) = fake.statuses["f" * 40]  # no pull request: the status goes on GITHUB_SHA
+    assert status["state"] == "error"
