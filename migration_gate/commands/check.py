@@ -16,6 +16,7 @@ class ReportContext:
     color: bool = False
     pretty: bool = False  # human-friendly layout (a terminal is reading)
     notes: list[str] = field(default_factory=list)
+    workspace: Path | None = None  # inside GitHub Actions: annotation and SARIF paths are relative to it
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="worker processes for large scans (default: one per CPU from 200 files; 1: none)")
     parser.add_argument("--database-url", metavar="URL",
                         help="also compare with Flyway's flyway_schema_history in this database (read-only)")
+    parser.add_argument("--history", action="store_true",
+                        help="only the history, version and rollback rules, against the upstream base "
+                             "(the pre-commit hook; no upstream: a warning and exit 0)")
+    from .. import outputs
+
+    outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
 
 
 def cache_folder(args: argparse.Namespace, config) -> Path | None:
@@ -55,6 +62,24 @@ def cache_folder(args: argparse.Namespace, config) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import outputs
+    from ..config import ConfigError
+    from ..engine import UsageError
+
+    plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
+    try:
+        if args.history:
+            from ..upstream import prepare
+
+            if not prepare(args):  # sets --base and the rules; False: no upstream to compare with
+                return 0
+        return _run(args, plan)
+    except (UsageError, ConfigError) as exc:
+        plan.failed_to_run(str(exc))  # an `error` commit status when publishing
+        raise
+
+
+def _run(args: argparse.Namespace, plan) -> int:
     from ..config import load_config
     from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
     from ..reporters import render
@@ -68,16 +93,17 @@ def run(args: argparse.Namespace) -> int:
         if registry.lookup(name) is None:
             raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
 
-    context = ReportContext()
+    context = ReportContext(workspace=plan.workspace)
     if args.paths:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
-    if args.base or not args.paths or args.database_url:
+    if args.base or not args.paths or args.database_url or args.github:
         from ..history import attach_history
 
         scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
-                               database_url=args.database_url, start=first, notes=context.notes)
+                               database_url=args.database_url, start=first, notes=context.notes,
+                               required=bool(args.github))  # --github asks for the pull request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
@@ -97,4 +123,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
-    return 1 if result.failed else 0
+    return plan.finish(result, context, 1 if result.failed else 0)
