@@ -25,3 +25,13 @@ def effect_phrase(effect) -> str:
         return (f"{article} {label} lock on the table of index {display_table(effect.table)} "
                 f"({BLOCKS[effect.mode]})")
     return lock_phrase(effect.mode, effect.table)
+
+
+def added_constraints(cmd: dict) -> list[dict]:
+    """The constraints an ALTER TABLE command adds: ``ADD CONSTRAINT …`` or inline on ``ADD COLUMN``."""
+    subtype = cmd.get("subtype")
+    if subtype == "AT_AddConstraint":
+        return [cmd.get("def", {})]
+    if subtype == "AT_AddColumn":
+        return list(cmd.get("def", {}).get("ColumnDef", {}).get("constraints", ()))
+    return []

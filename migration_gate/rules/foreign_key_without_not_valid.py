@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..locks import SHARE_ROW_EXCLUSIVE
-from ..rulekit import lock_phrase
+from ..rulekit import added_constraints, lock_phrase
 from ..severity import Severity
 from ..sqlnodes import display_table, qualified_name
 from .base import StatementRule
@@ -43,15 +43,9 @@ class ForeignKeyWithoutNotValid(StatementRule):
     help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"
 
     def check(self, node, ctx):
-        subtype = node.get("subtype")
+        constraints = added_constraints(node)
         table = ctx.table
-        if subtype == "AT_AddConstraint":
-            constraints = [node.get("def", {})]
-        elif subtype == "AT_AddColumn":
-            constraints = node.get("def", {}).get("ColumnDef", {}).get("constraints", ())
-        else:
-            return
-        if ctx.is_new_table(table):
+        if not constraints or ctx.is_new_table(table):
             return
         for wrapped in constraints:
             con = wrapped.get("Constraint", {})

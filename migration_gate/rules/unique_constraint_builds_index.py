@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..locks import ACCESS_EXCLUSIVE
-from ..rulekit import lock_phrase
+from ..rulekit import added_constraints, lock_phrase
 from ..severity import Severity
 from .base import StatementRule
 
@@ -44,15 +44,9 @@ class UniqueConstraintBuildsIndex(StatementRule):
             "USING INDEX <index>")
 
     def check(self, node, ctx):
-        subtype = node.get("subtype")
-        if subtype == "AT_AddConstraint":
-            constraints = [node.get("def", {})]
-        elif subtype == "AT_AddColumn":
-            constraints = node.get("def", {}).get("ColumnDef", {}).get("constraints", ())
-        else:
-            return
+        constraints = added_constraints(node)
         table = ctx.table
-        if ctx.is_new_table(table):
+        if not constraints or ctx.is_new_table(table):
             return
         for wrapped in constraints:
             con = wrapped.get("Constraint", {})
