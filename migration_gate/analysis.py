@@ -109,20 +109,39 @@ def _timeout_enabled(value) -> bool:
 
 @dataclass(slots=True)
 class StatementFacts:
+    """The state a statement runs in (from the statements before it in the file)."""
+
     statement: Statement
     in_transaction: bool
     in_explicit_block: bool
     lock_timeout_set: bool
-    created_before: dict[str, int] = field(repr=False)  # shared: table → creating statement's index
-    order: int = 0  # position in the file's analysis order
+    order: int  # position in the file's analysis order (DO bodies follow their DO)
+    file: "FileFacts" = field(repr=False)
 
     @property
     def new_tables(self) -> "_CreatedBefore":
-        return _CreatedBefore(self.created_before, self.order)
+        return _CreatedBefore(self.file.created, self.order)
+
+    def not_null_proven(self, table: str, column: str | None) -> bool:
+        """A validated ``CHECK (column IS NOT NULL)`` exists (PostgreSQL 12+ skips the scan)."""
+        at = self.file.proven_not_null.get((table, column or ""))
+        return at is not None and at < self.order
+
+    def index_created_here(self, index: str) -> bool:
+        at = self.file.created_indexes.get(index)
+        return at is not None and at < self.order
+
+    def column_type(self, table: str, column: str) -> dict | None:
+        """The column's TypeName as defined earlier in this file, if it was."""
+        history = self.file.column_types.get((table, column))
+        if not history:
+            return None
+        before = [type_name for order, type_name in history if order < self.order]
+        return before[-1] if before else None
 
 
 class _CreatedBefore:
-    """``table in facts.new_tables``: created earlier in the same file."""
+    """``table in facts.new_tables``: created earlier in the same file, or by this statement."""
 
     __slots__ = ("created", "order")
 
@@ -130,12 +149,12 @@ class _CreatedBefore:
         self.created, self.order = created, order
 
     def __contains__(self, table: str) -> bool:
-        return self.created.get(table, self.order) < self.order
+        return self.created.get(table, self.order + 1) <= self.order
 
 
 @dataclass(slots=True)
 class TransactionProblem:
-    kind: str  # "outside" | "unclosed" | "nested" | "stray-end"
+    kind: str  # "nested" | "unclosed" | "stray-end"
     statement: Statement
 
 
@@ -143,58 +162,87 @@ class TransactionProblem:
 class FileFacts:
     mode: str
     runner_wraps: bool  # the runner runs the whole file in one transaction
-    units: list[StatementFacts]
-    nontransactional: list[tuple[Statement, str]]
-    transactional_count: int  # statements Flyway counts as transactional
-    problems: list[TransactionProblem]
-    created: dict[str, int]
-    do_block_errors: list[tuple[Statement, str]]
+    units: list[StatementFacts] = field(default_factory=list)
+    #: statements PostgreSQL refuses to run in a transaction block, with the reason
+    nontransactional: list[tuple[Statement, str]] = field(default_factory=list)
+    #: statements Flyway detects as non-transactional (it then runs the file without one)
+    flyway_nontransactional: list[Statement] = field(default_factory=list)
+    problems: list[TransactionProblem] = field(default_factory=list)
+    created: dict[str, int] = field(default_factory=dict)
+    column_types: dict[tuple[str, str], list[tuple[int, dict]]] = field(default_factory=dict)
+    proven_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
+    pending_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) → column
+    created_indexes: dict[str, int] = field(default_factory=dict)  # index → order of its CREATE INDEX
+    do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
+
+
+def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
+    """Flyway's PostgreSQL parser marks these statements non-transactional.
+
+    Its list (``PostgreSQLParser.detectCanExecuteInTransaction``) is narrower
+    than PostgreSQL's: ``REINDEX … CONCURRENTLY`` on a table or index and
+    ``DETACH PARTITION … CONCURRENTLY`` are not on it, so Flyway runs them in
+    a transaction, where they fail.
+    """
+    kind, node = stmt.kind, stmt.node
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(node.get("concurrent"))
+    if kind == "ReindexStmt":
+        return node.get("kind") in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM")
+    if kind == "VacuumStmt":
+        return bool(node.get("is_vacuumcmd"))
+    if kind == "AlterEnumStmt":
+        return node.get("newVal") is not None and pg_version < 12
+    if kind == "DiscardStmt":
+        return node.get("target") == "DISCARD_ALL"
+    return kind in ("CreatedbStmt", "DropdbStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt",
+                    "CreateSubscriptionStmt", "DropSubscriptionStmt", "AlterSystemStmt")
 
 
 def analyze(statements: list[Statement], *, mode: str, pg_version: int,
             runner_transaction: bool | None = None) -> FileFacts:
     """Run the pre-pass. ``runner_transaction=False`` is a per-file opt-out."""
     units_in_order: list[Statement] = []
-    do_errors: list[tuple[Statement, str]] = []
+    facts = FileFacts(mode=mode, runner_wraps=False)
     for stmt in statements:
         units_in_order.append(stmt)
         if stmt.kind == "DoStmt":
             inner, error = expand_do_block(stmt)
             units_in_order.extend(inner)
             if error:
-                do_errors.append((stmt, error))
-
-    nontransactional = [(s, r) for s in statements
-                        if (r := nontransactional_reason(s, pg_version)) is not None]
-    transactional_count = sum(1 for s in statements if s.kind not in ("TransactionStmt",)) - len(nontransactional)
+                facts.do_block_errors.append((stmt, error))
+        reason = nontransactional_reason(stmt, pg_version)
+        if reason is not None:
+            facts.nontransactional.append((stmt, reason))
+        if flyway_detects_nontransactional(stmt, pg_version):
+            facts.flyway_nontransactional.append(stmt)
 
     if runner_transaction is False or mode == "explicit":
-        runner_wraps = False
+        facts.runner_wraps = False
     elif mode == "flyway":
-        runner_wraps = not nontransactional
+        facts.runner_wraps = not facts.flyway_nontransactional
     else:
-        runner_wraps = True
+        facts.runner_wraps = True
 
-    created: dict[str, int] = {}
-    units: list[StatementFacts] = []
-    problems: list[TransactionProblem] = []
     explicit = False
     timeout_session = False
     timeout_local = False
+    last_begin: Statement | None = None
     for order, stmt in enumerate(units_in_order):
         inner = stmt.parent is not None
         if not inner and stmt.kind == "TransactionStmt":
             kind = stmt.node.get("kind")
             if kind in _BEGIN:
                 if explicit:
-                    problems.append(TransactionProblem("nested", stmt))
+                    facts.problems.append(TransactionProblem("nested", stmt))
                 explicit = True
+                last_begin = stmt
             elif kind in _END:
-                if not explicit and not runner_wraps:
-                    problems.append(TransactionProblem("stray-end", stmt))
+                if not explicit and not facts.runner_wraps:
+                    facts.problems.append(TransactionProblem("stray-end", stmt))
                 explicit = bool(stmt.node.get("chain"))
                 timeout_local = False
-        in_tx = explicit or runner_wraps or inner
+        in_tx = explicit or facts.runner_wraps or inner
         change = lock_timeout_change(stmt)
         if change is not None:
             enabled, local = change
@@ -202,21 +250,71 @@ def analyze(statements: list[Statement], *, mode: str, pg_version: int,
                 timeout_local = enabled and in_tx
             else:
                 timeout_session = enabled
-                timeout_local = False if not enabled else timeout_local
-        units.append(StatementFacts(
+                timeout_local = timeout_local and enabled
+        facts.units.append(StatementFacts(
             statement=stmt, in_transaction=in_tx, in_explicit_block=explicit or inner,
-            lock_timeout_set=timeout_session or timeout_local, created_before=created, order=order,
+            lock_timeout_set=timeout_session or timeout_local, order=order, file=facts,
         ))
-        table = created_table(stmt)
-        if table is not None and table not in created:
-            created[table] = order
-    if explicit:
-        last_begin = next(s for s in reversed(statements)
-                          if s.kind == "TransactionStmt" and s.node.get("kind") in _BEGIN)
-        problems.append(TransactionProblem("unclosed", last_begin))
-    return FileFacts(mode=mode, runner_wraps=runner_wraps, units=units,
-                     nontransactional=nontransactional, transactional_count=transactional_count,
-                     problems=problems, created=created, do_block_errors=do_errors)
+        _record_schema(stmt, order, facts)
+    if explicit and last_begin is not None:
+        facts.problems.append(TransactionProblem("unclosed", last_begin))
+    return facts
+
+
+def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
+    """What later statements of the file may need: new tables, column types, NOT NULL proofs."""
+    table = created_table(stmt)
+    if table is not None and table not in facts.created:
+        facts.created[table] = order
+    if stmt.kind == "IndexStmt" and stmt.node.get("idxname"):
+        schema = (stmt.node.get("relation") or {}).get("schemaname") or "public"
+        facts.created_indexes.setdefault(f"{schema}.{stmt.node['idxname']}", order)
+    if stmt.kind == "CreateStmt":
+        for element in stmt.node.get("tableElts", ()):
+            column = element.get("ColumnDef")
+            if column and column.get("colname"):
+                facts.column_types.setdefault((table, column["colname"]), []).append((order, column.get("typeName")))
+    elif stmt.kind == "AlterTableStmt":
+        table = qualified_name(stmt.node.get("relation"))
+        for item in stmt.node.get("cmds", ()):
+            cmd = item.get("AlterTableCmd", {})
+            subtype = cmd.get("subtype")
+            if subtype in ("AT_AddColumn", "AT_AlterColumnType"):
+                column = cmd.get("def", {}).get("ColumnDef", {})
+                name = column.get("colname") or cmd.get("name")
+                if name:
+                    facts.column_types.setdefault((table, name), []).append((order, column.get("typeName")))
+            elif subtype == "AT_AddConstraint":
+                con = cmd.get("def", {}).get("Constraint", {})
+                column = not_null_check_column(con)
+                if column is not None:
+                    key = (table, con.get("conname") or "")
+                    facts.pending_checks[key] = column
+                    if not con.get("skip_validation"):
+                        facts.proven_not_null.setdefault((table, column), order)
+            elif subtype == "AT_ValidateConstraint":
+                column = facts.pending_checks.get((table, cmd.get("name") or ""))
+                if column is not None:
+                    facts.proven_not_null.setdefault((table, column), order)
+
+
+def not_null_check_column(con: dict) -> str | None:
+    """The column of a ``CHECK (col IS NOT NULL)`` constraint (possibly AND-ed with more)."""
+    if con.get("contype") != "CONSTR_CHECK":
+        return None
+    expr = con.get("raw_expr")
+    stack = [expr]
+    while stack:
+        kind, node = unwrap(stack.pop())
+        if kind == "BoolExpr" and node.get("boolop") == "AND_EXPR":
+            stack.extend(node.get("args", ()))
+        elif kind == "NullTest" and node.get("nulltesttype") == "IS_NOT_NULL":
+            arg_kind, arg = unwrap(node.get("arg"))
+            if arg_kind == "ColumnRef":
+                fields = name_list(arg.get("fields"))
+                if fields:
+                    return fields[-1]
+    return None
 
 
 # --------------------------------------------------------------------------- DO blocks

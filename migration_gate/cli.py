@@ -23,6 +23,8 @@ COMMANDS = {
     "rules": ("rules", "list every rule with its code, name, default level and summary"),
     "explain": ("explain", "show a rule's documentation"),
     "docs": ("docs", "regenerate the rule pages in rules/"),
+    "info": ("info", "list migrations with version, checksum and state against the base (like flyway info)"),
+    "new": ("new", "write the next versioned migration and its rollback from the guide's template"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

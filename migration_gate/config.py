@@ -69,6 +69,7 @@ class Config:
     out_of_order: str = "deny"
     ignore_rollback_collision: bool = False
     style: str | None = None
+    style_level: Severity = Severity.INFO
     cache_dir: str | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
 
@@ -269,6 +270,8 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
     values["out_of_order"] = top.choice("out_of_order", ("deny", "allow"), "deny")
     values["ignore_rollback_collision"] = top.take("ignore_rollback_collision", bool, False)
     values["style"] = top.choice("style", ("sqlfluff",), None)
+    style_level = top.take("style_level", (str, bool), "info")
+    values["style_level"] = _level(style_level, _Reader({}, file, ""), "style_level", prefix="")
     values["cache_dir"] = top.take("cache_dir", str)
 
     verify = _Reader(top.take("verify", dict, {}), file, "verify.")
@@ -307,15 +310,15 @@ def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:
     return RuleSetting(level=level, options=MappingProxyType(options))
 
 
-def _level(raw: Any, reader: _Reader, key: str) -> Severity:
+def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Severity:
     if raw is False:  # YAML reads a bare `off` as false
         return Severity.OFF
     if not isinstance(raw, str):
-        raise ConfigError(f"{reader.file or 'config'}: rules.{key}: expected a level, got {raw!r}")
+        raise ConfigError(f"{reader.file or 'config'}: {prefix}{key}: expected a level, got {raw!r}")
     try:
         return Severity.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{reader.file or 'config'}: rules.{key}: {exc}") from None
+        raise ConfigError(f"{reader.file or 'config'}: {prefix}{key}: {exc}") from None
 
 
 def _size(value: Any, reader: _Reader) -> int:

@@ -6,6 +6,9 @@
   error, and the facts of the one pre-pass over its statements.
 * :class:`StatementContext` — one statement, with the state in effect when it
   runs (new tables, transaction, ``lock_timeout``) and its predicted locks.
+* :class:`ChangeSetContext` — the change set against the base (what is merged,
+  what this branch added, changed, renamed or deleted, with Flyway checksums)
+  and, with ``--database-url``, the rows of ``flyway_schema_history``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from .discovery import MigrationFile, Project
 
 if TYPE_CHECKING:
     from .analysis import FileFacts, StatementFacts
+    from .changes import Base
+    from .version import Version
     from .locks import LockEffect
     from .parse import ParseResult, Statement
     from .source import Source
@@ -43,6 +48,10 @@ class FileContext:
     facts: "FileFacts | None" = None
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
+    #: Looks up a column's type in the migrations before this file: (table, column) → TypeName.
+    schema_lookup: Any = None
+    #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
+    statement_contexts: list = field(default_factory=list)
 
     @property
     def statements(self) -> list["Statement"]:
@@ -77,9 +86,104 @@ class StatementContext:
         return table in self.facts.new_tables or table in self.file.tables_created_earlier
 
     @property
+    def table(self) -> str:
+        """The statement's target table (``relation``), schema-qualified."""
+        from .sqlnodes import qualified_name
+
+        return qualified_name(self.statement.node.get("relation"))
+
+    def column_type(self, table: str, column: str) -> dict | None:
+        """The column's current TypeName: this file first, then earlier migrations."""
+        found = self.facts.column_type(table, column)
+        if found is None and self.file.schema_lookup is not None:
+            found = self.file.schema_lookup(table, column)
+        return found
+
+    @property
     def locks(self) -> list["LockEffect"]:
         if self._locks is None:
             from .locks import predict_locks
 
             self._locks = predict_locks(self.statement, self)
         return self._locks
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedMigration:
+    """One file of the migration folders that the change set touches."""
+
+    status: str  # added | modified | renamed | deleted
+    display: str  # where it is now (deleted: where it was)
+    current: MigrationFile | None  # None when deleted
+    merged: MigrationFile | None  # the same file as on the base; None when the base does not have it
+    old_display: str | None = None  # renamed: where it was
+    checksum: int | None = None  # Flyway's checksum now
+    merged_checksum: int | None = None  # Flyway's checksum on the base
+    content_changed: bool = False  # any byte differs from the base (a mode change alone does not count)
+    first_difference: int | None = None  # character offset into the current text of the first changed line
+
+    @property
+    def is_new(self) -> bool:
+        """A versioned migration the base does not have (under this version)."""
+        current = self.current
+        if current is None or current.kind != "versioned":
+            return False
+        return self.merged is None or (self.status == "renamed" and self.merged.version != current.version)
+
+    @property
+    def checksum_unchanged(self) -> bool:
+        """Both checksums are known and equal: Flyway cannot see the edit."""
+        return self.checksum is not None and self.checksum == self.merged_checksum
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedMigration:
+    """One row of Flyway's ``flyway_schema_history``."""
+
+    installed_rank: int
+    version: "Version | None"  # None for repeatables (and rows whose version Flyway could not have written)
+    version_text: str | None
+    description: str
+    type: str  # SQL, JDBC, BASELINE, SCHEMA, DELETE, UNDO_SQL, …
+    script: str
+    checksum: int | None
+    success: bool
+    installed_on: str  # ISO 8601, as the database returned it
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseState:
+    """A migration as the database's history sees it (``flyway info``'s State column)."""
+
+    # applied | baseline | checksum-mismatch | failed | pending | ignored | below-baseline | outdated | missing
+    state: str
+    migration: MigrationFile | None  # the local file; None when missing
+    row: AppliedMigration | None  # the latest row about it; None when never applied
+    checksum: int | None = None  # the local file's checksum
+
+
+@dataclass(slots=True)
+class ChangeSetContext:
+    project: Project
+    config: Config
+    base: "Base | None"
+    changes: list[ChangedMigration]
+    merged: list[MigrationFile]  # every file of the migration folders on the base
+    applied: list[AppliedMigration] | None = None  # with --database-url
+    database: list[DatabaseState] | None = None  # every migration against ``applied``
+    current_checksums: dict = field(default_factory=dict)  # MigrationFile.path → checksum (None: unreadable)
+    location_displays: dict = field(default_factory=dict)  # location path → how reports show it
+
+    def base_only(self) -> list[MigrationFile]:
+        """Files merged on the base that this branch neither has nor removed (merged after it started)."""
+        present = {(f.location, f.relpath) for f in self.project.files}
+        touched = {(c.merged.location, c.merged.relpath) for c in self.changes if c.merged is not None}
+        return [m for m in self.merged if (m.location, m.relpath) not in present
+                and (m.location, m.relpath) not in touched]
+
+    def display_in(self, location, relpath: str) -> str:
+        """How reports show ``relpath`` inside ``location``."""
+        import os
+
+        root = self.location_displays.get(location, ".")
+        return relpath if root in ("", ".") else os.path.join(root, relpath)

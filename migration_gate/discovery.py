@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from .config import Config
@@ -84,6 +84,8 @@ class MigrationFile:
     note: str | None = None  # why an ``other`` file is not a migration
     flyway_version: Version | None = None  # the version Flyway itself reads from the name
     autocommit: bool = False  # pop's ``.autocommit.`` flag
+    #: The runner does not wrap this file in a transaction (sidecar files say so); None: not known yet.
+    runner_opt_out: bool | None = None
 
     @property
     def is_migration(self) -> bool:
@@ -115,20 +117,63 @@ class Project:
 # --------------------------------------------------------------------------- naming
 
 
-def classify(path: Path, display: str, location: Path, config: Config) -> MigrationFile:
-    """Classify one file of a location by the configured layout."""
-    try:
-        rel = path.relative_to(location).as_posix()
-    except ValueError:
-        rel = path.name
-    base = dict(path=path, display=display, location=location, relpath=rel)
-    if config.layout == "flyway":
-        return MigrationFile(**base, **_classify_flyway(rel, config))
-    return MigrationFile(**base, **_classify_updown(rel))
+def classify(path: Path, display: str, location: Path, config: Config, rel: str | None = None,
+             siblings: set[str] | frozenset[str] | None = None) -> MigrationFile:
+    """Classify one file of a location by the configured layout.
+
+    ``siblings``: the names of the other files in its folder, when the caller listed it.
+    """
+    if rel is None:
+        try:
+            rel = path.relative_to(location).as_posix()
+        except ValueError:
+            rel = path.name
+    info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
+    if siblings is not None:
+        info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, **info)
+
+
+def runner_transaction_opt_out(migration: MigrationFile, siblings: set[str] | frozenset[str] | None = None) -> bool:
+    """Per-file opt-outs from the runner's transaction that live next to the file.
+
+    pop's ``.autocommit.`` names, Diesel's ``metadata.toml`` with
+    ``run_in_transaction = false``, Flyway's ``V….sql.conf`` with
+    ``executeInTransaction=false``.  ``siblings`` (the folder's file names)
+    saves the file-system checks when discovery already listed the folder.
+    """
+    if migration.runner_opt_out is not None:
+        return migration.runner_opt_out
+    return _sidecar_opt_out(migration.path, migration.autocommit, siblings)
+
+
+def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
+    if autocommit:
+        return True
+    if path.name in ("up.sql", "down.sql"):
+        if siblings is None or "metadata.toml" in siblings:
+            metadata = path.parent / "metadata.toml"
+            if metadata.is_file():
+                import tomllib
+
+                try:
+                    data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
+                except tomllib.TOMLDecodeError:
+                    return False
+                return data.get("run_in_transaction") is False
+    conf_name = path.name + ".conf"
+    if siblings is None or conf_name in siblings:
+        conf = path.with_name(conf_name)
+        if conf.is_file():
+            for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "executeInTransaction" and value.strip().lower() == "false":
+                    return True
+    return False
 
 
 def _classify_flyway(rel: str, config: Config) -> dict:
-    parts = PurePosixPath(rel).parts
+    parts = rel.split("/")
     name = parts[-1]
     folders = parts[:-1]
     if SEEDS_DIR in folders:
@@ -208,7 +253,7 @@ def _description_problem(description: str, sep: str, style: str, prefix: str) ->
 
 
 def _classify_updown(rel: str) -> dict:
-    parts = PurePosixPath(rel).parts
+    parts = rel.split("/")
     name = parts[-1]
     if name in ("up.sql", "down.sql") and len(parts) >= 2:
         folder = _UPDOWN_FOLDER.match(parts[-2])
@@ -249,22 +294,32 @@ def _updown_info(version_text: str, description: str, direction: str, *, autocom
 
 def iter_sql_files(folder: Path) -> Iterator[Path]:
     """Every ``.sql`` file below ``folder``, sorted, skipping hidden folders."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for filename in sorted(filenames):
+    for dirpath, _, filenames in _walk(folder):
+        for filename in filenames:
             if filename.endswith(".sql"):
                 yield Path(dirpath, filename)
 
 
-def _display(path: Path, given_root: str, root: Path) -> str:
-    rel = os.path.relpath(path, root)
-    return rel if given_root in ("", ".") else os.path.join(given_root, rel)
+def _walk(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
+    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped."""
+    root = os.fspath(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = dirpath[len(root):].lstrip(os.sep).replace(os.sep, "/")
+        yield dirpath, rel, sorted(filenames)
 
 
 def discover_location(location: Path, display_root: str, config: Config) -> list[MigrationFile]:
     """Classify every ``.sql`` file of one location."""
-    files = [classify(p, _display(p, display_root, location), location, config)
-             for p in iter_sql_files(location)]
+    files = []
+    prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
+    for dirpath, rel_dir, names in _walk(location):
+        siblings = frozenset(names)
+        for name in names:
+            if not name.endswith(".sql"):
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            files.append(classify(Path(dirpath, name), prefix + rel, location, config, rel, siblings))
     if config.layout == "up-down":
         files = _shadow_generic_twins(files)
     return files
@@ -277,9 +332,8 @@ def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
     result = []
     for f in files:
         if f.note is None and f.version is not None and (f.path.parent, f.version, f.kind) in specific:
-            f = MigrationFile(path=f.path, display=f.display, location=f.location, relpath=f.relpath,
-                              kind="other", version=f.version, description=f.description,
-                              note="dialect-neutral twin of a .postgres. file, which pop runs instead")
+            f = replace(f, kind="other", autocommit=False, runner_opt_out=None,
+                        note="dialect-neutral twin of a .postgres. file, which pop runs instead")
         result.append(f)
     return result
 

@@ -15,14 +15,16 @@ from typing import Iterable
 from .analysis import analyze
 from .config import Config
 from .context import FileContext, ProjectContext, StatementContext
-from .discovery import MigrationFile, Project, build_project, classify, configured_locations, location_of
+from .discovery import (MigrationFile, Project, build_project, classify, configured_locations, location_of,
+                        runner_transaction_opt_out)
 from .findings import Finding, Violation
 from .parse import parse_source
 from .placeholders import substitute
 from .rules import registry
-from .rules.base import FileRule, ProjectRule, Rule, StatementRule
+from .rules.base import ChangeSetRule, FileRule, ProjectRule, Rule, StatementRule
 from .severity import Severity
-from .source import UnreadableSource, read_source
+from .source import Source, UnreadableSource, decode_source, read_bytes, read_source
+from .sqlnodes import location_of as node_location
 from .suppression import Directives, read_directives
 
 
@@ -62,6 +64,9 @@ class FileResult:
     statements: list[StatementReport]
     created_tables: frozenset[str] = frozenset()
     ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
+    source: "Source | None" = None  # the text as read, for change-set rules
+    lookups: tuple = ()  # (table, column, answer) the analysis looked up in earlier migrations
+    column_types: dict = field(default_factory=dict, repr=False)  # this file's column definitions
 
 
 @dataclass(slots=True)
@@ -98,6 +103,7 @@ class RuleSet:
     by_node: dict[str, list[StatementRule]]
     file_rules: list[FileRule]
     project_rules: list[ProjectRule]
+    change_set_rules: list[ChangeSetRule] = field(default_factory=list)
 
     def level(self, rule: type[Rule]) -> Severity:
         return self.levels.get(rule.name, Severity.OFF)
@@ -112,6 +118,7 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
     by_node: dict[str, list[StatementRule]] = {}
     file_rules: list[FileRule] = []
     project_rules: list[ProjectRule] = []
+    change_set_rules: list[ChangeSetRule] = []
     for rule_class in registry.ALL_RULES:
         setting = config.rules.get(rule_class.name)
         level = setting.level if setting and setting.level is not None else rule_class.default_level(config.preset)
@@ -125,7 +132,7 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
         if level == Severity.OFF:
             continue
         levels[rule_class.name] = level
-        if rule_class.produced_by:
+        if rule_class.produced_by and not issubclass(rule_class, ChangeSetRule):
             continue
         rule = rule_class(rule_class.make_options(setting.options if setting else None))
         if isinstance(rule, StatementRule):
@@ -135,50 +142,50 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
             file_rules.append(rule)
         elif isinstance(rule, ProjectRule):
             project_rules.append(rule)
-    return RuleSet(levels, by_node, file_rules, project_rules)
+        if isinstance(rule, ChangeSetRule):
+            change_set_rules.append(rule)
+    return RuleSet(levels, by_node, file_rules, project_rules, change_set_rules)
 
 
 # --------------------------------------------------------------------------- one file
 
 
-def runner_transaction_opt_out(migration: MigrationFile) -> bool:
-    """Per-file opt-outs from the runner's transaction that live next to the file."""
-    if migration.autocommit:
-        return True
-    path = migration.path
-    if path.name in ("up.sql", "down.sql"):
-        metadata = path.parent / "metadata.toml"
-        if metadata.is_file():
-            import tomllib
+class _TrackedLookup:
+    """Records the lookups a file's analysis made in other files (the cache re-checks them)."""
 
-            try:
-                data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
-            except tomllib.TOMLDecodeError:
-                return False
-            return data.get("run_in_transaction") is False
-    conf = path.with_name(path.name + ".conf")
-    if conf.is_file():
-        for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "executeInTransaction" and value.strip().lower() == "false":
-                return True
-    return False
+    __slots__ = ("lookup", "calls")
+
+    def __init__(self, lookup):
+        self.lookup, self.calls = lookup, []
+
+    def __call__(self, table: str, column: str):
+        answer = self.lookup(table, column)
+        self.calls.append((table, column, answer))
+        return answer
 
 
 def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                  tables_created_earlier: frozenset[str] = frozenset(),
-                 want_statements: bool = True) -> FileResult:
-    """Analyse one file: every statement rule and file rule, then suppression."""
+                 want_statements: bool = True, schema_lookup=None, data: bytes | None = None) -> FileResult:
+    """Analyse one file: every statement rule and file rule, then suppression.
+
+    ``data`` is the file's content when the caller has already read it.
+    """
     report = FileReport(migration)
+    lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
     ctx = FileContext(migration=migration, config=config,
-                      tables_created_earlier=tables_created_earlier)
+                      tables_created_earlier=tables_created_earlier, schema_lookup=lookup)
     try:
-        source = read_source(migration.path, migration.display, config.max_file_size)
+        if data is None:
+            data = read_bytes(migration.path, config.max_file_size)
+        source = decode_source(data, migration.display)
     except UnreadableSource as exc:
         ctx.unreadable = exc.reason
+        report.checksum = exc.checksum
         findings = list(_file_findings(rules, ctx))
         return FileResult(report, _resolve(findings, ctx, rules, None), [])
     ctx.source = source
+    report.checksum = source.checksum
     if config.substitutes_placeholders:
         source.substitution = substitute(source.text, config.placeholders, migration.name)
     ctx.parse = parse_source(source)
@@ -190,11 +197,12 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                         runner_transaction=False if opt_out else None)
 
     findings: list[tuple[Finding, object]] = []
-    statement_reports: list[StatementReport] = []
+    contexts: list[StatementContext] = ctx.statement_contexts
     by_node = rules.by_node
     for facts in ctx.facts.units:
         stmt = facts.statement
         sctx = StatementContext(stmt, ctx, facts)
+        contexts.append(sctx)
         for rule in by_node.get(stmt.kind, ()):
             if stmt.parent is None or rule.in_do_blocks:
                 findings.extend((f, sctx) for f in rule.check(stmt.node, sctx))
@@ -208,23 +216,37 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
                     for rule in cmd_rules:
                         if stmt.parent is None or rule.in_do_blocks:
                             findings.extend((f, sctx) for f in rule.check(inner, sctx))
-        if want_statements and stmt.parent is None:
-            statement_reports.append(_statement_report(sctx))
+    statement_reports = _statement_reports(contexts) if want_statements else []
     findings.extend((f, None) for f in _file_findings(rules, ctx))
     violations = _resolve(findings, ctx, rules, directives)
     for ignore in directives.ignores:
         ignore.position = (*source.position(ignore.offset), *source.position(ignore.end))
     created = frozenset(ctx.facts.created)
     return FileResult(report, violations, statement_reports, created, directives.ignores
-                      if rules.enabled("unused-ignore") else [])
+                      if rules.enabled("unused-ignore") else [], source,
+                      lookups=tuple(lookup.calls) if lookup is not None else (),
+                      column_types=ctx.facts.column_types)
 
 
-def _statement_report(sctx: StatementContext) -> StatementReport:
-    stmt = sctx.statement
-    line, _ = stmt.source.position(stmt.start)
-    end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
-    locks = [LockReport(l.table, l.mode, l.rewrite, l.scan) for l in sctx.locks]
-    return StatementReport(stmt.source.path, line, end_line, locks)
+def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
+    """One report per top-level statement; a DO block carries the locks of what it runs."""
+    from .locks import merge
+
+    reports: list[StatementReport] = []
+    effects: list[list] = []
+    for sctx in contexts:
+        stmt = sctx.statement
+        if stmt.parent is not None:
+            if effects:
+                effects[-1].extend(sctx.locks)
+            continue
+        line, _ = stmt.source.position(stmt.start)
+        end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
+        reports.append(StatementReport(stmt.source.path, line, end_line, []))
+        effects.append(list(sctx.locks))
+    for report, found in zip(reports, effects):
+        report.locks = [LockReport(l.table, l.mode, l.rewrite, l.scan) for l in merge(found)]
+    return reports
 
 
 def _file_findings(rules: RuleSet, ctx: FileContext) -> Iterable[Finding]:
@@ -241,9 +263,7 @@ def _resolve(findings: list, ctx: FileContext, rules: RuleSet,
         finding, sctx = item if isinstance(item, tuple) else (item, None)
         stmt = sctx.statement if sctx is not None else None
         if stmt is not None:
-            from .sqlnodes import location_of
-
-            start = stmt.locate(location_of(finding.at)) if finding.at is not None else stmt.start
+            start = stmt.locate(node_location(finding.at)) if finding.at is not None else stmt.start
             if finding.offset is not None:
                 start = finding.offset
             end = finding.end_offset if finding.end_offset is not None else max(stmt.end, start)
@@ -317,9 +337,11 @@ EXCERPT_MAX_LINES = 30
 def _excerpt(statement) -> str:
     """The statement's text (its DO block for inner statements), capped in lines."""
     top = statement.parent or statement
-    lines = top.source.text[top.start : top.end].splitlines()
-    if len(lines) > EXCERPT_MAX_LINES:
-        lines = [*lines[:EXCERPT_MAX_LINES], f"… ({len(lines) - EXCERPT_MAX_LINES} more lines)"]
+    # Slice a bounded prefix: a statement can be a 3,000-line function.
+    lines = top.source.text[top.start : min(top.end, top.start + 120 * EXCERPT_MAX_LINES)].splitlines()
+    total = top.source.text.count("\n", top.start, top.end) + 1
+    if total > EXCERPT_MAX_LINES:
+        lines = [*lines[:EXCERPT_MAX_LINES], f"… ({total - EXCERPT_MAX_LINES} more lines)"]
     return "\n".join(lines)
 
 
@@ -333,6 +355,7 @@ class Scope:
     project: Project
     files: list[MigrationFile]  # analysed and reported on, in order
     change_set: bool = False  # True when ``files`` is a change set against a base
+    history: object = None  # changes.History: a base and/or the database's history (change-set rules)
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
@@ -354,11 +377,11 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         else:
             raise UsageError(f"{raw}: no such file or folder")
     project = build_project(locations, config)
-    known = {f.path.resolve(): f for f in project.files}
+    known = {_key(f.path): f for f in project.files}
     files: list[MigrationFile] = []
     seen: set[Path] = set()
     for path, display in wanted:
-        key = path.resolve()
+        key = _key(path)
         if key in seen:
             continue
         seen.add(key)
@@ -370,6 +393,11 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             migration = _with_display(migration, display)
         files.append(migration)
     return Scope(project, _in_run_order(files))
+
+
+def _key(path: Path) -> str:
+    """A cheap identity for a path (no symlink resolution: no system calls)."""
+    return os.path.normpath(os.path.abspath(path))
 
 
 def scope_from_config(config: Config) -> Scope:
@@ -411,19 +439,17 @@ def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
 
 
 def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
-              want_statements: bool = True, extra_project_rules: Iterable = ()) -> RunResult:
+              want_statements: bool = True, extra_project_rules: Iterable = (),
+              cache_dir: Path | None = None, workers: int | None = None) -> RunResult:
+    """The whole check. ``cache_dir``: reuse per-file results; ``workers``: processes (None: automatic)."""
+    from .batch import analyze_all
+
     rules = build_ruleset(config, only)
-    results: list[FileResult] = []
-    created_earlier: set[str] = set()
-    for migration in scope.files:
-        earlier = frozenset(created_earlier) if scope.change_set else frozenset()
-        result = analyze_file(migration, config, rules, earlier, want_statements)
-        if scope.change_set and migration.kind == "versioned":
-            created_earlier |= result.created_tables
-        results.append(result)
+    legacy = _legacy_predicate(config)
+    results = analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers)
 
     violations = [v for r in results for v in r.violations]
-    in_scope = frozenset(f.path for f in scope.files)
+    in_scope = frozenset(f.path for f in scope.files if legacy is None or not legacy(f))
     pctx = ProjectContext(scope.project, config, in_scope)
     by_path = {f.path: f.display for f in scope.files}
     for rule in [*rules.project_rules, *extra_project_rules]:
@@ -432,13 +458,46 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
             v = make_violation(finding, by_path.get(Path(display), display), None, 0, 0, rules, config)
             if v is not None:
                 violations.append(v)
+    notes: list[str] = []
+    if scope.history is not None and scope.history.active and rules.change_set_rules:
+        from .history import change_set_violations
+
+        found, notes = change_set_violations(scope, results, rules, config)
+        violations.extend(found)
+    if config.style == "sqlfluff":
+        from .style import style_violations
+
+        violations.extend(style_violations(scope.files, config))
     violations = _apply_file_ignores(violations, results)
     violations.extend(_unused_ignores(results, rules, config))
     violations.sort(key=Violation.sort_key)
     statements = [s for r in results for s in r.statements]
     statements.sort(key=lambda s: (s.path, s.line))
     files = sorted((r.report for r in results), key=lambda f: f.migration.display)
-    return RunResult(files, violations, statements, config.fail_on)
+    return RunResult(files, violations, statements, config.fail_on, notes)
+
+
+def file_rules_for(rules: RuleSet, legacy):
+    """The rules a file gets: all of them, or none of the content rules for legacy files."""
+    if legacy is None:
+        return lambda migration: rules
+    legacy_rules = _without_content_rules(rules)
+    return lambda migration: legacy_rules if legacy(migration) else rules
+
+
+def _legacy_predicate(config: Config):
+    """With ``baseline``: a test for the legacy files whose content rules are skipped."""
+    if config.baseline is None:
+        return None
+    from .history import legacy_predicate
+
+    return legacy_predicate(config)
+
+
+def _without_content_rules(rules: RuleSet) -> RuleSet:
+    """The rule set for legacy files: no statement or file rules (so no unused ignores either)."""
+    levels = {name: level for name, level in rules.levels.items() if name != "unused-ignore"}
+    return RuleSet(levels, {}, [], rules.project_rules, rules.change_set_rules)
 
 
 def _apply_file_ignores(violations: list[Violation], results: list[FileResult]) -> list[Violation]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +29,10 @@ _BOM = b"\xef\xbb\xbf"
 class UnreadableSource(Exception):
     """The file cannot be analysed; ``reason`` says why in one sentence."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, checksum: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.checksum = checksum  # Flyway's checksum when Flyway could still read the bytes
 
 
 @dataclass(slots=True)
@@ -43,7 +45,11 @@ class LineIndex:
     @property
     def starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+            text = self.text
+            if "\r" in text:
+                self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+            else:  # the common case, done in C
+                self._starts = [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -107,9 +113,16 @@ class Source:
     def position(self, offset: int) -> tuple[int, int]:
         return self.lines.position(offset)
 
+    @property
+    def checksum(self) -> int:
+        """Flyway's checksum of the file (see :mod:`migration_gate.checksum`)."""
+        from .checksum import flyway_checksum
 
-def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
-    """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
+        return flyway_checksum(self.text, bom_dropped=True)
+
+
+def read_bytes(fs_path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, or :class:`UnreadableSource` with the reason."""
     try:
         size = fs_path.stat().st_size
     except FileNotFoundError:
@@ -126,13 +139,20 @@ def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
         raise UnreadableSource("is a directory, not a file") from None
     except OSError as exc:
         raise UnreadableSource(f"cannot read file: {exc.strerror or exc}") from None
-    return decode_source(data, display)
+    return data
+
+
+def read_source(fs_path: Path, display: str, max_bytes: int) -> Source:
+    """Read and decode a file, or raise :class:`UnreadableSource` with the reason."""
+    return decode_source(read_bytes(fs_path, max_bytes), display)
 
 
 def decode_source(data: bytes, display: str) -> Source:
     """Decode bytes (from disk or from git) into a :class:`Source`."""
     if b"\x00" in data:
-        raise UnreadableSource("binary file (contains NUL bytes), not SQL text")
+        from .checksum import checksum_of_bytes
+
+        raise UnreadableSource("binary file (contains NUL bytes), not SQL text", checksum_of_bytes(data))
     had_bom = data.startswith(_BOM)
     try:
         text = data.decode("utf-8-sig")

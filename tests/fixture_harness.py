@@ -23,6 +23,17 @@ _EXPECT_FILE = re.compile(r"--\s*expect-file:\s*(MG\d{3}(?:\s*,\s*MG\d{3})*)")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
+def sub_projects(folder: Path) -> list[Path]:
+    """Sub-folders with their own ``.migration-gate.yml`` (e.g. another pg_version): checked separately."""
+    return sorted(p.parent for p in folder.rglob(".migration-gate.yml") if p.parent != folder)
+
+
+def own_files(folder: Path) -> list[Path]:
+    """The fixture's SQL files that belong to no sub-project."""
+    subs = sub_projects(folder)
+    return [p for p in sorted(folder.rglob("*.sql")) if not any(p.is_relative_to(s) for s in subs)]
+
+
 def expectations(folder: Path) -> list[tuple[str, int, str]]:
     expected: list[tuple[str, int, str]] = []
     for path in sorted(folder.rglob("*.sql")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,10 @@ def _materialise(tmp_path: Path, block: tuple[str, str], rule) -> Path:
     migrations = folder / "migrations"
     migrations.mkdir(parents=True)
     if language == "sql":
-        (migrations / "V1__example.sql").write_text(code + "\n", encoding="utf-8")
+        # A first line `-- R__name.sql` names the file (rules about one kind of file, e.g. repeatables).
+        first = code.splitlines()[0] if code else ""
+        named = re.fullmatch(r"--\s*([VR][\w.]*__\w+\.sql)\s*", first)
+        (migrations / (named.group(1) if named else "V1__example.sql")).write_text(code + "\n", encoding="utf-8")
         (migrations / "rollback").mkdir()
         (migrations / "rollback" / "V1__rollback.sql").write_text("SELECT 1;\n")
     else:
@@ -57,7 +61,10 @@ def _materialise(tmp_path: Path, block: tuple[str, str], rule) -> Path:
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("SELECT 1;\n")
-    (folder / ".migration-gate.yml").write_text(f"rules:\n  {rule.name}: error\n")
+    import yaml
+
+    settings = {**rule.example_config, "rules": {rule.name: "error"}}
+    (folder / ".migration-gate.yml").write_text(yaml.safe_dump(settings))
     return folder
 
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import FIXTURES
-from fixture_harness import expectations
+from fixture_harness import expectations, own_files, sub_projects
 from migration_gate.rules import registry
 
 RULES_DIR = FIXTURES / "rules"
@@ -33,8 +33,15 @@ def test_rule_fixture(folder, cli):
     rule = registry.lookup(folder.name)
     expected = expectations(folder)
     assert expected or (folder / "NO_FINDINGS").exists(), f"{folder} expects nothing; add -- expect: lines"
-    result = cli("check", ".", "--format", "json", cwd=folder)
-    assert result.code in (0, 1), result.err
-    actual = sorted((os.path.normpath(v["path"]).replace(os.sep, "/"), v["line"], v["code"])
-                    for v in result.json()["violations"] if v["code"] == rule.code)
-    assert actual == expected
+    actual = []
+    runs = [(folder, [str(p.relative_to(folder)) for p in own_files(folder)])]
+    runs += [(sub, ["."]) for sub in sub_projects(folder)]
+    for cwd, paths in runs:
+        if not paths:
+            continue
+        result = cli("check", *paths, "--format", "json", cwd=cwd)
+        assert result.code in (0, 1), result.err
+        prefix = cwd.relative_to(folder)
+        actual += [(os.path.normpath(prefix / v["path"]).replace(os.sep, "/"), v["line"], v["code"])
+                   for v in result.json()["violations"] if v["code"] == rule.code]
+    assert sorted(actual) == expected

@@ -826,3 +826,20 @@ def test_guide_demo_catches_the_guides_unsafe_example(verify):
     assert fails == [("migrations/V008__rename_product_title.sql", 23,
                       "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction "
                       "block; the schema is as before the migration (its transaction block was rolled back)")]
+
+
+def test_base_is_found_as_check_finds_it(cli, url, git_repo):
+    """Without --base (and without PATH), the merge-base with origin/main is the base."""
+    git_repo.write(".migration-gate.yml", FLYWAY)
+    for rel, text in base_files().items():
+        git_repo.write(rel, text)
+    merged = git_repo.commit("merged")
+    git_repo.git("update-ref", "refs/remotes/origin/main", merged)
+    git_repo.write("migrations/V3__add_index.sql", "CREATE INDEX idx_orders_status ON orders (status);\n")
+    git_repo.write("migrations/rollback/V3__rollback.sql", "DROP INDEX idx_orders_status;\n")
+    result = cli("verify", "--database-url", url, cwd=git_repo.path, env={"NO_COLOR": "1"})
+    assert result.code == 0, result.out
+    assert f"\nbase: {merged[:12]} (merge-base with origin/main)\n" in result.out
+    assert "\nbase: 2 merged migration(s) applied\n" in result.out
+    doc = cli("verify", "--database-url", url, "--format", "json", cwd=git_repo.path).json()
+    assert {s["path"] for s in doc["statements"]} == {"migrations/V3__add_index.sql"}

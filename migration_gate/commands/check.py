@@ -14,7 +14,9 @@ from ..reporters import FORMATS
 @dataclass
 class ReportContext:
     color: bool = False
+    pretty: bool = False  # human-friendly layout (a terminal is reading)
     notes: list[str] = field(default_factory=list)
+    workspace: Path | None = None  # inside GitHub Actions: annotation and SARIF paths are relative to it
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +33,53 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with a base: still report statement rules on every migration")
     parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
                         help="run only this rule (code or name; repeatable)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="reuse per-file results stored here (default: cache_dir, else ~/.cache/migration-gate)")
+    parser.add_argument("--no-cache", action="store_true", help="analyse every file afresh; store nothing")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="worker processes for large scans (default: one per CPU from 200 files; 1: none)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="also compare with Flyway's flyway_schema_history in this database (read-only)")
+    parser.add_argument("--history", action="store_true",
+                        help="only the history, version and rollback rules, against the upstream base "
+                             "(the pre-commit hook; no upstream: a warning and exit 0)")
+    from .. import outputs
+
+    outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
+
+
+def cache_folder(args: argparse.Namespace, config) -> Path | None:
+    """``--no-cache`` wins; then ``--cache-dir``, ``cache_dir`` (relative to the config file), the default."""
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return Path(args.cache_dir)
+    if config.cache_dir:
+        return config.root / config.cache_dir
+    from ..cache import default_dir
+
+    return default_dir()
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import outputs
+    from ..config import ConfigError
+    from ..engine import UsageError
+
+    plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
+    try:
+        if args.history:
+            from ..upstream import prepare
+
+            if not prepare(args):  # sets --base and the rules; False: no upstream to compare with
+                return 0
+        return _run(args, plan)
+    except (UsageError, ConfigError) as exc:
+        plan.failed_to_run(str(exc))  # an `error` commit status when publishing
+        raise
+
+
+def _run(args: argparse.Namespace, plan) -> int:
     from ..config import load_config
     from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
     from ..reporters import render
@@ -47,20 +93,27 @@ def run(args: argparse.Namespace) -> int:
         if registry.lookup(name) is None:
             raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
 
-    context = ReportContext()
+    context = ReportContext(workspace=plan.workspace)
     if args.paths:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
-    if args.base:
-        from ..changes import restrict_to_change_set
+    if args.base or not args.paths or args.database_url or args.github:
+        from ..history import attach_history
 
-        scope = restrict_to_change_set(scope, args.base, include_all=args.check_all)
-    result = run_check(scope, config, only=args.only)
-    result.notes.extend(context.notes)
+        scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
+                               database_url=args.database_url, start=first, notes=context.notes,
+                               required=bool(args.github))  # --github asks for the pull request's base
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
+    result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
+                       workers=args.jobs)
+    context.notes.extend(result.notes)
+    result.notes[:] = context.notes
 
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    context.pretty = to_terminal
     report = render(args.format, result, context)
     if args.output:
         try:
@@ -70,4 +123,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
-    return 1 if result.failed else 0
+    return plan.finish(result, context, 1 if result.failed else 0)

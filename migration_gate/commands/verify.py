@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         config = config.replace(fail_on=args.fail_on)
     scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
-    plan = _plan(scope, config, args.base)
+    plan = _plan(scope, config, args.base, auto=not args.paths)
 
     with _terminate_as_interrupt():
         result = _verify(plan, config, args)
@@ -65,23 +65,28 @@ def run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _plan(scope, config, base: str | None):
-    from ..engine import UsageError
+def _plan(scope, config, base: str | None, *, auto: bool):
+    """Base and new migrations: the base is found as ``check`` finds it (``--base``, the pull
+    request's base, or — with ``auto`` — the merge-base with the default branch)."""
     from ..verification import make_plan
 
-    if not base:
+    if not base and not auto:
         return make_plan(scope.project, config)
-    from ..changes import changed_files, repo_root, resolve_base
+    from ..changes import load_history
 
     start = scope.project.locations[0] if scope.project.locations else Path.cwd()
-    root = repo_root(start)
-    if root is None:
-        raise UsageError(f"--base {base}: {start} is not inside a git repository")
-    sha = resolve_base(root, base)
-    changes = changed_files(root, sha)
-    added = {c.path.resolve() for c in changes if c.status in ("added", "renamed")}
-    changed = {c.path.resolve() for c in changes if c.status != "deleted"}
-    return make_plan(scope.project, config, new_paths=added, changed_paths=changed)
+    history = load_history(scope, ref=base, start=start)
+    if history.base is None:
+        plan = make_plan(scope.project, config)
+        reason = (history.note or "").removeprefix("history checks skipped: ")
+        if not reason.startswith("no base"):
+            reason = f"no base ({reason})" if reason else "no base"
+        plan.notes.append(f"note: {reason}; every migration verified from an empty database")
+        return plan
+    added = {(history.root / c.path).resolve() for c in history.changes if c.status in ("added", "renamed")}
+    plan = make_plan(scope.project, config, new_paths=added, changed_paths=history.changed_paths())
+    plan.notes.append(f"base: {history.base.short} ({history.base.source})")
+    return plan
 
 
 def _verify(plan, config, args):

@@ -11,6 +11,9 @@ import importlib
 FORMATS = {
     "text": "text",
     "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "markdown": "markdown",
 }
 
 

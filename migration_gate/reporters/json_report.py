@@ -67,4 +67,6 @@ def summary(result) -> dict:
 
 
 def render(result, context) -> str:
-    return json.dumps(document(result, context), indent=2, ensure_ascii=False) + "\n"
+    # Indented for a terminal; compact otherwise (json's C encoder only runs without indent).
+    indent = 2 if getattr(context, "pretty", False) else None
+    return json.dumps(document(result, context), indent=indent, ensure_ascii=False) + "\n"

@@ -21,7 +21,7 @@ from ..findings import Finding
 from ..severity import Severity
 
 if TYPE_CHECKING:
-    from ..context import FileContext, ProjectContext, StatementContext
+    from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Rule:
     Options: ClassVar[type] = NoOptions
     #: Produced by the engine or a command rather than by dispatch.
     produced_by: ClassVar[str | None] = None
+    #: Settings the docstring's examples assume (e.g. a transaction mode); the docs test uses them.
+    example_config: ClassVar[dict] = {}
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
@@ -106,4 +108,16 @@ class ProjectRule(Rule):
     """Checks the set of migration files (names, versions, pairs)."""
 
     def check_project(self, ctx: "ProjectContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class ChangeSetRule(Rule):
+    """Checks the change set against the base (and the database's history, when read).
+
+    Runs only when a base or a ``--database-url`` is known.  A rule may be both
+    a :class:`ProjectRule` and a ``ChangeSetRule`` (``duplicate-migration-version``
+    checks the folder, and the folder against what is merged on the base).
+    """
+
+    def check_change_set(self, ctx: "ChangeSetContext") -> Iterable[Finding]:
         raise NotImplementedError

@@ -3,16 +3,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..severity import Severity
-from .base import ProjectRule
+from .base import ChangeSetRule, ProjectRule
 
 
-class DuplicateMigrationVersion(ProjectRule):
+class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     """Two versioned migrations resolve to the same version.
 
     ## What it does
     Groups the versioned migrations of all configured locations by version,
     compared as the runner compares them: for Flyway `V1`, `V001`, `V1.0` and
     `V1_0` are all version 1.
+
+    When a base is known, a migration this branch adds is also compared with
+    the migrations merged on the base since the branch started: two branches
+    that each added `V12` are caught on the second pull request. Two rollback
+    scripts for one version are reported too.
 
     ## Why is this bad?
     Flyway refuses to migrate ("Found more than one migration with version 1"),
@@ -50,3 +55,31 @@ class DuplicateMigrationVersion(ProjectRule):
                     continue
                 others = ", ".join(m.display for m in group if m is not migration)
                 yield self.finding(f"version {version} is also used by {others}", path=migration.display)
+        rollbacks = defaultdict(list)
+        for rollback in ctx.project.rollbacks():
+            if rollback.version is not None:
+                rollbacks[rollback.version].append(rollback)
+        for version, group in rollbacks.items():
+            if len(group) < 2:
+                continue
+            for rollback in group:
+                if ctx.reports_on(rollback):
+                    others = ", ".join(m.display for m in group if m is not rollback)
+                    yield self.finding(f"two rollback scripts for version {version}: this one and {others}; "
+                                       "nobody can tell which one undoes the migration",
+                                       path=rollback.display, help="keep one rollback script per version")
+
+    def check_change_set(self, ctx):
+        if ctx.base is None:
+            return
+        merged = defaultdict(list)
+        for migration in ctx.base_only():
+            if migration.kind == "versioned" and migration.version is not None:
+                merged[migration.version].append(migration)
+        for change in ctx.changes:
+            current = change.current
+            if change.is_new and current.version in merged:
+                others = ", ".join(m.display for m in merged[current.version])
+                yield self.finding(
+                    f"version {current.version} is also used by {others}, merged on the base ({ctx.base.short}) "
+                    "after this branch started", path=current.display)

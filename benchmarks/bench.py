@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Benchmarks for migration-gate (issue: beat squawk on a whole-repository scan).
+
+    python benchmarks/bench.py [--runs 7] [--corpus ../shared/corpus]
+
+1. whole-repository scan: ``migration-gate check --format json CORPUS`` against
+   ``squawk --reporter json`` on the same files, alternating A/B, both writing
+   to /dev/null; median wall time, ratio, peak RSS; then warm-cache runs.
+2. PR path: a git repository holding the corpus's Flyway projects as merged
+   history, one new migration on a branch, ``migration-gate check --base main``
+   as a whole (cold) process.
+3. import cost: ``python -X importtime -c "import migration_gate.cli"``.
+
+squawk-cli is installed from PyPI into benchmarks/.venv-squawk on first use.
+Numbers are wall-clock on this machine: compare ratios from one run, not runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SQUAWK_VENV = HERE / ".venv-squawk"
+
+
+def squawk_binary() -> str:
+    binary = SQUAWK_VENV / "bin" / "squawk"
+    if not binary.exists():
+        print("installing squawk-cli into", SQUAWK_VENV, file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(SQUAWK_VENV)], check=True)
+        subprocess.run([str(SQUAWK_VENV / "bin" / "pip"), "install", "-q", "squawk-cli"], check=True)
+    return str(binary)
+
+
+def gate_command() -> list[str]:
+    exe = shutil.which("migration-gate", path=str(Path(sys.executable).parent)) or shutil.which("migration-gate")
+    return [exe] if exe else [sys.executable, "-m", "migration_gate"]
+
+
+def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one run, output to /dev/null."""
+    with open(os.devnull, "wb") as sink:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, cwd=cwd,
+                                   env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        stderr = process.stderr.read().decode(errors="replace")
+        process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{command[0]} failed ({code}): {stderr.strip()[-500:]}")
+    return wall, usage.ru_maxrss // 1024, code
+
+
+def whole_repo(corpus: Path, runs: int) -> dict:
+    files = sorted(str(p) for p in corpus.rglob("*.sql"))
+    squawk = [squawk_binary(), "--reporter", "json", *files]
+    gate = [*gate_command(), "check", "--format", "json", "--no-cache", str(corpus)]
+    timed(gate), timed(squawk)  # warm the page cache
+    results = {"gate": [], "squawk": []}
+    rss = {"gate": 0, "squawk": 0}
+    for _ in range(runs):
+        for name, command in (("gate", gate), ("squawk", squawk)):
+            wall, peak, _ = timed(command)
+            results[name].append(wall)
+            rss[name] = max(rss[name], peak)
+    gate_median = statistics.median(results["gate"])
+    squawk_median = statistics.median(results["squawk"])
+    warm = []
+    with tempfile.TemporaryDirectory() as cache:
+        warm_cmd = [*gate_command(), "check", "--format", "json", "--cache-dir", cache, str(corpus)]
+        timed(warm_cmd)  # fills the cache
+        warm = [timed(warm_cmd)[0] for _ in range(runs)]
+    return {"files": len(files), "gate": gate_median, "squawk": squawk_median, "ratio": gate_median / squawk_median,
+            "gate_rss": rss["gate"], "squawk_rss": rss["squawk"], "gate_runs": results["gate"],
+            "squawk_runs": results["squawk"], "warm": statistics.median(warm)}
+
+
+def pr_path(corpus: Path, runs: int) -> dict:
+    projects = ["DSpace__DSpace", "IQSS__dataverse", "MarquezProject__marquez", "hmcts__ccd-definition-store-api"]
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "repo"
+        migrations = repo / "db" / "migration"
+        migrations.mkdir(parents=True)
+        count = 0
+        for project in projects:  # one Flyway location holding four projects' histories
+            for path in sorted((corpus / project).rglob("V*.sql")):
+                target = migrations / project / path.name
+                target.parent.mkdir(exist_ok=True)
+                shutil.copyfile(path, target)
+                count += 1
+        (repo / ".migration-gate.yml").write_text(
+            "migrations:\n  path: db/migration\n  description_style: any\nrules:\n  missing-rollback: off\n")
+        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
+        git("init", "-q", "-b", "main")
+        git("-c", "user.email=b@e", "-c", "user.name=b", "add", "-A")
+        git("-c", "user.email=b@e", "-c", "user.name=b", "commit", "-qm", "history")
+        git("checkout", "-q", "-b", "feature")
+        (migrations / "V99999999__add_orders_index.sql").write_text(
+            "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_item_owner ON item (owning_collection);\n")
+        command = [*gate_command(), "check", "--base", "main", "--format", "json"]
+        timed(command, cwd=repo)
+        walls = [timed(command, cwd=repo)[0] for _ in range(runs)]
+        return {"history_files": count, "median": statistics.median(walls), "runs": walls}
+
+
+def import_cost() -> list[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import migration_gate.cli"],
+                          capture_output=True, text=True)
+    rows = []
+    for line in done.stderr.splitlines()[1:]:
+        parts = line.split("|")
+        if len(parts) == 3:
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    return [f"{us / 1000:7.1f} ms  {name}" for us, name in rows[:12]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        raise SystemExit(f"corpus not found at {args.corpus}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    scan = whole_repo(args.corpus, args.runs)
+    print(f"\nwhole-repository scan: {scan['files']} files, median of {args.runs} alternating runs")
+    print(f"  migration-gate  {scan['gate']:.3f} s  (peak RSS {scan['gate_rss']} MB)"
+          f"  runs: {', '.join(f'{w:.3f}' for w in scan['gate_runs'])}")
+    print(f"  squawk          {scan['squawk']:.3f} s  (peak RSS {scan['squawk_rss']} MB)"
+          f"  runs: {', '.join(f'{w:.3f}' for w in scan['squawk_runs'])}")
+    print(f"  ratio           {scan['ratio']:.2f}× squawk's wall time")
+    print(f"  warm cache      {scan['warm']:.3f} s  (merged files' results reused from --cache-dir)")
+    pr = pr_path(args.corpus, args.runs)
+    print(f"\nPR path: one new migration on top of {pr['history_files']} merged Flyway migrations, "
+          f"`check --base main` as a cold process")
+    print(f"  median {pr['median']:.3f} s  runs: {', '.join(f'{w:.3f}' for w in pr['runs'])}")
+    print("\nimport cost (python -X importtime -c 'import migration_gate.cli'), cumulative, top entries:")
+    for row in import_cost():
+        print("  " + row)
+
+
+if __name__ == "__main__":
+    main()

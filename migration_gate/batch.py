@@ -1,0 +1,187 @@
+"""Analysing many files: in order, from the result cache, or in worker processes.
+
+A pull request's files run in version order in this process, because each
+file's context depends on the files before it (tables created earlier in the
+change set).  A scan of many independent files (no base, ``check PATH``) is
+split across worker processes: on Linux they are forked from this one, so
+they start with everything already imported and configured, analyse their
+share, and send back compact tuples (pickling the result dataclasses directly
+costs more than the analysis saves).  This process analyses a share too.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from .config import Config
+from .discovery import MigrationFile
+from .engine import (FileReport, FileResult, LockReport, RuleSet, Scope, StatementReport, analyze_file,
+                     file_rules_for, runner_transaction_opt_out)
+from .findings import Violation
+from .source import UnreadableSource, decode_source, read_bytes
+from .suppression import Ignore
+
+PARALLEL_MIN_FILES = 200  # below this, starting workers costs more than it saves
+MAX_WORKERS = 8
+
+
+def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
+                cache_dir: Path | None, workers: int | None) -> list[FileResult]:
+    from .column_history import ColumnHistory
+
+    columns = ColumnHistory(scope.project, config)
+    rules_for = file_rules_for(rules, legacy)
+    cache = None
+    if cache_dir is not None:
+        from .cache import ResultCache
+
+        cache = ResultCache(cache_dir, config, _rules_key(rules))
+    keep_source = scope.history is not None and getattr(scope.history, "active", False)
+
+    def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
+        lookup = columns.lookup_for(migration)
+        if cache is None:
+            result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+            columns.record(migration, result.column_types)
+            return result
+        try:
+            data = read_bytes(migration.path, config.max_file_size)
+        except UnreadableSource:
+            return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+        # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.
+        key = cache.key(data, migration.display, f"{migration.kind}|{runner_transaction_opt_out(migration)}",
+                        earlier)
+        packed = cache.get(key)
+        if packed is not None and all(lookup(t, c) == answer for t, c, answer in packed[-1]):
+            result = unpack(packed, migration)
+            if keep_source:
+                result.source = _source_or_none(data, migration.display)
+            return result
+        result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
+        columns.record(migration, result.column_types)
+        cache.put(key, pack(result))
+        return result
+
+    files = scope.files
+    if scope.change_set:
+        results: list[FileResult] = []
+        created_earlier: set[str] = set()
+        for migration in files:
+            result = one(migration, frozenset(created_earlier))
+            if migration.kind == "versioned":
+                created_earlier |= result.created_tables
+            results.append(result)
+        return results
+    count = worker_count(workers, len(files))
+    if count <= 1 or keep_source or not _can_fork():
+        return [one(m, frozenset()) for m in files]
+    return _in_workers(files, count, lambda m: one(m, frozenset()))
+
+
+def worker_count(requested: int | None, files: int) -> int:
+    if requested is None:
+        env = os.environ.get("MIGRATION_GATE_WORKERS")
+        requested = int(env) if env and env.isdigit() else 0
+    if requested > 0:
+        return min(requested, MAX_WORKERS, max(files, 1))
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_workers(files: list[MigrationFile], count: int,
+                analyse: Callable[[MigrationFile], FileResult]) -> list[FileResult]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    shares = [list(range(k, len(files), count)) for k in range(count)]
+    children = []
+    for share in shares[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(sender, share, files, analyse), daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver, share))
+    results: list[FileResult | None] = [None] * len(files)
+    try:
+        for index in shares[0]:
+            results[index] = analyse(files[index])
+        for process, receiver, share in children:
+            status, payload = receiver.recv()
+            process.join()
+            if status == "error":
+                raise RuntimeError(f"a worker process failed:\n{payload}")
+            for index, packed in zip(share, payload):
+                results[index] = unpack(packed, files[index])
+    finally:
+        for process, receiver, _ in children:
+            receiver.close()
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    return results  # type: ignore[return-value]
+
+
+def _child(sender, share: list[int], files: list[MigrationFile], analyse) -> None:
+    try:
+        payload = [pack(analyse(files[index])) for index in share]
+        sender.send(("ok", payload))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+# --------------------------------------------------------------------------- compact form
+
+_VIOLATION_FIELDS = Violation.__slots__
+_IGNORE_FIELDS = Ignore.__slots__
+
+
+def pack(result: FileResult) -> tuple:
+    """A FileResult as plain tuples (cheap to pickle), without the migration or the source."""
+    return (
+        result.report.statements,
+        result.report.checksum,
+        [tuple(getattr(v, f) for f in _VIOLATION_FIELDS) for v in result.violations],
+        [(s.path, s.line, s.end_line, [(l.table, l.mode, l.rewrite, l.scan) for l in s.locks])
+         for s in result.statements],
+        tuple(result.created_tables),
+        [tuple(getattr(i, f) for f in _IGNORE_FIELDS) for i in result.ignores],
+        result.lookups,
+    )
+
+
+def unpack(packed: tuple, migration: MigrationFile) -> FileResult:
+    statements_count, checksum, violations, statements, created, ignores, lookups = packed
+    report = FileReport(migration, statements_count, checksum)
+    return FileResult(
+        report,
+        [Violation(*fields) for fields in violations],
+        [StatementReport(path, line, end_line, [LockReport(*lock) for lock in locks])
+         for path, line, end_line, locks in statements],
+        frozenset(created),
+        [Ignore(*fields) for fields in ignores],
+        None,
+        lookups,
+    )
+
+
+def _rules_key(rules: RuleSet) -> str:
+    return ",".join(f"{name}={level.label}" for name, level in sorted(rules.levels.items()))
+
+
+def _source_or_none(data: bytes, display: str):
+    try:
+        return decode_source(data, display)
+    except UnreadableSource:
+        return None

@@ -1,0 +1,45 @@
+"""``migration-gate info``: the migrations, their checksums and their state, offline (like ``flyway info``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="migration folders (default: the configured migrations folders)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
+    parser.add_argument("--base", metavar="REF",
+                        help="git ref to compare with (default: the pull request's base in GitHub Actions, "
+                        "else the merge-base with origin/HEAD, origin/main or origin/master)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="also show each migration's state in Flyway's flyway_schema_history (read-only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import load_config
+    from ..engine import UsageError, scope_from_config, scope_from_paths
+    from ..history import attach_history
+    from ..info import build_info, render_json, render_text
+
+    first = Path(args.paths[0]) if args.paths else Path.cwd()
+    config = load_config(Path(args.config) if args.config else None, search_from=first)
+    scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    notes: list[str] = []
+    scope = attach_history(scope, base=args.base, auto=True, include_all=True, database_url=args.database_url,
+                           start=first, notes=notes)
+    info = build_info(scope, config, notes)
+    text = render_json(info) if args.format == "json" else render_text(info, with_database=bool(args.database_url))
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0

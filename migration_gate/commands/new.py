@@ -1,0 +1,33 @@
+"""``migration-gate new NAME``: write the next versioned migration and its rollback."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the migration's description, e.g. add_user_preferences")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
+    parser.add_argument("--path", metavar="FOLDER",
+                        help="the migrations folder to write into (default: the first configured one)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import load_config
+    from ..discovery import build_project, configured_locations
+    from ..scaffold import plan, write
+
+    config = load_config(Path(args.config) if args.config else None, search_from=Path.cwd())
+    locations = configured_locations(config)
+    if args.path:
+        location = (Path(args.path), args.path.rstrip("/") or ".")
+        locations = [location, *(l for l in locations if l[0].resolve() != Path(args.path).resolve())]
+    else:
+        location = locations[0]
+    project = build_project(locations, config)
+    files = plan(project, config, location[0], location[1], args.name)
+    write(files)
+    for f in files:
+        print(f"created {f.display}")
+    return 0

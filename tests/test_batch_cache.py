@@ -1,0 +1,83 @@
+"""Worker processes and the result cache change speed, never results."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES, run_subprocess
+
+
+def _project(tmp_path, count: int = 240):
+    """A Flyway folder with enough files for the parallel path, with varied findings."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V1__create.sql").write_text("CREATE TABLE accounts (id int PRIMARY KEY, name varchar(20));\n")
+    for n in range(2, count):
+        body = [
+            f"ALTER TABLE accounts ADD COLUMN c{n} text DEFAULT gen_random_uuid()::text;",
+            f"CREATE INDEX idx_{n} ON accounts (c{n});",
+            f"UPDATE accounts SET c{n} = 'x';",
+            "SELECT 'é☕😀';",
+        ][n % 4]
+        (folder / f"V{n}__step_{n}.sql").write_text(f"-- step {n}\n{body}\n")
+    (folder / f"V{count}__widen.sql").write_text("ALTER TABLE accounts ALTER COLUMN name TYPE varchar(10);\n")
+    return folder
+
+
+def test_workers_give_byte_identical_output(tmp_path):
+    _project(tmp_path)
+    one = run_subprocess("check", "migrations", "--format", "json", "--no-cache", "--jobs", "1", cwd=tmp_path)
+    two = run_subprocess("check", "migrations", "--format", "json", "--no-cache", "--jobs", "2", cwd=tmp_path)
+    three = run_subprocess("check", "migrations", "--format", "json", "--no-cache", "--jobs", "3", cwd=tmp_path)
+    assert one.code == two.code == three.code == 1
+    assert one.out == two.out == three.out
+    assert '"column-type-change-rewrites-table"' in one.out  # a lookup into V1 happened in a worker
+
+
+def test_cache_reuses_and_invalidates(tmp_path):
+    folder = _project(tmp_path, 20)
+    cache = tmp_path / "cache"
+    args = ("check", "migrations", "--format", "json", "--cache-dir", str(cache))
+    fresh = run_subprocess("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    first = run_subprocess(*args, cwd=tmp_path)
+    assert any(cache.rglob("*")), "results were stored"
+    second = run_subprocess(*args, cwd=tmp_path)
+    assert fresh.out == first.out == second.out
+
+    # Editing a file changes its key.
+    (folder / "V3__step_3.sql").write_text("-- step 3\nSELECT 1;\n")
+    third = run_subprocess(*args, cwd=tmp_path)
+    assert third.out == run_subprocess("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path).out
+    assert third.out != second.out
+
+    # A cached result that looked up a column type in an earlier migration is re-checked:
+    # accounts.name was varchar(20) (shrinking to 10 rewrites); make it varchar(5) (now it widens).
+    assert '"column-type-change-rewrites-table"' in third.out
+    (folder / "V1__create.sql").write_text("CREATE TABLE accounts (id int PRIMARY KEY, name varchar(5));\n")
+    fourth = run_subprocess(*args, cwd=tmp_path)
+    assert '"column-type-change-rewrites-table"' not in fourth.out
+
+
+def test_corrupt_cache_entries_are_misses(tmp_path):
+    _project(tmp_path, 5)
+    cache = tmp_path / "cache"
+    args = ("check", "migrations", "--format", "json", "--cache-dir", str(cache))
+    first = run_subprocess(*args, cwd=tmp_path)
+    for entry in cache.rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"not a pickle")
+    again = run_subprocess(*args, cwd=tmp_path)
+    assert again.out == first.out and again.err == ""
+
+
+def test_config_changes_invalidate(tmp_path):
+    _project(tmp_path, 5)
+    cache = tmp_path / "cache"
+    args = ("check", "migrations", "--format", "json", "--cache-dir", str(cache))
+    before = run_subprocess(*args, cwd=tmp_path)
+    (tmp_path / ".migration-gate.yml").write_text("pg_version: 10\n")
+    after = run_subprocess(*args, cwd=tmp_path)
+    assert before.out != after.out  # before 11 every default rewrites
+
+
+def test_bad_jobs_value(cli, tmp_path):
+    result = cli("check", ".", "--jobs", "-1", cwd=tmp_path)
+    assert result.code == 2 and "--jobs -1" in result.err

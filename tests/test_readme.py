@@ -1,0 +1,36 @@
+"""The README's promises: the two commands, the CI script running the test command, the demo output."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[str]:
+    block = re.search(r"```sh\n(.*?)```", README, re.S).group(1)
+    return [line for line in block.splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_starts_with_the_two_commands():
+    install_and_demo, tests = _commands()[:2]
+    assert "migration-gate check fixtures/guide/migrations" in install_and_demo
+    assert "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = _commands()[1]
+    assert test_command in ci.splitlines()
+
+
+def test_demo_excerpt_is_what_the_demo_prints(cli):
+    excerpt = re.search(r"<!-- demo-output.*?-->\n```text\n(.*?)```", README, re.S).group(1)
+    result = cli("check", "fixtures/guide/migrations", cwd=REPO, env={"NO_COLOR": "1"})
+    assert result.code == 1
+    printed = result.out.splitlines()
+    for line in excerpt.splitlines():
+        if line and line != "…":
+            assert line in printed, f"README demo line no longer printed: {line!r}"
