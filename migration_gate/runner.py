@@ -51,8 +51,9 @@ class PreparedFile:
 
 
 def prepare(migration: MigrationFile, config: Config, *, predict: bool = False,
-            created_earlier: frozenset[str] = frozenset()) -> PreparedFile:
-    """Read, substitute and parse a file; ``predict`` also asks the lock model."""
+            created_earlier: frozenset[str] = frozenset(), schema_lookup=None) -> PreparedFile:
+    """Read, substitute and parse a file; ``predict`` also asks the lock model, as ``check`` does
+    (``created_earlier`` and ``schema_lookup`` as the engine gets them)."""
     prepared = PreparedFile(migration)
     try:
         source = read_source(migration.path, migration.display, config.max_file_size)
@@ -82,7 +83,8 @@ def prepare(migration: MigrationFile, config: Config, *, predict: bool = False,
     prepared.sql = [text[_parsed_offset(source, s.start):_parsed_offset(source, s.end)] for s in statements]
     prepared.predicted = [[] for _ in statements]
     if predict:
-        reports = analyze_file(migration, config, _NO_RULES, created_earlier).statements
+        reports = analyze_file(migration, config, _NO_RULES, created_earlier,
+                               schema_lookup=schema_lookup).statements
         lines = [source.position(s.start)[0] for s in statements]
         if [r.line for r in reports] == lines:
             prepared.predicted = [list(r.locks) for r in reports]

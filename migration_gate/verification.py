@@ -58,6 +58,7 @@ class Plan:
     rollbacks: dict[Version, MigrationFile]
     seeds: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    project: object = None  # the discovery Project, for the lock model's column history
 
 
 def _versioned_order(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -109,6 +110,7 @@ def make_plan(project, config: Config, *, new_paths: set[Path] | None = None,
             where = f"{config.file}: " if config.file else ""
             raise UsageError(f"{where}verify.seed: {raw}: no such file or folder")
     plan.seeds = seeds
+    plan.project = project
     return plan
 
 
@@ -290,10 +292,16 @@ class Verifier:
             self._take_checkpoint(0)
         before = self._snapshot()
         created: set[str] = set()
+        columns = None
+        if self.plan.project is not None:
+            from .column_history import ColumnHistory
+
+            columns = ColumnHistory(self.plan.project, self.config)
         for index, migration in enumerate(new):
             label = f"{index + 1}/{len(new)} {migration.display}"
             self.progress.step(f"{label}: apply")
-            prepared = prepare(migration, self.config, predict=True, created_earlier=frozenset(created))
+            prepared = prepare(migration, self.config, predict=True, created_earlier=frozenset(created),
+                               schema_lookup=columns.lookup_for(migration) if columns else None)
             _, run = self._run(migration, prepared, trace=True)
             self._traces(migration, prepared, run, before)
             if run.error is not None:
