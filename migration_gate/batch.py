@@ -38,7 +38,8 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
     if cache_dir is not None:
         from .cache import ResultCache
 
-        cache = ResultCache(cache_dir, config, _rules_key(rules))
+        # A result made without statement reports must not serve a run that shows them.
+        cache = ResultCache(cache_dir, config, f"{_rules_key(rules)}|statements={want_statements}")
     keep_source = scope.history is not None and getattr(scope.history, "active", False)
 
     def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:

@@ -204,10 +204,14 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
             if rangevar is not None:
                 rangevars.append(rangevar)
                 continue
+            if "A_Const" in current:
+                continue  # a literal: nothing below it
             name = current.get("ctename")
             if name is not None:
                 ctes.add(name)
-            for value in current.values():
+            for key, value in current.items():
+                if key == "valuesLists":
+                    continue  # INSERT … VALUES rows: literals (seed data can hold thousands)
                 cls = value.__class__
                 if cls is dict_type:
                     push(value)

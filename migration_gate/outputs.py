@@ -89,6 +89,11 @@ class Plan:
         else:
             print(f"migration-gate: warning: {message}", file=sys.stderr)
 
+    def needs_statements(self, main_format: str) -> bool:
+        """Do the reports show per-statement locks? (JSON and the Markdown comment/summary do.)"""
+        formats = {main_format, *(fmt for fmt, _ in self.reports)}
+        return bool(formats & {"json", "markdown"}) or self.publish or self.env.in_actions
+
     @property
     def workspace(self) -> Path | None:
         return self.env.workspace if self.env.in_actions else None

@@ -81,3 +81,12 @@ def test_config_changes_invalidate(tmp_path):
 def test_bad_jobs_value(cli, tmp_path):
     result = cli("check", ".", "--jobs", "-1", cwd=tmp_path)
     assert result.code == 2 and "--jobs -1" in result.err
+
+
+def test_text_runs_do_not_poison_the_cache_for_json(tmp_path):
+    _project(tmp_path, 5)
+    cache = tmp_path / "cache"
+    run_subprocess("check", "migrations", "--cache-dir", str(cache), cwd=tmp_path)  # text: no statement reports
+    cached = run_subprocess("check", "migrations", "--format", "json", "--cache-dir", str(cache), cwd=tmp_path)
+    fresh = run_subprocess("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert cached.out == fresh.out and '"locks": [{' in fresh.out

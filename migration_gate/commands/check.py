@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace, plan) -> int:
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
-                       workers=args.jobs)
+                       workers=args.jobs, want_statements=plan.needs_statements(args.format))
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
 
