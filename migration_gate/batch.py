@@ -103,6 +103,12 @@ def _in_workers(files: list[MigrationFile], count: int,
                 analyse: Callable[[MigrationFile], FileResult]) -> list[FileResult]:
     import multiprocessing
 
+    import gc
+
+    from .parse import _parser
+
+    _parser()  # import pglast once, before forking, so no worker pays for it
+    gc.freeze()  # keep the collector from touching (and so copying) the parent's pages in workers
     context = multiprocessing.get_context("fork")
     shares = [list(range(k, len(files), count)) for k in range(count)]
     children = []
@@ -124,6 +130,7 @@ def _in_workers(files: list[MigrationFile], count: int,
             for index, packed in zip(share, payload):
                 results[index] = unpack(packed, files[index])
     finally:
+        gc.unfreeze()
         for process, receiver, _ in children:
             receiver.close()
             if process.is_alive():
