@@ -115,6 +115,65 @@ def pr_path(corpus: Path, runs: int) -> dict:
         return {"history_files": count, "median": statistics.median(walls), "runs": walls}
 
 
+def cpu_scaling() -> float:
+    """Throughput of two CPU-bound processes at once relative to one (2.0 = two real cores)."""
+    spin = "import time\nt=time.perf_counter()\nx=0\nfor i in range(8_000_000): x+=i\nprint(time.perf_counter()-t)"
+    alone = float(subprocess.run([sys.executable, "-c", spin], capture_output=True, text=True).stdout)
+    pair = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    together = max(float(p.communicate()[0]) for p in pair)
+    return 2 * alone / together
+
+
+def phases(corpus: Path) -> list[str]:
+    """Where one process spends the scan (in-process, one worker, no cache)."""
+    import io
+    from contextlib import redirect_stdout
+
+    sys.path.insert(0, str(REPO))
+    from migration_gate import engine, parse
+    from migration_gate.config import load_config
+    from migration_gate.reporters import render
+
+    spent: dict[str, float] = {}
+
+    def timed(module, name, label):
+        inner = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+        setattr(module, name, wrapper)
+        return inner
+
+    start = time.perf_counter()
+    parse._parser()
+    spent["import pglast"] = time.perf_counter() - start
+    originals = [(engine, "parse_source", timed(engine, "parse_source", "parse (pglast + json.loads)")),
+                 (engine, "_statement_reports", timed(engine, "_statement_reports", "lock model, statement reports")),
+                 (engine, "_resolve", timed(engine, "_resolve", "positions, suppression, violations")),
+                 (engine, "read_bytes", timed(engine, "read_bytes", "reading files"))]
+    config = load_config(None, search_from=corpus)
+    start = time.perf_counter()
+    scope = engine.scope_from_paths([str(corpus)], config)
+    spent["discovery"] = time.perf_counter() - start
+    start = time.perf_counter()
+    result = engine.run_check(scope, config, workers=1)
+    analysis = time.perf_counter() - start
+    start = time.perf_counter()
+    with redirect_stdout(io.StringIO()):
+        render("json", result, type("Context", (), {"pretty": False, "color": False, "notes": []})())
+    spent["JSON report"] = time.perf_counter() - start
+    for module, name, inner in originals:
+        setattr(module, name, inner)
+    measured = sum(v for k, v in spent.items() if k not in ("discovery", "JSON report", "import pglast"))
+    spent["rules, pre-pass, project rules"] = analysis - measured
+    return [f"{seconds:7.3f} s  {label}" for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])]
+
+
 def import_cost() -> list[str]:
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import migration_gate.cli"],
                           capture_output=True, text=True)
@@ -148,6 +207,10 @@ def main() -> None:
     print(f"\nPR path: one new migration on top of {pr['history_files']} merged Flyway migrations, "
           f"`check --base main` as a cold process")
     print(f"  median {pr['median']:.3f} s  runs: {', '.join(f'{w:.3f}' for w in pr['runs'])}")
+    print(f"\nCPU scaling of this machine: two CPU-bound processes run at {cpu_scaling():.2f}× the throughput of one")
+    print("\nwhere one process spends the scan (one worker, no cache):")
+    for row in phases(args.corpus):
+        print("  " + row)
     print("\nimport cost (python -X importtime -c 'import migration_gate.cli'), cumulative, top entries:")
     for row in import_cost():
         print("  " + row)
