@@ -133,11 +133,27 @@ class StatementFacts:
 
     def column_type(self, table: str, column: str) -> dict | None:
         """The column's TypeName as defined earlier in this file, if it was."""
-        history = self.file.column_types.get((table, column))
-        if not history:
-            return None
-        before = [type_name for order, type_name in history if order < self.order]
-        return before[-1] if before else None
+        return latest_before(self.file.column_types.get((table, column)), self.order)
+
+    def index_table(self, index: str) -> str | None:
+        """The table of an index created earlier in this file."""
+        return latest_before(self.file.index_tables.get(index), self.order)
+
+    def foreign_keys_of(self, table: str, earlier: dict[str, str] | None = None) -> dict[str, str]:
+        """``{constraint: referenced table}`` of a table before this statement (``earlier``: from
+        the migrations before this file, to which this file's changes are applied)."""
+        keys = dict(earlier or {})
+        for (owner, name), history in self.file.foreign_keys.items():
+            if owner != table:
+                continue
+            for at, referenced in history:
+                if at >= self.order:
+                    break
+                if referenced is None:
+                    keys.pop(name, None)
+                else:
+                    keys[name] = referenced
+        return keys
 
 
 class _CreatedBefore:
@@ -173,6 +189,10 @@ class FileFacts:
     proven_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
     pending_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) → column
     created_indexes: dict[str, int] = field(default_factory=dict)  # index → order of its CREATE INDEX
+    #: index → [(order, its table)]
+    index_tables: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: (table, constraint) → [(order, referenced table, or None once dropped)]
+    foreign_keys: dict[tuple[str, str], list[tuple[int, str | None]]] = field(default_factory=dict)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
 
 
@@ -268,12 +288,18 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
         facts.created[table] = order
     if stmt.kind == "IndexStmt" and stmt.node.get("idxname"):
         schema = (stmt.node.get("relation") or {}).get("schemaname") or "public"
-        facts.created_indexes.setdefault(f"{schema}.{stmt.node['idxname']}", order)
+        index = f"{schema}.{stmt.node['idxname']}"
+        facts.created_indexes.setdefault(index, order)
+        facts.index_tables.setdefault(index, []).append((order, qualified_name(stmt.node.get("relation"))))
     if stmt.kind == "CreateStmt":
         for element in stmt.node.get("tableElts", ()):
             column = element.get("ColumnDef")
             if column and column.get("colname"):
                 facts.column_types.setdefault((table, column["colname"]), []).append((order, column.get("typeName")))
+                for con in column.get("constraints", ()):
+                    _record_foreign_key(facts, order, table, con.get("Constraint", {}), [column["colname"]])
+            elif "Constraint" in element:
+                _record_foreign_key(facts, order, table, element["Constraint"])
     elif stmt.kind == "AlterTableStmt":
         table = qualified_name(stmt.node.get("relation"))
         for item in stmt.node.get("cmds", ()):
@@ -284,8 +310,14 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
                 name = column.get("colname") or cmd.get("name")
                 if name:
                     facts.column_types.setdefault((table, name), []).append((order, column.get("typeName")))
+                if subtype == "AT_AddColumn" and name:
+                    for con in column.get("constraints", ()):
+                        _record_foreign_key(facts, order, table, con.get("Constraint", {}), [name])
+            elif subtype == "AT_DropConstraint" and cmd.get("name"):
+                facts.foreign_keys.setdefault((table, cmd["name"]), []).append((order, None))
             elif subtype == "AT_AddConstraint":
                 con = cmd.get("def", {}).get("Constraint", {})
+                _record_foreign_key(facts, order, table, con)
                 column = not_null_check_column(con)
                 if column is not None:
                     key = (table, con.get("conname") or "")
@@ -296,6 +328,28 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
                 column = facts.pending_checks.get((table, cmd.get("name") or ""))
                 if column is not None:
                     facts.proven_not_null.setdefault((table, column), order)
+
+
+def _record_foreign_key(facts: FileFacts, order: int, table: str, con: dict,
+                        columns: list[str] | None = None) -> None:
+    if con.get("contype") != "CONSTR_FOREIGN" or not con.get("pktable"):
+        return
+    name = con.get("conname") or foreign_key_name(table, columns or name_list(con.get("fk_attrs")))
+    facts.foreign_keys.setdefault((table, name), []).append((order, qualified_name(con["pktable"])))
+
+
+def foreign_key_name(table: str, columns: list[str]) -> str:
+    """The name PostgreSQL gives an unnamed foreign key: ``<table>_<columns>_fkey`` (63 bytes at most)."""
+    return f"{table.rsplit('.', 1)[-1]}_{'_'.join(columns)}_fkey"[:63]
+
+
+def latest_before(history: list[tuple[int, object]] | None, order: int):
+    """The value of the last (order, value) entry before ``order``; ``None`` when there is none."""
+    found = None
+    for at, value in history or ():
+        if at < order:
+            found = value
+    return found
 
 
 def not_null_check_column(con: dict) -> str | None:

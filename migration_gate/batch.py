@@ -30,9 +30,9 @@ MAX_WORKERS = 8
 
 def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
                 cache_dir: Path | None, workers: int | None) -> list[FileResult]:
-    from .column_history import ColumnHistory
+    from .earlier_schema import EarlierSchema
 
-    columns = ColumnHistory(scope.project, config)
+    columns = EarlierSchema(scope.project, config)
     rules_for = file_rules_for(rules, legacy)
     cache = None
     if cache_dir is not None:
@@ -46,7 +46,7 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
         lookup = columns.lookup_for(migration)
         if cache is None:
             result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
-            columns.record(migration, result.column_types)
+            columns.record(migration, result.facts)
             return result
         try:
             data = read_bytes(migration.path, config.max_file_size)
@@ -56,13 +56,13 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
         key = cache.key(data, migration.display, f"{migration.kind}|{runner_transaction_opt_out(migration)}",
                         earlier)
         packed = cache.get(key)
-        if packed is not None and all(lookup(t, c) == answer for t, c, answer in packed[-1]):
+        if packed is not None and all(lookup(kind, *args) == answer for kind, args, answer in packed[-1]):
             result = unpack(packed, migration)
             if keep_source:
                 result.source = _source_or_none(data, migration.display)
             return result
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
-        columns.record(migration, result.column_types)
+        columns.record(migration, result.facts)
         cache.put(key, pack(result))
         return result
 

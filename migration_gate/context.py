@@ -48,7 +48,7 @@ class FileContext:
     facts: "FileFacts | None" = None
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
-    #: Looks up a column's type in the migrations before this file: (table, column) → TypeName.
+    #: Asks what the migrations before this file defined: ``lookup(kind, *args)`` (earlier_schema.py).
     schema_lookup: Any = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
     statement_contexts: list = field(default_factory=list)
@@ -92,12 +92,24 @@ class StatementContext:
 
         return qualified_name(self.statement.node.get("relation"))
 
+    def _earlier(self, kind: str, *args: str):
+        lookup = self.file.schema_lookup
+        return lookup(kind, *args) if lookup is not None else None
+
     def column_type(self, table: str, column: str) -> dict | None:
         """The column's current TypeName: this file first, then earlier migrations."""
         found = self.facts.column_type(table, column)
-        if found is None and self.file.schema_lookup is not None:
-            found = self.file.schema_lookup(table, column)
-        return found
+        return found if found is not None else self._earlier("column_type", table, column)
+
+    def index_table(self, index: str) -> str | None:
+        """The table an index belongs to: this file first, then earlier migrations."""
+        found = self.facts.index_table(index)
+        return found if found is not None else self._earlier("index_table", index)
+
+    def foreign_keys_of(self, table: str) -> dict[str, str]:
+        """``{constraint: referenced table}`` of a table as this statement finds it."""
+        earlier = self._earlier("foreign_keys", table) if not self.is_new_table(table) else None
+        return self.facts.foreign_keys_of(table, earlier)
 
     @property
     def locks(self) -> list["LockEffect"]:

@@ -65,8 +65,8 @@ class FileResult:
     created_tables: frozenset[str] = frozenset()
     ignores: list = field(default_factory=list)  # unused ignores are reported after project rules
     source: "Source | None" = None  # the text as read, for change-set rules
-    lookups: tuple = ()  # (table, column, answer) the analysis looked up in earlier migrations
-    column_types: dict = field(default_factory=dict, repr=False)  # this file's column definitions
+    lookups: tuple = ()  # (kind, args, answer) the analysis looked up in earlier migrations
+    facts: object = field(default=None, repr=False)  # the pre-pass (for later files' lookups)
 
 
 @dataclass(slots=True)
@@ -151,16 +151,16 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
 
 
 class _TrackedLookup:
-    """Records the lookups a file's analysis made in other files (the cache re-checks them)."""
+    """Records the lookups a file's analysis made in earlier migrations (the cache re-checks them)."""
 
     __slots__ = ("lookup", "calls")
 
     def __init__(self, lookup):
         self.lookup, self.calls = lookup, []
 
-    def __call__(self, table: str, column: str):
-        answer = self.lookup(table, column)
-        self.calls.append((table, column, answer))
+    def __call__(self, kind: str, *args: str):
+        answer = self.lookup(kind, *args)
+        self.calls.append((kind, args, answer))
         return answer
 
 
@@ -225,7 +225,7 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
     return FileResult(report, violations, statement_reports, created, directives.ignores
                       if rules.enabled("unused-ignore") else [], source,
                       lookups=tuple(lookup.calls) if lookup is not None else (),
-                      column_types=ctx.facts.column_types)
+                      facts=ctx.facts)
 
 
 def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:

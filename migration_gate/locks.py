@@ -8,11 +8,13 @@ each statement shape of ``fixtures/locks/`` on a real server and compares the
 strongest mode per table and the rewrite flag with ``pg_locks`` and
 ``pg_class.relfilenode``.
 
-Known limits (the AST alone cannot tell): the table behind an index name
-(``DROP INDEX``, ``REINDEX INDEX``, ``ALTER INDEX``) — the entry names the
-index; locks PostgreSQL takes on tables referenced by constraints that a
-statement drops (``DROP TABLE``/``DROP CONSTRAINT`` of a foreign key also lock
-the referenced table).
+Facts the statement does not state come from the file and the migrations
+before it (:mod:`migration_gate.earlier_schema`): the table behind an index
+name (``DROP INDEX``, ``REINDEX INDEX``), and the tables a table's foreign
+keys reference (``DROP TABLE`` and ``DROP CONSTRAINT`` of a foreign key lock
+them too).  When no earlier migration defines the index, the entry names the
+index itself.  Not predicted: what ``CASCADE`` reaches (dependent views,
+tables whose foreign keys point at a dropped or truncated table).
 """
 
 from __future__ import annotations
@@ -119,16 +121,31 @@ def _index(node, ctx):
     yield LockEffect(qualified_name(node.get("relation")), mode, scan=True)
 
 
+def _index_owner(index: str, ctx) -> str | None:
+    return ctx.index_table(index) if ctx is not None else None
+
+
 def _drop(node, ctx):
     kind = node.get("removeType")
     objects = [name_list(o.get("List", {}).get("items")) for o in node.get("objects", ()) if "List" in o]
     if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
         for names in objects:
-            yield LockEffect(qualified_from_names(names), ACCESS_EXCLUSIVE)
+            table = qualified_from_names(names)
+            yield LockEffect(table, ACCESS_EXCLUSIVE)
+            if kind == "OBJECT_TABLE" and ctx is not None:
+                # Dropping its foreign keys' triggers locks the tables they reference.
+                for referenced in ctx.foreign_keys_of(table).values():
+                    if referenced != table:
+                        yield LockEffect(referenced, ACCESS_EXCLUSIVE)
     elif kind == "OBJECT_INDEX":
         mode = SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else ACCESS_EXCLUSIVE
         for names in objects:
-            yield LockEffect(qualified_from_names(names), mode, index=True)
+            index = qualified_from_names(names)
+            table = _index_owner(index, ctx)
+            if table is not None:
+                yield LockEffect(table, mode)
+            else:  # the statement alone does not say which table: name the index
+                yield LockEffect(index, mode, index=True)
     elif kind in ("OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"):
         for names in objects:  # [schema.]table.name
             if len(names) >= 2:
@@ -186,8 +203,12 @@ def _reindex(node, ctx):
     if kind == "REINDEX_OBJECT_TABLE":
         yield LockEffect(qualified_name(relation), SHARE_UPDATE_EXCLUSIVE if concurrent else SHARE)
     elif kind == "REINDEX_OBJECT_INDEX":
-        yield LockEffect(qualified_name(relation), SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE,
+        index = qualified_name(relation)
+        yield LockEffect(index, SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE,
                          rewrite=not concurrent, index=True)
+        table = _index_owner(index, ctx)
+        if table is not None:
+            yield LockEffect(table, SHARE_UPDATE_EXCLUSIVE if concurrent else SHARE)
 
 
 def _referenced_tables(node, skip: set[str]) -> list[str]:
@@ -412,6 +433,10 @@ def alter_table_command(cmd: dict, table: str, ctx) -> CommandEffect:
         return _add_constraint(cmd.get("def", {}).get("Constraint", {}), table)
     if subtype == "AT_ValidateConstraint":
         return CommandEffect(mode, scan=True)
+    if subtype == "AT_DropConstraint" and ctx is not None:
+        referenced = ctx.foreign_keys_of(table).get(cmd.get("name", ""))
+        others = (LockEffect(referenced, ACCESS_EXCLUSIVE),) if referenced and referenced != table else ()
+        return CommandEffect(mode, others=others)
     if subtype in ("AT_AddInherit", "AT_DropInherit"):
         parent_mode = SHARE_UPDATE_EXCLUSIVE if subtype == "AT_AddInherit" else ACCESS_SHARE
         parent = cmd.get("def")

@@ -294,9 +294,9 @@ class Verifier:
         created: set[str] = set()
         columns = None
         if self.plan.project is not None:
-            from .column_history import ColumnHistory
+            from .earlier_schema import EarlierSchema
 
-            columns = ColumnHistory(self.plan.project, self.config)
+            columns = EarlierSchema(self.plan.project, self.config)
         for index, migration in enumerate(new):
             label = f"{index + 1}/{len(new)} {migration.display}"
             self.progress.step(f"{label}: apply")

@@ -55,3 +55,33 @@ def test_lock_report_in_json_and_do_block_carries_inner_locks(cli, tmp_path):
         (5, 5, [{"table": "public.idx_orders_user", "mode": "AccessExclusiveLock", "rewrite": False,
                  "scan": False}]),
     ]
+
+
+def test_earlier_migrations_name_the_table_behind_an_index_and_foreign_keys(cli, tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V1__schema.sql").write_text(
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
+        "CREATE INDEX idx_orders_user ON orders (user_id);\n")
+    (folder / "V2__cleanup.sql").write_text(
+        "DROP INDEX idx_orders_user;\n"
+        "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\n"
+        "DROP TABLE orders;\n"
+        "DROP INDEX idx_nobody_knows;\n")
+    doc = cli("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path).json()
+    locks = {s["line"]: [(l["table"], l["mode"]) for l in s["locks"]]
+             for s in doc["statements"] if s["path"].endswith("V2__cleanup.sql")}
+    assert locks == {
+        1: [("public.orders", "AccessExclusiveLock")],  # the index's table, from V1
+        2: [("public.orders", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],  # auto-named FK
+        3: [("public.orders", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],
+        4: [("public.idx_nobody_knows", "AccessExclusiveLock")],  # unknown: the index itself
+    }
+    messages = [v["message"] for v in doc["violations"] if v["rule"] == "non-concurrent-index-drop"]
+    assert messages == [
+        "DROP INDEX idx_orders_user without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on orders "
+        "(blocks reads and writes)",
+        "DROP INDEX idx_nobody_knows without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table "
+        "(blocks reads and writes)",
+    ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..severity import Severity
-from ..sqlnodes import name_list, qualified_from_names
+from ..sqlnodes import display_table, name_list, qualified_from_names
 from .base import StatementRule
 
 
@@ -44,6 +44,8 @@ class NonConcurrentIndexDrop(StatementRule):
             index = qualified_from_names(name_list(item.get("List", {}).get("items")))
             if ctx.facts.index_created_here(index):
                 continue
+            table = ctx.index_table(index)
+            target = f"on {display_table(table)}" if table else "on its table"
             yield self.finding(
-                f"DROP INDEX {index.removeprefix('public.')} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                "on its table (blocks reads and writes)")
+                f"DROP INDEX {display_table(index)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
+                f"{target} (blocks reads and writes)")
