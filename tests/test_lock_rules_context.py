@@ -63,20 +63,24 @@ def test_earlier_migrations_name_the_table_behind_an_index_and_foreign_keys(cli,
     (folder / "V1__schema.sql").write_text(
         "CREATE TABLE users (id bigint PRIMARY KEY);\n"
         "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
-        "CREATE INDEX idx_orders_user ON orders (user_id);\n")
+        "CREATE INDEX idx_orders_user ON orders (user_id);\n"
+        "CREATE TABLE payments (id bigint, user_id bigint, CONSTRAINT payments_user FOREIGN KEY (user_id) "
+        "REFERENCES users (id));\n")
     (folder / "V2__cleanup.sql").write_text(
         "DROP INDEX idx_orders_user;\n"
         "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\n"
         "DROP TABLE orders;\n"
-        "DROP INDEX idx_nobody_knows;\n")
+        "DROP INDEX idx_nobody_knows;\n"
+        "DROP TABLE payments;\n")
     doc = cli("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path).json()
     locks = {s["line"]: [(l["table"], l["mode"]) for l in s["locks"]]
              for s in doc["statements"] if s["path"].endswith("V2__cleanup.sql")}
     assert locks == {
         1: [("public.orders", "AccessExclusiveLock")],  # the index's table, from V1
         2: [("public.orders", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],  # auto-named FK
-        3: [("public.orders", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],
+        3: [("public.orders", "AccessExclusiveLock")],  # its only foreign key was dropped on line 2
         4: [("public.idx_nobody_knows", "AccessExclusiveLock")],  # unknown: the index itself
+        5: [("public.payments", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],
     }
     messages = [v["message"] for v in doc["violations"] if v["rule"] == "non-concurrent-index-drop"]
     assert messages == [
