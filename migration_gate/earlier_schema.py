@@ -3,12 +3,15 @@
 A few statements need facts that earlier migrations established:
 ``ALTER COLUMN … TYPE`` needs the column's current type; ``DROP INDEX`` and
 ``REINDEX INDEX`` need the index's table; ``DROP TABLE`` and
-``DROP CONSTRAINT`` of a foreign key also lock the table it references.  They
-are rare, so nothing is read until one asks: then the versioned migrations
-are read as text, and only the files that mention the names asked about are
-parsed (the AST gives the answer; the text test only skips files that cannot
-hold it).  Each file is parsed at most once per run, and files the engine has
-already analysed are not parsed again (:meth:`EarlierSchema.record`).
+``DROP CONSTRAINT`` of a foreign key also lock the table it references.
+
+The facts of every versioned migration the engine analyses are recorded as it
+goes (:meth:`EarlierSchema.record`), so a scan in version order never parses
+a file twice.  Migrations that were not analysed (a pull request's merged
+history) are read only when a question needs them: they are split into words
+by PostgreSQL's own scanner, and only the files that use the names asked about
+are parsed (the AST gives the answer; the word index only skips files that
+cannot hold it).
 
 A lookup is ``lookup(kind, *args)``; the engine records every lookup and its
 answer, so a cached result is reused only while the answers are the same.
@@ -31,10 +34,16 @@ class EarlierSchema:
         self.config = config
         self._files: list[MigrationFile] | None = None  # versioned, in version order
         self._keys: list[tuple] = []
-        self._index: dict = {}
-        self._texts: list[str] = []
-        self._candidates: dict[tuple[str, ...], list[int]] = {}
-        self._facts: dict[int, object] = {}  # analysis.FileFacts per file index
+        self._position: dict = {}  # path → index into _files
+        self._merged: set[int] = set()  # files whose facts are in the maps below
+        self._unmerged_from = 0  # every file before this index is merged
+        # (version key, value) histories, kept in version order.
+        self._columns: dict[tuple[str, str], list[tuple[tuple, dict]]] = {}
+        self._indexes: dict[str, list[tuple[tuple, str]]] = {}
+        self._foreign_keys: dict[str, list[tuple[tuple, str, str | None]]] = {}
+        self._words: dict[str, set[int]] | None = None  # identifier → unanalysed files using it
+        self._unscannable: set[int] = set()
+        self._asked: dict[tuple[str, ...], tuple | None] = {}  # words → version limit already read up to
 
     # ------------------------------------------------------------------ the questions
 
@@ -51,54 +60,60 @@ class EarlierSchema:
         return lookup
 
     def column_type(self, table: str, column: str, *, before: MigrationFile) -> dict | None:
-        found = None
-        for facts in self._earlier_facts(before, _relation(table), column.lower()):
-            found = facts.column_types.get((table, column), [(0, found)])[-1][1]
-        return found
+        limit = self._prepare(before, _relation(table), column)
+        return _last(self._columns.get((table, column)), limit)
 
     def index_table(self, index: str, *, before: MigrationFile) -> str | None:
-        found = None
-        for facts in self._earlier_facts(before, _relation(index)):
-            found = facts.index_tables.get(index, [(0, found)])[-1][1]
-        return found
+        limit = self._prepare(before, _relation(index))
+        return _last(self._indexes.get(index), limit)
 
     def foreign_keys(self, table: str, *, before: MigrationFile) -> dict[str, str]:
         """``{constraint: referenced table}`` for a table after the earlier migrations."""
+        limit = self._prepare(before, _relation(table))
         keys: dict[str, str] = {}
-        for facts in self._earlier_facts(before, _relation(table)):
-            for (owner, name), history in facts.foreign_keys.items():
-                if owner == table:
-                    referenced = history[-1][1]
-                    if referenced is None:
-                        keys.pop(name, None)
-                    else:
-                        keys[name] = referenced
+        for key, name, referenced in self._foreign_keys.get(table, ()):
+            if limit is not None and key >= limit:
+                break
+            if referenced is None:
+                keys.pop(name, None)
+            else:
+                keys[name] = referenced
         return keys
 
     def record(self, migration: MigrationFile, facts) -> None:
-        """The engine analysed this file already: keep its facts, no second parse."""
+        """The engine analysed this file: keep its facts, so no lookup parses it again."""
         if migration.kind != "versioned" or migration.version is None or facts is None:
             return
         self._load()
-        index = self._index.get(migration.path)
+        index = self._position.get(migration.path)
         if index is not None:
-            self._facts.setdefault(index, facts)
+            self._merge(index, facts)
 
     # ------------------------------------------------------------------ reading
 
-    def _earlier_facts(self, before: MigrationFile, *words: str):
-        """FileFacts of the earlier migrations whose text mentions all ``words``, oldest first."""
+    def _prepare(self, before: MigrationFile, *words: str) -> tuple | None:
+        """Make sure the earlier files that may answer are merged; returns the version limit.
+
+        Files that are not migrations (misnamed, data, callbacks) have no place in
+        the history: nothing is earlier than them (limit: the empty tuple).
+        """
+        if before.kind == "other":
+            return ()
         self._load()
-        if before.kind == "versioned" and before.version is not None:
-            limit = bisect.bisect_left(self._keys, before.version.key)
-        else:
-            limit = len(self._files)  # rollbacks and other files come after every migration
-        for index in self._candidates_for(words):
-            if index >= limit:
-                break
-            facts = self._file_facts(index)
-            if facts is not None:
-                yield facts
+        limit = before.version.key if before.kind == "versioned" and before.version is not None else None
+        end = len(self._files) if limit is None else bisect.bisect_left(self._keys, limit)
+        while self._unmerged_from < len(self._files) and self._unmerged_from in self._merged:
+            self._unmerged_from += 1
+        if end <= self._unmerged_from:
+            return limit  # every earlier file was analysed already: nothing to read
+        done = self._asked.get(words, ())
+        if done is not None and (limit is None or limit > done):
+            for index in self._unanalysed_candidates(words):
+                if limit is not None and self._keys[index] >= limit:
+                    break
+                self._parse_and_merge(index)
+            self._asked[words] = limit
+        return limit
 
     def _load(self) -> None:
         if self._files is not None:
@@ -106,41 +121,87 @@ class EarlierSchema:
         self._files = sorted((f for f in self.project.files if f.kind == "versioned" and f.version),
                              key=lambda f: f.version.key)
         self._keys = [f.version.key for f in self._files]
-        self._index = {f.path: i for i, f in enumerate(self._files)}
-        for migration in self._files:
+        self._position = {f.path: i for i, f in enumerate(self._files)}
+
+    def _unanalysed_candidates(self, words: tuple[str, ...]) -> list[int]:
+        index = self._word_index()
+        files = set.intersection(*(index.get(word, set()) for word in words)) | self._unscannable
+        return sorted(i for i in files if i not in self._merged)
+
+    def _word_index(self) -> dict[str, set[int]]:
+        """Identifiers of the files not analysed when the first question came (scanner tokens)."""
+        if self._words is not None:
+            return self._words
+        from .parse import _parser
+
+        parser = _parser()
+        words: dict[str, set[int]] = {}
+        for index, migration in enumerate(self._files):
+            if index in self._merged:
+                continue
             try:
-                self._texts.append(migration.path.read_bytes().decode("utf-8-sig", "replace").lower())
-            except OSError:
-                self._texts.append("")
+                text = migration.path.read_bytes().decode("utf-8-sig", "replace")
+                tokens = parser.scan(text)
+            except (OSError, parser.ParseError):
+                self._unscannable.add(index)
+                continue
+            for token in tokens:
+                if token.name == "IDENT" or token.kind != "NO_KEYWORD":
+                    word = text[token.start : token.end + 1]
+                    word = word[1:-1] if word.startswith('"') else word.lower()
+                    words.setdefault(word, set()).add(index)
+        self._words = words
+        return words
 
-    def _candidates_for(self, words: tuple[str, ...]) -> list[int]:
-        found = self._candidates.get(words)
-        if found is None:
-            found = [i for i, text in enumerate(self._texts) if all(word in text for word in words)]
-            self._candidates[words] = found
-        return found
-
-    def _file_facts(self, index: int):
-        if index in self._facts:
-            return self._facts[index]
+    def _parse_and_merge(self, index: int) -> None:
         from .analysis import analyze
         from .parse import parse_source
         from .placeholders import substitute
         from .source import UnreadableSource, read_source
 
         migration = self._files[index]
-        facts = None
         try:
             source = read_source(migration.path, migration.display, self.config.max_file_size)
         except UnreadableSource:
-            source = None
-        if source is not None:
-            if self.config.substitutes_placeholders:
-                source.substitution = substitute(source.text, self.config.placeholders, migration.name)
-            facts = analyze(parse_source(source).statements, mode="explicit", pg_version=self.config.pg_version)
-        self._facts[index] = facts
-        return facts
+            self._merged.add(index)
+            return
+        if self.config.substitutes_placeholders:
+            source.substitution = substitute(source.text, self.config.placeholders, migration.name)
+        facts = analyze(parse_source(source).statements, mode="explicit", pg_version=self.config.pg_version)
+        self._merge(index, facts)
+
+    def _merge(self, index: int, facts) -> None:
+        if index in self._merged:
+            return
+        self._merged.add(index)
+        key = self._keys[index]
+        for column, history in facts.column_types.items():
+            _insert(self._columns.setdefault(column, []), (key, history[-1][1]))
+        for name, history in facts.index_tables.items():
+            _insert(self._indexes.setdefault(name, []), (key, history[-1][1]))
+        for (table, name), history in facts.foreign_keys.items():
+            for _, referenced in history:
+                _insert(self._foreign_keys.setdefault(table, []), (key, name, referenced))
+
+
+def _insert(history: list, entry: tuple) -> None:
+    """Keep a history in version order (files are usually merged in order: append)."""
+    if not history or history[-1][0] <= entry[0]:
+        history.append(entry)
+    else:
+        position = bisect.bisect_right([item[0] for item in history], entry[0])
+        history.insert(position, entry)
+
+
+def _last(history: list | None, limit: tuple | None):
+    """The value of the last entry before ``limit`` (None: no limit)."""
+    if not history:
+        return None
+    if limit is None:
+        return history[-1][1]
+    position = bisect.bisect_left([item[0] for item in history], limit)
+    return history[position - 1][1] if position else None
 
 
 def _relation(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower()
+    return name.rsplit(".", 1)[-1]

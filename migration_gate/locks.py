@@ -230,9 +230,10 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
             name = current.get("ctename")
             if name is not None:
                 ctes.add(name)
-            for key, value in current.items():
-                if key == "valuesLists":
-                    continue  # INSERT … VALUES rows: literals (seed data can hold thousands)
+            values = current.values()
+            if "valuesLists" in current:  # INSERT … VALUES rows: literals (seed data can hold thousands)
+                values = [v for k, v in current.items() if k != "valuesLists"]
+            for value in values:
                 cls = value.__class__
                 if cls is dict_type:
                     push(value)
