@@ -30,6 +30,25 @@ MAX_WORKERS = 8
 
 def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
                 cache_dir: Path | None, workers: int | None) -> list[FileResult]:
+    """Every file of the scope, analysed (or taken from the cache), in scope order.
+
+    The cyclic garbage collector is paused meanwhile: the engine leaves no reference
+    cycles behind a file, and the collector's passes over millions of fresh AST
+    objects cost a fifth of a scan.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
+                 cache_dir: Path | None, workers: int | None) -> list[FileResult]:
     from .earlier_schema import EarlierSchema
 
     columns = EarlierSchema(scope.project, config)
@@ -47,6 +66,7 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
         if cache is None:
             result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
             columns.record(migration, result.facts)
+            result.facts = None  # the AST is not needed any more: keep memory (and the GC's work) small
             return result
         try:
             data = read_bytes(migration.path, config.max_file_size)
@@ -63,6 +83,7 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
             return result
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
         columns.record(migration, result.facts)
+        result.facts = None
         cache.put(key, pack(result))
         return result
 

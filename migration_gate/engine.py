@@ -222,6 +222,10 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
     for ignore in directives.ignores:
         ignore.position = (*source.position(ignore.offset), *source.position(ignore.end))
     created = frozenset(ctx.facts.created)
+    # Break the file's reference cycles (contexts ↔ file context, facts ↔ units) so that
+    # reference counting frees the AST at once; the batch runs with the cyclic GC paused.
+    ctx.statement_contexts.clear()
+    ctx.facts.units.clear()
     return FileResult(report, violations, statement_reports, created, directives.ignores
                       if rules.enabled("unused-ignore") else [], source,
                       lookups=tuple(lookup.calls) if lookup is not None else (),
