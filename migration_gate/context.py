@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .discovery import MigrationFile, Project
+from .locks import predict_locks
+from .sqlnodes import qualified_name
 
 if TYPE_CHECKING:
     from .analysis import FileFacts, StatementFacts
@@ -88,8 +90,6 @@ class StatementContext:
     @property
     def table(self) -> str:
         """The statement's target table (``relation``), schema-qualified."""
-        from .sqlnodes import qualified_name
-
         return qualified_name(self.statement.node.get("relation"))
 
     def _earlier(self, kind: str, *args: str):
@@ -114,8 +114,6 @@ class StatementContext:
     @property
     def locks(self) -> list["LockEffect"]:
         if self._locks is None:
-            from .locks import predict_locks
-
             self._locks = predict_locks(self.statement, self)
         return self._locks
 

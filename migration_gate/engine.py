@@ -18,6 +18,7 @@ from .context import FileContext, ProjectContext, StatementContext
 from .discovery import (MigrationFile, Project, build_project, classify, configured_locations, location_of,
                         runner_transaction_opt_out)
 from .findings import Finding, Violation
+from .locks import merge
 from .parse import parse_source
 from .placeholders import substitute
 from .rules import registry
@@ -234,8 +235,6 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
 
 def _statement_reports(contexts: list[StatementContext]) -> list[StatementReport]:
     """One report per top-level statement; a DO block carries the locks of what it runs."""
-    from .locks import merge
-
     reports: list[StatementReport] = []
     effects: list[list] = []
     for sctx in contexts:
