@@ -503,6 +503,7 @@ def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
         return []
 
     monkeypatch.setattr(locks, "predict_locks", predict)
+    monkeypatch.setattr(context, "predict_locks", predict)  # StatementContext.locks calls it from there
     files = base_files()
     files["migrations/V3__checks.sql"] = (
         "ALTER TABLE users ADD CONSTRAINT email_length CHECK (length(email) < 300);\n"
