@@ -19,14 +19,18 @@ class ReportContext:
     workspace: Path | None = None  # inside GitHub Actions: annotation and SARIF paths are relative to it
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or folders to check (default: the configured migrations folders)")
+def add_report_arguments(parser: argparse.ArgumentParser, paths_help: str) -> None:
+    """PATH…, --config, --format, --output and --fail-on: what check and verify share."""
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=paths_help)
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                         help="lowest level that fails the gate (default: config fail_on, else error)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_report_arguments(parser, "files or folders to check (default: the configured migrations folders)")
     parser.add_argument("--base", metavar="REF",
                         help="git ref of the base branch: statement rules report on the change set only")
     parser.add_argument("--all", action="store_true", dest="check_all",

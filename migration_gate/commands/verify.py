@@ -9,17 +9,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..reporters import FORMATS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="migrations folders (default: the configured ones)")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
-                        help="lowest level that fails the gate (default: config fail_on, else error)")
+    from .check import add_report_arguments
+
+    add_report_arguments(parser, "migrations folders (default: the configured ones)")
     parser.add_argument("--base", metavar="REF",
                         help="git ref of the base branch: migrations merged there form the base state, "
                              "the ones added since are verified (default: every migration is verified)")
