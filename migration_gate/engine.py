@@ -24,7 +24,7 @@ from .placeholders import substitute
 from .rules import registry
 from .rules.base import ChangeSetRule, FileRule, ProjectRule, Rule, StatementRule
 from .severity import Severity
-from .source import Source, UnreadableSource, decode_source, read_bytes, read_source
+from .source import Source, UnreadableSource, decode_source, read_bytes
 from .sqlnodes import location_of as node_location
 from .suppression import Directives, read_directives
 

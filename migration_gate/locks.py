@@ -353,35 +353,16 @@ def _create_stats(node, ctx):
 # --------------------------------------------------------------------------- ALTER TABLE
 
 
+#: Subcommands that take less than ACCESS EXCLUSIVE (``AlterTableGetLockLevel``); every other
+#: subcommand, including ones PostgreSQL adds later, takes ACCESS EXCLUSIVE.
 _CMD_LEVEL = {
-    "AT_AddColumn": ACCESS_EXCLUSIVE, "AT_SetAccessMethod": ACCESS_EXCLUSIVE,
-    "AT_SetTableSpace": ACCESS_EXCLUSIVE, "AT_AlterColumnType": ACCESS_EXCLUSIVE,
-    "AT_SetStorage": ACCESS_EXCLUSIVE, "AT_DropConstraint": ACCESS_EXCLUSIVE,
-    "AT_DropNotNull": ACCESS_EXCLUSIVE, "AT_DropColumn": ACCESS_EXCLUSIVE,
-    "AT_AddColumnToView": ACCESS_EXCLUSIVE, "AT_DropOids": ACCESS_EXCLUSIVE,
-    "AT_EnableAlwaysRule": ACCESS_EXCLUSIVE, "AT_EnableReplicaRule": ACCESS_EXCLUSIVE,
-    "AT_EnableRule": ACCESS_EXCLUSIVE, "AT_DisableRule": ACCESS_EXCLUSIVE,
-    "AT_ChangeOwner": ACCESS_EXCLUSIVE, "AT_GenericOptions": ACCESS_EXCLUSIVE,
-    "AT_AlterColumnGenericOptions": ACCESS_EXCLUSIVE,
     "AT_EnableTrig": SHARE_ROW_EXCLUSIVE, "AT_EnableAlwaysTrig": SHARE_ROW_EXCLUSIVE,
     "AT_EnableReplicaTrig": SHARE_ROW_EXCLUSIVE, "AT_EnableTrigAll": SHARE_ROW_EXCLUSIVE,
     "AT_EnableTrigUser": SHARE_ROW_EXCLUSIVE, "AT_DisableTrig": SHARE_ROW_EXCLUSIVE,
     "AT_DisableTrigAll": SHARE_ROW_EXCLUSIVE, "AT_DisableTrigUser": SHARE_ROW_EXCLUSIVE,
-    "AT_ColumnDefault": ACCESS_EXCLUSIVE, "AT_CookedColumnDefault": ACCESS_EXCLUSIVE,
-    "AT_AlterConstraint": ACCESS_EXCLUSIVE, "AT_AddIndex": ACCESS_EXCLUSIVE,
-    "AT_AddIndexConstraint": ACCESS_EXCLUSIVE, "AT_ReplicaIdentity": ACCESS_EXCLUSIVE,
-    "AT_SetNotNull": ACCESS_EXCLUSIVE, "AT_EnableRowSecurity": ACCESS_EXCLUSIVE,
-    "AT_DisableRowSecurity": ACCESS_EXCLUSIVE, "AT_ForceRowSecurity": ACCESS_EXCLUSIVE,
-    "AT_NoForceRowSecurity": ACCESS_EXCLUSIVE, "AT_AddIdentity": ACCESS_EXCLUSIVE,
-    "AT_DropIdentity": ACCESS_EXCLUSIVE, "AT_SetIdentity": ACCESS_EXCLUSIVE,
-    "AT_DropExpression": ACCESS_EXCLUSIVE, "AT_SetCompression": ACCESS_EXCLUSIVE,
-    "AT_AddInherit": ACCESS_EXCLUSIVE, "AT_DropInherit": ACCESS_EXCLUSIVE,
-    "AT_AddOf": ACCESS_EXCLUSIVE, "AT_DropOf": ACCESS_EXCLUSIVE,
-    "AT_ReplaceRelOptions": ACCESS_EXCLUSIVE,
     "AT_SetStatistics": SHARE_UPDATE_EXCLUSIVE, "AT_ClusterOn": SHARE_UPDATE_EXCLUSIVE,
     "AT_DropCluster": SHARE_UPDATE_EXCLUSIVE, "AT_SetOptions": SHARE_UPDATE_EXCLUSIVE,
-    "AT_ResetOptions": SHARE_UPDATE_EXCLUSIVE, "AT_SetLogged": ACCESS_EXCLUSIVE,
-    "AT_SetUnLogged": ACCESS_EXCLUSIVE, "AT_ValidateConstraint": SHARE_UPDATE_EXCLUSIVE,
+    "AT_ResetOptions": SHARE_UPDATE_EXCLUSIVE, "AT_ValidateConstraint": SHARE_UPDATE_EXCLUSIVE,
     "AT_AttachPartition": SHARE_UPDATE_EXCLUSIVE, "AT_DetachPartitionFinalize": SHARE_UPDATE_EXCLUSIVE,
     "AT_CheckNotNull": ACCESS_SHARE,
 }

@@ -211,7 +211,6 @@ class TemporaryServer:
     def _user_kwargs(self, user: str | None) -> dict:
         if not user or os.geteuid() != 0:
             return {}
-        import grp
         import pwd
 
         entry = pwd.getpwnam(user)

@@ -91,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, plan) -> int:
     from ..config import load_config
     from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
-    from ..reporters import render
     from ..rules import registry
 
     first = Path(args.paths[0]) if args.paths else Path.cwd()
@@ -120,6 +119,15 @@ def _run(args: argparse.Namespace, plan) -> int:
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
 
+    write_report(args, result, context)
+    return plan.finish(result, context, 1 if result.failed else 0)
+
+
+def write_report(args: argparse.Namespace, result, context) -> None:
+    """Render ``--format`` to ``--output`` or stdout; colour and indentation only for a terminal."""
+    from ..engine import UsageError
+    from ..reporters import render
+
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
     context.pretty = to_terminal
@@ -132,4 +140,3 @@ def _run(args: argparse.Namespace, plan) -> int:
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
-    return plan.finish(result, context, 1 if result.failed else 0)

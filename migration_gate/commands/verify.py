@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -28,8 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
     from ..engine import UsageError, scope_from_config, scope_from_paths
-    from ..reporters import render
-    from .check import ReportContext
+    from .check import ReportContext, write_report
 
     for raw in args.paths:
         if Path(raw).exists() and not Path(raw).is_dir():
@@ -45,18 +43,7 @@ def run(args: argparse.Namespace) -> int:
     with _terminate_as_interrupt():
         result = _verify(plan, config, args)
 
-    context = ReportContext(notes=list(result.notes))
-    to_terminal = args.output is None and sys.stdout.isatty()
-    context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
-    report = render(args.format, result, context)
-    if args.output:
-        try:
-            Path(args.output).write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(report)
-        sys.stdout.flush()
+    write_report(args, result, ReportContext(notes=list(result.notes)))
     return 1 if result.failed else 0
 
 
