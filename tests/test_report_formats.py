@@ -365,3 +365,29 @@ def test_plain_check_loads_no_github_or_jinja(tmp_path):
                           text=True, env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_compact_json_is_json_dumps_of_the_document(sample, tmp_path):
+    """The fast compact writer and ``json.dumps(document)`` give the same bytes (unicode, quotes, nulls)."""
+    from migration_gate.reporters import json_report
+
+    sample.violations[0] = violation("migrations/V7__index_orders.sql", 2, message='naïve "quoted" \\ ☕\t😀\n',
+                                     help="tab\there")
+    sample.files[0].checksum = -907060870
+    expected = json.dumps(json_report.document(sample, NO_CONTEXT), ensure_ascii=False) + "\n"
+    assert json_report.compact(sample) == expected
+    assert json.loads(expected)["violations"][0]["message"] == 'naïve "quoted" \\ ☕\t😀\n'
+
+
+def test_compact_json_of_a_real_run(cli):
+    from migration_gate.reporters import json_report
+
+    done = cli("check", "fixtures", "--format", "json", cwd=REPO)
+    assert done.code == 1
+    document = json.loads(done.out)
+    assert len(document["statements"]) > 100 and len(document["violations"]) > 50
+    assert done.out == json.dumps(document, ensure_ascii=False) + "\n"
+    assert json_report.TOOL == document["tool"]
