@@ -103,6 +103,8 @@ class Project:
     config: Config
     locations: list[Path]
     files: list[MigrationFile] = field(default_factory=list)
+    #: The files found in each location, by the location's absolute, normalised path.
+    by_location: dict[str, list[MigrationFile]] = field(default_factory=dict)
 
     def versioned(self) -> list[MigrationFile]:
         return [f for f in self.files if f.kind == "versioned"]
@@ -182,7 +184,7 @@ def _classify_flyway(rel: str, config: Config) -> dict:
     flyway_view = _flyway_versioned(name)
     if in_rollback_dir or name.startswith("U"):
         return _flyway_rollback(name, flyway_view)
-    for prefix in _CALLBACK_PREFIXES:
+    for prefix in _CALLBACK_PREFIXES if name.startswith(_CALLBACK_PREFIXES) else ():
         if name.startswith(prefix) and (name[len(prefix):] in (".sql",) or name[len(prefix):].startswith("__")):
             return {"kind": "other", "note": f"Flyway callback ({prefix})"}
     if not name.endswith(".sql"):
@@ -292,14 +294,6 @@ def _updown_info(version_text: str, description: str, direction: str, *, autocom
 # --------------------------------------------------------------------------- walking
 
 
-def iter_sql_files(folder: Path) -> Iterator[Path]:
-    """Every ``.sql`` file below ``folder``, sorted, skipping hidden folders."""
-    for dirpath, _, filenames in _walk(folder):
-        for filename in filenames:
-            if filename.endswith(".sql"):
-                yield Path(dirpath, filename)
-
-
 def _walk(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
     """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped."""
     root = os.fspath(folder)
@@ -374,14 +368,21 @@ def location_of(path: Path, config: Config) -> Path:
 def build_project(locations: Iterable[tuple[Path, str]], config: Config) -> Project:
     located: list[Path] = []
     files: list[MigrationFile] = []
-    seen: set[Path] = set()
+    by_location: dict[str, list[MigrationFile]] = {}
+    seen: dict[Path, list[MigrationFile]] = {}
     for location, display in locations:
         key = location.resolve()
         if key in seen:
+            by_location.setdefault(absolute_key(location), seen[key])
             continue
-        seen.add(key)
+        found = discover_location(location, display, config) if location.is_dir() else []
+        seen[key] = by_location[absolute_key(location)] = found
         located.append(location)
-        if location.is_dir():
-            files.extend(discover_location(location, display, config))
+        files.extend(found)
     files.sort(key=lambda f: f.display)
-    return Project(config=config, locations=located, files=files)
+    return Project(config=config, locations=located, files=files, by_location=by_location)
+
+
+def absolute_key(path: Path | str) -> str:
+    """A cheap identity for a path (no symlink resolution: no system calls)."""
+    return os.path.normpath(os.path.abspath(path))

@@ -363,44 +363,48 @@ class Scope:
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
     """``check PATH …``: exactly these files (folders recursively, every ``.sql``)."""
-    wanted: list[tuple[Path, str]] = []
+    from .discovery import absolute_key
+
+    wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
     locations: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            from .discovery import iter_sql_files
-
-            found = list(iter_sql_files(path))
-            wanted.extend((p, _join_display(raw, p, path)) for p in found)
+            wanted.append((raw, None))
             locations.append((path, raw))
         elif path.exists():
-            wanted.append((path, raw))
+            wanted.append((raw, path))
             location = location_of(path, config)
             locations.append((location, _location_display(raw, path, location)))
         else:
             raise UsageError(f"{raw}: no such file or folder")
     project = build_project(locations, config)
-    known = {_key(f.path): f for f in project.files}
+    known: dict[str, MigrationFile] | None = None
     files: list[MigrationFile] = []
-    seen: set[Path] = set()
-    for path, display in wanted:
-        key = _key(path)
+    seen: set[str] = set()
+
+    def take(key: str, migration: MigrationFile, display: str) -> None:
         if key in seen:
-            continue
+            return
         seen.add(key)
+        files.append(migration if migration.display == display else _with_display(migration, display))
+
+    for raw, path in wanted:
+        if path is None:  # a folder: the files discovery found in it (listed once)
+            root = absolute_key(raw)
+            prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+            for migration in project.by_location.get(root, ()):
+                take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
+            continue
+        if known is None:
+            known = {absolute_key(f.path): f for f in project.files}
+        key = absolute_key(path)
         migration = known.get(key)
         if migration is None:
-            migration = classify(path, display, location_of(path, config), config)
+            migration = classify(path, raw, location_of(path, config), config)
             project.files.append(migration)
-        elif migration.display != display:
-            migration = _with_display(migration, display)
-        files.append(migration)
+        take(key, migration, raw)
     return Scope(project, _in_run_order(files))
-
-
-def _key(path: Path) -> str:
-    """A cheap identity for a path (no symlink resolution: no system calls)."""
-    return os.path.normpath(os.path.abspath(path))
 
 
 def scope_from_config(config: Config) -> Scope:
@@ -419,11 +423,6 @@ def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:
     order = {"versioned": 0, "repeatable": 1, "rollback": 2, "other": 3}
     return sorted(files, key=lambda f: (order[f.kind], f.version.key if f.kind == "versioned" and f.version else (),
                                         f.display))
-
-
-def _join_display(raw: str, path: Path, root: Path) -> str:
-    rel = os.path.relpath(path, root)
-    return rel if raw in (".", "") else os.path.join(raw, rel)
 
 
 def _location_display(raw: str, path: Path, location: Path) -> str:
