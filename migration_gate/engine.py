@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -311,27 +312,33 @@ def _suppressed(directives: Directives, rule_name: str, statement: int | None, o
 def make_violation(finding: Finding, path: str, source, start: int, end: int,
                    rules: RuleSet, config: Config, statement=None) -> Violation | None:
     rule = finding.rule
-    level = finding.severity if finding.severity is not None else rules.level(rule)
-    if finding.severity is not None and rules.level(rule) == Severity.OFF:
-        return None
+    configured = rules.levels.get(rule.name, Severity.OFF)
+    if configured == Severity.OFF:
+        return None  # a finding's own level (info) never turns a disabled rule on
+    level = finding.severity if finding.severity is not None else configured
     if level == Severity.OFF:
         return None
-    source_line = excerpt = ""
     if source is not None:
-        line, column = source.position(start)
-        end_line, end_column = source.position(end)
-        source_line = source.lines.line_text(line)
-        if statement is not None:
-            excerpt = _excerpt(statement)
+        lines = source.lines
+        line, column = lines.position(start)
+        end_line, end_column = lines.position(end) if end != start else (line, column)
+        source_line = lines.line_text(line)
+        excerpt = _excerpt(statement) if statement is not None else ""
     else:
         line = column = end_line = end_column = 1
+        source_line = excerpt = ""
     return Violation(
         rule=rule.name, code=rule.code, severity=level, path=finding.path or path,
         line=line, column=column, end_line=end_line, end_column=end_column,
         message=finding.message, help=finding.help if finding.help is not None else getattr(rule, "help", ""),
-        doc=config.docs_url.format(name=rule.name, code=rule.code),
+        doc=_doc_url(config.docs_url, rule.name, rule.code),
         source_line=source_line, excerpt=excerpt,
     )
+
+
+@lru_cache(maxsize=None)
+def _doc_url(template: str, name: str, code: str) -> str:
+    return template.format(name=name, code=code)
 
 
 EXCERPT_MAX_LINES = 30

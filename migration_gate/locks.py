@@ -225,8 +225,8 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
             if rangevar is not None:
                 rangevars.append(rangevar)
                 continue
-            if "A_Const" in current:
-                continue  # a literal: nothing below it
+            if "ColumnRef" in current or "A_Const" in current or "String" in current or "TypeName" in current:
+                continue  # column names, literals, type names: no relation below them
             name = current.get("ctename")
             if name is not None:
                 ctes.add(name)

@@ -14,7 +14,7 @@ touch other coordinate systems:
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_right
 import re
 from itertools import accumulate
 from dataclasses import dataclass, field
@@ -35,15 +35,18 @@ class UnreadableSource(Exception):
         self.checksum = checksum  # Flyway's checksum when Flyway could still read the bytes
 
 
-@dataclass(slots=True)
 class LineIndex:
     """Maps character offsets of a text to 1-based (line, column)."""
 
-    text: str
-    _starts: list[int] | None = field(default=None, repr=False)
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._starts: list[int] | None = None
 
     @property
     def starts(self) -> list[int]:
+        """The offset where each line starts (built on first use: most files never need it)."""
         if self._starts is None:
             text = self.text
             if "\r" in text:
@@ -53,10 +56,13 @@ class LineIndex:
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:
-        offset = max(0, min(offset, len(self.text)))
-        starts = self.starts
-        line = bisect.bisect_right(starts, offset) - 1
-        return line + 1, offset - starts[line] + 1
+        starts = self._starts if self._starts is not None else self.starts
+        if offset < 0:
+            offset = 0
+        elif offset > len(self.text):
+            offset = len(self.text)
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its terminator."""
@@ -94,7 +100,7 @@ class Source:
     def parsed_char(self, byte_offset: int) -> int:
         """A UTF-8 byte offset into ``parsed_text`` → character offset into it."""
         text = self.parsed_text
-        if text.isascii():
+        if text.isascii():  # O(1): bytes are characters
             return byte_offset
         if self._parsed_bytes is None:
             self._parsed_bytes = text.encode("utf-8")
