@@ -131,6 +131,7 @@ def _in_workers(files: list[MigrationFile], count: int,
     _parser()  # import pglast once, before forking, so no worker pays for it
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages in workers
     context = multiprocessing.get_context("fork")
+    # Interleaved: neighbours in version order often have similar sizes, so shares balance.
     shares = [list(range(k, len(files), count)) for k in range(count)]
     children = []
     for share in shares[1:]:
