@@ -3,18 +3,19 @@
 A pull request's files run in version order in this process, because each
 file's context depends on the files before it (tables created earlier in the
 change set).  A scan of many independent files (no base, ``check PATH``) is
-split across worker processes: on Linux they are forked from this one, so
-they start with everything already imported and configured, analyse their
-share, and send back compact tuples (pickling the result dataclasses directly
+split across worker processes: on Linux and macOS they are forked from this
+one, so they start with everything already imported and configured, analyse
+their share, and send back compact tuples (pickling the result dataclasses directly
 costs more than the analysis saves).  This process analyses a share too.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 from .config import Config
 from .discovery import MigrationFile
@@ -115,60 +116,73 @@ def worker_count(requested: int | None, files: int) -> int:
 
 
 def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def _in_workers(files: list[MigrationFile], count: int,
                 analyse: Callable[[MigrationFile], FileResult]) -> list[FileResult]:
-    import multiprocessing
+    """Fork ``count - 1`` workers, analyse a share here, collect theirs through pipes.
 
+    Plain ``os.fork`` and ``pickle`` rather than :mod:`multiprocessing`: nothing
+    here needs its machinery, and importing it costs a tenth of a pull-request check.
+    """
     import gc
+    import pickle
 
     from .parse import _parser
 
     _parser()  # import pglast once, before forking, so no worker pays for it
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages in workers
-    context = multiprocessing.get_context("fork")
-    # Interleaved: neighbours in version order often have similar sizes, so shares balance.
     shares = [list(range(k, len(files), count)) for k in range(count)]
-    children = []
-    for share in shares[1:]:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(sender, share, files, analyse), daemon=True)
-        process.start()
-        sender.close()
-        children.append((process, receiver, share))
+    children: list[tuple[int, int, list[int]]] = []  # (pid, read end of its pipe, its share)
     results: list[FileResult | None] = [None] * len(files)
     try:
+        for share in shares[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read_end)
+                _child(write_end, share, files, analyse)  # never returns
+            os.close(write_end)
+            children.append((pid, read_end, share))
         for index in shares[0]:
             results[index] = analyse(files[index])
-        for process, receiver, share in children:
-            status, payload = receiver.recv()
-            process.join()
+        while children:
+            pid, read_end, share = children.pop(0)
+            with os.fdopen(read_end, "rb") as stream:
+                data = stream.read()
+            try:
+                status, payload = pickle.loads(data)
+            except (EOFError, pickle.UnpicklingError):
+                status, payload = "error", "the worker exited without a result"
+            os.waitpid(pid, 0)
             if status == "error":
                 raise RuntimeError(f"a worker process failed:\n{payload}")
             for index, packed in zip(share, payload):
                 results[index] = unpack(packed, files[index])
     finally:
         gc.unfreeze()
-        for process, receiver, _ in children:
-            receiver.close()
-            if process.is_alive():
-                process.terminate()
-                process.join()
+        for pid, read_end, _ in children:  # only after a failure here
+            os.close(read_end)
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
     return results  # type: ignore[return-value]
 
 
-def _child(sender, share: list[int], files: list[MigrationFile], analyse) -> None:
+def _child(write_end: int, share: list[int], files: list[MigrationFile], analyse) -> NoReturn:
+    """A forked worker: analyse the share, send the packed results (or the error), exit at once."""
+    import pickle
+
+    code = 0
     try:
-        payload = [pack(analyse(files[index])) for index in share]
-        sender.send(("ok", payload))
+        message = ("ok", [pack(analyse(files[index])) for index in share])
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        sender.send(("error", traceback.format_exc()))
+        message, code = ("error", traceback.format_exc()), 1
+    try:
+        with os.fdopen(write_end, "wb") as stream:
+            stream.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
-        sender.close()
+        os._exit(code)  # no atexit handlers or buffers of the parent's: they are the parent's to run
 
 
 # --------------------------------------------------------------------------- compact form
