@@ -90,3 +90,36 @@ def test_text_runs_do_not_poison_the_cache_for_json(tmp_path):
     cached = run_subprocess("check", "migrations", "--format", "json", "--cache-dir", str(cache), cwd=tmp_path)
     fresh = run_subprocess("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path)
     assert cached.out == fresh.out and '"locks": [{' in fresh.out
+
+
+def test_worker_errors_carry_the_traceback(tmp_path):
+    """An exception in a forked worker reaches the parent with the worker's traceback (no hang)."""
+    from migration_gate import batch
+    from migration_gate.config import Config
+    from migration_gate.discovery import discover_location
+
+    import os
+
+    import pytest
+
+    folder = _project(tmp_path, 6)
+    files = discover_location(folder, "migrations", Config(root=tmp_path))
+    parent = os.getpid()
+    analysed = []
+
+    def analyse(migration):
+        if os.getpid() != parent:
+            raise ValueError(f"cannot analyse {migration.display}")
+        analysed.append(migration.display)
+        return batch.analyze_file(migration, Config(root=tmp_path), batch_rules(tmp_path))
+
+    with pytest.raises(RuntimeError, match=r"(?s)a worker process failed:.*ValueError: cannot analyse migrations/"):
+        batch._in_workers(files, 2, analyse)
+    assert analysed == [f.display for f in files[0::2]]
+
+
+def batch_rules(tmp_path):
+    from migration_gate.config import Config
+    from migration_gate.engine import build_ruleset
+
+    return build_ruleset(Config(root=tmp_path))
