@@ -85,7 +85,8 @@ class StatementContext:
 
     def is_new_table(self, table: str) -> bool:
         """Created earlier in this file or by an earlier migration of the change set."""
-        return table in self.facts.new_tables or table in self.file.tables_created_earlier
+        facts = self.facts
+        return facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
 
     @property
     def table(self) -> str:

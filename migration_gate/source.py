@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 import re
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +52,9 @@ class LineIndex:
             text = self.text
             if "\r" in text:
                 self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
-            else:  # the common case, done in C
-                self._starts = [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+            else:  # the common case, all in C: line k starts after k newlines and the lines before it
+                lengths = map(len, text.split("\n")[:-1])
+                self._starts = [0, *map(add, accumulate(lengths), count(1))]
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -104,12 +104,21 @@ def compact(result) -> str:
         f'"description": {_optional(quoted, f.migration.description)}, '
         f'"checksum": {"null" if f.checksum is None else f.checksum}}}'
         for f in result.files)
-    violations = ", ".join(
-        f'{{"rule": {quoted[v.rule]}, "code": {quoted[v.code]}, "severity": {quoted[v.severity.label]}, '
-        f'"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, "end_line": {v.end_line}, '
-        f'"end_column": {v.end_column}, "message": {encode_basestring(v.message)}, '
-        f'"help": {quoted[v.help]}, "doc": {quoted[v.doc]}}}'
-        for v in result.violations)
+    # A violation is its rule's fixed fields around its own place and message.
+    around: dict[tuple, tuple[str, str]] = {}
+
+    def violation(v) -> str:
+        key = (v.rule, v.code, v.severity, v.help, v.doc)
+        fixed = around.get(key)
+        if fixed is None:
+            fixed = around[key] = (
+                f'{{"rule": {quoted[v.rule]}, "code": {quoted[v.code]}, "severity": {quoted[v.severity.label]}, ',
+                f', "help": {quoted[v.help]}, "doc": {quoted[v.doc]}}}')
+        return (f'{fixed[0]}"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, '
+                f'"end_line": {v.end_line}, "end_column": {v.end_column}, '
+                f'"message": {encode_basestring(v.message)}{fixed[1]}')
+
+    violations = ", ".join(map(violation, result.violations))
     statements = ", ".join(
         f'{{"path": {quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, "locks": ['
         + ", ".join(f'{{"table": {quoted[l.table]}, "mode": {quoted[l.mode]}, '
