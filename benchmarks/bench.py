@@ -11,7 +11,9 @@
    as a whole (cold) process.
 3. import cost: ``python -X importtime -c "import migration_gate.cli"``.
 
-squawk-cli is installed from PyPI into benchmarks/.venv-squawk on first use.
+squawk-cli is installed from PyPI into benchmarks/.venv-squawk on first use, and
+migration-gate from this working tree into benchmarks/.venv-gate (a regular,
+not editable, install: what users run).
 Numbers are wall-clock on this machine: compare ratios from one run, not runs.
 """
 
@@ -31,6 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SQUAWK_VENV = HERE / ".venv-squawk"
+GATE_VENV = HERE / ".venv-gate"
+GATE: list[str] = []  # the installed command, set by main()
 
 
 def squawk_binary() -> str:
@@ -43,8 +47,25 @@ def squawk_binary() -> str:
 
 
 def gate_command() -> list[str]:
-    exe = shutil.which("migration-gate", path=str(Path(sys.executable).parent)) or shutil.which("migration-gate")
-    return [exe] if exe else [sys.executable, "-m", "migration_gate"]
+    """migration-gate from this working tree, installed into its own venv as a user installs it.
+
+    Not the editable development install: that one adds an import hook to every
+    start, and with PYTHONDONTWRITEBYTECODE (set on some machines) it compiles
+    every module from source on every run.  ``pip install`` puts compiled
+    bytecode next to the modules, as for any user.
+    """
+    python = GATE_VENV / "bin" / "python"
+    if not python.exists():
+        print("installing migration-gate and its dependencies into", GATE_VENV, file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(GATE_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
+    else:  # this tree's current code, dependencies as installed
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
+                       check=True)
+    site = subprocess.run([str(python), "-c", "import migration_gate, os; print(os.path.dirname(migration_gate.__file__))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run([str(python), "-m", "compileall", "-q", site], check=True, stdout=subprocess.DEVNULL)
+    return [str(GATE_VENV / "bin" / "migration-gate")]
 
 
 def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, int]:
@@ -66,7 +87,7 @@ def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) 
 def whole_repo(corpus: Path, runs: int) -> dict:
     files = sorted(str(p) for p in corpus.rglob("*.sql"))
     squawk = [squawk_binary(), "--reporter", "json", *files]
-    gate = [*gate_command(), "check", "--format", "json", "--no-cache", str(corpus)]
+    gate = [*GATE, "check", "--format", "json", "--no-cache", str(corpus)]
     timed(gate), timed(squawk)  # warm the page cache
     results = {"gate": [], "squawk": []}
     rss = {"gate": 0, "squawk": 0}
@@ -79,7 +100,7 @@ def whole_repo(corpus: Path, runs: int) -> dict:
     squawk_median = statistics.median(results["squawk"])
     warm = []
     with tempfile.TemporaryDirectory() as cache:
-        warm_cmd = [*gate_command(), "check", "--format", "json", "--cache-dir", cache, str(corpus)]
+        warm_cmd = [*GATE, "check", "--format", "json", "--cache-dir", cache, str(corpus)]
         timed(warm_cmd)  # fills the cache
         warm = [timed(warm_cmd)[0] for _ in range(runs)]
     return {"files": len(files), "gate": gate_median, "squawk": squawk_median, "ratio": gate_median / squawk_median,
@@ -109,7 +130,7 @@ def pr_path(corpus: Path, runs: int) -> dict:
         git("checkout", "-q", "-b", "feature")
         (migrations / "V99999999__add_orders_index.sql").write_text(
             "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_item_owner ON item (owning_collection);\n")
-        command = [*gate_command(), "check", "--base", "main", "--format", "json"]
+        command = [*GATE, "check", "--base", "main", "--format", "json"]
         timed(command, cwd=repo)
         walls = [timed(command, cwd=repo)[0] for _ in range(runs)]
         return {"history_files": count, "median": statistics.median(walls), "runs": walls}
@@ -174,9 +195,10 @@ def phases(corpus: Path) -> list[str]:
     return [f"{seconds:7.3f} s  {label}" for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])]
 
 
-def import_cost() -> list[str]:
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import migration_gate.cli"],
-                          capture_output=True, text=True)
+def import_cost(module: str) -> list[str]:
+    """``python -X importtime -c "import MODULE"`` in the installed copy, top cumulative entries."""
+    python = str(GATE_VENV / "bin" / "python")
+    done = subprocess.run([python, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True)
     rows = []
     for line in done.stderr.splitlines()[1:]:
         parts = line.split("|")
@@ -195,6 +217,8 @@ def main() -> None:
         raise SystemExit(f"corpus not found at {args.corpus}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.platform()}")
+    global GATE
+    GATE = gate_command()
     scan = whole_repo(args.corpus, args.runs)
     print(f"\nwhole-repository scan: {scan['files']} files, median of {args.runs} alternating runs")
     print(f"  migration-gate  {scan['gate']:.3f} s  (peak RSS {scan['gate_rss']} MB)"
@@ -211,9 +235,11 @@ def main() -> None:
     print("\nwhere one process spends the scan (one worker, no cache):")
     for row in phases(args.corpus):
         print("  " + row)
-    print("\nimport cost (python -X importtime -c 'import migration_gate.cli'), cumulative, top entries:")
-    for row in import_cost():
-        print("  " + row)
+    for module, what in (("migration_gate.cli", "the command line"),
+                         ("migration_gate.engine", "what `check` adds: engine and rules (pglast loads at the first parse)")):
+        print(f"\nimport cost of {what} (python -X importtime -c 'import {module}'), cumulative, top entries:")
+        for row in import_cost(module):
+            print("  " + row)
 
 
 if __name__ == "__main__":
