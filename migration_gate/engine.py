@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterable
 
@@ -481,7 +482,7 @@ def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None
     violations.extend(_unused_ignores(results, rules, config))
     violations.sort(key=Violation.sort_key)
     statements = [s for r in results for s in r.statements]
-    statements.sort(key=lambda s: (s.path, s.line))
+    statements.sort(key=attrgetter("path", "line"))
     files = sorted((r.report for r in results), key=lambda f: f.migration.display)
     return RunResult(files, violations, statements, config.fail_on, notes)
 
@@ -511,7 +512,10 @@ def _without_content_rules(rules: RuleSet) -> RuleSet:
 
 def _apply_file_ignores(violations: list[Violation], results: list[FileResult]) -> list[Violation]:
     """``ignore-file`` also covers project-rule findings about that file."""
-    file_ignores = {r.report.migration.display: [i for i in r.ignores if i.whole_file] for r in results}
+    file_ignores = {r.report.migration.display: found for r in results
+                    if (found := [i for i in r.ignores if i.whole_file])}
+    if not file_ignores:
+        return violations
     kept = []
     for v in violations:
         hits = [i for i in file_ignores.get(v.path, ()) if v.rule in i.rules]

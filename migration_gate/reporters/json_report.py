@@ -119,12 +119,20 @@ def compact(result) -> str:
                 f'"message": {encode_basestring(v.message)}{fixed[1]}')
 
     violations = ", ".join(map(violation, result.violations))
+    locks: dict[tuple, str] = {}
+
+    def lock(l) -> str:
+        key = (l.table, l.mode, l.rewrite, l.scan)
+        text = locks.get(key)
+        if text is None:
+            text = locks[key] = (f'{{"table": {quoted[l.table]}, "mode": {quoted[l.mode]}, '
+                                 f'"rewrite": {"true" if l.rewrite else "false"}, '
+                                 f'"scan": {"true" if l.scan else "false"}}}')
+        return text
+
     statements = ", ".join(
-        f'{{"path": {quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, "locks": ['
-        + ", ".join(f'{{"table": {quoted[l.table]}, "mode": {quoted[l.mode]}, '
-                    f'"rewrite": {"true" if l.rewrite else "false"}, "scan": {"true" if l.scan else "false"}}}'
-                    for l in s.locks)
-        + "]}"
+        f'{{"path": {quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
+        f'"locks": [{", ".join(map(lock, s.locks))}]}}'
         for s in result.statements)
     head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
     tail = json.dumps(summary(result), ensure_ascii=False)
