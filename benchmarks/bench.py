@@ -195,6 +195,36 @@ def phases(corpus: Path) -> list[str]:
     return [f"{seconds:7.3f} s  {label}" for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])]
 
 
+def profile(corpus: Path, top: int = 20) -> list[str]:
+    """cProfile of one in-process scan (one worker, no cache): the functions with the most own time.
+
+    cProfile's overhead inflates Python-heavy functions (about 2.3× here), so read
+    the shares, not the seconds.
+    """
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(REPO))
+    from migration_gate import engine, parse
+    from migration_gate.config import load_config
+
+    config = load_config(None, search_from=corpus)
+    parse._parser()
+    scope = engine.scope_from_paths([str(corpus)], config)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    engine.run_check(scope, config, workers=1)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(row[2] for row in stats.values())
+    rows = sorted(((row[2], row[1], where) for where, row in stats.items()), reverse=True)[:top]
+    out = [f"{'own s':>7}  {'share':>5}  {'calls':>7}  function"]
+    for own, calls, (filename, line, name) in rows:
+        place = "built-in" if filename == "~" else f"{Path(filename).name}:{line}"
+        out.append(f"{own:7.3f}  {own / total:5.1%}  {calls:7d}  {name} ({place})")
+    return out
+
+
 def import_cost(module: str) -> list[str]:
     """``python -X importtime -c "import MODULE"`` in the installed copy, top cumulative entries."""
     python = str(GATE_VENV / "bin" / "python")
@@ -234,6 +264,9 @@ def main() -> None:
     print(f"\nCPU scaling of this machine: two CPU-bound processes run at {cpu_scaling():.2f}× the throughput of one")
     print("\nwhere one process spends the scan (one worker, no cache):")
     for row in phases(args.corpus):
+        print("  " + row)
+    print("\nprofile of that scan (cProfile, own time per function, top 20):")
+    for row in profile(args.corpus):
         print("  " + row)
     for module, what in (("migration_gate.cli", "the command line"),
                          ("migration_gate.engine", "what `check` adds: engine and rules (pglast loads at the first parse)")):
