@@ -155,6 +155,9 @@ def phases(corpus: Path) -> list[str]:
     from migration_gate.config import load_config
     from migration_gate.reporters import render
 
+    import gc
+
+    gc.disable()  # as `check` runs
     spent: dict[str, float] = {}
 
     def timed(module, name, label):
@@ -208,6 +211,9 @@ def profile(corpus: Path, top: int = 20) -> list[str]:
     from migration_gate import engine, parse
     from migration_gate.config import load_config
 
+    import gc
+
+    gc.disable()  # as `check` runs
     config = load_config(None, search_from=corpus)
     parse._parser()
     scope = engine.scope_from_paths([str(corpus)], config)
