@@ -198,6 +198,50 @@ def phases(corpus: Path) -> list[str]:
     return [f"{seconds:7.3f} s  {label}" for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])]
 
 
+_TIMELINE = """
+import sys, time
+start = time.perf_counter()
+marks = []
+import atexit, migration_gate.cli as cli
+from migration_gate import batch, engine
+from migration_gate.commands import check
+marks.append(("imports", time.perf_counter()))
+def mark(module, name, label, before):
+    inner = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        marks.append((before, time.perf_counter()))
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            marks.append((label, time.perf_counter()))
+    setattr(module, name, wrapper)
+mark(engine, "scope_from_paths", "discovery", "arguments, configuration")
+mark(batch, "analyze_all", "analysis (this process and a forked worker, results back)", "rule set")
+mark(check, "write_report", "JSON report, written", "project rules, merging, sorting")
+def show():
+    previous = start
+    for label, at in marks + [("exit", time.perf_counter())]:
+        print(f"{at - previous:7.3f} s  {label}", file=sys.stderr)
+        previous = at
+atexit.register(show)
+sys.argv = ["migration-gate", "check", "--format", "json", "--no-cache", sys.argv[1]]
+cli.entry()
+"""
+
+
+def timeline(corpus: Path, runs: int = 5) -> list[str]:
+    """Where one whole-scan process spends its wall time (the installed command, median per step)."""
+    python = str(GATE_VENV / "bin" / "python")
+    table: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = subprocess.run([python, "-c", _TIMELINE, str(corpus)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        for line in done.stderr.splitlines():
+            seconds, _, label = line.strip().partition(" s  ")
+            table.setdefault(label, []).append(float(seconds))
+    return [f"{statistics.median(values):7.3f} s  {label}" for label, values in table.items()]
+
+
 def profile(corpus: Path, top: int = 20) -> list[str]:
     """cProfile of one in-process scan (one worker, no cache): the functions with the most own time.
 
@@ -268,6 +312,10 @@ def main() -> None:
           f"`check --base main` as a cold process")
     print(f"  median {pr['median']:.3f} s  runs: {', '.join(f'{w:.3f}' for w in pr['runs'])}")
     print(f"\nCPU scaling of this machine: two CPU-bound processes run at {cpu_scaling():.2f}× the throughput of one")
+    print("\nwall time of one scan, step by step (installed command, median of 5; the interpreter's own")
+    print("start, ~0.02 s, comes before the first line):")
+    for row in timeline(args.corpus):
+        print("  " + row)
     print("\nwhere one process spends the scan (one worker, no cache):")
     for row in phases(args.corpus):
         print("  " + row)
