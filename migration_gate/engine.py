@@ -140,7 +140,11 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
         rule = rule_class(rule_class.make_options(setting.options if setting else None))
         if isinstance(rule, StatementRule):
             for node_type in rule.node_types:
-                by_node.setdefault(node_type, []).append(rule)
+                if node_type == "AlterTableCmd" and rule.subtypes:
+                    for subtype in rule.subtypes:  # dispatched by subcommand: see analyze_file
+                        by_node.setdefault(f"AlterTableCmd:{subtype}", []).append(rule)
+                else:
+                    by_node.setdefault(node_type, []).append(rule)
         elif isinstance(rule, FileRule):
             file_rules.append(rule)
         elif isinstance(rule, ProjectRule):
@@ -210,15 +214,14 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
             if stmt.parent is None or rule.in_do_blocks:
                 findings.extend((f, sctx) for f in rule.check(stmt.node, sctx))
         if stmt.kind == "AlterTableStmt":
-            cmd_rules = by_node.get("AlterTableCmd")
-            if cmd_rules:
-                for cmd in stmt.node.get("cmds", ()):
-                    inner = cmd.get("AlterTableCmd")
-                    if inner is None:
-                        continue
-                    for rule in cmd_rules:
-                        if stmt.parent is None or rule.in_do_blocks:
-                            findings.extend((f, sctx) for f in rule.check(inner, sctx))
+            every_cmd = by_node.get("AlterTableCmd", ())
+            for cmd in stmt.node.get("cmds", ()):
+                inner = cmd.get("AlterTableCmd")
+                if inner is None:
+                    continue
+                for rule in (*every_cmd, *by_node.get(f"AlterTableCmd:{inner.get('subtype')}", ())):
+                    if stmt.parent is None or rule.in_do_blocks:
+                        findings.extend((f, sctx) for f in rule.check(inner, sctx))
     statement_reports = _statement_reports(contexts) if want_statements else []
     findings.extend((f, None) for f in _file_findings(rules, ctx))
     violations = _resolve(findings, ctx, rules, directives)

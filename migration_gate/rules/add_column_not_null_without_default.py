@@ -37,6 +37,7 @@ class AddColumnNotNullWithoutDefault(StatementRule):
     level = Severity.ERROR
     aliases = ("adding-required-field",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddColumn",)
     help = ("give the column a constant DEFAULT (free since PostgreSQL 11), or add it nullable, backfill, "
             "and add NOT NULL later")
 

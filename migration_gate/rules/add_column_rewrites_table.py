@@ -38,6 +38,7 @@ class AddColumnRewritesTable(StatementRule):
     level = Severity.ERROR
     aliases = ("adding-field-with-default",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddColumn",)
     help = ("add the column without the default (or with a constant one), set the default in a separate "
             "statement, and backfill existing rows in batches")
 

@@ -90,6 +90,9 @@ class StatementRule(Rule):
     """Checks AST nodes; ``node_types`` lists the statement (or ``AlterTableCmd``) kinds."""
 
     node_types: ClassVar[tuple[str, ...]] = ()
+    #: For ``AlterTableCmd`` rules: the subcommands (``AT_AddColumn`` …) the rule looks at; the
+    #: engine calls it for those only (empty: every subcommand).
+    subtypes: ClassVar[tuple[str, ...]] = ()
     #: Also run on statements inside DO blocks (they execute at migration time).
     in_do_blocks: ClassVar[bool] = True
 

@@ -37,6 +37,7 @@ class CheckConstraintWithoutNotValid(StatementRule):
     level = Severity.ERROR
     aliases = ("constraint-missing-not-valid",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddConstraint",)
     help = "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration"
 
     def check(self, node, ctx):

@@ -38,6 +38,7 @@ class ColumnTypeChangeRewritesTable(StatementRule):
     level = Severity.ERROR
     aliases = ("changing-column-type",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AlterColumnType",)
     help = ("add a new column of the new type, backfill it in batches, switch reads and writes, then drop "
             "the old column (expand/contract)")
 

@@ -38,6 +38,7 @@ class DroppedColumn(StatementRule):
     level = Severity.WARNING
     aliases = ("ban-drop-column",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_DropColumn",)
     help = "drop columns only in a release after the application stopped using them (expand/contract)"
 
     def check(self, node, ctx):

@@ -40,6 +40,7 @@ class ForeignKeyWithoutNotValid(StatementRule):
     level = Severity.ERROR
     aliases = ("adding-foreign-key-constraint",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"
 
     def check(self, node, ctx):

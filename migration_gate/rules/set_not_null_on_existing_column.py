@@ -41,6 +41,7 @@ class SetNotNullOnExistingColumn(StatementRule):
     level = Severity.ERROR
     aliases = ("adding-not-nullable-field",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_SetNotNull",)
     help = ("add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL "
             "(PostgreSQL 12+ uses the validated check and skips the scan) and drop the check")
 

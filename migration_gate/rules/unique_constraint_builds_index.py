@@ -40,6 +40,7 @@ class UniqueConstraintBuildsIndex(StatementRule):
     level = Severity.ERROR
     aliases = ("disallowed-unique-constraint",)
     node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = ("CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY "
             "USING INDEX <index>")
 
