@@ -287,7 +287,7 @@ def _resolve(findings: list, ctx: FileContext, rules: RuleSet,
                                    stmt)
         if violation is not None:
             violations.append(violation)
-    if directives is not None and rules.enabled("unused-ignore"):
+    if directives is not None and directives.problems and rules.enabled("unused-ignore"):
         from .rules.unused_ignore import UnusedIgnore
 
         for offset, end, message in directives.problems:
