@@ -59,15 +59,17 @@ def nontransactional_reason(stmt: Statement, pg_version: int) -> str | None:
                 _, partition = unwrap(sub.get("def"))
                 if partition.get("concurrent"):
                     return "DETACH PARTITION CONCURRENTLY"
-    simple = {
-        "CreatedbStmt": "CREATE DATABASE",
-        "DropdbStmt": "DROP DATABASE",
-        "AlterSystemStmt": "ALTER SYSTEM",
-        "CreateTableSpaceStmt": "CREATE TABLESPACE",
-        "DropTableSpaceStmt": "DROP TABLESPACE",
-        "CreateSubscriptionStmt": None,  # only with create_slot; rare in migrations
-    }
-    return simple.get(kind)
+    return _ALWAYS_NONTRANSACTIONAL.get(kind)
+
+
+_ALWAYS_NONTRANSACTIONAL = {
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+    "CreateSubscriptionStmt": None,  # only with create_slot; rare in migrations
+}
 
 
 def created_table(stmt: Statement) -> str | None:

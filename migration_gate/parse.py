@@ -92,6 +92,8 @@ def _statements(source: Source, raw: list, byte_base: int, first_index: int,
     """Statement records from pglast's ``stmts``; ``limit`` is where the parsed chunk ends."""
     text = source.parsed_text
     limit = len(text) if limit is None else limit
+    bytes_are_chars = text.isascii()
+    substituted = source.substitution is not None
     out: list[Statement] = []
     for entry in raw:
         wrapped = entry.get("stmt")
@@ -100,15 +102,16 @@ def _statements(source: Source, raw: list, byte_base: int, first_index: int,
         (kind, node), = wrapped.items()
         loc = byte_base + entry.get("stmt_location", 0)
         length = entry.get("stmt_len", 0)
-        start = source.parsed_char(loc)
-        end = source.parsed_char(loc + length) if length else limit
+        if bytes_are_chars:
+            start, end = loc, (loc + length if length else limit)
+        else:
+            start = source.parsed_char(loc)
+            end = source.parsed_char(loc + length) if length else limit
         start = _skip_space_and_comments(text, start, end)
         end = _trim_end(text, start, end, last=not length)
-        out.append(Statement(
-            index=first_index + len(out), kind=kind, node=node,
-            start=source.original_offset(start), end=source.original_offset(end),
-            source=source,
-        ))
+        if substituted:
+            start, end = source.original_offset(start), source.original_offset(end)
+        out.append(Statement(first_index + len(out), kind, node, start, end, source))
     return out
 
 
