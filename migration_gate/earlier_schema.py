@@ -135,11 +135,11 @@ class EarlierSchema:
         """The words of the files not analysed when the first question came, lower-cased.
 
         A filter, not an answer: it only has to hold every name a file could
-        define, so a plain word pattern over the lower-cased text (strings and
-        comments included, which the scanner would skip: dynamic SQL in a DO
-        block defines names too) is enough, and five times faster than the
-        scanner.  Unicode-escaped identifiers (``U&"…"``) defeat it: such files
-        are always read.
+        define, so a plain word pattern over the lower-cased text is enough, and
+        five times faster than PostgreSQL's scanner.  It also reads string
+        bodies, which the scanner returns whole: the statements of a DO block
+        (a dollar-quoted string) define names too.  Unicode-escaped identifiers
+        (``U&"…"``) defeat it: such files are always read.
         """
         if self._words is not None:
             return self._words

@@ -89,3 +89,25 @@ def test_earlier_migrations_name_the_table_behind_an_index_and_foreign_keys(cli,
         "DROP INDEX idx_nobody_knows without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table "
         "(blocks reads and writes)",
     ]
+
+
+def test_merged_history_is_searched_inside_do_blocks(cli, git_repo):
+    """A merged migration that creates an index inside a DO block still names its table.
+
+    The branch's DROP INDEX needs the index's table from the (unanalysed) merged history;
+    the word index that picks which merged files to parse must see names inside the
+    dollar-quoted DO body, which PostgreSQL's scanner returns as one string token.
+    """
+    repo = git_repo
+    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
+    repo.write("migrations/V2__index.sql",
+               "DO $$\nBEGIN\n  CREATE INDEX idx_orders_by_user ON orders (user_id);\nEND\n$$;\n")
+    repo.commit("merged history")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("migrations/V3__drop.sql", "DROP INDEX idx_orders_by_user;\n")
+    doc = cli("check", "--base", "main", "--format", "json", "--no-cache", cwd=repo.path).json()
+    assert [f["path"] for f in doc["files"]] == ["migrations/V3__drop.sql"]
+    assert [(s["line"], [(l["table"], l["mode"]) for l in s["locks"]]) for s in doc["statements"]] == [
+        (1, [("public.orders", "AccessExclusiveLock")]),
+    ]
