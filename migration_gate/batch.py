@@ -125,16 +125,18 @@ def _in_workers(files: list[MigrationFile], count: int,
 
     Plain ``os.fork`` and ``pickle`` rather than :mod:`multiprocessing`: nothing
     here needs its machinery, and importing it costs a tenth of a pull-request check.
+    Workers send their results in batches as they go, and this process takes
+    in what has arrived between its own files, so little is left to unpack
+    once the last worker is done.
     """
     import gc
-    import pickle
 
     from .parse import _parser
 
     _parser()  # import pglast once, before forking, so no worker pays for it
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages in workers
     shares = [list(range(k, len(files), count)) for k in range(count)]
-    children: list[tuple[int, int, list[int]]] = []  # (pid, read end of its pipe, its share)
+    inboxes: list[_Inbox] = []
     results: list[FileResult | None] = [None] * len(files)
     try:
         for share in shares[1:]:
@@ -144,45 +146,110 @@ def _in_workers(files: list[MigrationFile], count: int,
                 os.close(read_end)
                 _child(write_end, share, files, analyse)  # never returns
             os.close(write_end)
-            children.append((pid, read_end, share))
+            inboxes.append(_Inbox(pid, read_end, share, files, results))
         for index in shares[0]:
             results[index] = analyse(files[index])
-        while children:
-            pid, read_end, share = children.pop(0)
-            with os.fdopen(read_end, "rb") as stream:
-                data = stream.read()
-            try:
-                status, payload = pickle.loads(data)
-            except (EOFError, pickle.UnpicklingError):
-                status, payload = "error", "the worker exited without a result"
-            os.waitpid(pid, 0)
-            if status == "error":
-                raise RuntimeError(f"a worker process failed:\n{payload}")
-            for index, packed in zip(share, payload):
-                results[index] = unpack(packed, files[index])
+            for inbox in inboxes:
+                inbox.take(wait=False)
+        for inbox in inboxes:
+            inbox.take(wait=True)
     finally:
         gc.unfreeze()
-        for pid, read_end, _ in children:  # only after a failure here
-            os.close(read_end)
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
+        for inbox in inboxes:
+            inbox.close()
     return results  # type: ignore[return-value]
 
 
+_LENGTH = 4  # bytes of the length before each pickled batch
+
+
+class _Inbox:
+    """One worker's pipe: length-prefixed pickled batches of ``(index, packed result)``."""
+
+    def __init__(self, pid: int, read_end: int, share: list[int], files: list[MigrationFile],
+                 results: list) -> None:
+        self.pid, self.read_end, self.files, self.results = pid, read_end, files, results
+        self.missing = len(share)
+        self.buffer = bytearray()
+        self.done = False
+        os.set_blocking(read_end, False)
+
+    def take(self, *, wait: bool) -> None:
+        """Unpack whatever has arrived; with ``wait``, everything, until the worker closes its pipe."""
+        if self.done:
+            return
+        if wait:
+            os.set_blocking(self.read_end, True)
+        while True:
+            try:
+                chunk = os.read(self.read_end, 1 << 20)
+            except BlockingIOError:
+                return
+            if not chunk:
+                break
+            self.buffer += chunk
+            self._unpack_batches()
+        self.done = True
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        if self.missing:
+            raise RuntimeError("a worker process failed:\nit exited without sending all its results")
+
+    def _unpack_batches(self) -> None:
+        import pickle
+
+        buffer = self.buffer
+        while len(buffer) >= _LENGTH:
+            size = int.from_bytes(buffer[:_LENGTH], "big")
+            if len(buffer) < _LENGTH + size:
+                return
+            status, payload = pickle.loads(buffer[_LENGTH:_LENGTH + size])
+            del buffer[:_LENGTH + size]
+            if status == "error":
+                raise RuntimeError(f"a worker process failed:\n{payload}")
+            for index, packed in payload:
+                self.results[index] = unpack(packed, self.files[index])
+            self.missing -= len(payload)
+
+    def close(self) -> None:
+        os.close(self.read_end)
+        if self.pid:  # only after a failure here: the worker may still be running
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+
+
+BATCH_FILES = 50  # results a worker sends at a time
+
+
 def _child(write_end: int, share: list[int], files: list[MigrationFile], analyse) -> NoReturn:
-    """A forked worker: analyse the share, send the packed results (or the error), exit at once."""
+    """A forked worker: analyse the share, send packed results in batches (or the error), exit at once."""
     import pickle
 
     code = 0
-    try:
-        message = ("ok", [pack(analyse(files[index])) for index in share])
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        message, code = ("error", traceback.format_exc()), 1
-    try:
-        with os.fdopen(write_end, "wb") as stream:
-            stream.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        os._exit(code)  # no atexit handlers or buffers of the parent's: they are the parent's to run
+    with os.fdopen(write_end, "wb") as stream:
+
+        def send(message) -> None:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(len(data).to_bytes(_LENGTH, "big"))
+            stream.write(data)
+            stream.flush()  # the buffered writer writes it all, even when a pipe takes it in parts
+
+        try:
+            batch = []
+            for index in share:
+                batch.append((index, pack(analyse(files[index]))))
+                if len(batch) == BATCH_FILES:
+                    send(("ok", batch))
+                    batch = []
+            send(("ok", batch))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+            code = 1
+            try:
+                send(("error", traceback.format_exc()))
+            except OSError:
+                pass
+        finally:
+            os._exit(code)  # no atexit handlers or buffers of the parent's: they are the parent's to run
 
 
 # --------------------------------------------------------------------------- compact form
