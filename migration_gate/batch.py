@@ -30,8 +30,12 @@ MAX_WORKERS = 8
 
 
 def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
-                cache_dir: Path | None, workers: int | None) -> list[FileResult]:
+                cache_dir: Path | None, workers: int | None,
+                idle_work: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Every file of the scope, analysed (or taken from the cache), in scope order.
+
+    ``idle_work`` runs on this process's own results while it waits for the
+    workers to finish (the JSON reporter renders their entries then).
 
     The cyclic garbage collector is paused meanwhile: the engine leaves no reference
     cycles behind a file, and the collector's passes over millions of fresh AST
@@ -42,14 +46,15 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_state
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers)
+        return _analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers, idle_work)
     finally:
         if enabled:
             gc.enable()
 
 
 def _analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_statements: bool,
-                 cache_dir: Path | None, workers: int | None) -> list[FileResult]:
+                 cache_dir: Path | None, workers: int | None,
+                 idle_work: Callable[[FileResult], None] | None) -> list[FileResult]:
     from .earlier_schema import EarlierSchema
 
     columns = EarlierSchema(scope.project, config)
@@ -101,7 +106,7 @@ def _analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_stat
     count = worker_count(workers, len(files))
     if count <= 1 or keep_source or not _can_fork():
         return [one(m, frozenset()) for m in files]
-    return _in_workers(files, count, lambda m: one(m, frozenset()))
+    return _in_workers(files, count, lambda m: one(m, frozenset()), idle_work)
 
 
 def worker_count(requested: int | None, files: int) -> int:
@@ -119,8 +124,8 @@ def _can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def _in_workers(files: list[MigrationFile], count: int,
-                analyse: Callable[[MigrationFile], FileResult]) -> list[FileResult]:
+def _in_workers(files: list[MigrationFile], count: int, analyse: Callable[[MigrationFile], FileResult],
+                idle_work: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Fork ``count - 1`` workers, analyse a share here, collect theirs through pipes.
 
     Plain ``os.fork`` and ``pickle`` rather than :mod:`multiprocessing`: nothing
@@ -151,6 +156,13 @@ def _in_workers(files: list[MigrationFile], count: int,
             results[index] = analyse(files[index])
             for inbox in inboxes:
                 inbox.take(wait=False)
+        if idle_work is not None:  # the workers usually finish a little later: use the time
+            for index in shares[0]:
+                if all(inbox.done for inbox in inboxes):
+                    break
+                idle_work(results[index])  # type: ignore[arg-type]
+                for inbox in inboxes:
+                    inbox.take(wait=False)
         for inbox in inboxes:
             inbox.take(wait=True)
     finally:
@@ -264,7 +276,7 @@ def pack(result: FileResult) -> tuple:
         result.report.statements,
         result.report.checksum,
         [tuple(getattr(v, f) for f in _VIOLATION_FIELDS) for v in result.violations],
-        [(s.path, s.line, s.end_line, [(l.table, l.mode, l.rewrite, l.scan) for l in s.locks])
+        [(s.path, s.line, s.end_line, [(l.table, l.mode, l.rewrite, l.scan) for l in s.locks], s.rendered)
          for s in result.statements],
         tuple(result.created_tables),
         [tuple(getattr(i, f) for f in _IGNORE_FIELDS) for i in result.ignores],
@@ -278,8 +290,8 @@ def unpack(packed: tuple, migration: MigrationFile) -> FileResult:
     return FileResult(
         report,
         [Violation(*fields) for fields in violations],
-        [StatementReport(path, line, end_line, [LockReport(*lock) for lock in locks])
-         for path, line, end_line, locks in statements],
+        [StatementReport(path, line, end_line, [LockReport(*lock) for lock in locks], rendered)
+         for path, line, end_line, locks, rendered in statements],
         frozenset(created),
         [Ignore(*fields) for fields in ignores],
         None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .analysis import analyze
 from .config import Config
@@ -49,6 +49,7 @@ class StatementReport:
     line: int
     end_line: int
     locks: list[LockReport]
+    rendered: str = ""  # its JSON report entry, made ahead (see json_report.prepare)
 
 
 @dataclass(slots=True)
@@ -453,13 +454,15 @@ def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
 
 def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None,
               want_statements: bool = True, extra_project_rules: Iterable = (),
-              cache_dir: Path | None = None, workers: int | None = None) -> RunResult:
-    """The whole check. ``cache_dir``: reuse per-file results; ``workers``: processes (None: automatic)."""
+              cache_dir: Path | None = None, workers: int | None = None,
+              idle_work: Callable[[FileResult], None] | None = None) -> RunResult:
+    """The whole check. ``cache_dir``: reuse per-file results; ``workers``: processes (None: automatic);
+    ``idle_work``: see :func:`batch.analyze_all`."""
     from .batch import analyze_all
 
     rules = build_ruleset(config, only)
     legacy = _legacy_predicate(config)
-    results = analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers)
+    results = analyze_all(scope, config, rules, legacy, want_statements, cache_dir, workers, idle_work)
 
     violations = [v for r in results for v in r.violations]
     in_scope = frozenset(f.path for f in scope.files if legacy is None or not legacy(f))

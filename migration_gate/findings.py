@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ class Violation:
     doc: str
     source_line: str = ""  # the text of ``line``, for the caret display
     excerpt: str = ""  # the statement's SQL (capped), for reports that show it
+    rendered: str = field(default="", repr=False, compare=False)  # its JSON report entry, made ahead
 
 
     #: Report order: ``sorted(violations, key=Violation.sort_key)`` (an attrgetter: sorted in C).

@@ -115,7 +115,9 @@ def test_worker_errors_carry_the_traceback(tmp_path):
 
     with pytest.raises(RuntimeError, match=r"(?s)a worker process failed:.*ValueError: cannot analyse migrations/"):
         batch._in_workers(files, 2, analyse)
-    assert analysed == [f.display for f in files[0::2]]
+    # This process analyses its own share (in order) until the worker's error arrives; then it stops.
+    own_share = [f.display for f in files[0::2]]
+    assert analysed and analysed == own_share[:len(analysed)]
 
 
 def batch_rules(tmp_path):

@@ -114,8 +114,12 @@ def _run(args: argparse.Namespace, plan) -> int:
                                required=bool(args.github))  # --github asks for the pull request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
+    idle_work = None
+    if args.format == "json":  # render entries ahead while waiting for the workers
+        from ..reporters.json_report import prepare as idle_work
     result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
-                       workers=args.jobs, want_statements=plan.needs_statements(args.format))
+                       workers=args.jobs, want_statements=plan.needs_statements(args.format),
+                       idle_work=idle_work)
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
 

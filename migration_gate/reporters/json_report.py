@@ -91,49 +91,73 @@ class _Quoted(dict):
         return quoted
 
 
-def _optional(quoted: _Quoted, text: str | None) -> str:
-    return "null" if text is None else quoted[text]
+class _Writer:
+    """Writes entries as ``json.dumps`` would, encoding each repeated text once."""
 
+    def __init__(self) -> None:
+        self.quoted = _Quoted()
+        self.around: dict[tuple, tuple[str, str]] = {}  # a rule's fixed fields around a violation's own
+        self.locks: dict[tuple, str] = {}
 
-def compact(result) -> str:
-    """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
-    quoted = _Quoted()
-    files = ", ".join(
-        f'{{"path": {quoted[f.migration.display]}, "kind": {quoted[f.migration.kind]}, '
-        f'"version": {"null" if f.migration.version is None else quoted[str(f.migration.version)]}, '
-        f'"description": {_optional(quoted, f.migration.description)}, '
-        f'"checksum": {"null" if f.checksum is None else f.checksum}}}'
-        for f in result.files)
-    # A violation is its rule's fixed fields around its own place and message.
-    around: dict[tuple, tuple[str, str]] = {}
+    def file(self, f) -> str:
+        quoted, migration = self.quoted, f.migration
+        version = "null" if migration.version is None else quoted[str(migration.version)]
+        description = "null" if migration.description is None else quoted[migration.description]
+        checksum = "null" if f.checksum is None else f.checksum
+        return (f'{{"path": {quoted[migration.display]}, "kind": {quoted[migration.kind]}, '
+                f'"version": {version}, "description": {description}, "checksum": {checksum}}}')
 
-    def violation(v) -> str:
+    def violation(self, v) -> str:
+        if v.rendered:
+            return v.rendered
+        quoted = self.quoted
         key = (v.rule, v.code, v.severity, v.help, v.doc)
-        fixed = around.get(key)
+        fixed = self.around.get(key)
         if fixed is None:
-            fixed = around[key] = (
+            fixed = self.around[key] = (
                 f'{{"rule": {quoted[v.rule]}, "code": {quoted[v.code]}, "severity": {quoted[v.severity.label]}, ',
                 f', "help": {quoted[v.help]}, "doc": {quoted[v.doc]}}}')
         return (f'{fixed[0]}"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, '
                 f'"end_line": {v.end_line}, "end_column": {v.end_column}, '
                 f'"message": {encode_basestring(v.message)}{fixed[1]}')
 
-    violations = ", ".join(map(violation, result.violations))
-    locks: dict[tuple, str] = {}
+    def statement(self, s) -> str:
+        if s.rendered:
+            return s.rendered
+        return (f'{{"path": {self.quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
+                f'"locks": [{", ".join(map(self.lock, s.locks))}]}}')
 
-    def lock(l) -> str:
+    def lock(self, l) -> str:
         key = (l.table, l.mode, l.rewrite, l.scan)
-        text = locks.get(key)
+        text = self.locks.get(key)
         if text is None:
-            text = locks[key] = (f'{{"table": {quoted[l.table]}, "mode": {quoted[l.mode]}, '
-                                 f'"rewrite": {"true" if l.rewrite else "false"}, '
-                                 f'"scan": {"true" if l.scan else "false"}}}')
+            text = self.locks[key] = (f'{{"table": {self.quoted[l.table]}, "mode": {self.quoted[l.mode]}, '
+                                      f'"rewrite": {"true" if l.rewrite else "false"}, '
+                                      f'"scan": {"true" if l.scan else "false"}}}')
         return text
 
-    statements = ", ".join(
-        f'{{"path": {quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
-        f'"locks": [{", ".join(map(lock, s.locks))}]}}'
-        for s in result.statements)
+
+_AHEAD = _Writer()
+
+
+def prepare(file_result) -> None:
+    """Render one file's violations and statements ahead of :func:`compact`, which then joins them.
+
+    ``check --format json`` has the engine call this while the process waits
+    for its workers to finish a large scan (``run_check(idle_work=...)``).
+    """
+    for v in file_result.violations:
+        v.rendered = _AHEAD.violation(v)
+    for s in file_result.statements:
+        s.rendered = _AHEAD.statement(s)
+
+
+def compact(result) -> str:
+    """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
+    writer = _Writer()
+    files = ", ".join(map(writer.file, result.files))
+    violations = ", ".join(map(writer.violation, result.violations))
+    statements = ", ".join(map(writer.statement, result.statements))
     head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
     tail = json.dumps(summary(result), ensure_ascii=False)
     return f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], ' \
