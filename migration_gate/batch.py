@@ -129,7 +129,7 @@ def _in_workers(files: list[MigrationFile], count: int, analyse: Callable[[Migra
     """Fork ``count - 1`` workers, analyse a share here, collect theirs through pipes.
 
     Plain ``os.fork`` and ``pickle`` rather than :mod:`multiprocessing`: nothing
-    here needs its machinery, and importing it costs a tenth of a pull-request check.
+    here needs its machinery, and importing it costs 10 ms on every scan.
     Workers send their results in batches as they go, and this process takes
     in what has arrived between its own files, so little is left to unpack
     once the last worker is done.
