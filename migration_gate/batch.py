@@ -81,9 +81,8 @@ def _analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_stat
         # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.
         key = cache.key(data, migration.display, f"{migration.kind}|{runner_transaction_opt_out(migration)}",
                         earlier)
-        packed = cache.get(key)
-        if packed is not None and all(lookup(kind, *args) == answer for kind, args, answer in packed[-1]):
-            result = unpack(packed, migration)
+        result = _from_cache(cache.get(key), migration, lookup)
+        if result is not None:
             if keep_source:
                 result.source = _source_or_none(data, migration.display)
             return result
@@ -107,6 +106,21 @@ def _analyze_all(scope: Scope, config: Config, rules: RuleSet, legacy, want_stat
     if count <= 1 or keep_source or not _can_fork():
         return [one(m, frozenset()) for m in files]
     return _in_workers(files, count, lambda m: one(m, frozenset()), idle_work)
+
+
+def _from_cache(packed, migration: MigrationFile, lookup) -> FileResult | None:
+    """A cached result, if its lookups into earlier migrations still get the same answers.
+
+    An entry of another shape (written by another version of the tool) is a miss.
+    """
+    if packed is None:
+        return None
+    try:
+        if not all(lookup(kind, *args) == answer for kind, args, answer in packed[-1]):
+            return None
+        return unpack(packed, migration)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
 
 
 def worker_count(requested: int | None, files: int) -> int:
@@ -146,10 +160,18 @@ def _in_workers(files: list[MigrationFile], count: int, analyse: Callable[[Migra
     try:
         for share in shares[1:]:
             read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:
+            try:
+                pid = os.fork()
+            except OSError:
                 os.close(read_end)
-                _child(write_end, share, files, analyse)  # never returns
+                os.close(write_end)
+                raise
+            if pid == 0:
+                try:  # never leave this branch: the rest of this function is the parent's
+                    os.close(read_end)
+                    _child(write_end, share, files, analyse)
+                finally:
+                    os._exit(1)
             os.close(write_end)
             inboxes.append(_Inbox(pid, read_end, share, files, results))
         for index in shares[0]:

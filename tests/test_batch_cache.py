@@ -125,3 +125,19 @@ def batch_rules(tmp_path):
     from migration_gate.engine import build_ruleset
 
     return build_ruleset(Config(root=tmp_path))
+
+
+def test_cache_entries_of_another_shape_are_misses(tmp_path):
+    """An entry another version of the tool wrote (a valid pickle, not our shape) is re-analysed."""
+    import pickle
+
+    _project(tmp_path, 5)
+    cache = tmp_path / "cache"
+    args = ("check", "migrations", "--format", "json", "--cache-dir", str(cache))
+    first = run_subprocess(*args, cwd=tmp_path)
+    entries = [entry for entry in cache.rglob("*") if entry.is_file()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(pickle.dumps((1, None, [("x",)], [("p", 1, 1, [])], (), [], ())))
+    again = run_subprocess(*args, cwd=tmp_path)
+    assert (again.code, again.out, again.err) == (first.code, first.out, "")
