@@ -111,3 +111,20 @@ def test_merged_history_is_searched_inside_do_blocks(cli, git_repo):
     assert [(s["line"], [(l["table"], l["mode"]) for l in s["locks"]]) for s in doc["statements"]] == [
         (1, [("public.orders", "AccessExclusiveLock")]),
     ]
+
+
+def test_merged_history_word_index_keeps_odd_identifiers(cli, git_repo):
+    """Quoted names with spaces, dashes, leading digits or quotes, and non-ASCII names, are found."""
+    repo = git_repo
+    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
+    names = ['"2fa_idx"', '"user-events"', '"Orders Idx"', '"say ""hi"""', "idx€", '"İdx"']
+    for number, name in enumerate(names, start=2):  # one file each: every lookup must find its own
+        repo.write(f"migrations/V{number}__index.sql", "COMMENT ON TABLE orders IS 'a stray \" quote';\n"
+                   f"CREATE INDEX {name} ON orders (user_id);\n")
+    repo.commit("merged history")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("migrations/V99__drop.sql", "".join(f"DROP INDEX {name};\n" for name in names))
+    doc = cli("check", "--base", "main", "--format", "json", "--no-cache", cwd=repo.path).json()
+    assert [[(l["table"], l["mode"]) for l in s["locks"]] for s in doc["statements"]] == (
+        [[("public.orders", "AccessExclusiveLock")]] * len(names))
