@@ -97,7 +97,8 @@ def entry() -> None:
     A whole-repository scan leaves a million objects behind, and tearing them
     down one by one at interpreter exit costs as much as reading the files.
     The atexit handlers still run (temporary folders, servers); only the
-    heap's teardown is skipped.
+    heap's teardown is skipped, and the wait for non-daemon threads (the
+    commands start none that outlive them).
     """
     import atexit
 
