@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FIXTURES, run_subprocess
+from conftest import run_subprocess
 
 
 def _project(tmp_path, count: int = 240):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -243,12 +242,13 @@ def test_unknown_rule_flag(cli, tmp_path):
 # --------------------------------------------------------------------------- other commands
 
 
-def test_version(cli):
+def test_version(cli, capsys):
     from migration_gate import __version__
 
     with pytest.raises(SystemExit) as exit_info:
         cli("--version")
     assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"migration-gate {__version__}\n"
 
 
 def test_rules_table(cli):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import CORPUS, IN_CI, run_subprocess
+from conftest import CORPUS, run_subprocess
 
 LAYOUTS = {
     "LemmyNet__lemmy": "up-down",

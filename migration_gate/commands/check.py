@@ -129,18 +129,23 @@ def _run(args: argparse.Namespace, plan) -> int:
 
 def write_report(args: argparse.Namespace, result, context) -> None:
     """Render ``--format`` to ``--output`` or stdout; colour and indentation only for a terminal."""
-    from ..engine import UsageError
     from ..reporters import render
 
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
     context.pretty = to_terminal
-    report = render(args.format, result, context)
-    if args.output:
+    write_output(render(args.format, result, context), args.output)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write a command's report to ``--output`` (exit 2 with one line if it cannot) or stdout."""
+    from ..engine import UsageError
+
+    if output:
         try:
-            Path(args.output).write_text(report, encoding="utf-8")
+            Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
+            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(report)
+        sys.stdout.write(text)
         sys.stdout.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -22,9 +21,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..engine import UsageError, scope_from_config, scope_from_paths
+    from ..engine import scope_from_config, scope_from_paths
     from ..history import attach_history
     from ..info import build_info, render_json, render_text
+    from .check import write_output
 
     first = Path(args.paths[0]) if args.paths else Path.cwd()
     config = load_config(Path(args.config) if args.config else None, search_from=first)
@@ -34,12 +34,5 @@ def run(args: argparse.Namespace) -> int:
                            start=first, notes=notes)
     info = build_info(scope, config, notes)
     text = render_json(info) if args.format == "json" else render_text(info, with_database=bool(args.database_url))
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write_output(text, args.output)
     return 0
