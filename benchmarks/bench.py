@@ -151,7 +151,8 @@ def phases(corpus: Path) -> list[str]:
     from contextlib import redirect_stdout
 
     sys.path.insert(0, str(REPO))
-    from migration_gate import engine, parse
+    from migration_gate import engine
+    from migration_gate.core import parse
     from migration_gate.config import load_config
     from migration_gate.reporters import render
 
@@ -252,7 +253,8 @@ def profile(corpus: Path, top: int = 20) -> list[str]:
     import pstats
 
     sys.path.insert(0, str(REPO))
-    from migration_gate import engine, parse
+    from migration_gate import engine
+    from migration_gate.core import parse
     from migration_gate.config import load_config
 
     import gc

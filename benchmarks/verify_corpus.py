@@ -45,8 +45,8 @@ def plan_pairs(folder: Path, config_file: Path):
     """The versioned migrations verify will run, and which of them have a rollback."""
     sys.path.insert(0, str(REPO))
     from migration_gate.config import load_config
-    from migration_gate.engine import scope_from_config
-    from migration_gate.verification import make_plan
+    from migration_gate.discovery import scope_from_config
+    from migration_gate.verify.verification import make_plan
 
     config = load_config(config_file)
     plan = make_plan(scope_from_config(config).project, config)

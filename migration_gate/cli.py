@@ -58,8 +58,8 @@ def _command_module(module_name: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from .config import ConfigError
-    from .engine import UsageError
+    from .errors import ConfigError
+    from .errors import UsageError
 
     chosen = next((a for a in argv if not a.startswith("-")), None)
     try:

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .config import Config
-from .version import InvalidVersion, Version, flyway_version, updown_version
+from .core.config import Config
+from .core.migration import MigrationFile, Project
+from .core.version import InvalidVersion, Version, flyway_version, updown_version
+from .errors import UsageError
 
 ROLLBACK_DIR = "rollback"
 SEEDS_DIR = "seeds"
@@ -69,53 +71,6 @@ _UPDOWN_FLAT = re.compile(
 _UPDOWN_FOLDER = re.compile(r"(?P<version>[0-9][0-9-]*)_(?P<name>.+)\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class MigrationFile:
-    """One ``.sql`` file and what it is to the gate and to the runner."""
-
-    path: Path  # on disk
-    display: str  # in reports
-    location: Path  # the migrations folder it belongs to
-    relpath: str  # inside the location, with ``/``
-    kind: str  # versioned | repeatable | rollback | other
-    version: Version | None = None
-    description: str | None = None
-    name_problem: str | None = None  # set when the name fits no pattern of the layout
-    note: str | None = None  # why an ``other`` file is not a migration
-    flyway_version: Version | None = None  # the version Flyway itself reads from the name
-    autocommit: bool = False  # pop's ``.autocommit.`` flag
-    #: The runner does not wrap this file in a transaction (sidecar files say so); None: not known yet.
-    runner_opt_out: bool | None = None
-
-    @property
-    def is_migration(self) -> bool:
-        return self.kind in ("versioned", "repeatable")
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-@dataclass(slots=True)
-class Project:
-    """Every migration file of the configured (or given) locations."""
-
-    config: Config
-    locations: list[Path]
-    files: list[MigrationFile] = field(default_factory=list)
-    #: The files found in each location, by the location's absolute, normalised path.
-    by_location: dict[str, list[MigrationFile]] = field(default_factory=dict)
-
-    def versioned(self) -> list[MigrationFile]:
-        return [f for f in self.files if f.kind == "versioned"]
-
-    def rollbacks(self) -> list[MigrationFile]:
-        return [f for f in self.files if f.kind == "rollback"]
-
-    def by_path(self) -> dict[Path, MigrationFile]:
-        return {f.path: f for f in self.files}
-
-
 # --------------------------------------------------------------------------- naming
 
 
@@ -131,12 +86,11 @@ def classify(path: Path, display: str, location: Path, config: Config, rel: str 
         except ValueError:
             rel = path.name
     info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
-    if siblings is not None:
-        info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
+    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
     return MigrationFile(path=path, display=display, location=location, relpath=rel, **info)
 
 
-def runner_transaction_opt_out(migration: MigrationFile, siblings: set[str] | frozenset[str] | None = None) -> bool:
+def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
     """Per-file opt-outs from the runner's transaction that live next to the file.
 
     pop's ``.autocommit.`` names, Diesel's ``metadata.toml`` with
@@ -144,12 +98,6 @@ def runner_transaction_opt_out(migration: MigrationFile, siblings: set[str] | fr
     ``executeInTransaction=false``.  ``siblings`` (the folder's file names)
     saves the file-system checks when discovery already listed the folder.
     """
-    if migration.runner_opt_out is not None:
-        return migration.runner_opt_out
-    return _sidecar_opt_out(migration.path, migration.autocommit, siblings)
-
-
-def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
     if autocommit:
         return True
     if path.name in ("up.sql", "down.sql"):
@@ -326,7 +274,7 @@ def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
     result = []
     for f in files:
         if f.note is None and f.version is not None and (f.path.parent, f.version, f.kind) in specific:
-            f = replace(f, kind="other", autocommit=False, runner_opt_out=None,
+            f = replace(f, kind="other", autocommit=False, runner_opt_out=False,
                         note="dialect-neutral twin of a .postgres. file, which pop runs instead")
         result.append(f)
     return result
@@ -386,3 +334,91 @@ def build_project(locations: Iterable[tuple[Path, str]], config: Config) -> Proj
 def absolute_key(path: Path | str) -> str:
     """A cheap identity for a path (no symlink resolution: no system calls)."""
     return os.path.normpath(os.path.abspath(path))
+
+
+# --------------------------------------------------------------------------- what to check
+
+
+@dataclass(slots=True)
+class Scope:
+    """What to check: the project (for context) and the files to report on."""
+
+    project: Project
+    files: list[MigrationFile]  # analysed and reported on, in order
+    change_set: bool = False  # True when ``files`` is a change set against a base
+    history: object = None  # changes.History: a base and/or the database's history (change-set rules)
+
+
+def scope_from_paths(paths: list[str], config: Config) -> Scope:
+    """``check PATH …``: exactly these files (folders recursively, every ``.sql``)."""
+    wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
+    locations: list[tuple[Path, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            wanted.append((raw, None))
+            locations.append((path, raw))
+        elif path.exists():
+            wanted.append((raw, path))
+            location = location_of(path, config)
+            locations.append((location, _location_display(raw, path, location)))
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    project = build_project(locations, config)
+    known: dict[str, MigrationFile] | None = None
+    files: list[MigrationFile] = []
+    seen: set[str] = set()
+
+    def take(key: str, migration: MigrationFile, display: str) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        files.append(migration if migration.display == display else _with_display(migration, display))
+
+    for raw, path in wanted:
+        if path is None:  # a folder: the files discovery found in it (listed once)
+            root = absolute_key(raw)
+            prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+            for migration in project.by_location.get(root, ()):
+                take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
+            continue
+        if known is None:
+            known = {absolute_key(f.path): f for f in project.files}
+        key = absolute_key(path)
+        migration = known.get(key)
+        if migration is None:
+            migration = classify(path, raw, location_of(path, config), config)
+            project.files.append(migration)
+        take(key, migration, raw)
+    return Scope(project, _in_run_order(files))
+
+
+def scope_from_config(config: Config) -> Scope:
+    locations = configured_locations(config)
+    missing = [display for path, display in locations if not path.is_dir()]
+    if missing and len(missing) == len(locations):
+        raise UsageError(
+            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml "
+            "or pass a PATH)")
+    project = build_project(locations, config)
+    return Scope(project, _in_run_order(list(project.files)))
+
+
+def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:
+    """Versioned by version, then repeatables, rollbacks and others by path."""
+    order = {"versioned": 0, "repeatable": 1, "rollback": 2, "other": 3}
+    return sorted(files, key=lambda f: (order[f.kind], f.version.key if f.kind == "versioned" and f.version else (),
+                                        f.display))
+
+
+def _location_display(raw: str, path: Path, location: Path) -> str:
+    """The location's display form, derived from how the file was named."""
+    rel_parts = len(path.relative_to(location).parts) if path.is_relative_to(location) else 1
+    display = raw
+    for _ in range(rel_parts):
+        display = os.path.dirname(display)
+    return display or "."
+
+
+def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
+    return replace(migration, display=display)

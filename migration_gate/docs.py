@@ -64,7 +64,7 @@ def render_rule_page(rule) -> str:
 
 
 def render_index() -> str:
-    from .rules import registry
+    from .core.rules import registry
 
     rules = registry.sorted_rules()
     return _environment().get_template("rules_index.md.j2").render(
@@ -73,7 +73,7 @@ def render_index() -> str:
 
 
 def pages() -> dict[str, str]:
-    from .rules import registry
+    from .core.rules import registry
 
     result = {f"{r.name}.md": render_rule_page(r) for r in registry.sorted_rules()}
     result["README.md"] = render_index()

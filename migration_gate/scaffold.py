@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import Config
-from .discovery import MigrationFile, Project, classify
-from .engine import UsageError
+from .core.config import Config
+from .core.migration import MigrationFile, Project
+from .discovery import classify
+from .errors import UsageError
 
 _TIMESTAMP_FORMATS = {
     14: "%Y%m%d%H%M%S",
@@ -91,7 +92,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _author(root: Path) -> str:
-    from .changes import GitError, git
+    from .history.git import GitError, git
 
     try:
         name = git(["config", "user.name"], root).strip()

@@ -9,12 +9,11 @@ asked).  sqlfluff's own ``-- noqa`` comments suppress them.
 
 from __future__ import annotations
 
-from .config import Config
-from .engine import UsageError
-from .findings import Violation
-from .severity import Severity
+from .core.config import Config
+from .errors import UsageError
+from .core.findings import Violation
+from .core.severity import Severity
 
-DOC_URL = "https://docs.sqlfluff.com/en/stable/reference/rules.html#rule-{code}"
 
 
 def style_violations(files, config: Config) -> list[Violation]:
@@ -22,7 +21,7 @@ def style_violations(files, config: Config) -> list[Violation]:
         from sqlfluff.core import FluffConfig, Linter
     except ImportError:
         raise UsageError("style: sqlfluff needs sqlfluff: pip install 'migration-gate[style]'") from None
-    from .source import UnreadableSource, read_source
+    from .core.source import UnreadableSource, read_source
 
     level = config.style_level
     if level == Severity.OFF:
@@ -46,5 +45,5 @@ def style_violations(files, config: Config) -> list[Violation]:
             violations.append(Violation(
                 rule=f"sqlfluff/{code}", code=code, severity=level, path=migration.display,
                 line=line, column=column, end_line=line, end_column=column, message=item.desc(),
-                help="", doc=DOC_URL.format(code=code), source_line=source.lines.line_text(line)))
+                help="", in_text=True))
     return violations

@@ -111,7 +111,7 @@ def git_repo(tmp_path) -> GitRepo:
 @pytest.fixture(scope="session")
 def pg_server():
     """A real, throwaway PostgreSQL for the whole session (never skipped in CI)."""
-    from migration_gate.pgserver import ServerError, TemporaryServer
+    from migration_gate.verify.pgserver import ServerError, TemporaryServer
 
     server = TemporaryServer()
     try:

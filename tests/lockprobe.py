@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migration_gate.locks import ACCESS_SHARE, STRENGTH
+from migration_gate.core.lockmodes import ACCESS_SHARE, STRENGTH
 
 _LOCKS = """
 SELECT l.relation::bigint, l.mode FROM pg_locks l

@@ -94,8 +94,9 @@ def test_text_runs_do_not_poison_the_cache_for_json(tmp_path):
 
 def test_worker_errors_carry_the_traceback(tmp_path):
     """An exception in a forked worker reaches the parent with the worker's traceback (no hang)."""
-    from migration_gate import batch
-    from migration_gate.config import Config
+    from migration_gate.batch.workers import in_workers
+    from migration_gate.core.analyze import analyze_file
+    from migration_gate.core.config import Config
     from migration_gate.discovery import discover_location
 
     import os
@@ -111,18 +112,18 @@ def test_worker_errors_carry_the_traceback(tmp_path):
         if os.getpid() != parent:
             raise ValueError(f"cannot analyse {migration.display}")
         analysed.append(migration.display)
-        return batch.analyze_file(migration, Config(root=tmp_path), batch_rules(tmp_path))
+        return analyze_file(migration, Config(root=tmp_path), batch_rules(tmp_path))
 
     with pytest.raises(RuntimeError, match=r"(?s)a worker process failed:.*ValueError: cannot analyse migrations/"):
-        batch._in_workers(files, 2, analyse)
+        in_workers(files, 2, analyse)
     # This process analyses its own share (in order) until the worker's error arrives; then it stops.
     own_share = [f.display for f in files[0::2]]
     assert analysed and analysed == own_share[:len(analysed)]
 
 
 def batch_rules(tmp_path):
-    from migration_gate.config import Config
-    from migration_gate.engine import build_ruleset
+    from migration_gate.core.config import Config
+    from migration_gate.core.ruleset import build_ruleset
 
     return build_ruleset(Config(root=tmp_path))
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pytest
 
-from migration_gate.checksum import checksum_of_bytes, flyway_checksum
+from migration_gate.core.checksum import checksum_of_bytes, flyway_checksum
 
 HELLO = 907060870  # ebean MChecksumTest: a file whose one line is "hello"
 HELLO_WORLD = -102031187  # CRC-32 of b"helloworld" = 0xF9EB20AD, as a Java int

@@ -252,7 +252,7 @@ def test_version(cli, capsys):
 
 
 def test_rules_table(cli):
-    from migration_gate.rules import registry
+    from migration_gate.core.rules import registry
 
     result = cli("rules")
     assert result.code == 0

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import GitRepo
-from migration_gate.checksum import checksum_of_bytes
+from migration_gate.core.checksum import checksum_of_bytes
 
 HISTORY_CODES = {"MG302", "MG306", "MG307", "MG308"}
 
@@ -341,7 +341,7 @@ def test_origin_main_is_used_when_origin_head_is_missing(cli, git_repo, tmp_path
 def test_no_base_skips_history_checks_with_one_note(cli, repo):
     repo.write("migrations/V1__create_users.sql", V1 + "-- edited\n")  # would be MG306 with a base
     result = cli("check", cwd=repo.path, env={"NO_COLOR": "1"})
-    notes = [line for line in result.out.splitlines() if line.startswith("note:")]
+    notes = [line for line in result.err.splitlines() if line.startswith("note:")]  # diagnostics: stderr
     assert notes == ["note: history checks skipped: no base to compare with (no origin/HEAD, origin/main or "
                      "origin/master); pass --base REF"]
     assert "modified-merged-migration" not in result.out
@@ -356,7 +356,7 @@ def test_not_a_git_repository(cli, tmp_path):
     assert result.err.strip() == (f"migration-gate: error: --base main: {tmp_path.resolve()} is not inside a git "
                                   "repository (drop --base to check the files without history)")
     plain = cli("check", cwd=tmp_path, env={"NO_COLOR": "1"})
-    assert f"note: history checks skipped: {tmp_path.resolve()} is not a git repository" in plain.out
+    assert f"note: history checks skipped: {tmp_path.resolve()} is not a git repository" in plain.err
     assert plain.code in (0, 1)
 
 
@@ -524,13 +524,14 @@ def test_push_event_in_actions_uses_the_default_branch_rules(cli, repo, tmp_path
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(tmp_path / "none.json")}
     result = cli("check", cwd=repo.path, env={**env, "NO_COLOR": "1"})
     assert result.code == 0
-    assert "note: history checks skipped: no base to compare with" in result.out
+    assert "note: history checks skipped: no base to compare with" in result.err
 
 
 def test_required_base_without_one_is_exit_2(repo, monkeypatch):
     from migration_gate.config import load_config
-    from migration_gate.engine import UsageError, scope_from_config
-    from migration_gate.history import attach_history
+    from migration_gate.errors import UsageError
+    from migration_gate.discovery import scope_from_config
+    from migration_gate.history.changeset import attach_history
 
     monkeypatch.chdir(repo.path)
     scope = scope_from_config(load_config(None, search_from=repo.path))

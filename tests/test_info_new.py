@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from migration_gate.checksum import checksum_of_bytes
+from migration_gate.core.checksum import checksum_of_bytes
 from test_history import V1, V2, VIEWS, make_merged
 
 

@@ -16,13 +16,13 @@ import pytest
 
 from conftest import FIXTURES
 from lockprobe import compare, observe
-from migration_gate.analysis import analyze, nontransactional_reason
-from migration_gate.config import Config
-from migration_gate.context import FileContext, StatementContext
-from migration_gate.discovery import MigrationFile
-from migration_gate.locks import predict_locks
-from migration_gate.parse import parse_source
-from migration_gate.source import Source
+from migration_gate.core.analysis import analyze, nontransactional_reason
+from migration_gate.core.config import Config
+from migration_gate.core.context import FileContext, StatementContext
+from migration_gate.core.migration import MigrationFile
+from migration_gate.core.locks import predict_locks
+from migration_gate.core.parse import parse_source
+from migration_gate.core.source import Source
 
 LOCKS = FIXTURES / "locks"
 SETUP = (LOCKS / "setup.sql").read_text(encoding="utf-8")

@@ -13,10 +13,12 @@ import pytest
 
 from conftest import REPO, check_golden, run_subprocess
 from report_builders import lock, result, statement, violation
+
+from migration_gate.core.lockmodes import label
 from migration_gate.reporters import github as annotations
 from migration_gate.reporters import markdown
 from migration_gate.reporters import sarif
-from migration_gate.severity import Severity
+from migration_gate.core.severity import Severity
 
 NO_CONTEXT = SimpleNamespace(workspace=None, color=False, notes=[])
 
@@ -141,7 +143,7 @@ def test_fence_is_longer_than_any_backtick_run(code, fence):
     ("AccessShareLock", "ACCESS SHARE"),
 ])
 def test_lock_mode_names(mode, text):
-    assert markdown.lock_mode_name(mode) == text
+    assert label(mode) == text
 
 
 def test_lock_text():
@@ -378,7 +380,7 @@ def test_compact_json_is_json_dumps_of_the_document(sample, tmp_path):
                                      help="tab\there")
     sample.files[0].checksum = -907060870
     expected = json.dumps(json_report.document(sample, NO_CONTEXT), ensure_ascii=False) + "\n"
-    assert json_report.compact(sample) == expected
+    assert json_report.Writer(sample.docs_url).compact(sample) == expected
     assert json.loads(expected)["violations"][0]["message"] == 'naïve "quoted" \\ ☕\t😀\n'
 
 

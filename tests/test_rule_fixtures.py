@@ -8,7 +8,7 @@ import pytest
 
 from conftest import FIXTURES
 from fixture_harness import expectations, own_files, sub_projects
-from migration_gate.rules import registry
+from migration_gate.core.rules import registry
 
 RULES_DIR = FIXTURES / "rules"
 # Rules whose findings need a base commit or a database; they are tested by

@@ -12,7 +12,7 @@ import itertools
 
 import pytest
 
-from migration_gate.checksum import checksum_of_bytes
+from migration_gate.core.checksum import checksum_of_bytes
 
 FLYWAY_DDL = """
 CREATE TABLE "public"."flyway_schema_history" (
@@ -106,7 +106,7 @@ def test_database_findings_and_notes(cli, database, project):
     assert messages["migrations/V4__drop_legacy.sql"].startswith(
         "version 4 (V4__drop_legacy.sql) is applied in the database (on 2024-05-01 10:03:00) but its file is missing")
     text = cli("check", "migrations", "--database-url", url, cwd=project, env={"NO_COLOR": "1"})
-    notes = [line for line in text.out.splitlines() if line.startswith("database:")]
+    notes = [line for line in text.err.splitlines() if line.startswith("database:")]  # diagnostics: stderr
     assert notes == [
         "database: migrations/V5__add_total.sql failed (success = false, installed on 2024-05-01 10:05:00); "
         "Flyway refuses to migrate until it is repaired",
@@ -160,10 +160,10 @@ def test_no_history_table_means_nothing_applied(cli, database, project):
     result = cli("check", "migrations", "--database-url", url, cwd=project, env={"NO_COLOR": "1"})
     assert result.code == 0, result.out
     assert ("note: database: no flyway_schema_history table on the search path: no migration is applied yet "
-            "(or Flyway uses another schema or table)") in result.out
+            "(or Flyway uses another schema or table)") in result.err  # diagnostics: stderr
     assert ("database: 6 pending migrations: migrations/V1__create_users.sql, migrations/V2__create_orders.sql, "
             "migrations/V3__add_email.sql, migrations/V5__add_total.sql, migrations/V6__add_status.sql, "
-            "migrations/R__views.sql") in result.out.splitlines()
+            "migrations/R__views.sql") in result.err.splitlines()
     import psycopg
 
     with psycopg.connect(url) as conn:  # nothing was created

@@ -430,9 +430,9 @@ def test_create_index_concurrently_is_traced_from_a_second_connection(verify, tm
 
 def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
     """The watcher tells "no lock" (it finished while the table was locked) from "not observed"."""
-    from migration_gate.database import connect
-    from migration_gate.runner import Session, _trace_outside
-    from migration_gate.engine import LockReport
+    from migration_gate.verify.database import connect
+    from migration_gate.verify.runner import Session, _trace_outside
+    from migration_gate.core.results import LockReport
 
     conn = connect(pg_server.conninfo())
     db = f"mg_test_watch_{os.getpid()}"
@@ -452,7 +452,7 @@ def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
     assert trace.method == "second connection"
     assert trace.watched == ("public.a", "public.b")
     assert [(e.table, e.modes) for e in trace.tables] == [("public.a", ("ShareUpdateExclusiveLock",))]
-    from migration_gate.tracing import compare_prediction
+    from migration_gate.verify.tracing import compare_prediction
 
     mismatches = compare_prediction([LockReport("public.b", "ShareLock", False, False)], trace,
                                     existing={"public.a", "public.b"})
@@ -462,8 +462,8 @@ def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
 
 
 def _statement(sql: str):
-    from migration_gate.parse import parse_source
-    from migration_gate.source import Source
+    from migration_gate.core.parse import parse_source
+    from migration_gate.core.source import Source
 
     return parse_source(Source(path="x.sql", text=sql)).statements[0]
 
@@ -493,7 +493,7 @@ def test_rewrites_and_held_locks_are_traced_in_the_transaction(verify, tmp_path)
 
 def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
     """The static model is another module's job; here a wrong prediction is planted to pin the comparison."""
-    from migration_gate import context, locks
+    from migration_gate.core import context, locks
 
     def predict(statement, ctx):
         if statement.kind == "AlterTableStmt":
@@ -522,8 +522,8 @@ def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
 
 
 def test_compare_prediction_rules():
-    from migration_gate.engine import LockReport
-    from migration_gate.tracing import StatementTrace, TableEffect, compare_prediction
+    from migration_gate.core.results import LockReport
+    from migration_gate.verify.tracing import StatementTrace, TableEffect, compare_prediction
 
     def lock(table, mode, rewrite=False):
         return LockReport(table, mode, rewrite, False)
@@ -579,7 +579,7 @@ def test_base_state_seeds_and_new_migrations(cli, url, git_repo):
     # The merged migrations were applied (not reported on); only the new one was traced.
     assert {s["path"] for s in doc["statements"]} == {"migrations/V3__unique_email.sql"}
     text = cli("verify", "--database-url", url, "--base", "main", cwd=git_repo.path, env={"NO_COLOR": "1"})
-    assert "\nbase: 3 merged migration(s) and 1 seed file(s) applied\n" in text.out
+    assert "base: 3 merged migration(s) and 1 seed file(s) applied" in text.err.splitlines()  # diagnostics
 
 
 def test_seed_that_fails_is_a_usage_error(cli, url, git_repo):
@@ -622,14 +622,14 @@ def test_output_is_deterministic(url, tmp_path):
 
 
 def _databases(pg_server) -> set[str]:
-    from migration_gate.database import connect
+    from migration_gate.verify.database import connect
 
     with connect(pg_server.conninfo()) as conn:
         return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
 
 
 def test_database_url_works_only_in_its_own_temporary_database(verify, pg_server, tmp_path):
-    from migration_gate.database import connect
+    from migration_gate.verify.database import connect
 
     with connect(pg_server.conninfo()) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bystander (id int)")
@@ -712,7 +712,9 @@ def test_throwaway_server_passes_a_correct_history(isolated_tmp, tmp_path):
     code, out, err, pid = run_verify(folder, isolated_tmp)
     assert code == 0, err
     assert out.endswith("gate passed\n")
-    assert err == ""  # no progress when stderr is not a terminal
+    # No progress when stderr is not a terminal; only the note that there was no base (diagnostics: stderr).
+    assert err.splitlines() == [f"note: no base ({folder / 'migrations'} is not a git repository); "
+                                "every migration verified from an empty database"]
     assert_nothing_left(isolated_tmp, pid)
 
 
@@ -739,7 +741,7 @@ def test_interrupt_cleans_up(isolated_tmp, tmp_path, sig):
 
 def _wait_for_query(tmp: Path, text: str, timeout: float = 60) -> None:
     """Wait until the verify server under ``tmp`` runs a query containing ``text``."""
-    from migration_gate.database import connect
+    from migration_gate.verify.database import connect
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -761,7 +763,7 @@ def _wait_for_query(tmp: Path, text: str, timeout: float = 60) -> None:
 def test_keep_leaves_the_server_and_says_how_to_connect(isolated_tmp, tmp_path):
     import shlex
 
-    from migration_gate.database import connect
+    from migration_gate.verify.database import connect
 
     folder = write_project(tmp_path / "p", base_files())
     code, out, err, pid = run_verify(folder, isolated_tmp, "--keep")
@@ -806,12 +808,12 @@ def test_progress_on_a_terminal(tmp_path, url):
     assert done.returncode == 0
     assert "verify: 1/2 migrations/V1__create_users.sql: apply (" in err
     assert "verify: 2/2 migrations/V2__create_orders.sql: rollback (" in err
-    assert err.endswith("\r\x1b[K")  # the status line is cleared at the end
+    assert "\r\x1b[Knote: no base (" in err  # the status line is cleared at the end, then the note follows
 
 
 def test_tcp_server(pg_server):
-    from migration_gate.database import connect
-    from migration_gate.pgserver import TemporaryServer
+    from migration_gate.verify.database import connect
+    from migration_gate.verify.pgserver import TemporaryServer
 
     with TemporaryServer(tcp=True) as server:
         assert server.connection.host == "127.0.0.1"
@@ -845,7 +847,7 @@ def test_base_is_found_as_check_finds_it(cli, url, git_repo):
     git_repo.write("migrations/rollback/V3__rollback.sql", "DROP INDEX idx_orders_status;\n")
     result = cli("verify", "--database-url", url, cwd=git_repo.path, env={"NO_COLOR": "1"})
     assert result.code == 0, result.out
-    assert f"\nbase: {merged[:12]} (merge-base with origin/main)\n" in result.out
-    assert "\nbase: 2 merged migration(s) applied\n" in result.out
+    assert f"base: {merged[:12]} (merge-base with origin/main)" in result.err.splitlines()
+    assert "base: 2 merged migration(s) applied" in result.err.splitlines()
     doc = cli("verify", "--database-url", url, "--format", "json", cwd=git_repo.path).json()
     assert {s["path"] for s in doc["statements"]} == {"migrations/V3__add_index.sql"}

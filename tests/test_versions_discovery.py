@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from migration_gate.config import Config
+from migration_gate.core.config import Config
 from migration_gate.discovery import build_project, classify
-from migration_gate.version import InvalidVersion, flyway_version, updown_version
+from migration_gate.core.version import InvalidVersion, flyway_version, updown_version
 
 
 @pytest.mark.parametrize("a,b", [("1", "001"), ("1", "1.0"), ("1", "1_0_0"), ("2.0.1", "2_0_1"), ("010", "10")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..reporters import FORMATS
@@ -15,8 +15,9 @@ from ..reporters import FORMATS
 class ReportContext:
     color: bool = False
     pretty: bool = False  # human-friendly layout (a terminal is reading)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # diagnostics: printed on stderr, never into a report
     workspace: Path | None = None  # inside GitHub Actions: annotation and SARIF paths are relative to it
+    json_writer: object = None  # the JSON reporter's writer, when it renders entries ahead of the report
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, paths_help: str) -> None:
@@ -47,7 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", action="store_true",
                         help="only the history, version and rollback rules, against the upstream base "
                              "(the pre-commit hook; no upstream: a warning and exit 0)")
-    from .. import outputs
+    from ..publish import outputs
 
     outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
 
@@ -60,7 +61,7 @@ def cache_folder(args: argparse.Namespace, config) -> Path | None:
         return Path(args.cache_dir)
     if config.cache_dir:
         return config.root / config.cache_dir
-    from ..cache import default_dir
+    from ..batch.cache import default_dir
 
     return default_dir()
 
@@ -68,30 +69,37 @@ def cache_folder(args: argparse.Namespace, config) -> Path | None:
 def run(args: argparse.Namespace) -> int:
     import gc
 
+    from ..errors import ConfigError, UsageError
+    from ..publish import outputs
+
     # A check is a short run that builds millions of small objects and leaves few
     # reference cycles: the cyclic collector's passes would cost a fifth of it.
+    enabled = gc.isenabled()
     gc.disable()
-    from .. import outputs
-    from ..config import ConfigError
-    from ..engine import UsageError
-
-    plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
     try:
-        if args.history:
-            from ..upstream import prepare
+        plan = outputs.plan(args, FORMATS)  # extra reports, Actions annotations/summary, publishing
+        try:
+            if args.history:
+                from ..history.upstream import prepare
 
-            if not prepare(args):  # sets --base and the rules; False: no upstream to compare with
-                return 0
-        return _run(args, plan)
-    except (UsageError, ConfigError) as exc:
-        plan.failed_to_run(str(exc))  # an `error` commit status when publishing
-        raise
+                if not prepare(args):  # sets --base and the rules; False: no upstream to compare with
+                    return 0
+            return _run(args, plan)
+        except (UsageError, ConfigError) as exc:
+            plan.failed_to_run(str(exc))  # an `error` commit status when publishing
+            raise
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(args: argparse.Namespace, plan) -> int:
+    from ..batch import Schedule
     from ..config import load_config
-    from ..engine import UsageError, run_check, scope_from_config, scope_from_paths
-    from ..rules import registry
+    from ..core.rules import registry
+    from ..discovery import scope_from_config, scope_from_paths
+    from ..errors import UsageError
+    from ..run import run_check
 
     first = Path(args.paths[0]) if args.paths else Path.cwd()
     config = load_config(Path(args.config) if args.config else None, search_from=first)
@@ -101,27 +109,30 @@ def _run(args: argparse.Namespace, plan) -> int:
         if registry.lookup(name) is None:
             raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
 
-    context = ReportContext(workspace=plan.workspace)
+    context = ReportContext(workspace=plan.workspace, pretty=args.output is None and sys.stdout.isatty())
     if args.paths:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
     if args.base or not args.paths or args.database_url or args.github:
-        from ..history import attach_history
+        from ..history.changeset import attach_history
 
         scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
                                database_url=args.database_url, start=first, notes=context.notes,
                                required=bool(args.github))  # --github asks for the pull request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
-    idle_work = None
-    if args.format == "json":  # render entries ahead while waiting for the workers
-        from ..reporters.json_report import prepare as idle_work
-    result = run_check(scope, config, only=args.only, cache_dir=cache_folder(args, config),
-                       workers=args.jobs, want_statements=plan.needs_statements(args.format),
-                       idle_work=idle_work)
+    schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)
+    if args.format == "json" and not context.pretty:  # render entries ahead while waiting for the workers
+        from ..reporters.json_report import Writer
+
+        context.json_writer = writer = Writer(config.docs_url)
+        schedule = replace(schedule, while_waiting=writer.prepare)
+    result = run_check(scope, config, only=args.only, schedule=schedule,
+                       want_statements=plan.needs_statements(args.format))
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
+    print_notes(context.notes)
 
     write_report(args, result, context)
     return plan.finish(result, context, 1 if result.failed else 0)
@@ -137,9 +148,15 @@ def write_report(args: argparse.Namespace, result, context) -> None:
     write_output(render(args.format, result, context), args.output)
 
 
+def print_notes(notes: list[str]) -> None:
+    """Diagnostics go to stderr, whatever the report's format."""
+    for note in notes:
+        print(note, file=sys.stderr)
+
+
 def write_output(text: str, output: str | None) -> None:
     """Write a command's report to ``--output`` (exit 2 with one line if it cannot) or stdout."""
-    from ..engine import UsageError
+    from ..errors import UsageError
 
     if output:
         try:

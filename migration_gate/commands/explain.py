@@ -11,8 +11,8 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..docs import render_rule_page
-    from ..engine import UsageError
-    from ..rules import registry
+    from ..errors import UsageError
+    from ..core.rules import registry
 
     rule = registry.lookup(args.rule)
     if rule is None:

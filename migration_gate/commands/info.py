@@ -21,9 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..engine import scope_from_config, scope_from_paths
-    from ..history import attach_history
-    from ..info import build_info, render_json, render_text
+    from ..discovery import scope_from_config, scope_from_paths
+    from ..history.changeset import attach_history
+    from ..history.info import build_info, render_json, render_text
     from .check import write_output
 
     first = Path(args.paths[0]) if args.paths else Path.cwd()

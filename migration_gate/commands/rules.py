@@ -9,7 +9,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from ..rules import registry
+    from ..core.rules import registry
 
     rows = [(r.code, r.name, r.default_level(args.preset).label, r.summary()) for r in registry.sorted_rules()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

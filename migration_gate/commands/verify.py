@@ -26,8 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..engine import UsageError, scope_from_config, scope_from_paths
-    from .check import ReportContext, write_report
+    from ..errors import UsageError
+    from ..discovery import scope_from_config, scope_from_paths
+    from .check import ReportContext, print_notes, write_report
 
     for raw in args.paths:
         if Path(raw).exists() and not Path(raw).is_dir():
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     with _terminate_as_interrupt():
         result = _verify(plan, config, args)
 
+    print_notes(result.notes)
     write_report(args, result, ReportContext(notes=list(result.notes)))
     return 1 if result.failed else 0
 
@@ -50,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
 def _plan(scope, config, base: str | None, *, auto: bool):
     """Base and new migrations: the base is found as ``check`` finds it (``--base``, the pull
     request's base, or — with ``auto`` — the merge-base with the default branch)."""
-    from ..verification import make_plan
+    from ..verify.verification import make_plan
 
     if not base and not auto:
         return make_plan(scope.project, config)
-    from ..changes import load_history
+    from ..history.git import load_history
 
     start = scope.project.locations[0] if scope.project.locations else Path.cwd()
     history = load_history(scope, ref=base, start=start)
@@ -72,10 +74,10 @@ def _plan(scope, config, base: str | None, *, auto: bool):
 
 
 def _verify(plan, config, args):
-    from ..database import DatabaseError, Workspace, url_conninfo
-    from ..engine import UsageError
-    from ..pgserver import ServerError, TemporaryServer
-    from ..verification import Progress, Verifier
+    from ..verify.database import DatabaseError, Workspace, url_conninfo
+    from ..errors import UsageError
+    from ..verify.pgserver import ServerError, TemporaryServer
+    from ..verify.verification import Progress, Verifier
 
     progress = Progress()
     server = None
@@ -108,7 +110,7 @@ def _verify(plan, config, args):
 
 
 def _print_keep(server, workspace, database: str | None) -> None:
-    from ..database import redact
+    from ..verify.database import redact
 
     lines = ["migration-gate: kept for debugging"]
     if database:

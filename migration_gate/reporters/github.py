@@ -9,10 +9,11 @@ when it is known, so the annotation lands on the file in the pull request.
 
 from __future__ import annotations
 
-from ..ghenv import repo_path
-from ..severity import Severity
+from ..core.severity import Severity
+from .quoting import repo_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+CHECK_RUN_LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
@@ -38,3 +39,25 @@ def annotation(v, workspace=None) -> str:
 def render(result, context) -> str:
     workspace = getattr(context, "workspace", None)
     return "".join(annotation(v, workspace) + "\n" for v in result.violations)
+
+
+def check_annotations(result, workspace=None) -> list[dict]:
+    """The findings as check-run annotations (the shape of GitHub's Checks API)."""
+    annotations = []
+    for v in result.violations:
+        path = repo_path(v.path, workspace)
+        if not path:
+            continue
+        item = {
+            "path": path,
+            "start_line": v.line,
+            "end_line": max(v.end_line, v.line),
+            "annotation_level": CHECK_RUN_LEVELS[v.severity],
+            "title": f"{v.code} {v.rule}",
+            "message": v.message + (f"\n{v.help}" if v.help else ""),
+        }
+        if v.end_line == v.line:  # the API takes columns on single-line annotations only
+            item["start_column"] = v.column
+            item["end_column"] = max(v.end_column, v.column)
+        annotations.append(item)
+    return annotations

@@ -14,11 +14,14 @@ import json
 from json.encoder import encode_basestring
 
 from .. import __version__
+from ..core.severity import Severity
+from .quoting import Quotes, doc_url
 
 TOOL = {"name": "migration-gate", "version": __version__}
 
 
 def document(result, context) -> dict:
+    quotes = Quotes(result)
     return {
         "schema_version": 1,
         "tool": TOOL,
@@ -44,7 +47,7 @@ def document(result, context) -> dict:
                 "end_column": v.end_column,
                 "message": v.message,
                 "help": v.help,
-                "doc": v.doc,
+                "doc": quotes.doc(v),
             }
             for v in result.violations
         ],
@@ -65,8 +68,6 @@ def document(result, context) -> dict:
 
 
 def summary(result) -> dict:
-    from ..severity import Severity
-
     return {
         "files": len(result.files),
         "statements": result.statement_count,
@@ -77,12 +78,6 @@ def summary(result) -> dict:
     }
 
 
-def render(result, context) -> str:
-    if getattr(context, "pretty", False):
-        return json.dumps(document(result, context), indent=2, ensure_ascii=False) + "\n"
-    return compact(result)
-
-
 class _Quoted(dict):
     """JSON string literals of repeated texts (rule names, paths, help), each encoded once."""
 
@@ -91,13 +86,21 @@ class _Quoted(dict):
         return quoted
 
 
-class _Writer:
-    """Writes entries as ``json.dumps`` would, encoding each repeated text once."""
+class Writer:
+    """Writes entries as ``json.dumps`` would, encoding each repeated text once.
 
-    def __init__(self) -> None:
+    :meth:`prepare` renders one file's entries ahead of :meth:`compact` (a
+    scheduler calls it while this process waits for its workers); they are
+    kept here, by the identity of the objects, and joined when the document is
+    written.
+    """
+
+    def __init__(self, docs_url: str) -> None:
         self.quoted = _Quoted()
+        self.docs_url = docs_url
         self.around: dict[tuple, tuple[str, str]] = {}  # a rule's fixed fields around a violation's own
         self.locks: dict[tuple, str] = {}
+        self.ahead: dict[int, str] = {}
 
     def file(self, f) -> str:
         quoted, migration = self.quoted, f.migration
@@ -108,57 +111,57 @@ class _Writer:
                 f'"version": {version}, "description": {description}, "checksum": {checksum}}}')
 
     def violation(self, v) -> str:
-        if v.rendered:
-            return v.rendered
+        ahead = self.ahead.get(id(v))
+        if ahead is not None:
+            return ahead
         quoted = self.quoted
-        key = (v.rule, v.code, v.severity, v.help, v.doc)
+        key = (v.rule, v.code, v.severity, v.help)
         fixed = self.around.get(key)
         if fixed is None:
+            doc = doc_url(self.docs_url, v.rule, v.code)
             fixed = self.around[key] = (
                 f'{{"rule": {quoted[v.rule]}, "code": {quoted[v.code]}, "severity": {quoted[v.severity.label]}, ',
-                f', "help": {quoted[v.help]}, "doc": {quoted[v.doc]}}}')
+                f', "help": {quoted[v.help]}, "doc": {quoted[doc]}}}')
         return (f'{fixed[0]}"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, '
                 f'"end_line": {v.end_line}, "end_column": {v.end_column}, '
                 f'"message": {encode_basestring(v.message)}{fixed[1]}')
 
     def statement(self, s) -> str:
-        if s.rendered:
-            return s.rendered
+        ahead = self.ahead.get(id(s))
+        if ahead is not None:
+            return ahead
         return (f'{{"path": {self.quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
                 f'"locks": [{", ".join(map(self.lock, s.locks))}]}}')
 
-    def lock(self, l) -> str:
-        key = (l.table, l.mode, l.rewrite, l.scan)
+    def lock(self, lock) -> str:
+        key = (lock.table, lock.mode, lock.rewrite, lock.scan)
         text = self.locks.get(key)
         if text is None:
-            text = self.locks[key] = (f'{{"table": {self.quoted[l.table]}, "mode": {self.quoted[l.mode]}, '
-                                      f'"rewrite": {"true" if l.rewrite else "false"}, '
-                                      f'"scan": {"true" if l.scan else "false"}}}')
+            text = self.locks[key] = (f'{{"table": {self.quoted[lock.table]}, "mode": {self.quoted[lock.mode]}, '
+                                      f'"rewrite": {"true" if lock.rewrite else "false"}, '
+                                      f'"scan": {"true" if lock.scan else "false"}}}')
         return text
 
+    def prepare(self, file_result) -> None:
+        """Render one file's violations and statements now; :meth:`compact` joins them later."""
+        for v in file_result.violations:
+            self.ahead[id(v)] = self.violation(v)
+        for s in file_result.statements:
+            self.ahead[id(s)] = self.statement(s)
 
-_AHEAD = _Writer()
+    def compact(self, result) -> str:
+        """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
+        files = ", ".join(map(self.file, result.files))
+        violations = ", ".join(map(self.violation, result.violations))
+        statements = ", ".join(map(self.statement, result.statements))
+        head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
+        tail = json.dumps(summary(result), ensure_ascii=False)
+        return f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], ' \
+               f'"summary": {tail}}}\n'
 
 
-def prepare(file_result) -> None:
-    """Render one file's violations and statements ahead of :func:`compact`, which then joins them.
-
-    ``check --format json`` has the engine call this while the process waits
-    for its workers to finish a large scan (``run_check(idle_work=...)``).
-    """
-    for v in file_result.violations:
-        v.rendered = _AHEAD.violation(v)
-    for s in file_result.statements:
-        s.rendered = _AHEAD.statement(s)
-
-
-def compact(result) -> str:
-    """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
-    writer = _Writer()
-    files = ", ".join(map(writer.file, result.files))
-    violations = ", ".join(map(writer.violation, result.violations))
-    statements = ", ".join(map(writer.statement, result.statements))
-    head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
-    tail = json.dumps(summary(result), ensure_ascii=False)
-    return f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], ' \
-           f'"summary": {tail}}}\n'
+def render(result, context) -> str:
+    if getattr(context, "pretty", False):
+        return json.dumps(document(result, context), indent=2, ensure_ascii=False) + "\n"
+    writer = getattr(context, "json_writer", None)
+    return (writer if writer is not None else Writer(result.docs_url)).compact(result)

@@ -19,7 +19,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from ..severity import Severity
+from ..core.lockmodes import label, strength
+from ..core.names import display_name
+from ..core.severity import Severity
+from .quoting import Quotes
 
 MARKER = "<!-- migration-gate:pr-comment -->"
 COMMENT_LIMIT = 65_000  # GitHub takes 65,536 characters in a comment, 65,535 in a check run summary
@@ -30,14 +33,6 @@ SUMMARY_MESSAGE_WIDTH = 200
 LOCKS_PER_FILE = 8
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
-
-# pg_locks.mode spellings, weakest to strongest (PostgreSQL's lock levels 1-8).
-LOCK_MODES = (
-    "AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-    "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
-)
-_STRENGTH = {mode: i for i, mode in enumerate(LOCK_MODES)}
-
 
 # --------------------------------------------------------------------------- making user text inert
 
@@ -108,19 +103,9 @@ class FindingView:
     excerpt: str
 
 
-def lock_mode_name(mode: str) -> str:
-    """``AccessExclusiveLock`` → ``ACCESS EXCLUSIVE`` (the name ``LOCK TABLE`` uses)."""
-    base = mode[:-4] if mode.endswith("Lock") else mode
-    return " ".join(re.findall(r"[A-Z][a-z]*", base)).upper() or mode
-
-
-def table_name(table: str) -> str:
-    return table[len("public."):] if table.startswith("public.") else table
-
-
 def lock_text(table: str, mode: str, rewrite: bool, scan: bool) -> str:
     """``ACCESS EXCLUSIVE on orders, rewrite``."""
-    text = f"{lock_mode_name(mode)} on {table_name(table)}"
+    text = f"{label(mode)} on {display_name(table)}"
     if rewrite:
         text += ", rewrite"
     elif scan:
@@ -136,7 +121,7 @@ def file_locks(statements) -> tuple[str, ...]:
             flags = merged.setdefault((lock.table, lock.mode), [False, False])
             flags[0] |= bool(lock.rewrite)
             flags[1] |= bool(lock.scan)
-    ordered = sorted(merged.items(), key=lambda item: (-_STRENGTH.get(item[0][1], -1), item[0][0], item[0][1]))
+    ordered = sorted(merged.items(), key=lambda item: (-strength(item[0][1]), item[0][0], item[0][1]))
     texts = [lock_text(table, mode, rewrite, scan) for (table, mode), (rewrite, scan) in ordered]
     if len(texts) > LOCKS_PER_FILE:
         texts = [*texts[:LOCKS_PER_FILE], f"… and {len(texts) - LOCKS_PER_FILE} more"]
@@ -197,7 +182,7 @@ def _shorten(text: str, lines: int | None, width: int | None) -> str:
     return "\n".join(kept)
 
 
-def _finding_views(result, excerpt_lines: int | None = None, width: int | None = None,
+def _finding_views(result, quotes: Quotes, excerpt_lines: int | None = None, width: int | None = None,
                    message_width: int | None = None) -> list[FindingView]:
     views = []
     for v in result.violations:
@@ -206,8 +191,8 @@ def _finding_views(result, excerpt_lines: int | None = None, width: int | None =
             message = message[: message_width - 1] + "…"
         views.append(FindingView(
             path=v.path, line=v.line, column=v.column, rule=v.rule, code=v.code,
-            severity=v.severity.label, icon=ICONS[v.severity], doc=v.doc, message=message,
-            help=v.help, excerpt=_shorten(v.excerpt, excerpt_lines, width) if v.excerpt else "",
+            severity=v.severity.label, icon=ICONS[v.severity], doc=quotes.doc(v), message=message,
+            help=v.help, excerpt=_shorten(excerpt, excerpt_lines, width) if (excerpt := quotes.excerpt(v)) else "",
         ))
     return views
 
@@ -279,13 +264,14 @@ class _Renderer:
 def render_markdown(result, context=None, limit: int = COMMENT_LIMIT) -> str:
     """The comment body, degraded until it is at most ``limit`` UTF-8 bytes."""
     renderer = _Renderer(result)
-    body = renderer.render("full", _finding_views(result))
+    quotes = Quotes(result)
+    body = renderer.render("full", _finding_views(result, quotes))
     if size(body) <= limit:
         return body
-    body = renderer.render("truncated", _finding_views(result, TRUNCATED_LINES, TRUNCATED_WIDTH))
+    body = renderer.render("truncated", _finding_views(result, quotes, TRUNCATED_LINES, TRUNCATED_WIDTH))
     if size(body) <= limit:
         return body
-    summary = _finding_views(result, message_width=SUMMARY_MESSAGE_WIDTH)
+    summary = _finding_views(result, quotes, message_width=SUMMARY_MESSAGE_WIDTH)
     body = renderer.render("summary", summary)
     if size(body) <= limit:
         return body

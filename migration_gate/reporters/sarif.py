@@ -15,8 +15,8 @@ import json
 from urllib.parse import quote
 
 from .. import __version__
-from ..ghenv import repo_path
-from ..severity import Severity
+from ..core.severity import Severity
+from .quoting import Quotes, repo_path
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/migration-gate/migration-gate"
@@ -24,8 +24,8 @@ FINGERPRINT_KEY = "migrationGate/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _rule_descriptor(v) -> dict:
-    from ..rules import registry
+def _rule_descriptor(v, doc: str) -> dict:
+    from ..core.rules import registry
 
     rule = registry.lookup(v.rule)
     summary = rule.summary() if rule is not None else v.rule
@@ -33,8 +33,8 @@ def _rule_descriptor(v) -> dict:
         "id": v.code,
         "name": v.rule,
         "shortDescription": {"text": summary},
-        "helpUri": v.doc,
-        "help": {"text": f"{summary}\nSee {v.doc}", "markdown": f"{summary}\n\nSee [{v.rule}]({v.doc})."},
+        "helpUri": doc,
+        "help": {"text": f"{summary}\nSee {doc}", "markdown": f"{summary}\n\nSee [{v.rule}]({doc})."},
         "properties": {"tags": ["migrations", "postgresql"]},
     }
     if rule is not None:
@@ -42,17 +42,19 @@ def _rule_descriptor(v) -> dict:
     return descriptor
 
 
-def _fingerprint(v, path: str) -> str:
+def _fingerprint(v, path: str, source_line: str) -> str:
     """Rule, file, the flagged line's text (whitespace-normalised) and the message: no line numbers."""
-    anchor = " ".join(v.source_line.split())
+    anchor = " ".join(source_line.split())
     return hashlib.sha256("\0".join((v.code, path, anchor, v.message)).encode("utf-8")).hexdigest()[:32]
 
 
 def document(result, context) -> dict:
     workspace = getattr(context, "workspace", None)
+    quotes = Quotes(result)
     rules: dict[str, dict] = {}
     for v in sorted(result.violations, key=lambda v: v.code):
-        rules.setdefault(v.code, _rule_descriptor(v))
+        if v.code not in rules:
+            rules[v.code] = _rule_descriptor(v, quotes.doc(v))
     index = {code: i for i, code in enumerate(rules)}
     seen: dict[str, int] = {}
     results = []
@@ -72,7 +74,7 @@ def document(result, context) -> dict:
                                "endLine": v.end_line, "endColumn": max(v.end_column, 1)},
                 },
             }]
-        base = _fingerprint(v, path)
+        base = _fingerprint(v, path, quotes.line(v))
         occurrence = seen.get(base, 0) + 1
         seen[base] = occurrence
         item["partialFingerprints"] = {FINGERPRINT_KEY: f"{base}:{occurrence}"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..severity import Severity
+from ..core.severity import Severity
+from .quoting import Quotes
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -13,21 +14,22 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 def render(result, context) -> str:
     color = getattr(context, "color", False)
+    quotes = Quotes(result)
     out: list[str] = []
     for v in result.violations:
         level = _paint(v.severity.label, _COLORS[v.severity] + ";1", color)
         out.append(f"{_paint(f'{v.path}:{v.line}:{v.column}:', '1', color)} {level}[{v.rule}] {v.message}")
-        if v.source_line:
+        source_line = quotes.line(v)
+        if source_line:
             gutter = str(v.line)
-            text = v.source_line.expandtabs(1)
+            text = source_line.expandtabs(1)
             out.append(f"  {gutter} | {text}")
             caret_pad = " " * (v.column - 1)
             out.append(f"  {' ' * len(gutter)} | {caret_pad}{_paint('^', _COLORS[v.severity], color)}")
         if v.help:
             out.append(f"  = help: {v.help}")
-        out.append(f"  = see: {v.doc}")
+        out.append(f"  = see: {quotes.doc(v)}")
         out.append("")
-    out.extend(getattr(context, "notes", ()) or ())
     out.append(summary_line(result, color))
     return "\n".join(out) + "\n"
 

@@ -1,0 +1,85 @@
+"""A content-addressed cache of per-file results.
+
+Merged migrations never change, so a file's findings can be reused as long as
+everything they depend on is the same: the file's bytes and path, the whole
+configuration, the tool version, and the context the engine gave the file
+(tables created by earlier migrations of the change set).  A result that
+consulted earlier migrations (the column-type lookups of
+``ALTER COLUMN … TYPE``) is stored with those lookups and their answers, and
+reused only while the answers are the same.
+
+Entries live under ``--cache-dir`` / ``cache_dir`` (default
+``$XDG_CACHE_HOME/migration-gate``, i.e. ``~/.cache/migration-gate``), one
+file per key; ``--no-cache`` turns it off.  A corrupt or unreadable entry is a
+miss, never an error, and writes are atomic (write + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+
+FORMAT = 3  # bump when FileResult's pickled shape changes (batch.pack)
+
+
+def default_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "migration-gate"
+
+
+def _fingerprint(value: Any) -> str:
+    """A stable text form of a configuration (dataclasses, mappings, paths)."""
+    if is_dataclass(value):
+        return "{" + ",".join(f"{f.name}={_fingerprint(getattr(value, f.name))}" for f in fields(value)) + "}"
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return "{" + ",".join(f"{k}={_fingerprint(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = sorted(map(_fingerprint, value)) if isinstance(value, (set, frozenset)) else map(_fingerprint, value)
+        return "[" + ",".join(items) + "]"
+    return repr(value)
+
+
+class ResultCache:
+    def __init__(self, folder: Path, config: Any, rules_key: str = ""):
+        self.folder = folder
+        digest = hashlib.sha256()
+        digest.update(f"{FORMAT}|{__version__}|{rules_key}|".encode())
+        digest.update(_fingerprint(config).encode())
+        self.config_key = digest.hexdigest()
+        self.hits = self.misses = 0
+
+    def key(self, data: bytes, display: str, kind: str, context: frozenset[str]) -> str:
+        digest = hashlib.sha256(self.config_key.encode())
+        digest.update(f"|{display}|{kind}|{','.join(sorted(context))}|".encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def get(self, key: str) -> Any | None:
+        try:
+            with open(self._path(key), "rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(handle.name, path)
+        except OSError:
+            pass  # a cache that cannot be written is just a slower run

@@ -1,0 +1,73 @@
+"""The settings the analysis runs with, as validated values (loaded by :mod:`migration_gate.config`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .severity import Severity
+
+LAYOUTS = ("flyway", "up-down")
+TRANSACTION_MODES = ("explicit", "per-file", "flyway")
+DESCRIPTION_STYLES = ("snake_case", "words", "any")
+PRESETS = ("recommended", "strict")
+FAIL_ON = ("error", "warning", "info", "never")
+DEFAULT_DOCS_URL = "https://github.com/migration-gate/migration-gate/blob/main/rules/{name}.md"
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+SUPPORTED_PG_VERSIONS = range(9, 19)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    level: Severity | None = None  # None: the preset decides
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class VerifySettings:
+    seed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)  # folder that relative paths start from
+    file: Path | None = None  # where the settings came from
+    migration_paths: tuple[str, ...] = ("migrations",)
+    layout: str = "flyway"
+    description_style: str = "snake_case"
+    rollback_path: str | None = None  # None: ``rollback/`` inside each location
+    pg_version: int = 15
+    transaction: str | None = None  # None: the layout's default
+    mixed: bool = False
+    placeholders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    placeholder_replacement: bool | None = None  # None: on for flyway, off otherwise
+    fail_on: str = "error"
+    preset: str = "recommended"
+    docs_url: str = DEFAULT_DOCS_URL
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    rules: Mapping[str, RuleSetting] = field(default_factory=lambda: MappingProxyType({}))
+    baseline: str | None = None
+    out_of_order: str = "deny"
+    ignore_rollback_collision: bool = False
+    style: str | None = None
+    style_level: Severity = Severity.INFO
+    cache_dir: str | None = None
+    verify: VerifySettings = field(default_factory=VerifySettings)
+
+    @property
+    def transaction_mode(self) -> str:
+        if self.transaction:
+            return self.transaction
+        return "flyway" if self.layout == "flyway" else "per-file"
+
+    @property
+    def substitutes_placeholders(self) -> bool:
+        if self.placeholder_replacement is not None:
+            return self.placeholder_replacement
+        return self.layout == "flyway"
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)

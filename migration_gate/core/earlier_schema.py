@@ -1,0 +1,214 @@
+"""What the migrations before a file defined, read on demand.
+
+A few statements need facts that earlier migrations established:
+``ALTER COLUMN … TYPE`` needs the column's current type; ``DROP INDEX`` and
+``REINDEX INDEX`` need the index's table; ``DROP TABLE`` and
+``DROP CONSTRAINT`` of a foreign key also lock the table it references.
+
+The facts of every versioned migration the engine analyses are recorded as it
+goes (:meth:`EarlierSchema.record`), so a scan in version order never parses
+a file twice.  Migrations that were not analysed (a pull request's merged
+history) are read only when a question needs them: they are split into words,
+and only the files that use the names asked about
+are parsed (the AST gives the answer; the word index only skips files that
+cannot hold it).
+
+A lookup is ``lookup(kind, *args)``; the engine records every lookup and its
+answer, so a cached result is reused only while the answers are the same.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Callable
+
+from .config import Config
+from .load import load_file
+from .migration import MigrationFile, Project
+
+#: ``lookup(kind, *args)``: what the migrations before a file defined (see :class:`EarlierSchema`).
+Lookup = Callable[..., object]
+
+# An unquoted identifier as PostgreSQL's scanner reads it (ident_start / ident_cont: any
+# non-ASCII character counts as a letter), and the inside of a quoted one ("" is a quote).
+_WORD = re.compile(r'[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*')
+_QUOTED = re.compile(r'"((?:[^"]|"")+)"')
+
+
+class EarlierSchema:
+    def __init__(self, project: Project, config: Config):
+        self.project = project
+        self.config = config
+        self._files: list[MigrationFile] | None = None  # versioned, in version order
+        self._keys: list[tuple] = []
+        self._position: dict = {}  # path → index into _files
+        self._merged: set[int] = set()  # files whose facts are in the maps below
+        self._unmerged_from = 0  # every file before this index is merged
+        # (version key, value) histories, kept in version order.
+        self._columns: dict[tuple[str, str], list[tuple[tuple, dict]]] = {}
+        self._indexes: dict[str, list[tuple[tuple, str]]] = {}
+        self._foreign_keys: dict[str, list[tuple[tuple, str, str | None]]] = {}
+        self._words: dict[str, set[int]] | None = None  # identifier → unanalysed files using it
+        self._unscannable: set[int] = set()
+        self._asked: dict[tuple[str, ...], tuple | None] = {}  # words → version limit already read up to
+
+    # ------------------------------------------------------------------ the questions
+
+    def lookup_for(self, migration: MigrationFile) -> Lookup:
+        answers = {
+            "column_type": self.column_type,
+            "index_table": self.index_table,
+            "foreign_keys": self.foreign_keys,
+        }
+
+        def lookup(kind: str, *args: str):
+            return answers[kind](*args, before=migration)
+
+        return lookup
+
+    def column_type(self, table: str, column: str, *, before: MigrationFile) -> dict | None:
+        limit = self._prepare(before, _relation(table), column)
+        return _last(self._columns.get((table, column)), limit)
+
+    def index_table(self, index: str, *, before: MigrationFile) -> str | None:
+        limit = self._prepare(before, _relation(index))
+        return _last(self._indexes.get(index), limit)
+
+    def foreign_keys(self, table: str, *, before: MigrationFile) -> dict[str, str]:
+        """``{constraint: referenced table}`` for a table after the earlier migrations."""
+        limit = self._prepare(before, _relation(table))
+        keys: dict[str, str] = {}
+        for key, name, referenced in self._foreign_keys.get(table, ()):
+            if limit is not None and key >= limit:
+                break
+            if referenced is None:
+                keys.pop(name, None)
+            else:
+                keys[name] = referenced
+        return keys
+
+    def record(self, migration: MigrationFile, facts) -> None:
+        """The engine analysed this file: keep its facts, so no lookup parses it again."""
+        if migration.kind != "versioned" or migration.version is None or facts is None:
+            return
+        self._load()
+        index = self._position.get(migration.path)
+        if index is not None:
+            self._merge(index, facts)
+
+    # ------------------------------------------------------------------ reading
+
+    def _prepare(self, before: MigrationFile, *words: str) -> tuple | None:
+        """Make sure the earlier files that may answer are merged; returns the version limit.
+
+        Files that are not migrations (misnamed, data, callbacks) have no place in
+        the history: nothing is earlier than them (limit: the empty tuple).
+        """
+        if before.kind == "other":
+            return ()
+        self._load()
+        limit = before.version.key if before.kind == "versioned" and before.version is not None else None
+        end = len(self._files) if limit is None else bisect.bisect_left(self._keys, limit)
+        while self._unmerged_from < len(self._files) and self._unmerged_from in self._merged:
+            self._unmerged_from += 1
+        if end <= self._unmerged_from:
+            return limit  # every earlier file was analysed already: nothing to read
+        done = self._asked.get(words, ())
+        if done is not None and (limit is None or limit > done):
+            for index in self._unanalysed_candidates(words):
+                if limit is not None and self._keys[index] >= limit:
+                    break
+                self._parse_and_merge(index)
+            self._asked[words] = limit
+        return limit
+
+    def _load(self) -> None:
+        if self._files is not None:
+            return
+        self._files = sorted((f for f in self.project.files if f.kind == "versioned" and f.version),
+                             key=lambda f: f.version.key)
+        self._keys = [f.version.key for f in self._files]
+        self._position = {f.path: i for i, f in enumerate(self._files)}
+
+    def _unanalysed_candidates(self, words: tuple[str, ...]) -> list[int]:
+        index = self._word_index()
+        files = set.intersection(*(index.get(word.lower(), set()) for word in words)) | self._unscannable
+        return sorted(i for i in files if i not in self._merged)
+
+    def _word_index(self) -> dict[str, set[int]]:
+        """The words of the files not analysed when the first question came, lower-cased.
+
+        A filter, not an answer: it only has to hold every name a file could
+        define, so word patterns over the lower-cased text are enough (unquoted
+        identifiers, and the whole inside of quoted ones: ``"user-events"``,
+        ``"2fa_idx"``), and five times faster than PostgreSQL's scanner.  They
+        also read string bodies, which the scanner returns whole: the
+        statements of a DO block (a dollar-quoted string) define names too.
+        Unicode-escaped identifiers (``U&"…"``) defeat them: such files are
+        always read.
+        """
+        if self._words is not None:
+            return self._words
+        words: dict[str, set[int]] = {}
+        for index, migration in enumerate(self._files):
+            if index in self._merged:
+                continue
+            try:
+                text = migration.path.read_bytes().decode("utf-8-sig", "replace").lower()
+            except OSError:
+                self._unscannable.add(index)
+                continue
+            if 'u&"' in text:
+                self._unscannable.add(index)
+            found = set(_WORD.findall(text))
+            # Quotes pair up from the start, unless a string or comment holds a stray one: read both ways.
+            for start in (0, text.find('"') + 1):
+                found.update(quoted.replace('""', '"') for quoted in _QUOTED.findall(text, start))
+            for word in found:
+                words.setdefault(word, set()).add(index)
+        self._words = words
+        return words
+
+    def _parse_and_merge(self, index: int) -> None:
+        loaded = load_file(self._files[index], self.config)
+        if loaded.facts is None:  # unreadable: it defines nothing we can know
+            self._merged.add(index)
+            return
+        self._merge(index, loaded.facts)
+
+    def _merge(self, index: int, facts) -> None:
+        if index in self._merged:
+            return
+        self._merged.add(index)
+        key = self._keys[index]
+        for column, history in facts.column_types.items():
+            _insert(self._columns.setdefault(column, []), (key, history[-1][1]))
+        for name, history in facts.index_tables.items():
+            _insert(self._indexes.setdefault(name, []), (key, history[-1][1]))
+        for (table, name), history in facts.foreign_keys.items():
+            for _, referenced in history:
+                _insert(self._foreign_keys.setdefault(table, []), (key, name, referenced))
+
+
+def _insert(history: list, entry: tuple) -> None:
+    """Keep a history in version order (files are usually merged in order: append)."""
+    if not history or history[-1][0] <= entry[0]:
+        history.append(entry)
+    else:
+        position = bisect.bisect_right([item[0] for item in history], entry[0])
+        history.insert(position, entry)
+
+
+def _last(history: list | None, limit: tuple | None):
+    """The value of the last entry before ``limit`` (None: no limit)."""
+    if not history:
+        return None
+    if limit is None:
+        return history[-1][1]
+    position = bisect.bisect_left([item[0] for item in history], limit)
+    return history[position - 1][1] if position else None
+
+
+def _relation(name: str) -> str:
+    return name.rsplit(".", 1)[-1]

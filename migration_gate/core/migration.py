@@ -1,0 +1,56 @@
+"""Migration files as the analysis sees them, and the set of them (found by :mod:`migration_gate.discovery`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .version import Version
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationFile:
+    """One ``.sql`` file and what it is to the gate and to the runner."""
+
+    path: Path  # on disk
+    display: str  # in reports
+    location: Path  # the migrations folder it belongs to
+    relpath: str  # inside the location, with ``/``
+    kind: str  # versioned | repeatable | rollback | other
+    version: Version | None = None
+    description: str | None = None
+    name_problem: str | None = None  # set when the name fits no pattern of the layout
+    note: str | None = None  # why an ``other`` file is not a migration
+    flyway_version: Version | None = None  # the version Flyway itself reads from the name
+    autocommit: bool = False  # pop's ``.autocommit.`` flag
+    #: The runner does not wrap this file in a transaction (its name or a sidecar file says so).
+    runner_opt_out: bool = False
+
+    @property
+    def is_migration(self) -> bool:
+        return self.kind in ("versioned", "repeatable")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(slots=True)
+class Project:
+    """Every migration file of the configured (or given) locations."""
+
+    config: Config
+    locations: list[Path]
+    files: list[MigrationFile] = field(default_factory=list)
+    #: The files found in each location, by the location's absolute, normalised path.
+    by_location: dict[str, list[MigrationFile]] = field(default_factory=dict)
+
+    def versioned(self) -> list[MigrationFile]:
+        return [f for f in self.files if f.kind == "versioned"]
+
+    def rollbacks(self) -> list[MigrationFile]:
+        return [f for f in self.files if f.kind == "rollback"]
+
+    def by_path(self) -> dict[Path, MigrationFile]:
+        return {f.path: f for f in self.files}

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from .rulekit import column_ref
+from ..severity import Severity
+from .volatility import default_rewrites
+from .base import StatementRule
+
+
+class AddColumnRewritesTable(StatementRule):
+    """`ADD COLUMN` that rewrites the whole table under ACCESS EXCLUSIVE.
+
+    ## What it does
+    Flags `ADD COLUMN` on an existing table when PostgreSQL has to write every
+    row again: a volatile default (`random()`, `gen_random_uuid()`,
+    `clock_timestamp()`, a user function), any default before PostgreSQL 11,
+    `GENERATED … STORED`, identity columns, and `serial`/`bigserial`. Stable
+    defaults such as `now()` and constants are free since PostgreSQL 11.
+
+    ## Why is this bad?
+    The rewrite copies the table while holding an ACCESS EXCLUSIVE lock: all
+    reads and writes wait, and the disk needs room for a second copy.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD COLUMN public_id uuid;
+    ALTER TABLE orders ALTER COLUMN public_id SET DEFAULT gen_random_uuid();
+    -- then backfill existing rows in batches
+    ```
+    """
+
+    code = "MG108"
+    name = "add-column-rewrites-table"
+    level = Severity.ERROR
+    aliases = ("adding-field-with-default",)
+    node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddColumn",)
+    help = ("add the column without the default (or with a constant one), set the default in a separate "
+            "statement, and backfill existing rows in batches")
+
+    def check(self, node, ctx):
+        if node.get("subtype") != "AT_AddColumn":
+            return
+        table = ctx.table
+        if ctx.is_new_table(table):
+            return
+        column = node.get("def", {}).get("ColumnDef", {})
+        rewrites, reason = default_rewrites(column, ctx.pg_version)
+        if rewrites:
+            yield self.finding(f"ADD COLUMN {column_ref(table, column.get('colname'))} rewrites the whole table "
+                               f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
+                               at=node.get("def"))

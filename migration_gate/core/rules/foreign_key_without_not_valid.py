@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from ..lockmodes import SHARE_ROW_EXCLUSIVE
+from .rulekit import added_constraints, lock_phrase
+from ..severity import Severity
+from ..names import display_name
+from ..sqlnodes import qualified_name
+from .base import StatementRule
+
+
+class ForeignKeyWithoutNotValid(StatementRule):
+    """A foreign key added to an existing table without `NOT VALID`.
+
+    ## What it does
+    Flags `ADD [CONSTRAINT …] FOREIGN KEY` and `ADD COLUMN … REFERENCES` on a
+    table that already exists, unless the constraint is `NOT VALID`.
+
+    ## Why is this bad?
+    Adding a validated foreign key locks **both** tables against writes (SHARE
+    ROW EXCLUSIVE) while PostgreSQL checks every existing row. Adding it
+    `NOT VALID` is instant; `VALIDATE CONSTRAINT` later checks the rows under a
+    lock that lets reads and writes continue.
+
+    ## Example
+    ```sql
+    ALTER TABLE order_items ADD CONSTRAINT fk_order_items_order
+        FOREIGN KEY (order_id) REFERENCES orders (id);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE order_items ADD CONSTRAINT fk_order_items_order
+        FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;
+    -- in a later migration:
+    ALTER TABLE order_items VALIDATE CONSTRAINT fk_order_items_order;
+    ```
+    """
+
+    code = "MG111"
+    name = "foreign-key-without-not-valid"
+    level = Severity.ERROR
+    aliases = ("adding-foreign-key-constraint",)
+    node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddConstraint", "AT_AddColumn")
+    help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"
+
+    def check(self, node, ctx):
+        constraints = added_constraints(node)
+        table = ctx.table
+        if not constraints or ctx.is_new_table(table):
+            return
+        for wrapped in constraints:
+            con = wrapped.get("Constraint", {})
+            if con.get("contype") != "CONSTR_FOREIGN" or con.get("skip_validation"):
+                continue
+            referenced = qualified_name(con.get("pktable"))
+            yield self.finding(
+                f"foreign key from {display_name(table)} to {display_name(referenced)} is validated at once: "
+                f"{lock_phrase(SHARE_ROW_EXCLUSIVE, table)} and on {display_name(referenced)} while every row "
+                "is checked", at=wrapped)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from .rulekit import effect_phrase
+from ..severity import Severity
+from .base import FileRule
+
+
+class MissingLockTimeout(FileRule):
+    """A statement that blocks writes runs without a `lock_timeout`.
+
+    ## What it does
+    Flags the first statement of a migration that takes a SHARE or stronger
+    lock (anything that blocks writes: plain `CREATE INDEX`, foreign keys, and
+    every ACCESS EXCLUSIVE `ALTER TABLE`) on an existing table when no
+    `SET lock_timeout` (or `SET LOCAL lock_timeout` in the same transaction,
+    or `set_config('lock_timeout', …)`) came before it. One finding per file;
+    the message counts the other statements it covers.
+
+    ## Why is this bad?
+    A DDL statement waits for its lock behind every running transaction, and
+    while it waits, every new query on the table queues behind *it*. One slow
+    report query turns a millisecond `ALTER TABLE` into an outage.
+    `lock_timeout` makes the migration fail fast and retry instead.
+
+    ## Example
+    ```sql
+    ALTER TABLE users ADD COLUMN nickname text;
+    ```
+
+    ## Use instead
+    ```sql
+    SET lock_timeout = '5s';
+    ALTER TABLE users ADD COLUMN nickname text;
+    ```
+    """
+
+    code = "MG115"
+    name = "missing-lock-timeout"
+    level = Severity.WARNING
+    aliases = ("require-timeout-settings",)
+    help = "start the migration with SET lock_timeout = '5s' (or SET LOCAL inside its transaction) and retry on timeout"
+
+    def check_file(self, ctx):
+        if ctx.facts is None:
+            return
+        offenders = []
+        for sctx in ctx.statement_contexts:
+            if sctx.facts.lock_timeout_set:
+                continue
+            blocking = [e for e in sctx.locks if e.blocks_writes and not sctx.is_new_table(e.table)]
+            if blocking:
+                offenders.append((sctx.statement, blocking[0]))
+        if not offenders:
+            return
+        stmt, effect = offenders[0]
+        top = stmt.parent or stmt
+        more = len(offenders) - 1
+        tail = f"; {more} more statement{'s' * (more != 1)} in this file too" if more else ""
+        yield self.finding(f"no lock_timeout is set before this statement, which waits for "
+                           f"{effect_phrase(effect)}{tail}",
+                           offset=top.start, end_offset=top.end)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from ..lockmodes import SHARE
+from .rulekit import lock_phrase
+from ..severity import Severity
+from ..names import display_name
+from ..sqlnodes import qualified_name
+from .base import StatementRule
+
+
+class NonConcurrentIndexCreation(StatementRule):
+    """`CREATE INDEX` on an existing table without `CONCURRENTLY`.
+
+    ## What it does
+    Flags `CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table that was
+    not created earlier in the same migration (or by an earlier migration of
+    the same pull request).
+
+    ## Why is this bad?
+    A plain `CREATE INDEX` holds a SHARE lock on the table while it reads every
+    row and builds the index: all `INSERT`, `UPDATE` and `DELETE` on the table
+    wait, for minutes on a large table. `CREATE INDEX CONCURRENTLY` builds the
+    index without blocking writes.
+
+    ## Example
+    ```sql
+    CREATE INDEX idx_orders_user_id ON orders (user_id);
+    ```
+
+    ## Use instead
+    ```sql
+    -- in its own migration, outside a transaction
+    CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);
+    ```
+    """
+
+    code = "MG101"
+    name = "non-concurrent-index-creation"
+    level = Severity.ERROR
+    aliases = ("require-concurrent-index-creation",)
+    node_types = ("IndexStmt",)
+    help = ("use CREATE INDEX CONCURRENTLY in a migration that runs outside a transaction "
+            "(no BEGIN/COMMIT; Flyway detects it and runs the file without one)")
+
+    def check(self, node, ctx):
+        if node.get("concurrent"):
+            return
+        table = qualified_name(node.get("relation"))
+        if ctx.is_new_table(table):
+            return
+        what = "CREATE UNIQUE INDEX" if node.get("unique") else "CREATE INDEX"
+        yield self.finding(
+            f"{what} on {display_name(table)} without CONCURRENTLY holds {lock_phrase(SHARE, table)} "
+            "while it reads the whole table", at=node.get("relation"))

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from ..severity import Severity
+from ..sqlnodes import def_elems, qualified_name
+from ..names import display_name
+from .base import StatementRule
+
+_TARGET = {"REINDEX_OBJECT_TABLE": "table", "REINDEX_OBJECT_INDEX": "index",
+           "REINDEX_OBJECT_SCHEMA": "schema", "REINDEX_OBJECT_DATABASE": "database"}
+
+
+class NonConcurrentReindex(StatementRule):
+    """`REINDEX` without `CONCURRENTLY` (PostgreSQL 12+).
+
+    ## What it does
+    Flags `REINDEX TABLE | INDEX | SCHEMA | DATABASE` without `CONCURRENTLY`
+    when the target PostgreSQL (`pg_version`) is 12 or newer, where the
+    concurrent form exists.
+
+    ## Why is this bad?
+    A plain `REINDEX` locks the table against writes (SHARE) and each index
+    against reads (ACCESS EXCLUSIVE) while it rebuilds them: queries that would
+    use the index wait. `REINDEX … CONCURRENTLY` rebuilds without blocking.
+
+    ## Example
+    ```sql
+    REINDEX TABLE orders;
+    ```
+
+    ## Use instead
+    ```sql
+    -- in its own migration, outside a transaction
+    REINDEX TABLE CONCURRENTLY orders;
+    ```
+    """
+
+    code = "MG103"
+    name = "non-concurrent-reindex"
+    level = Severity.ERROR
+    node_types = ("ReindexStmt",)
+    help = "use REINDEX … CONCURRENTLY (PostgreSQL 12+) in a migration that runs outside a transaction"
+
+    def check(self, node, ctx):
+        kind = node.get("kind")
+        if ctx.pg_version < 12 or kind not in _TARGET or "concurrently" in def_elems(node.get("params")):
+            return
+        relation = node.get("relation")
+        if relation and kind == "REINDEX_OBJECT_TABLE" and ctx.is_new_table(qualified_name(relation)):
+            return
+        target = display_name(qualified_name(relation)) if relation else node.get("name", "")
+        yield self.finding(
+            f"REINDEX {_TARGET[kind].upper()} {target} without CONCURRENTLY blocks writes to the table and "
+            "reads through its indexes while they are rebuilt", at=relation)

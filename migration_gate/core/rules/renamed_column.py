@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from .rulekit import column_ref
+from ..severity import Severity
+from .base import StatementRule
+
+
+class RenamedColumn(StatementRule):
+    """`RENAME COLUMN` on an existing table breaks the running application.
+
+    ## What it does
+    Flags `ALTER TABLE … RENAME COLUMN` on a table that exists before the
+    migration.
+
+    Rollback scripts are exempt: undoing the migration is their purpose.
+
+    ## Why is this bad?
+    The application version that is running while the migration deploys still
+    reads and writes the old name: every query that names it fails until the
+    new version is live (and a rollback of the application breaks again).
+
+    ## Example
+    ```sql
+    ALTER TABLE products RENAME COLUMN title TO name;
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand: add the new column, write both, backfill in batches
+    ALTER TABLE products ADD COLUMN IF NOT EXISTS name varchar(255);
+    -- contract, in a later release once no code reads title:
+    -- ALTER TABLE products DROP COLUMN title;
+    ```
+    """
+
+    code = "MG116"
+    name = "renamed-column"
+    level = Severity.WARNING
+    aliases = ("renaming-column",)
+    node_types = ("RenameStmt",)
+    help = "expand/contract: add the new column, dual-write and backfill, and drop the old one in a later release"
+
+    def check(self, node, ctx):
+        if ctx.file.migration.kind == "rollback":
+            return  # undoing the migration is what a rollback script is for
+        if node.get("renameType") != "OBJECT_COLUMN" or node.get("relationType") not in (None, "OBJECT_TABLE"):
+            return
+        table = ctx.table
+        if ctx.is_new_table(table):
+            return
+        yield self.finding(f"renaming {column_ref(table, node.get('subname'))} to {node.get('newname')} breaks "
+                           "queries of the application version that is still running", at=node.get("relation"))

@@ -1,0 +1,37 @@
+"""Small pieces several rules share: wording of locks and tables."""
+
+from __future__ import annotations
+
+from ..lockmodes import BLOCKS, LABEL
+from ..names import display_name
+
+
+def lock_phrase(mode: str, table: str) -> str:
+    """``an ACCESS EXCLUSIVE lock on orders (blocks reads and writes)``."""
+    label = LABEL[mode]
+    article = "an" if label[0] in "AEIOU" else "a"
+    return f"{article} {label} lock on {display_name(table)} ({BLOCKS[mode]})"
+
+
+def column_ref(table: str, column: str | None) -> str:
+    return f"{display_name(table)}.{column}" if column else display_name(table)
+
+
+def effect_phrase(effect) -> str:
+    """A LockEffect in words; an index stands for its table, which the statement does not name."""
+    if effect.index:
+        label = LABEL[effect.mode]
+        article = "an" if label[0] in "AEIOU" else "a"
+        return (f"{article} {label} lock on the table of index {display_name(effect.table)} "
+                f"({BLOCKS[effect.mode]})")
+    return lock_phrase(effect.mode, effect.table)
+
+
+def added_constraints(cmd: dict) -> list[dict]:
+    """The constraints an ALTER TABLE command adds: ``ADD CONSTRAINT …`` or inline on ``ADD COLUMN``."""
+    subtype = cmd.get("subtype")
+    if subtype == "AT_AddConstraint":
+        return [cmd.get("def", {})]
+    if subtype == "AT_AddColumn":
+        return list(cmd.get("def", {}).get("ColumnDef", {}).get("constraints", ()))
+    return []

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from .columns import defined_columns
+from .rulekit import column_ref
+from ..severity import Severity
+from .typechange import normalise
+from .base import StatementRule
+
+
+class TimestampWithoutTimeZone(StatementRule):
+    """A `timestamp` (without time zone) column (strict preset).
+
+    ## What it does
+    Flags columns declared `timestamp` / `timestamp without time zone`. Off in
+    the `recommended` preset, a warning in `strict`.
+
+    ## Why is this bad?
+    `timestamp` stores a wall-clock reading with no zone: the same instant
+    written by servers or sessions in different zones compares wrong, and
+    daylight-saving changes create duplicates and gaps. Converting the column
+    later rewrites the table.
+
+    ## Example
+    ```sql
+    CREATE TABLE sessions (id bigint PRIMARY KEY, started_at timestamp NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE sessions (id bigint PRIMARY KEY, started_at timestamptz NOT NULL);
+    ```
+    """
+
+    code = "MG503"
+    name = "timestamp-without-time-zone"
+    level = Severity.OFF
+    strict_level = Severity.WARNING
+    aliases = ("prefer-timestamptz",)
+    node_types = ("CreateStmt", "AlterTableStmt")
+    help = "use timestamptz (timestamp with time zone)"
+
+    def check(self, node, ctx):
+        for table, column in defined_columns(ctx.statement.kind, node):
+            if normalise(column.get("typeName"))[0] == "timestamp":
+                yield self.finding(f"{column_ref(table, column.get('colname'))} is a timestamp without time zone",
+                                   at={"ColumnDef": column})

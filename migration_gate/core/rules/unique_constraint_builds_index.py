@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from ..lockmodes import ACCESS_EXCLUSIVE
+from .rulekit import added_constraints, lock_phrase
+from ..severity import Severity
+from .base import StatementRule
+
+_KINDS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY", "CONSTR_EXCLUSION": "EXCLUDE"}
+
+
+class UniqueConstraintBuildsIndex(StatementRule):
+    """`ADD UNIQUE` / `ADD PRIMARY KEY` on an existing table builds its index under ACCESS EXCLUSIVE.
+
+    ## What it does
+    Flags `ADD [CONSTRAINT …] UNIQUE (…)`, `PRIMARY KEY (…)` and `EXCLUDE`
+    constraints (and `ADD COLUMN … UNIQUE | PRIMARY KEY`) on an existing table
+    unless they reuse an existing index with `USING INDEX`.
+
+    ## Why is this bad?
+    The constraint builds a new index while holding an ACCESS EXCLUSIVE lock:
+    reads and writes wait for the whole build. Building the index with
+    `CREATE UNIQUE INDEX CONCURRENTLY` first and attaching it with
+    `USING INDEX` takes the lock only for a moment.
+
+    ## Example
+    ```sql
+    ALTER TABLE products ADD CONSTRAINT uq_products_sku UNIQUE (sku);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE UNIQUE INDEX CONCURRENTLY uq_products_sku_idx ON products (sku);
+    -- in the next migration:
+    ALTER TABLE products ADD CONSTRAINT uq_products_sku UNIQUE USING INDEX uq_products_sku_idx;
+    ```
+    """
+
+    code = "MG113"
+    name = "unique-constraint-builds-index"
+    level = Severity.ERROR
+    aliases = ("disallowed-unique-constraint",)
+    node_types = ("AlterTableCmd",)
+    subtypes = ("AT_AddConstraint", "AT_AddColumn")
+    help = ("CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY "
+            "USING INDEX <index>")
+
+    def check(self, node, ctx):
+        constraints = added_constraints(node)
+        table = ctx.table
+        if not constraints or ctx.is_new_table(table):
+            return
+        for wrapped in constraints:
+            con = wrapped.get("Constraint", {})
+            kind = _KINDS.get(con.get("contype"))
+            if kind is None or con.get("indexname"):
+                continue
+            yield self.finding(f"{kind} constraint builds a new index while holding "
+                               f"{lock_phrase(ACCESS_EXCLUSIVE, table)}", at=wrapped)

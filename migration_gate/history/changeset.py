@@ -1,0 +1,279 @@
+"""Glue between the change set (git, database) and the change-set rules.
+
+:func:`build_context` turns a :class:`~migration_gate.changes.History` (raw git
+changes, the base's tree, the blobs of changed merged files, the database's
+rows) and the engine's analysed files into a
+:class:`~migration_gate.context.ChangeSetContext`: every touched migration
+classified as it is now and as it is on the base, with Flyway checksums and
+the first changed line.  Checksums of analysed files come from the text the
+engine already read; only files outside the analysed scope are read here.
+
+Also here: the ``baseline`` predicate (legacy migrations skip content rules).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core.checksum import checksum_of_bytes
+from ..core.config import Config
+from ..core.context import ChangedMigration, ChangeSetContext
+from ..core.migration import MigrationFile
+from ..discovery import classify
+from ..core.findings import Violation
+
+if TYPE_CHECKING:
+    from .git import History
+    from ..core.results import FileResult
+    from ..core.ruleset import RuleSet
+    from ..discovery import Scope
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def legacy_predicate(config: Config):
+    """``baseline: V``: versioned and rollback files at or below V are legacy."""
+    from ..core.version import flyway_version, updown_version
+
+    baseline = (flyway_version if config.layout == "flyway" else updown_version)(str(config.baseline))
+
+    def is_legacy(migration: MigrationFile) -> bool:
+        return (migration.kind in ("versioned", "rollback") and migration.version is not None
+                and migration.version <= baseline)
+
+    return is_legacy
+
+
+def location_displays(project) -> dict[Path, str]:
+    """Each location as reports show it (derived from its files' display paths)."""
+    displays: dict[Path, str] = {}
+    for f in project.files:
+        if f.location in displays:
+            continue
+        display, rel = f.display.replace(os.sep, "/"), f.relpath
+        if display == rel:
+            displays[f.location] = "."
+        elif display.endswith("/" + rel):
+            displays[f.location] = f.display[: len(f.display) - len(rel) - 1]
+    cwd = Path.cwd()
+    for location in project.locations:
+        if location not in displays:
+            try:
+                displays[location] = os.path.relpath(location, cwd)
+            except ValueError:
+                displays[location] = str(location)
+    return displays
+
+
+def _location_for(path: Path, locations: list[Path]) -> Path | None:
+    resolved = path.resolve()
+    best = None
+    for location in locations:
+        try:
+            resolved.relative_to(location.resolve())
+        except ValueError:
+            continue
+        if best is None or len(location.resolve().parts) > len(best.resolve().parts):
+            best = location
+    return best
+
+
+def _hidden(relpath: str) -> bool:
+    return any(part.startswith(".") for part in relpath.split("/")[:-1])
+
+
+def classify_at(root: Path, relpath: str, project, config: Config, displays: dict) -> MigrationFile | None:
+    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location."""
+    if not relpath.endswith(".sql"):
+        return None
+    path = root / relpath
+    location = _location_for(path, project.locations)
+    if location is None:
+        return None
+    rel = path.resolve().relative_to(location.resolve()).as_posix()
+    if _hidden(rel):
+        return None
+    shown = displays.get(location, ".")
+    display = rel if shown in ("", ".") else os.path.join(shown, rel)
+    return classify(location / rel, display, location, config, siblings=frozenset())  # as merged: no sidecars
+
+
+def _lines(text: str) -> list[str]:
+    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+
+
+def first_difference(old: str | None, new: str) -> int:
+    """Offset into ``new`` of the first line that differs from ``old``.
+
+    Lines are compared without their terminators first (so a file converted
+    to CRLF *and* edited points at the edit); when only terminators differ,
+    the first line that differs at all.
+    """
+    if old is None:
+        return 0
+    old_lines, new_lines = _lines(old), _lines(new)
+    for strip in (True, False):
+        offset = 0
+        for i, line in enumerate(new_lines):
+            a = old_lines[i] if i < len(old_lines) else None
+            if a is None or (a.rstrip("\r\n") != line.rstrip("\r\n") if strip else a != line):
+                return offset
+            offset += len(line)
+        if len(old_lines) > len(new_lines):
+            return offset
+    return 0
+
+
+def _decode(data: bytes | None) -> tuple[str | None, bool]:
+    if data is None:
+        return None, False
+    try:
+        return data.decode("utf-8-sig"), data.startswith(b"\xef\xbb\xbf")
+    except UnicodeDecodeError:
+        return None, False
+
+
+def build_context(scope: "Scope", results: "list[FileResult]", config: Config) -> ChangeSetContext:
+    history: History = scope.history
+    project = scope.project
+    displays = location_displays(project)
+    by_path = {f.path.resolve(): f for f in project.files}
+    analysed = {r.report.migration.path.resolve(): r for r in results}
+    root = history.root
+
+    merged: list[MigrationFile] = []
+    merged_at: dict[str, MigrationFile] = {}
+    if root is not None:
+        for relpath in sorted(history.merged):
+            migration = classify_at(root, relpath, project, config, displays)
+            if migration is not None:
+                merged.append(migration)
+                merged_at[relpath] = migration
+
+    changes: list[ChangedMigration] = []
+    checksums: dict[Path, int | None] = {r.report.migration.path: r.report.checksum for r in results}
+    for raw in history.changes:
+        old_rel = raw.old_path or raw.path
+        base_file = merged_at.get(old_rel)
+        current = None
+        if raw.status != "deleted":
+            current = by_path.get((root / raw.path).resolve())
+        if current is None and base_file is None:
+            continue  # not a file of the migration folders, then or now
+        if current is None and raw.status != "deleted":
+            continue  # a file the folders' view leaves out (e.g. in a hidden folder)
+        change = _compare(raw, current, base_file, history, analysed)
+        changes.append(change)
+        if current is not None:
+            checksums[current.path] = change.checksum
+    changes.sort(key=lambda c: c.display)
+    ctx = ChangeSetContext(project=project, config=config, base=history.base, changes=changes, merged=merged,
+                           applied=history.applied, current_checksums=checksums, location_displays=displays)
+    if history.applied is not None:
+        from .database import compare
+
+        for migration in project.files:
+            if migration.is_migration and migration.path not in checksums:
+                data = _current_content(migration, analysed)[2]
+                checksums[migration.path] = checksum_of_bytes(data) if data is not None else None
+        ctx.database = compare(ctx)
+    return ctx
+
+
+def _compare(raw, current: MigrationFile | None, base_file: MigrationFile | None, history: "History",
+             analysed: dict) -> ChangedMigration:
+    status = raw.status
+    display = current.display if current is not None else base_file.display
+    old_display = base_file.display if status == "renamed" and base_file is not None else None
+    if status == "renamed" and base_file is None and raw.old_path:
+        old_display = raw.old_path
+    base_bytes = history.merged_bytes.get(history.merged.get(raw.old_path or raw.path, ""), None)
+    merged_checksum = checksum_of_bytes(base_bytes) if base_bytes is not None else None
+    if current is None:
+        return ChangedMigration(status, display, None, base_file, old_display, None, merged_checksum,
+                                content_changed=True)
+    text, had_bom, data = _current_content(current, analysed)
+    checksum = checksum_of_bytes(data) if data is not None else None
+    content_changed = base_file is not None and data != base_bytes
+    old_text, _ = _decode(base_bytes)
+    offset = first_difference(old_text, text) if content_changed and text is not None else None
+    return ChangedMigration(status, display, current, base_file, old_display, checksum, merged_checksum,
+                            content_changed=content_changed, first_difference=offset)
+
+
+def _current_content(migration: MigrationFile, analysed: dict) -> tuple[str | None, bool, bytes | None]:
+    """(text, had BOM, bytes) of a file now: from the engine's read when it analysed the file."""
+    result = analysed.get(migration.path.resolve())
+    source = result.source if result is not None else None
+    if source is not None:
+        data = (b"\xef\xbb\xbf" if source.had_bom else b"") + source.text.encode("utf-8")
+        return source.text, source.had_bom, data
+    try:
+        data = migration.path.read_bytes()
+    except OSError:
+        return None, False, None
+    text, had_bom = _decode(data)
+    return text, had_bom, data
+
+
+def change_set_violations(scope: "Scope", results: "list[FileResult]", rules: "RuleSet",
+                          config: Config) -> tuple[list[Violation], list[str]]:
+    """Run the change-set rules; findings are placed in the current file (line of the first change)."""
+    from ..core.violations import make_violation
+
+    ctx = build_context(scope, results, config)
+    sources = {r.report.migration.display: r.source for r in results if r.source is not None}
+    violations: list[Violation] = []
+    for rule in rules.change_set_rules:
+        for finding in rule.check_change_set(ctx):
+            path = finding.path or ""
+            source = sources.get(path) if finding.offset is not None else None
+            start = finding.offset or 0
+            end = finding.end_offset if finding.end_offset is not None else start
+            violation = make_violation(finding, path, source, start, end, rules, config)
+            if violation is not None:
+                violations.append(violation)
+    notes: list[str] = []
+    if ctx.applied is not None:
+        from .database import database_notes
+
+        notes.extend(database_notes(ctx))
+    return violations, notes
+
+
+def attach_history(scope: "Scope", *, base: str | None, auto: bool, include_all: bool = False,
+                   database_url: str | None = None, start: Path | None = None,
+                   notes: list[str] | None = None, env=None, required: bool = False) -> "Scope":
+    """Give a scope its history: the base (``--base``, or detected when ``auto``) and the database.
+
+    With a base, statement rules report on the change set (every file with
+    ``include_all``).  Why history checks were skipped goes to ``notes``.
+    ``required`` (e.g. ``--github``): no base found is exit 2, not a note.
+    """
+    from .git import History, load_history, restrict_scope
+
+    notes = notes if notes is not None else []
+    history = None
+    if base is not None or auto or required:
+        history = load_history(scope, ref=base, start=start, env=env, required=required)
+        if history.note:
+            notes.append(f"note: {history.note}")
+    if database_url:
+        from .database import read_applied
+
+        if scope.project.config.layout != "flyway":
+            from ..errors import UsageError
+
+            raise UsageError("--database-url reads Flyway's flyway_schema_history: it needs migrations.layout: flyway")
+
+        applied, note = read_applied(database_url)
+        history = history if history is not None else History()
+        history.applied = applied
+        if note:
+            notes.append(f"note: {note}")
+    if history is None or not history.active:
+        return scope
+    return restrict_scope(scope, history, include_all=include_all)

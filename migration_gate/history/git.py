@@ -1,0 +1,390 @@
+"""The change set: which base to compare with, and which migration files differ from it (git).
+
+The working tree (HEAD plus staged, unstaged and untracked files) is compared
+with the base, so a pre-commit hook and a CI job see the same thing.
+
+Which base (:func:`detect_base`):
+
+1. ``--base REF``: that commit.
+2. Inside GitHub Actions on a ``pull_request``/``pull_request_target`` event:
+   when HEAD is the pull request's merge commit and its first parent is in
+   the clone (``fetch-depth: 2`` or more), ``HEAD^1``; otherwise the event's
+   ``pull_request.base.sha``, fetched with ``git fetch --no-tags --depth=1
+   origin <sha>`` when the clone lacks it (``fetch-depth: 1``, the default).
+3. Otherwise the merge-base of HEAD with ``origin/HEAD``, else ``origin/main``,
+   else ``origin/master``.  The network is never touched outside Actions.
+4. Otherwise there is no base: history checks are skipped with one note.
+
+A base that was asked for (``--base``, the Actions event, or ``required``)
+and cannot be read is a :class:`UsageError` (exit 2) naming the fix.
+
+What changed is computed from the *fork point* (the merge-base of the base
+and HEAD, or the base itself when there is none, as in a shallow clone), so a
+file merged on the base after this branch started is not mistaken for a file
+this branch deleted; what is *merged* is the base's own tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from ..core.context import Base
+from ..discovery import Scope
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..core.context import AppliedMigration
+
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+DEFAULT_BRANCH_REFS = ("origin/HEAD", "origin/main", "origin/master")
+_SHA = re.compile(r"[0-9a-f]{40}\Z")
+
+
+class GitError(Exception):
+    pass
+
+
+def _run_git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, capture_output=True, input=input)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(err.splitlines()[-1] if err else f"git {args[0]} failed (exit {done.returncode})")
+    return done.stdout
+
+
+def git(args: list[str], cwd: Path) -> str:
+    return _run_git(args, cwd).decode("utf-8", "surrogateescape")
+
+
+def repo_root(start: Path) -> Path | None:
+    folder = start if start.is_dir() else start.parent
+    try:
+        return Path(git(["rev-parse", "--show-toplevel"], folder).strip())
+    except (GitError, OSError):
+        return None
+
+
+# --------------------------------------------------------------------------- the base
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestEvent:
+    base_sha: str
+    head_sha: str | None
+    number: int | None
+
+
+def in_github_actions(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def pull_request_event(env: Mapping[str, str] | None = None) -> PullRequestEvent | None:
+    """The pull request of the running GitHub Actions job, from its event payload.
+
+    ``None`` outside Actions or for other events; a :class:`UsageError` when the
+    job is a pull request but its event cannot be read.
+    """
+    env = os.environ if env is None else env
+    if not in_github_actions(env) or env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
+        return None
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        raise UsageError(f"GitHub Actions {env.get('GITHUB_EVENT_NAME')} event without GITHUB_EVENT_PATH: "
+                         "cannot find the pull request's base (pass --base REF)")
+    try:
+        data = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the GitHub event {event_path}: {exc} (pass --base REF)") from None
+    pull = data.get("pull_request") if isinstance(data, dict) else None
+    base = pull.get("base") if isinstance(pull, dict) else None
+    sha = base.get("sha") if isinstance(base, dict) else None
+    if not isinstance(sha, str) or not _SHA.match(sha):
+        raise UsageError(f"the GitHub event {event_path} has no pull_request.base.sha (pass --base REF)")
+    head = pull.get("head") if isinstance(pull.get("head"), dict) else {}
+    head_sha = head.get("sha") if isinstance(head.get("sha"), str) else None
+    number = pull.get("number") if isinstance(pull.get("number"), int) else None
+    return PullRequestEvent(sha, head_sha, number)
+
+
+def _commit(root: Path, ref: str) -> str | None:
+    if not ref or ref.startswith("-"):
+        return None
+    try:
+        out = git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root).strip()
+    except GitError:
+        return None
+    return out or None
+
+
+def _parents(root: Path, ref: str) -> list[str]:
+    try:
+        line = git(["rev-list", "--parents", "-n", "1", ref, "--"], root).split()
+    except GitError:
+        return []
+    return line[1:]
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    try:
+        out = git(["merge-base", a, b], root).strip()
+    except GitError:
+        return None
+    return out or None
+
+
+def _fetch(root: Path, sha: str, what: str) -> None:
+    """Inside GitHub Actions only: fetch one missing commit from origin."""
+    try:
+        _run_git(["fetch", "--no-tags", "--depth=1", "origin", sha], root)
+    except GitError as exc:
+        raise UsageError(f"{what} {sha[:12]} is not in this clone and `git fetch --no-tags --depth=1 origin {sha}` "
+                         f"failed ({exc}); give actions/checkout `fetch-depth: 0`") from None
+
+
+def detect_base(root: Path, ref: str | None = None, *, env: Mapping[str, str] | None = None,
+                required: bool = False) -> Base | None:
+    """The base commit to compare the working tree with (see the module docstring).
+
+    ``None`` when nothing was asked for and no default branch is known.
+    """
+    env = os.environ if env is None else env
+    actions = in_github_actions(env)
+    if ref is not None:
+        sha = _commit(root, ref)
+        if sha is None and actions and _SHA.match(ref):
+            _fetch(root, ref, f"--base {ref}:")
+            sha = _commit(root, ref)
+        if sha is None:
+            hint = ("give actions/checkout `fetch-depth: 0`" if actions
+                    else f"fetch it first (e.g. `git fetch origin {ref.removeprefix('origin/')}`) or fix the ref")
+            raise UsageError(f"--base {ref}: not a commit in {root} ({hint})")
+        return Base(sha, f"--base {ref}")
+    event = pull_request_event(env)
+    if event is not None:
+        parents = _parents(root, "HEAD")
+        if (len(parents) == 2 and (event.head_sha is None or parents[1] == event.head_sha)
+                and _commit(root, parents[0])):
+            return Base(parents[0], "HEAD^1, the base side of the pull request's merge commit")
+        if _commit(root, event.base_sha) is None:
+            _fetch(root, event.base_sha, "the pull request's base commit")
+        return Base(event.base_sha, "the pull request's base commit (GitHub event)")
+    if required:
+        raise UsageError("no base to compare with: pass --base REF (e.g. --base origin/main)")
+    for candidate in DEFAULT_BRANCH_REFS:
+        sha = _commit(root, candidate)
+        if sha is None:
+            continue
+        found = merge_base(root, sha, "HEAD")
+        if found:
+            return Base(found, f"merge-base with {candidate}")
+    return None
+
+
+# --------------------------------------------------------------------------- what changed
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    status: str  # added | modified | renamed | deleted
+    path: Path  # absolute; for deleted files the old path
+    old_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _RawChange:
+    status: str
+    path: str  # relative to the repository root, with /
+    old_path: str | None
+    old_blob: str | None
+
+
+def _pathspecs(locations: list[str]) -> list[str]:
+    return ["--", *(locations or ["."])]
+
+
+def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChange]:
+    """``git diff --raw -M`` from a commit to the working tree, plus untracked files."""
+    out = _run_git(["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", "--abbrev=40", since,
+                    *_pathspecs(locations)], root).decode("utf-8", "surrogateescape")
+    fields = out.split("\0")
+    changes: list[_RawChange] = []
+    i = 0
+    while i < len(fields) and fields[i].startswith(":"):
+        meta = fields[i][1:].split()
+        old_blob, letter = meta[2], meta[4][0]
+        old_blob = None if set(old_blob) == {"0"} else old_blob
+        if letter in "RC":
+            old, new = fields[i + 1], fields[i + 2]
+            if letter == "R":
+                changes.append(_RawChange("renamed", new, old, old_blob))
+            else:
+                changes.append(_RawChange("added", new, None, None))
+            i += 3
+            continue
+        path = fields[i + 1]
+        status = {"A": "added", "D": "deleted"}.get(letter, "modified")
+        changes.append(_RawChange(status, path, path if status != "added" else None, old_blob))
+        i += 2
+    untracked = [name for name in _run_git(["ls-files", "--others", "--exclude-standard", "-z",
+                                            *_pathspecs(locations)], root).decode("utf-8", "surrogateescape")
+                 .split("\0") if name]
+    return _untracked_renames(root, changes, untracked)
+
+
+def _untracked_renames(root: Path, changes: list[_RawChange], untracked: list[str]) -> list[_RawChange]:
+    """A deleted file whose exact content reappears as an untracked file was renamed."""
+    if not untracked:
+        return changes
+    deleted = {c.old_blob: c for c in changes if c.status == "deleted" and c.old_blob}
+    blobs: list[str | None] = [None] * len(untracked)
+    if deleted:
+        hashed = _run_git(["hash-object", "--stdin-paths"], root,
+                          input="".join(f"{p}\n" for p in untracked).encode("utf-8", "surrogateescape"))
+        blobs = hashed.decode().split()
+    result = list(changes)
+    for path, blob in zip(untracked, blobs):
+        gone = deleted.pop(blob, None) if blob else None
+        if gone is not None:
+            result.remove(gone)
+            result.append(_RawChange("renamed", path, gone.path, gone.old_blob))
+        else:
+            result.append(_RawChange("added", path, None, None))
+    return result
+
+
+def changed_files(root: Path, base_sha: str, locations: list[str] | None = None) -> list[Change]:
+    """Files that differ between ``base_sha`` and the working tree (renames detected)."""
+    return [Change(c.status, root / c.path, root / c.old_path if c.status == "renamed" else None)
+            for c in _raw_changes(root, base_sha, locations or [])]
+
+
+def list_tree(root: Path, sha: str, locations: list[str]) -> dict[str, str]:
+    """Every blob below the locations in a commit: path (from the root, with /) → object id."""
+    out = _run_git(["ls-tree", "-r", "-z", "--full-tree", sha, *_pathspecs(locations)], root)
+    tree: dict[str, str] = {}
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        mode, kind, oid = meta.split()
+        if kind == "blob":
+            tree[path] = oid
+    return tree
+
+
+def read_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
+    """The contents of blobs, read with one ``git cat-file --batch``."""
+    wanted = sorted(set(oids))
+    if not wanted:
+        return {}
+    out = _run_git(["cat-file", "--batch"], root, input="".join(f"{o}\n" for o in wanted).encode())
+    contents: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        pos = header_end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            contents[oid] = out[pos : pos + size]
+            pos += size + 1
+    return contents
+
+
+# --------------------------------------------------------------------------- the history input
+
+
+@dataclass(slots=True)
+class History:
+    """What change-set rules compare the working tree with: the base (git) and/or the database."""
+
+    root: Path | None = None
+    base: Base | None = None
+    fork: str | None = None  # where this branch left the base (the base itself when unknown)
+    changes: list[_RawChange] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)  # every file below the locations on the base
+    merged_bytes: dict[str, bytes] = field(default_factory=dict)  # content of the merged files that changed
+    applied: "list[AppliedMigration] | None" = None  # flyway_schema_history, with --database-url
+    note: str | None = None  # why history checks were skipped
+
+    @property
+    def active(self) -> bool:
+        return self.base is not None or self.applied is not None
+
+    def changed_paths(self) -> set[Path]:
+        """Files (absolute) that were added, modified or renamed."""
+        assert self.root is not None
+        return {(self.root / c.path).resolve() for c in self.changes if c.status != "deleted"}
+
+
+def _location_specs(root: Path, locations: list[Path]) -> list[str]:
+    specs = []
+    real_root = root.resolve()
+    for location in locations:
+        try:
+            rel = location.resolve().relative_to(real_root).as_posix()
+        except ValueError:
+            continue
+        specs.append(rel if rel != "." else ".")
+    return specs
+
+
+def load_history(scope: Scope, *, ref: str | None = None, start: Path | None = None,
+                 env: Mapping[str, str] | None = None, required: bool = False) -> History:
+    """Find the base and read the change set; a :class:`History` whose ``note`` says why not."""
+    env = os.environ if env is None else env
+    start = start if start is not None else Path.cwd()
+    root = repo_root(start)
+    if root is None:
+        shown = start.resolve() if start else Path.cwd()
+        if ref is not None:
+            raise UsageError(f"--base {ref}: {shown} is not inside a git repository "
+                             "(drop --base to check the files without history)")
+        if pull_request_event(env) is not None or required:
+            raise UsageError(f"{shown} is not inside a git repository, so the pull request's base cannot be read "
+                             "(check out the repository first, e.g. with actions/checkout)")
+        return History(note=f"history checks skipped: {shown} is not a git repository")
+    try:
+        base = detect_base(root, ref, env=env, required=required)
+    except GitError as exc:  # git itself failing (not installed, broken repository)
+        raise UsageError(f"cannot read the git history in {root}: {exc}") from None
+    if base is None:
+        return History(root=root, note="history checks skipped: no base to compare with "
+                       "(no origin/HEAD, origin/main or origin/master); pass --base REF")
+    specs = _location_specs(root, scope.project.locations)
+    try:
+        fork = merge_base(root, base.sha, "HEAD") or base.sha
+        changes = _raw_changes(root, fork, specs) if specs else []
+        merged = list_tree(root, base.sha, specs) if specs else {}
+        wanted = [merged[p] for c in changes for p in (c.old_path or c.path,) if p in merged]
+        merged_bytes = read_blobs(root, wanted)
+    except GitError as exc:
+        raise UsageError(f"cannot compare with the base {base.short} ({base.source}): {exc}") from None
+    return History(root=root, base=base, fork=fork, changes=changes, merged=merged, merged_bytes=merged_bytes)
+
+
+def restrict_scope(scope: Scope, history: History, *, include_all: bool = False) -> Scope:
+    """Statement rules report on the change set (every file with ``include_all``)."""
+    scope = replace(scope, history=history)
+    if history.base is None:
+        return scope
+    if include_all:
+        return replace(scope, change_set=True)
+    changed = history.changed_paths()
+    return replace(scope, files=[f for f in scope.files if f.path.resolve() in changed], change_set=True)
+
+
+def restrict_to_change_set(scope: Scope, base: str, *, include_all: bool = False) -> Scope:
+    """Report statement rules on the files changed since ``base`` only (``--base REF``)."""
+    start = scope.project.locations[0] if scope.project.locations else Path.cwd()
+    history = load_history(scope, ref=base, start=start)
+    return restrict_scope(scope, history, include_all=include_all)

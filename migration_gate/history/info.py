@@ -1,0 +1,187 @@
+"""``migration-gate info``: every migration with its version, checksum and state, like ``flyway info``.
+
+State relative to the base: ``merged`` (on the base, unchanged), ``new``,
+``modified``, ``renamed`` (``previous_path`` says from where) or ``deleted``;
+``null`` when there is no base.  With ``--database-url`` each row also has the
+database's view (see :mod:`migration_gate.schema_history`), and applied
+migrations whose file is gone appear as rows of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..core.checksum import checksum_of_bytes
+
+if TYPE_CHECKING:
+    from ..core.config import Config
+    from ..discovery import Scope
+
+
+@dataclass(slots=True)
+class InfoRow:
+    path: str
+    kind: str  # versioned | repeatable
+    version: str | None
+    description: str | None
+    checksum: int | None
+    state: str | None
+    previous_path: str | None = None
+    rollback: str | None = None
+    database: dict | None = None
+    sort_key: tuple = field(default=(), repr=False)
+
+
+@dataclass(slots=True)
+class Info:
+    base: dict | None
+    rows: list[InfoRow]
+    notes: list[str]
+
+
+def build_info(scope: "Scope", config: "Config", notes: list[str]) -> Info:
+    from .changeset import build_context
+
+    project = scope.project
+    history = scope.history
+    ctx = build_context(scope, [], config) if history is not None and history.active else None
+    checksums = dict(ctx.current_checksums) if ctx is not None else {}
+    changes = {c.current.path: c for c in ctx.changes if c.current is not None} if ctx else {}
+    base_known = ctx is not None and ctx.base is not None
+    rollbacks: dict = {}
+    for rollback in sorted(project.rollbacks(), key=lambda f: f.display):
+        rollbacks.setdefault(rollback.version, rollback.display)
+    database = {s.migration.path: s for s in ctx.database or () if s.migration is not None} if ctx else {}
+
+    rows: list[InfoRow] = []
+    for migration in project.files:
+        if not migration.is_migration:
+            continue
+        if migration.path not in checksums:
+            try:
+                checksums[migration.path] = checksum_of_bytes(migration.path.read_bytes())
+            except OSError:
+                checksums[migration.path] = None
+        state = previous = None
+        if base_known:
+            change = changes.get(migration.path)
+            if change is None:
+                state = "merged" if _on_base(migration, ctx) else "new"
+            elif change.status == "renamed" and change.merged is not None:
+                state, previous = "renamed", change.old_display
+            elif change.merged is None:
+                state = "new"
+            else:
+                state = "modified" if change.content_changed else "merged"
+        row = InfoRow(migration.display, migration.kind, _text(migration.version), migration.description,
+                      checksums[migration.path], state, previous,
+                      rollbacks.get(migration.version) if migration.kind == "versioned" else None,
+                      _database(database.get(migration.path)), _order(migration.kind, migration.version,
+                                                                      migration.display))
+        rows.append(row)
+    if ctx is not None:
+        for change in ctx.changes:
+            merged = change.merged
+            if change.status == "deleted" and merged is not None and merged.is_migration:
+                rows.append(InfoRow(change.display, merged.kind, _text(merged.version), merged.description,
+                                    change.merged_checksum, "deleted",
+                                    sort_key=_order(merged.kind, merged.version, change.display)))
+        for state in ctx.database or ():
+            if state.migration is None and state.row is not None:
+                row = state.row
+                location = project.locations[0] if project.locations else None
+                path = ctx.display_in(location, row.script) if location is not None else row.script
+                rows.append(InfoRow(path, "versioned", row.version_text, row.description.replace(" ", "_"),
+                                    row.checksum, None, database=_database(state),
+                                    sort_key=_order("versioned", row.version, path)))
+    rows.sort(key=lambda r: r.sort_key)
+    base = {"sha": ctx.base.sha, "source": ctx.base.source} if base_known else None
+    return Info(base, rows, notes)
+
+
+def _on_base(migration, ctx) -> bool:
+    return any(m.location == migration.location and m.relpath == migration.relpath for m in ctx.merged)
+
+
+def _text(version) -> str | None:
+    return str(version) if version is not None else None
+
+
+def _order(kind: str, version, display: str) -> tuple:
+    if kind == "versioned":
+        return (0, version.key if version is not None else (), display)
+    return (1, (), display)
+
+
+def _database(state) -> dict | None:
+    if state is None:
+        return None
+    row = state.row
+    return {
+        "state": state.state,
+        "checksum": row.checksum if row is not None else None,
+        "installed_rank": row.installed_rank if row is not None else None,
+        "installed_on": row.installed_on if row is not None else None,
+    }
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_json(info: Info) -> str:
+    doc = {
+        "schema_version": 1,
+        "tool": {"name": "migration-gate", "version": __version__},
+        "base": info.base,
+        "migrations": [
+            {
+                "path": r.path,
+                "kind": r.kind,
+                "version": r.version,
+                "description": r.description,
+                "checksum": r.checksum,
+                "state": r.state,
+                "previous_path": r.previous_path,
+                "rollback": r.rollback,
+                "database": r.database,
+            }
+            for r in info.rows
+        ],
+        "notes": info.notes,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(info: Info, *, with_database: bool) -> str:
+    out: list[str] = []
+    if info.base is not None:
+        out.append(f"Base: {info.base['sha'][:12]} ({info.base['source']})")
+        out.append("")
+    header = ["Version", "Description", "Kind", "Checksum", "State", "Rollback"]
+    if with_database:
+        header.append("Database")
+    table = [header]
+    for r in info.rows:
+        state = r.state or "-"
+        if r.previous_path:
+            state = f"{state} (from {r.previous_path})"
+        line = [r.version or "", (r.description or "").replace("_", " "), r.kind,
+                "" if r.checksum is None else str(r.checksum), state, r.rollback or ""]
+        if with_database:
+            line.append(r.database["state"] if r.database else "")
+        table.append(line)
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out.append(rule)
+    for i, row in enumerate(table):
+        out.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if i == 0:
+            out.append(rule)
+    out.append(rule)
+    if not info.rows:
+        out.append("no migrations found")
+    out.extend(info.notes)
+    return "\n".join(out) + "\n"

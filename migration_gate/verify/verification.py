@@ -1,0 +1,453 @@
+"""``migration-gate verify``: prove migrations and their rollbacks on a real PostgreSQL.
+
+1. **Base state**: every merged migration (relative to ``--base``; none
+   without one) in runner order — versioned by version, then repeatables —
+   with placeholders substituted and the configured transaction mode, then the
+   ``verify.seed`` files.
+2. **Each new migration, in order**: read the schema (:mod:`catalog`), apply
+   the migration tracing every statement (:mod:`tracing`), run its rollback,
+   compare the schema with the one before the migration, apply the migration
+   again and compare with the first apply.
+3. New (or changed) repeatable migrations, after the versioned ones.
+
+Findings become violations of the ``verify`` rules (MG401–MG406) and the
+result is a :class:`~migration_gate.engine.RunResult`, so every ``check``
+report format renders it.
+
+When a rollback leaves the database in another state than "migration
+applied" (it failed half-way, was incomplete and the re-apply failed, …), the
+next migration would run against a schema nobody has: the working database
+is rebuilt from the latest checkpoint (a ``CREATE DATABASE … TEMPLATE`` copy)
+by re-applying the migrations since, and verification goes on.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.names import display_name
+from .catalog import Snapshot, diff, describe, summarize, take_snapshot
+from ..core.config import Config
+from ..core.migration import MigrationFile
+from ..discovery import classify
+from ..core.results import FileReport, LockReport, RunResult, StatementReport
+from ..errors import UsageError
+from ..core.ruleset import build_ruleset
+from ..core.violations import make_violation
+from ..core.findings import Finding, Violation
+from ..core.rules.lock_prediction_mismatch import LockPredictionMismatch
+from ..core.rules.migration_fails import MigrationFails
+from ..core.rules.observed_locks import ObservedLocks
+from ..core.rules.reapply_fails import ReapplyFails
+from ..core.rules.rollback_fails import RollbackFails
+from ..core.rules.rollback_incomplete import RollbackIncomplete
+from .runner import FileRun, PreparedFile, Session, prepare, run_file
+from ..core.severity import Severity
+from .tracing import StatementTrace, compare_prediction, describe_trace
+from ..core.version import Version
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(slots=True)
+class Plan:
+    """What to run, in which order."""
+
+    base: list[MigrationFile]  # merged: versioned by version, then repeatables
+    new: list[MigrationFile]  # new versioned migrations, by version
+    new_repeatables: list[MigrationFile]
+    rollbacks: dict[Version, MigrationFile]
+    seeds: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    project: object = None  # the discovery Project, for the lock model's column history
+
+
+def _versioned_order(files: list[MigrationFile]) -> list[MigrationFile]:
+    return sorted(files, key=lambda f: (f.version.key if f.version else (), f.display))
+
+
+def _repeatable_order(files: list[MigrationFile]) -> list[MigrationFile]:
+    # Flyway applies repeatables in the order of their descriptions.
+    return sorted(files, key=lambda f: ((f.description or "").lower(), f.display))
+
+
+def make_plan(project, config: Config, *, new_paths: set[Path] | None = None,
+              changed_paths: set[Path] | None = None) -> Plan:
+    """Split the project into base and new migrations.
+
+    ``new_paths``: files added since the base (``None``: no base, every
+    migration is new).  ``changed_paths``: files added or modified, for
+    repeatables (Flyway re-runs a repeatable whose checksum changed).
+    """
+    versioned = _versioned_order([f for f in project.files if f.kind == "versioned"])
+    repeatables = _repeatable_order([f for f in project.files if f.kind == "repeatable"])
+    rollbacks: dict[Version, MigrationFile] = {}
+    for f in sorted(project.files, key=lambda f: f.display):
+        if f.kind == "rollback" and f.version is not None:
+            rollbacks.setdefault(f.version, f)
+    if new_paths is None:
+        plan = Plan(base=[], new=versioned, new_repeatables=repeatables, rollbacks=rollbacks)
+    else:
+        is_new = [f for f in versioned if f.path.resolve() in new_paths]
+        changed = changed_paths or set()
+        plan = Plan(base=[f for f in versioned if f not in is_new] +
+                    [f for f in repeatables if f.path.resolve() not in new_paths],
+                    new=is_new,
+                    new_repeatables=[f for f in repeatables if f.path.resolve() in changed],
+                    rollbacks=rollbacks)
+        modified = [f for f in versioned if f.path.resolve() in changed and f not in is_new]
+        if modified:
+            plan.notes.append(f"note: {len(modified)} merged migration(s) changed since the base "
+                              f"({', '.join(f.display for f in modified[:3])}{' …' if len(modified) > 3 else ''}); "
+                              "verify applied them as they are now")
+    seeds: list[Path] = []
+    for raw in config.verify.seed:
+        path = Path(raw) if Path(raw).is_absolute() else config.root / raw
+        if path.is_dir():
+            seeds.extend(sorted(p for p in path.rglob("*.sql") if p.is_file()))
+        elif path.is_file():
+            seeds.append(path)
+        else:
+            where = f"{config.file}: " if config.file else ""
+            raise UsageError(f"{where}verify.seed: {raw}: no such file or folder")
+    plan.seeds = seeds
+    plan.project = project
+    return plan
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """One status line on stderr while a long run goes on; silent when stderr is not a terminal."""
+
+    def __init__(self, stream=None, enabled: bool | None = None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.started = time.monotonic()
+        self._shown = False
+
+    def step(self, text: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"\r\x1b[Kverify: {text} ({elapsed:.1f} s)")
+        self.stream.flush()
+        self._shown = True
+
+    def done(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class _Stop(Exception):
+    """Verification cannot go on (the base state or a migration failed)."""
+
+
+@dataclass(slots=True)
+class _Checkpoint:
+    database: str
+    applied: int  # how many new migrations it holds
+
+
+class Verifier:
+    #: A rebuild re-applies the migrations since the last checkpoint; past this many, it takes a new one
+    #: (a database copy costs about as much as re-applying a handful of migrations).
+    REPLAY_BEFORE_CHECKPOINT = 8
+
+    def __init__(self, plan: Plan, config: Config, workspace, *, progress: Progress | None = None):
+        self.plan = plan
+        self.config = config
+        self.ws = workspace
+        self.progress = progress or Progress(enabled=False)
+        self.rules = build_ruleset(config)
+        self.violations: list[Violation] = []
+        self.statements: list[StatementReport] = []
+        self.files: dict[str, FileReport] = {}
+        self.notes: list[str] = list(plan.notes)
+        self.work: str | None = None
+        self.session: Session | None = None
+        self.checkpoint: _Checkpoint | None = None
+        self.created_earlier: frozenset[str] = frozenset()
+
+    # ----------------------------------------------------------- plumbing
+
+    def _open_session(self) -> None:
+        name = self.work
+        self.session = Session(lambda: self.ws.connect(name))
+
+    def _close_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def _snapshot(self) -> Snapshot:
+        return take_snapshot(self.session.conn)
+
+    def _file(self, migration: MigrationFile, prepared: PreparedFile) -> None:
+        if migration.display not in self.files:
+            self.files[migration.display] = FileReport(migration, len(prepared.statements))
+
+    def _report(self, rule, message: str, prepared: PreparedFile | None, migration: MigrationFile, *,
+                start: int | None = None, end: int | None = None, statement=None,
+                severity: Severity | None = None) -> None:
+        finding = Finding(rule, message, severity=severity)
+        source = prepared.source if prepared is not None and start is not None else None
+        violation = make_violation(finding, migration.display, source, start or 0,
+                                   end if end is not None else (start or 0), self.rules, self.config, statement)
+        if violation is not None:
+            self.violations.append(violation)
+
+    def _run(self, migration: MigrationFile, prepared: PreparedFile | None = None, *,
+             trace: bool = False) -> tuple[PreparedFile, FileRun]:
+        if prepared is None:
+            prepared = prepare(migration, self.config)
+        self._file(migration, prepared)
+        return prepared, run_file(self.session, prepared, trace=trace, pg_version=self.config.pg_version)
+
+    def _error_at(self, rule, what: str, prepared: PreparedFile, migration: MigrationFile, run: FileRun,
+                  suffix: str = "") -> None:
+        error = run.error
+        stmt = prepared.statements[error.statement] if error.statement is not None else None
+        self._report(rule, f"{what}: {error.message}{suffix}", prepared, migration,
+                     start=error.offset, end=error.end_offset, statement=stmt)
+
+    # ----------------------------------------------------------- phases
+
+    def run(self) -> RunResult:
+        major = getattr(self.ws, "server_version", 0) // 10000
+        if major and major != self.config.pg_version:
+            self.notes.append(f"note: the server is PostgreSQL {major}, the configuration targets "
+                              f"{self.config.pg_version} (pg_version)")
+        self.work = self.ws.create()
+        self._open_session()
+        try:
+            self._base()
+            if self.plan.new or self.plan.new_repeatables:
+                self._verify_new()
+        except _Stop:
+            pass
+        finally:
+            self.progress.done()
+            self._close_session()
+        return self.result()
+
+    def result(self) -> RunResult:
+        violations = sorted(self.violations, key=Violation.sort_key)
+        statements = sorted(self.statements, key=lambda s: (s.path, s.line))
+        files = sorted(self.files.values(), key=lambda f: f.migration.display)
+        return RunResult(files, violations, statements, self.config.fail_on, notes=self.notes,
+                         docs_url=self.config.docs_url)
+
+    def _base(self) -> None:
+        total = len(self.plan.base)
+        for i, migration in enumerate(self.plan.base, 1):
+            self.progress.step(f"base {i}/{total} {migration.display}")
+            prepared, run = self._run(migration)
+            if run.error is not None:
+                self._error_at(MigrationFails, "merged migration fails while building the base state",
+                               prepared, migration, run)
+                self.notes.append(f"verify stopped: the merged migrations do not apply ({migration.display})")
+                raise _Stop
+        if self.plan.seeds:
+            if not self.plan.base:
+                self.notes.append("note: verify.seed not applied: no migration is merged yet "
+                                  "(with --base, seeds go on top of the merged migrations)")
+            else:
+                for seed in self.plan.seeds:
+                    self._seed(seed)
+        if total:
+            seeds = f" and {len(self.plan.seeds)} seed file(s)" if self.plan.seeds else ""
+            self.notes.append(f"base: {total} merged migration(s){seeds} applied")
+
+    def _seed(self, path: Path) -> None:
+        display = str(path)
+        try:
+            display = str(path.relative_to(Path.cwd()))
+        except ValueError:
+            pass
+        migration = classify(path, display, path.parent, self.config)
+        self.progress.step(f"seed {display}")
+        prepared = prepare(migration, self.config)
+        run = run_file(self.session, prepared, pg_version=self.config.pg_version)
+        if run.error is not None:
+            line = prepared.source.position(run.error.offset)[0] if prepared.source else 1
+            raise UsageError(f"verify.seed {display}:{line}: does not apply on top of the merged migrations: "
+                             f"{run.error.message}")
+
+    def _take_checkpoint(self, applied: int) -> None:
+        self._close_session()
+        copy = self.ws.copy(self.work)
+        if self.checkpoint is not None:
+            self.ws.drop(self.checkpoint.database)
+        self.checkpoint = _Checkpoint(copy, applied)
+        self._open_session()
+
+    def _verify_new(self) -> None:
+        new = self.plan.new
+        if any(m.version in self.plan.rollbacks for m in new):
+            self._take_checkpoint(0)
+        before = self._snapshot()
+        created: set[str] = set()
+        columns = None
+        if self.plan.project is not None:
+            from ..core.earlier_schema import EarlierSchema
+
+            columns = EarlierSchema(self.plan.project, self.config)
+        for index, migration in enumerate(new):
+            label = f"{index + 1}/{len(new)} {migration.display}"
+            self.progress.step(f"{label}: apply")
+            prepared = prepare(migration, self.config, predict=True, created_earlier=frozenset(created),
+                               schema_lookup=columns.lookup_for(migration) if columns else None)
+            _, run = self._run(migration, prepared, trace=True)
+            self._traces(migration, prepared, run, before)
+            if run.error is not None:
+                after = self._snapshot()
+                self._migration_failed(migration, prepared, run, before, after)
+                rest = len(new) - index - 1
+                if rest:
+                    self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) "
+                                      "not verified")
+                raise _Stop
+            created |= {t for t in (prepared.facts.created if prepared.facts else {})}
+            applied = self._snapshot()
+            rollback = self.plan.rollbacks.get(migration.version)
+            if rollback is None:
+                self._report(ReapplyFails, "no rollback: the migration applies, but its round trip "
+                             "(rollback, apply again) could not be checked", None, migration,
+                             severity=Severity.INFO)
+                before = applied
+                continue
+            self.progress.step(f"{label}: rollback")
+            intact = self._round_trip(migration, prepared, rollback, before, applied)
+            if not intact:
+                self.progress.step(f"{label}: rebuilding the database")
+                self._rebuild(index + 1)
+            before = applied
+        for migration in self.plan.new_repeatables:
+            self.progress.step(f"repeatable {migration.display}")
+            prepared, run = self._run(migration)
+            if run.error is not None:
+                self._error_at(MigrationFails, "repeatable migration fails", prepared, migration, run)
+                raise _Stop
+
+    def _round_trip(self, migration, prepared, rollback, before: Snapshot, applied: Snapshot) -> bool:
+        """Rollback, compare, re-apply, compare; True when the database is left as after the apply."""
+        rb_prepared, rb_run = self._run(rollback)
+        if rb_run.error is not None:
+            self._error_at(RollbackFails, f"rollback of {migration.display} fails", rb_prepared, rollback, rb_run)
+            return self._snapshot() == applied
+        rolled_back = self._snapshot()
+        for difference in diff(before, rolled_back):
+            self._report(RollbackIncomplete, f"after the rollback of {migration.display}: "
+                         f"{describe(difference, 'rollback')}", None, rollback)
+        self.progress.step(f"{migration.display}: apply again")
+        _, again = self._run(migration, prepared)
+        if again.error is not None:
+            self._error_at(ReapplyFails, "applying the migration again after its rollback fails",
+                           prepared, migration, again)
+            return False
+        reapplied = self._snapshot()
+        differences = diff(applied, reapplied)
+        if differences:
+            self._report(ReapplyFails, "applying the migration again after its rollback gives another schema: "
+                         + summarize(differences, "reapply"), None, migration)
+            return False
+        return True
+
+    def _rebuild(self, applied: int) -> None:
+        """Make the working database hold the base plus the first ``applied`` new migrations."""
+        self._close_session()
+        self.ws.drop(self.work)
+        self.work = self.ws.copy(self.checkpoint.database)
+        self._open_session()
+        replay = self.plan.new[self.checkpoint.applied:applied]
+        for migration in replay:
+            prepared, run = self._run(migration)
+            if run.error is not None:
+                self.notes.append(f"verify stopped: could not rebuild the database after {migration.display} "
+                                  f"({run.error.message})")
+                raise _Stop
+        if len(replay) > self.REPLAY_BEFORE_CHECKPOINT:
+            self._take_checkpoint(applied)
+
+    def _migration_failed(self, migration, prepared, run: FileRun, before: Snapshot, after: Snapshot) -> None:
+        differences = diff(before, after)
+        if differences:
+            state = ("; the statements before it stayed applied: " + summarize(differences, "change"))
+        else:
+            state = "; the schema is as before the migration"
+        if run.error.statement is not None:
+            state += self._transaction_note(prepared, run.error.statement)
+        self._error_at(MigrationFails, "PostgreSQL refuses the migration", prepared, migration, run, state)
+
+    @staticmethod
+    def _transaction_note(prepared: PreparedFile, index: int) -> str:
+        facts = prepared.facts
+        if facts is None:
+            return ""
+        unit = next((u for u in facts.units if u.statement is prepared.statements[index]), None)
+        if unit is None:
+            return ""
+        if facts.runner_wraps:
+            return " (the runner's transaction was rolled back)"
+        if unit.in_explicit_block:
+            return " (its transaction block was rolled back)"
+        return " (it ran outside a transaction)"
+
+    # ----------------------------------------------------------- traces
+
+    def _traces(self, migration, prepared: PreparedFile, run: FileRun, before: Snapshot) -> None:
+        existing = frozenset(name for (kind, name), attrs in before.objects.items()
+                             if kind == "table" or (kind == "view" and attrs.get("kind") == "materialized view"))
+        for index, trace in enumerate(run.traces):
+            if trace is None:
+                continue
+            stmt = prepared.statements[index]
+            line, _ = stmt.source.position(stmt.start)
+            end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
+            if not trace.traced:
+                self._report(ObservedLocks, f"not traced: {trace.reason}", prepared, migration,
+                             start=stmt.start, end=stmt.end, statement=stmt)
+                continue
+            self.statements.append(StatementReport(migration.display, line, end_line, _lock_reports(trace)))
+            words = describe_trace(trace, existing=existing)
+            extra = _watch_notes(trace)
+            if words or extra:
+                self._report(ObservedLocks, "; ".join(w for w in (words, extra) if w), prepared, migration,
+                             start=stmt.start, end=stmt.end, statement=stmt)
+            for mismatch in compare_prediction(prepared.predicted[index], trace, existing=existing):
+                self._report(LockPredictionMismatch, mismatch.message, prepared, migration,
+                             start=stmt.start, end=stmt.end, statement=stmt)
+
+
+def _lock_reports(trace: StatementTrace) -> list[LockReport]:
+    out = []
+    for effect in trace.tables:
+        mode = effect.mode or (trace.held.get(effect.table) or (None,))[-1]
+        if mode is None:
+            continue
+        out.append(LockReport(effect.table, mode, effect.rewrite, bool(effect.scan)))
+    return out
+
+
+def _watch_notes(trace: StatementTrace) -> str:
+    if trace.method != "second connection":
+        return ""
+    parts = []
+    untouched = [t for t in trace.watched or () if trace.effect(t) is None or not trace.effect(t).modes]
+    if untouched:
+        parts.append("it took no lock on " + ", ".join(display_name(t) for t in untouched)
+                     + " (it finished while another session held ACCESS EXCLUSIVE on it)")
+    if trace.unobserved:
+        parts.append("locks on " + ", ".join(display_name(t) for t in trace.unobserved) + " not observed")
+    return "; ".join(parts)
