@@ -60,10 +60,15 @@ def gate_command() -> list[str]:
         subprocess.run([sys.executable, "-m", "venv", str(GATE_VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
     else:  # this tree's current code, dependencies as installed
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
-                       check=True)
-    site = subprocess.run([str(python), "-c", "import migration_gate, os; print(os.path.dirname(migration_gate.__file__))"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)], check=True
+        )
+    site = subprocess.run(
+        [str(python), "-c", "import migration_gate, os; print(os.path.dirname(migration_gate.__file__))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     subprocess.run([str(python), "-m", "compileall", "-q", site], check=True, stdout=subprocess.DEVNULL)
     return [str(GATE_VENV / "bin" / "migration-gate")]
 
@@ -72,8 +77,9 @@ def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) 
     """(wall seconds, peak RSS in MB, exit code) of one run, output to /dev/null."""
     with open(os.devnull, "wb") as sink:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, cwd=cwd,
-                                   env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.PIPE, cwd=cwd, env={**os.environ, **(env or {})}
+        )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         stderr = process.stderr.read().decode(errors="replace")
@@ -103,9 +109,17 @@ def whole_repo(corpus: Path, runs: int) -> dict:
         warm_cmd = [*GATE, "check", "--format", "json", "--cache-dir", cache, str(corpus)]
         timed(warm_cmd)  # fills the cache
         warm = [timed(warm_cmd)[0] for _ in range(runs)]
-    return {"files": len(files), "gate": gate_median, "squawk": squawk_median, "ratio": gate_median / squawk_median,
-            "gate_rss": rss["gate"], "squawk_rss": rss["squawk"], "gate_runs": results["gate"],
-            "squawk_runs": results["squawk"], "warm": statistics.median(warm)}
+    return {
+        "files": len(files),
+        "gate": gate_median,
+        "squawk": squawk_median,
+        "ratio": gate_median / squawk_median,
+        "gate_rss": rss["gate"],
+        "squawk_rss": rss["squawk"],
+        "gate_runs": results["gate"],
+        "squawk_runs": results["squawk"],
+        "warm": statistics.median(warm),
+    }
 
 
 def pr_path(corpus: Path, runs: int) -> dict:
@@ -122,14 +136,16 @@ def pr_path(corpus: Path, runs: int) -> dict:
                 shutil.copyfile(path, target)
                 count += 1
         (repo / ".migration-gate.yml").write_text(
-            "migrations:\n  path: db/migration\n  description_style: any\nrules:\n  missing-rollback: off\n")
+            "migrations:\n  path: db/migration\n  description_style: any\nrules:\n  missing-rollback: off\n"
+        )
         git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
         git("init", "-q", "-b", "main")
         git("-c", "user.email=b@e", "-c", "user.name=b", "add", "-A")
         git("-c", "user.email=b@e", "-c", "user.name=b", "commit", "-qm", "history")
         git("checkout", "-q", "-b", "feature")
         (migrations / "V99999999__add_orders_index.sql").write_text(
-            "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_item_owner ON item (owning_collection);\n")
+            "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_item_owner ON item (owning_collection);\n"
+        )
         command = [*GATE, "check", "--base", "main", "--format", "json"]
         timed(command, cwd=repo)
         walls = [timed(command, cwd=repo)[0] for _ in range(runs)]
@@ -151,12 +167,12 @@ def phases(corpus: Path) -> list[str]:
     from contextlib import redirect_stdout
 
     sys.path.insert(0, str(REPO))
-    from migration_gate import engine
-    from migration_gate.core import parse
-    from migration_gate.config import load_config
-    from migration_gate.reporters import render
-
     import gc
+
+    from migration_gate import engine
+    from migration_gate.config import load_config
+    from migration_gate.core import parse
+    from migration_gate.reporters import render
 
     gc.disable()  # as `check` runs
     spent: dict[str, float] = {}
@@ -177,10 +193,12 @@ def phases(corpus: Path) -> list[str]:
     start = time.perf_counter()
     parse._parser()
     spent["import pglast"] = time.perf_counter() - start
-    originals = [(engine, "parse_source", timed(engine, "parse_source", "parse (pglast + json.loads)")),
-                 (engine, "_statement_reports", timed(engine, "_statement_reports", "lock model, statement reports")),
-                 (engine, "_resolve", timed(engine, "_resolve", "positions, suppression, violations")),
-                 (engine, "read_bytes", timed(engine, "read_bytes", "reading files"))]
+    originals = [
+        (engine, "parse_source", timed(engine, "parse_source", "parse (pglast + json.loads)")),
+        (engine, "_statement_reports", timed(engine, "_statement_reports", "lock model, statement reports")),
+        (engine, "_resolve", timed(engine, "_resolve", "positions, suppression, violations")),
+        (engine, "read_bytes", timed(engine, "read_bytes", "reading files")),
+    ]
     config = load_config(None, search_from=corpus)
     start = time.perf_counter()
     scope = engine.scope_from_paths([str(corpus)], config)
@@ -235,8 +253,9 @@ def timeline(corpus: Path, runs: int = 5) -> list[str]:
     python = str(GATE_VENV / "bin" / "python")
     table: dict[str, list[float]] = {}
     for _ in range(runs):
-        done = subprocess.run([python, "-c", _TIMELINE, str(corpus)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [python, "-c", _TIMELINE, str(corpus)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         for line in done.stderr.splitlines():
             seconds, _, label = line.strip().partition(" s  ")
             table.setdefault(label, []).append(float(seconds))
@@ -253,11 +272,11 @@ def profile(corpus: Path, top: int = 20) -> list[str]:
     import pstats
 
     sys.path.insert(0, str(REPO))
-    from migration_gate import engine
-    from migration_gate.core import parse
-    from migration_gate.config import load_config
-
     import gc
+
+    from migration_gate import engine
+    from migration_gate.config import load_config
+    from migration_gate.core import parse
 
     gc.disable()  # as `check` runs
     config = load_config(None, search_from=corpus)
@@ -297,21 +316,29 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{platform.platform()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.platform()}"
+    )
     global GATE
     GATE = gate_command()
     scan = whole_repo(args.corpus, args.runs)
     print(f"\nwhole-repository scan: {scan['files']} files, median of {args.runs} alternating runs")
-    print(f"  migration-gate  {scan['gate']:.3f} s  (peak RSS {scan['gate_rss']} MB)"
-          f"  runs: {', '.join(f'{w:.3f}' for w in scan['gate_runs'])}")
-    print(f"  squawk          {scan['squawk']:.3f} s  (peak RSS {scan['squawk_rss']} MB)"
-          f"  runs: {', '.join(f'{w:.3f}' for w in scan['squawk_runs'])}")
+    print(
+        f"  migration-gate  {scan['gate']:.3f} s  (peak RSS {scan['gate_rss']} MB)"
+        f"  runs: {', '.join(f'{w:.3f}' for w in scan['gate_runs'])}"
+    )
+    print(
+        f"  squawk          {scan['squawk']:.3f} s  (peak RSS {scan['squawk_rss']} MB)"
+        f"  runs: {', '.join(f'{w:.3f}' for w in scan['squawk_runs'])}"
+    )
     print(f"  ratio           {scan['ratio']:.2f}× squawk's wall time")
     print(f"  warm cache      {scan['warm']:.3f} s  (merged files' results reused from --cache-dir)")
     pr = pr_path(args.corpus, args.runs)
-    print(f"\nPR path: one new migration on top of {pr['history_files']} merged Flyway migrations, "
-          f"`check --base main` as a cold process")
+    print(
+        f"\nPR path: one new migration on top of {pr['history_files']} merged Flyway migrations, "
+        f"`check --base main` as a cold process"
+    )
     print(f"  median {pr['median']:.3f} s  runs: {', '.join(f'{w:.3f}' for w in pr['runs'])}")
     print(f"\nCPU scaling of this machine: two CPU-bound processes run at {cpu_scaling():.2f}× the throughput of one")
     print("\nwall time of one scan, step by step (installed command, median of 5; the interpreter's own")
@@ -324,8 +351,10 @@ def main() -> None:
     print("\nprofile of that scan (cProfile, own time per function, top 20):")
     for row in profile(args.corpus):
         print("  " + row)
-    for module, what in (("migration_gate.cli", "the command line"),
-                         ("migration_gate.engine", "what `check` adds: engine and rules (pglast loads at the first parse)")):
+    for module, what in (
+        ("migration_gate.cli", "the command line"),
+        ("migration_gate.engine", "what `check` adds: engine and rules (pglast loads at the first parse)"),
+    ):
         print(f"\nimport cost of {what} (python -X importtime -c 'import {module}'), cumulative, top entries:")
         for row in import_cost(module):
             print("  " + row)

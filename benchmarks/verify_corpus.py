@@ -54,8 +54,10 @@ def plan_pairs(folder: Path, config_file: Path):
 
 
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
-_NAME_AFTER_KIND = re.compile(r"\b(index|table|column|constraint|view|function|sequence|type|trigger|"
-                              r"schema|extension|enum type|partitioned table|materialized view)\s+[^\s:;,]+")
+_NAME_AFTER_KIND = re.compile(
+    r"\b(index|table|column|constraint|view|function|sequence|type|trigger|"
+    r"schema|extension|enum type|partitioned table|materialized view)\s+[^\s:;,]+"
+)
 
 
 def reason(message: str) -> str:
@@ -75,9 +77,13 @@ def soak(name: str, corpus: Path, work: Path) -> dict:
     config_file.write_text(f"migrations:\n  path: {folder}\n  layout: up-down\n", encoding="utf-8")
     plan = plan_pairs(folder, config_file)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "migration_gate", "verify", "--config", str(config_file),
-                           "--format", "json"], cwd=work, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "migration_gate", "verify", "--config", str(config_file), "--format", "json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     seconds = time.monotonic() - started
     if done.returncode not in (0, 1):
         return {"project": name, "error": done.stderr.strip(), "seconds": seconds}
@@ -124,12 +130,17 @@ def soak(name: str, corpus: Path, work: Path) -> dict:
             examples.setdefault((v["rule"], key), f"{v['path']}:{v['line']}: {v['message'][:200]}")
     counts = collections.Counter(v["rule"] for v in report["violations"])
     return {
-        "project": name, "layout": PROJECTS.get(name, "?"), "seconds": round(seconds, 1),
-        "migrations": len(plan.new), "pairs": sum(1 for m in plan.new if m.version in plan.rollbacks),
-        "statements": report["summary"]["statements"], "statuses": dict(statuses),
+        "project": name,
+        "layout": PROJECTS.get(name, "?"),
+        "seconds": round(seconds, 1),
+        "migrations": len(plan.new),
+        "pairs": sum(1 for m in plan.new if m.version in plan.rollbacks),
+        "statements": report["summary"]["statements"],
+        "statuses": dict(statuses),
         "why": {rule: dict(c.most_common()) for rule, c in why.items()},
         "examples": {f"{rule}: {key}": ex for (rule, key), ex in examples.items()},
-        "findings": dict(sorted(counts.items())), "stopped_at": stopped_at,
+        "findings": dict(sorted(counts.items())),
+        "stopped_at": stopped_at,
     }
 
 
@@ -138,8 +149,10 @@ def print_summary(result: dict) -> None:
     if "error" in result:
         print(f"   verify could not run: {result['error']}")
         return
-    print(f"   {result['migrations']} migrations, {result['pairs']} with a down file, "
-          f"{result['statements']} statements, {result['seconds']} s")
+    print(
+        f"   {result['migrations']} migrations, {result['pairs']} with a down file, "
+        f"{result['statements']} statements, {result['seconds']} s"
+    )
     for status, n in sorted(result["statuses"].items(), key=lambda kv: -kv[1]):
         print(f"   {n:5d}  {status}")
     if result["stopped_at"]:

@@ -58,8 +58,7 @@ def _command_module(module_name: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from .errors import ConfigError
-    from .errors import UsageError
+    from .errors import ConfigError, UsageError
 
     chosen = next((a for a in argv if not a.startswith("-")), None)
     try:
@@ -78,12 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_PASS
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         if os.environ.get("MIGRATION_GATE_DEBUG"):
             raise
-        print(f"migration-gate: internal error: {type(exc).__name__}: {exc} "
-              "(a bug in migration-gate; rerun with MIGRATION_GATE_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"migration-gate: internal error: {type(exc).__name__}: {exc} "
+            "(a bug in migration-gate; rerun with MIGRATION_GATE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -117,4 +118,3 @@ def entry() -> None:
         except (BrokenPipeError, ValueError):  # reader gone, or stream closed
             pass
     os._exit(code)
-

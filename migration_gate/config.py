@@ -13,12 +13,24 @@ on one line and exits with 2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
-from .core.config import (DEFAULT_DOCS_URL, DEFAULT_MAX_FILE_SIZE, DESCRIPTION_STYLES, FAIL_ON, LAYOUTS, PRESETS,
-                          SUPPORTED_PG_VERSIONS, TRANSACTION_MODES, Config, RuleSetting, VerifySettings)
+from .core.config import (
+    DEFAULT_DOCS_URL,
+    DEFAULT_MAX_FILE_SIZE,
+    DESCRIPTION_STYLES,
+    FAIL_ON,
+    LAYOUTS,
+    PRESETS,
+    SUPPORTED_PG_VERSIONS,
+    TRANSACTION_MODES,
+    Config,
+    RuleSetting,
+    VerifySettings,
+)
 from .core.severity import Severity
 from .errors import ConfigError
 
@@ -89,7 +101,7 @@ def _read(path: Path) -> dict:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
@@ -43,16 +43,46 @@ SEEDS_DIR = "seeds"
 
 # Flyway callback event ids (org.flywaydb.core.api.callback.Event).
 FLYWAY_CALLBACKS = (
-    "beforeMigrate", "beforeRepeatables", "beforeEachMigrate", "beforeEachMigrateStatement",
-    "afterEachMigrateStatement", "afterEachMigrateStatementError", "afterEachMigrate",
-    "afterEachMigrateError", "afterMigrate", "afterMigrateApplied", "afterVersioned",
-    "afterMigrateError", "beforeUndo", "beforeEachUndo", "beforeEachUndoStatement",
-    "afterEachUndoStatement", "afterEachUndoStatementError", "afterEachUndo",
-    "afterEachUndoError", "afterUndo", "afterUndoError", "beforeClean", "afterClean",
-    "afterCleanError", "beforeInfo", "afterInfo", "afterInfoError", "beforeValidate",
-    "afterValidate", "afterValidateError", "beforeBaseline", "afterBaseline",
-    "afterBaselineError", "beforeRepair", "afterRepair", "afterRepairError",
-    "createSchema", "beforeCreateSchema", "beforeConnect", "afterConnect",
+    "beforeMigrate",
+    "beforeRepeatables",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "afterEachMigrateStatement",
+    "afterEachMigrateStatementError",
+    "afterEachMigrate",
+    "afterEachMigrateError",
+    "afterMigrate",
+    "afterMigrateApplied",
+    "afterVersioned",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "afterInfoError",
+    "beforeValidate",
+    "afterValidate",
+    "afterValidateError",
+    "beforeBaseline",
+    "afterBaseline",
+    "afterBaselineError",
+    "beforeRepair",
+    "afterRepair",
+    "afterRepairError",
+    "createSchema",
+    "beforeCreateSchema",
+    "beforeConnect",
+    "afterConnect",
 )
 _CALLBACK_PREFIXES = tuple(sorted(FLYWAY_CALLBACKS, key=len, reverse=True))
 
@@ -74,8 +104,14 @@ _UPDOWN_FOLDER = re.compile(r"(?P<version>[0-9][0-9-]*)_(?P<name>.+)\Z")
 # --------------------------------------------------------------------------- naming
 
 
-def classify(path: Path, display: str, location: Path, config: Config, rel: str | None = None,
-             siblings: set[str] | frozenset[str] | None = None) -> MigrationFile:
+def classify(
+    path: Path,
+    display: str,
+    location: Path,
+    config: Config,
+    rel: str | None = None,
+    siblings: set[str] | frozenset[str] | None = None,
+) -> MigrationFile:
     """Classify one file of a location by the configured layout.
 
     ``siblings``: the names of the other files in its folder, when the caller listed it.
@@ -133,7 +169,7 @@ def _classify_flyway(rel: str, config: Config) -> dict:
     if in_rollback_dir or name.startswith("U"):
         return _flyway_rollback(name, flyway_view)
     for prefix in _CALLBACK_PREFIXES if name.startswith(_CALLBACK_PREFIXES) else ():
-        if name.startswith(prefix) and (name[len(prefix):] in (".sql",) or name[len(prefix):].startswith("__")):
+        if name.startswith(prefix) and (name[len(prefix) :] in (".sql",) or name[len(prefix) :].startswith("__")):
             return {"kind": "other", "note": f"Flyway callback ({prefix})"}
     if not name.endswith(".sql"):
         return {"kind": "other", "name_problem": "does not end in .sql"}
@@ -143,10 +179,12 @@ def _classify_flyway(rel: str, config: Config) -> dict:
         try:
             version = flyway_version(version_text)
         except InvalidVersion as exc:
-            return {"kind": "other", "name_problem": f"{exc}; expected V<version>__<description>.sql "
-                    "(Flyway silently skips this file: it never runs)"}
-        info = {"kind": "versioned", "version": version, "description": description or None,
-                "flyway_version": version}
+            return {
+                "kind": "other",
+                "name_problem": f"{exc}; expected V<version>__<description>.sql "
+                "(Flyway silently skips this file: it never runs)",
+            }
+        info = {"kind": "versioned", "version": version, "description": description or None, "flyway_version": version}
         problem = _description_problem(description, sep, config.description_style, "V" + version_text)
         if problem:
             info["name_problem"] = problem
@@ -154,15 +192,21 @@ def _classify_flyway(rel: str, config: Config) -> dict:
     if stem.startswith("R"):
         version_text, sep, description = stem[1:].partition("__")
         if version_text or not sep:
-            return {"kind": "other", "name_problem": "a repeatable migration is named R__<description>.sql "
-                    "with no version (Flyway silently skips this file: it never runs)"}
+            return {
+                "kind": "other",
+                "name_problem": "a repeatable migration is named R__<description>.sql "
+                "with no version (Flyway silently skips this file: it never runs)",
+            }
         info = {"kind": "repeatable", "description": description or None}
         problem = _description_problem(description, sep, config.description_style, "R")
         if problem:
             info["name_problem"] = problem
         return info
-    return {"kind": "other", "name_problem": "matches no Flyway pattern (V<version>__<description>.sql or "
-            "R__<description>.sql); Flyway silently skips it, so it never runs"}
+    return {
+        "kind": "other",
+        "name_problem": "matches no Flyway pattern (V<version>__<description>.sql or "
+        "R__<description>.sql); Flyway silently skips it, so it never runs",
+    }
 
 
 def _flyway_versioned(name: str) -> Version | None:
@@ -181,24 +225,34 @@ def _flyway_rollback(name: str, flyway_view: Version | None) -> dict:
         try:
             version = flyway_version(version_text)
         except InvalidVersion as exc:
-            return {"kind": "other", "name_problem": f"rollback {exc}; expected "
-                    "rollback/V<version>__rollback.sql or U<version>__<description>.sql"}
-        return {"kind": "rollback", "version": version, "description": description or None,
-                "flyway_version": flyway_view}
-    return {"kind": "other", "name_problem": "a rollback is named rollback/V<version>__rollback.sql "
-            "or U<version>__<description>.sql"}
+            return {
+                "kind": "other",
+                "name_problem": f"rollback {exc}; expected "
+                "rollback/V<version>__rollback.sql or U<version>__<description>.sql",
+            }
+        return {
+            "kind": "rollback",
+            "version": version,
+            "description": description or None,
+            "flyway_version": flyway_view,
+        }
+    return {
+        "kind": "other",
+        "name_problem": "a rollback is named rollback/V<version>__rollback.sql or U<version>__<description>.sql",
+    }
 
 
 def _description_problem(description: str, sep: str, style: str, prefix: str) -> str | None:
     if not sep:
-        return (f"no `__<description>` after {prefix}: Flyway accepts it with an empty description, "
-                "but the convention is V<version>__<description>.sql")
+        return (
+            f"no `__<description>` after {prefix}: Flyway accepts it with an empty description, "
+            "but the convention is V<version>__<description>.sql"
+        )
     if not description:
         return f"empty description after `{prefix}__`; expected {prefix}__<description>.sql"
     pattern, said = _DESCRIPTION_STYLES[style]
     if not pattern.match(description):
-        return (f"description {description!r} is not {said} "
-                f"(migrations.description_style: {style})")
+        return f"description {description!r} is not {said} (migrations.description_style: {style})"
     return None
 
 
@@ -208,26 +262,34 @@ def _classify_updown(rel: str) -> dict:
     if name in ("up.sql", "down.sql") and len(parts) >= 2:
         folder = _UPDOWN_FOLDER.match(parts[-2])
         if not folder:
-            return {"kind": "other", "name_problem": f"folder {parts[-2]!r} does not start with "
-                    "<version>_ (expected <version>_<name>/up.sql and down.sql)"}
+            return {
+                "kind": "other",
+                "name_problem": f"folder {parts[-2]!r} does not start with "
+                "<version>_ (expected <version>_<name>/up.sql and down.sql)",
+            }
         return _updown_info(folder["version"], folder["name"], name[:-4], autocommit=False)
     flat = _UPDOWN_FLAT.match(name)
     if not flat:
-        return {"kind": "other", "name_problem": "matches no up/down pattern "
-                "(<version>_<name>.up.sql / .down.sql, or <version>_<name>/up.sql / down.sql); "
-                "the runner never runs it"}
+        return {
+            "kind": "other",
+            "name_problem": "matches no up/down pattern "
+            "(<version>_<name>.up.sql / .down.sql, or <version>_<name>/up.sql / down.sql); "
+            "the runner never runs it",
+        }
     dialect = flat["dialect"]
     description = flat["name"]
     if dialect and dialect not in _DIALECTS:
         description, dialect = f"{description}.{dialect}", None
     if dialect and dialect not in _POSTGRES_DIALECTS:
         return {"kind": "other", "note": f"for the {dialect} dialect, not PostgreSQL"}
-    return _updown_info(flat["version"], description, flat["direction"],
-                        autocommit=bool(flat["autocommit"]), dialect=dialect)
+    return _updown_info(
+        flat["version"], description, flat["direction"], autocommit=bool(flat["autocommit"]), dialect=dialect
+    )
 
 
-def _updown_info(version_text: str, description: str, direction: str, *, autocommit: bool,
-                 dialect: str | None = None) -> dict:
+def _updown_info(
+    version_text: str, description: str, direction: str, *, autocommit: bool, dialect: str | None = None
+) -> dict:
     try:
         version = updown_version(version_text)
     except InvalidVersion as exc:
@@ -247,7 +309,7 @@ def _walk(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
     root = os.fspath(folder)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel = dirpath[len(root):].lstrip(os.sep).replace(os.sep, "/")
+        rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
         yield dirpath, rel, sorted(filenames)
 
 
@@ -269,13 +331,19 @@ def discover_location(location: Path, display_root: str, config: Config) -> list
 
 def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
     """pop runs the ``.postgres.`` file and ignores a dialect-neutral twin."""
-    specific = {(f.path.parent, f.version, f.kind) for f in files
-                if f.note in _POSTGRES_DIALECTS and f.version is not None}
+    specific = {
+        (f.path.parent, f.version, f.kind) for f in files if f.note in _POSTGRES_DIALECTS and f.version is not None
+    }
     result = []
     for f in files:
         if f.note is None and f.version is not None and (f.path.parent, f.version, f.kind) in specific:
-            f = replace(f, kind="other", autocommit=False, runner_opt_out=False,
-                        note="dialect-neutral twin of a .postgres. file, which pop runs instead")
+            f = replace(
+                f,
+                kind="other",
+                autocommit=False,
+                runner_opt_out=False,
+                note="dialect-neutral twin of a .postgres. file, which pop runs instead",
+            )
         result.append(f)
     return result
 
@@ -398,8 +466,8 @@ def scope_from_config(config: Config) -> Scope:
     missing = [display for path, display in locations if not path.is_dir()]
     if missing and len(missing) == len(locations):
         raise UsageError(
-            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml "
-            "or pass a PATH)")
+            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"
+        )
     project = build_project(locations, config)
     return Scope(project, _in_run_order(list(project.files)))
 
@@ -407,8 +475,9 @@ def scope_from_config(config: Config) -> Scope:
 def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:
     """Versioned by version, then repeatables, rollbacks and others by path."""
     order = {"versioned": 0, "repeatable": 1, "rollback": 2, "other": 3}
-    return sorted(files, key=lambda f: (order[f.kind], f.version.key if f.kind == "versioned" and f.version else (),
-                                        f.display))
+    return sorted(
+        files, key=lambda f: (order[f.kind], f.version.key if f.kind == "versioned" and f.version else (), f.display)
+    )
 
 
 def _location_display(raw: str, path: Path, location: Path) -> str:

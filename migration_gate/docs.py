@@ -56,10 +56,16 @@ def _environment():
 
 def render_rule_page(rule) -> str:
     doc = rule_doc(rule)
-    return _environment().get_template("rule_page.md.j2").render(
-        rule=rule, doc=doc, options=_options(rule),
-        recommended=rule.default_level("recommended").label,
-        strict=rule.default_level("strict").label,
+    return (
+        _environment()
+        .get_template("rule_page.md.j2")
+        .render(
+            rule=rule,
+            doc=doc,
+            options=_options(rule),
+            recommended=rule.default_level("recommended").label,
+            strict=rule.default_level("strict").label,
+        )
     )
 
 
@@ -67,9 +73,15 @@ def render_index() -> str:
     from .core.rules import registry
 
     rules = registry.sorted_rules()
-    return _environment().get_template("rules_index.md.j2").render(
-        rules=[(r, r.summary(), r.default_level("recommended").label, r.default_level("strict").label)
-               for r in rules])
+    return (
+        _environment()
+        .get_template("rules_index.md.j2")
+        .render(
+            rules=[
+                (r, r.summary(), r.default_level("recommended").label, r.default_level("strict").label) for r in rules
+            ]
+        )
+    )
 
 
 def pages() -> dict[str, str]:

@@ -10,9 +10,9 @@ report order.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .batch import Schedule, analyze_all
 from .core.config import Config
@@ -27,8 +27,15 @@ from .core.violations import make_violation
 from .discovery import Scope
 
 
-def run_check(scope: Scope, config: Config, *, only: Iterable[str] | None = None, want_statements: bool = True,
-              extra_project_rules: Iterable[ProjectRule] = (), schedule: Schedule | None = None) -> RunResult:
+def run_check(
+    scope: Scope,
+    config: Config,
+    *,
+    only: Iterable[str] | None = None,
+    want_statements: bool = True,
+    extra_project_rules: Iterable[ProjectRule] = (),
+    schedule: Schedule | None = None,
+) -> RunResult:
     """The whole check. ``schedule``: how files are analysed (cache, workers); default: here, no cache."""
     rules = build_ruleset(config, only)
     legacy = _legacy_predicate(config)
@@ -69,8 +76,9 @@ def ignores_by_path(results: list[FileResult]) -> dict[str, list[Ignore]]:
     return {r.report.migration.display: r.ignores for r in results if r.ignores}
 
 
-def file_rules_for(rules: RuleSet, legacy: Callable[[MigrationFile], bool] | None
-                   ) -> Callable[[MigrationFile], RuleSet]:
+def file_rules_for(
+    rules: RuleSet, legacy: Callable[[MigrationFile], bool] | None
+) -> Callable[[MigrationFile], RuleSet]:
     """The rules a file gets: all of them, or none of the content rules for legacy files."""
     if legacy is None:
         return lambda migration: rules

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .core.config import Config
@@ -107,10 +107,11 @@ def _reject(name: str, file_name: str, problem: str) -> UsageError:
     return UsageError(f"NAME {name!r} would give {file_name}: {problem}{hint}")
 
 
-def plan(project: Project, config: Config, location: Path, location_display: str, name: str,
-         now: datetime | None = None) -> list[NewFile]:
+def plan(
+    project: Project, config: Config, location: Path, location_display: str, name: str, now: datetime | None = None
+) -> list[NewFile]:
     """The migration and rollback files to write, or a :class:`UsageError` saying why not."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if not name or not name.strip():
         raise UsageError("NAME is empty: give the migration's description, e.g. add_user_preferences")
     if any(sep in name for sep in ("/", "\\", "\0")) or name.startswith("."):
@@ -151,13 +152,15 @@ def plan(project: Project, config: Config, location: Path, location_display: str
     from .docs import _environment
 
     env = _environment()
-    values = dict(author=_author(config.root), date=now.date().isoformat(),
-                  explicit=config.transaction_mode == "explicit")
+    values = {
+        "author": _author(config.root),
+        "date": now.date().isoformat(),
+        "explicit": config.transaction_mode == "explicit",
+    }
     body = env.get_template("new_migration.sql.j2").render(
-        file_name=file_name, description=name.replace("_", " "),
-        rollback=_relative(rollback, config.root), **values)
-    undo = env.get_template("new_rollback.sql.j2").render(
-        file_name=rollback_name, migration_name=file_name, **values)
+        file_name=file_name, description=name.replace("_", " "), rollback=_relative(rollback, config.root), **values
+    )
+    undo = env.get_template("new_rollback.sql.j2").render(file_name=rollback_name, migration_name=file_name, **values)
     files = [NewFile(path, shown(path), body), NewFile(rollback, rollback_shown, undo)]
     existing = [f.display for f in files if f.path.exists()]
     if existing:

@@ -10,10 +10,9 @@ asked).  sqlfluff's own ``-- noqa`` comments suppress them.
 from __future__ import annotations
 
 from .core.config import Config
-from .errors import UsageError
 from .core.findings import Violation
 from .core.severity import Severity
-
+from .errors import UsageError
 
 
 def style_violations(files, config: Config) -> list[Violation]:
@@ -42,8 +41,19 @@ def style_violations(files, config: Config) -> list[Violation]:
             code = item.rule_code()
             line = max(1, item.line_no or 1)
             column = max(1, item.line_pos or 1)
-            violations.append(Violation(
-                rule=f"sqlfluff/{code}", code=code, severity=level, path=migration.display,
-                line=line, column=column, end_line=line, end_column=column, message=item.desc(),
-                help="", in_text=True))
+            violations.append(
+                Violation(
+                    rule=f"sqlfluff/{code}",
+                    code=code,
+                    severity=level,
+                    path=migration.display,
+                    line=line,
+                    column=column,
+                    end_line=line,
+                    end_column=column,
+                    message=item.desc(),
+                    help="",
+                    in_text=True,
+                )
+            )
     return violations

@@ -62,12 +62,18 @@ def cli(capsys, monkeypatch):
     return run
 
 
-def run_subprocess(*args: str, cwd: Path | None = None, env: dict | None = None,
-                   input: str | None = None) -> CliResult:
+def run_subprocess(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> CliResult:
     """Run the real console entry point as a separate process."""
     full_env = {**os.environ, **(env or {})}
-    done = subprocess.run([sys.executable, "-m", "migration_gate", *map(str, args)], cwd=cwd,
-                          env=full_env, capture_output=True, text=True, input=input, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "migration_gate", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 

@@ -61,7 +61,7 @@ class FakeGitHub:
 
     # ------------------------------------------------------------------ control
 
-    def start(self) -> "FakeGitHub":
+    def start(self) -> FakeGitHub:
         fake = self
 
         class Handler(_Handler):
@@ -78,10 +78,18 @@ class FakeGitHub:
             self._server.shutdown()
             self._server.server_close()
 
-    def inject(self, method: str, path: str, status: int = 500, *, times: int = 1, delay: float = 0.0,
-               process: bool = False, message: str | None = None) -> None:
-        default = {403: "Resource not accessible by integration", 422: "Validation Failed"}.get(status,
-                                                                                               "Server Error")
+    def inject(
+        self,
+        method: str,
+        path: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        process: bool = False,
+        message: str | None = None,
+    ) -> None:
+        default = {403: "Resource not accessible by integration", 422: "Validation Failed"}.get(status, "Server Error")
         self.faults.append(Fault(method, re.compile(path), status, times, delay, process, message or default))
 
     def new_id(self) -> int:
@@ -98,12 +106,15 @@ class FakeGitHub:
         cid = self.new_id()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return {
-            "id": cid, "node_id": f"IC_{cid}", "body": body,
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "body": body,
             "url": f"{self.base_url}/repos/{self.repository}/issues/comments/{cid}",
             "html_url": f"https://github.example/{self.repository}/pull/{number}#issuecomment-{cid}",
             "issue_url": f"{self.base_url}/repos/{self.repository}/issues/{number}",
             "user": {"login": login, "id": 41898282, "type": "Bot" if login.endswith("[bot]") else "User"},
-            "created_at": stamp, "updated_at": stamp,
+            "created_at": stamp,
+            "updated_at": stamp,
         }
 
     def writes(self) -> list[Request]:
@@ -118,8 +129,14 @@ class FakeGitHub:
         """(status, payload, headers) for one request that passed auth and faults."""
         repo = re.escape(self.repository)
         if method in ("POST", "PATCH", "PUT", "DELETE") and self.read_only:
-            return 403, {"message": "Resource not accessible by integration",
-                         "documentation_url": "https://docs.github.com/rest"}, {}
+            return (
+                403,
+                {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                {},
+            )
         if m := re.fullmatch(rf"/repos/{repo}/issues/(\d+)/comments", path):
             number = int(m.group(1))
             if method == "GET":
@@ -128,8 +145,14 @@ class FakeGitHub:
                 if not isinstance(body, dict) or not isinstance(body.get("body"), str):
                     return 422, {"message": "Validation Failed"}, {}
                 if len(body["body"]) > 65536:
-                    return 422, {"message": "Validation Failed",
-                                 "errors": [{"message": "Body is too long (maximum is 65536 characters)"}]}, {}
+                    return (
+                        422,
+                        {
+                            "message": "Validation Failed",
+                            "errors": [{"message": "Body is too long (maximum is 65536 characters)"}],
+                        },
+                        {},
+                    )
                 comment = self._comment(number, body["body"], self.bot_login)
                 self.comments.setdefault(number, []).append(comment)
                 return 201, comment, {}
@@ -149,20 +172,33 @@ class FakeGitHub:
             state = body.get("state")
             if state not in ("error", "failure", "pending", "success"):
                 return 422, {"message": "Validation Failed"}, {}
-            status = {"id": self.new_id(), "url": f"{self.base_url}{path}", "state": state,
-                      "description": body.get("description"), "target_url": body.get("target_url"),
-                      "context": body.get("context", "default"), "created_at": "2024-01-01T00:00:00Z",
-                      "updated_at": "2024-01-01T00:00:00Z"}
+            status = {
+                "id": self.new_id(),
+                "url": f"{self.base_url}{path}",
+                "state": state,
+                "description": body.get("description"),
+                "target_url": body.get("target_url"),
+                "context": body.get("context", "default"),
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+            }
             self.statuses.setdefault(sha, []).append(status)
             return 201, status, {}
         if re.fullmatch(rf"/repos/{repo}/check-runs", path) and method == "POST":
             annotations = list((body.get("output") or {}).get("annotations") or [])
             if len(annotations) > 50:
                 return 422, {"message": "Only 50 annotations are allowed per request"}, {}
-            run = {"id": self.new_id(), "name": body["name"], "head_sha": body["head_sha"],
-                   "status": body.get("status"), "conclusion": body.get("conclusion"),
-                   "details_url": body.get("details_url"), "output": dict(body.get("output") or {}),
-                   "annotations": annotations, "requests": 1}
+            run = {
+                "id": self.new_id(),
+                "name": body["name"],
+                "head_sha": body["head_sha"],
+                "status": body.get("status"),
+                "conclusion": body.get("conclusion"),
+                "details_url": body.get("details_url"),
+                "output": dict(body.get("output") or {}),
+                "annotations": annotations,
+                "requests": 1,
+            }
             run["url"] = f"{self.base_url}/repos/{self.repository}/check-runs/{run['id']}"
             self.check_runs.append(run)
             return 201, self._check_run_json(run), {}
@@ -181,15 +217,22 @@ class FakeGitHub:
     def _check_run_json(self, run: dict) -> dict:
         output = {k: v for k, v in run["output"].items() if k != "annotations"}
         output["annotations_count"] = len(run["annotations"])
-        return {"id": run["id"], "name": run["name"], "head_sha": run["head_sha"], "status": run["status"],
-                "conclusion": run["conclusion"], "url": run["url"], "details_url": run["details_url"],
-                "output": output}
+        return {
+            "id": run["id"],
+            "name": run["name"],
+            "head_sha": run["head_sha"],
+            "status": run["status"],
+            "conclusion": run["conclusion"],
+            "url": run["url"],
+            "details_url": run["details_url"],
+            "output": output,
+        }
 
     def _page(self, path: str, query: dict, items: list) -> tuple[int, list, dict]:
         per_page = min(int(query.get("per_page", ["30"])[0]), 100)
         page = max(int(query.get("page", ["1"])[0]), 1)
         last = max(1, -(-len(items) // per_page))
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         links = []
         if page < last:
             links.append(f'<{self.base_url}{path}?per_page={per_page}&page={page + 1}>; rel="next"')
@@ -203,7 +246,7 @@ class FakeGitHub:
 class _Handler(BaseHTTPRequestHandler):
     github: FakeGitHub
 
-    def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
+    def log_message(self, format, *args):
         pass
 
     def _serve(self, method: str) -> None:
@@ -256,11 +299,11 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout we caused on purpose)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self._serve("GET")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self._serve("POST")
 
-    def do_PATCH(self):  # noqa: N802
+    def do_PATCH(self):
         self._serve("PATCH")

@@ -43,14 +43,13 @@ def _relations(cur) -> dict[int, Relation]:
 
 def observe(conn, sql: str) -> Observation:
     """Run ``sql`` inside a transaction, read pg_locks and relfilenodes, roll back."""
-    with conn.transaction(force_rollback=True):
-        with conn.cursor() as cur:
-            cur.execute("SET LOCAL TimeZone = 'America/New_York'")  # so timestamp→timestamptz rewrites
-            before = _relations(cur)
-            cur.execute(sql)
-            cur.execute(_LOCKS)
-            locks = cur.fetchall()
-            after = _relations(cur)
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
+        cur.execute("SET LOCAL TimeZone = 'America/New_York'")  # so timestamp→timestamptz rewrites
+        before = _relations(cur)
+        cur.execute(sql)
+        cur.execute(_LOCKS)
+        locks = cur.fetchall()
+        after = _relations(cur)
     observation = Observation()
     for oid, mode in locks:
         relation = before.get(oid) or after.get(oid)

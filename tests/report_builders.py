@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from migration_gate.core.config import Config
-from migration_gate.discovery import classify
-from migration_gate.core.results import FileReport, LockReport, RunResult, StatementReport
 from migration_gate.core.findings import Violation
+from migration_gate.core.results import FileReport, LockReport, RunResult, StatementReport
 from migration_gate.core.severity import Severity
+from migration_gate.discovery import classify
 
 DOCS = "https://github.com/migration-gate/migration-gate/blob/main/rules/{name}.md"
 
@@ -22,13 +22,33 @@ DOCS = "https://github.com/migration-gate/migration-gate/blob/main/rules/{name}.
 _QUOTED: dict[int, tuple[str, str]] = {}  # id(violation) → (its line's text, its statement's SQL)
 
 
-def violation(path: str, line: int, rule: str = "non-concurrent-index-creation", code: str = "MG101",
-              severity: Severity = Severity.ERROR, message: str = "message", help: str = "help",
-              column: int = 1, end_line: int | None = None, end_column: int = 10, excerpt: str = "",
-              source_line: str = "") -> Violation:
-    made = Violation(rule=rule, code=code, severity=severity, path=path, line=line, column=column,
-                     end_line=end_line or line, end_column=end_column, message=message, help=help,
-                     in_text=bool(source_line or excerpt))
+def violation(
+    path: str,
+    line: int,
+    rule: str = "non-concurrent-index-creation",
+    code: str = "MG101",
+    severity: Severity = Severity.ERROR,
+    message: str = "message",
+    help: str = "help",
+    column: int = 1,
+    end_line: int | None = None,
+    end_column: int = 10,
+    excerpt: str = "",
+    source_line: str = "",
+) -> Violation:
+    made = Violation(
+        rule=rule,
+        code=code,
+        severity=severity,
+        path=path,
+        line=line,
+        column=column,
+        end_line=end_line or line,
+        end_column=end_column,
+        message=message,
+        help=help,
+        in_text=bool(source_line or excerpt),
+    )
     if source_line or excerpt:
         _QUOTED[id(made)] = (source_line or excerpt.split("\n")[0], excerpt)
     return made
@@ -57,8 +77,13 @@ def _write_quoted(root: Path, violations: list[Violation]) -> None:
         path.write_text(text, encoding="utf-8", newline="")
 
 
-def result(root: Path, files: dict[str, int], violations: list[Violation],
-           statements: list[StatementReport] = (), fail_on: str = "error") -> RunResult:
+def result(
+    root: Path,
+    files: dict[str, int],
+    violations: list[Violation],
+    statements: list[StatementReport] = (),
+    fail_on: str = "error",
+) -> RunResult:
     """``files``: display path → statement count (the files need not exist)."""
     _write_quoted(root, list(violations))
     config = Config(root=root)
@@ -66,9 +91,13 @@ def result(root: Path, files: dict[str, int], violations: list[Violation],
     for display, count in files.items():
         path = root / display
         reports.append(FileReport(classify(path, display, path.parent, config), statements=count))
-    return RunResult(files=reports, violations=sorted(violations, key=Violation.sort_key),
-                     statements=sorted(statements, key=lambda s: (s.path, s.line)), fail_on=fail_on,
-                     docs_url=DOCS)
+    return RunResult(
+        files=reports,
+        violations=sorted(violations, key=Violation.sort_key),
+        statements=sorted(statements, key=lambda s: (s.path, s.line)),
+        fail_on=fail_on,
+        docs_url=DOCS,
+    )
 
 
 def lock(table: str, mode: str, rewrite: bool = False, scan: bool = False) -> LockReport:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
 from fake_github import FakeGitHub
 from test_github_publish import BAD_V2, PR, PullRequestCheckout
+
 from migration_gate.reporters.markdown import MARKER
 
 ACTION = REPO / "action.yml"
@@ -106,8 +106,12 @@ def read_pairs(path: Path) -> dict[str, str]:
 
 def copy_package(dest: Path) -> Path:
     """The files a checkout of the action's tag would have (tracked and new, not ignored)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     if listed.returncode == 0:
         for name in filter(None, listed.stdout.split("\0")):
             source = REPO / name
@@ -115,8 +119,12 @@ def copy_package(dest: Path) -> Path:
                 (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, dest / name)
     else:  # not a git checkout (an unpacked sdist)
-        shutil.copytree(REPO, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".venv", "*.egg-info", "__pycache__", "build", "dist"))
+        shutil.copytree(
+            REPO,
+            dest,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".venv", "*.egg-info", "__pycache__", "build", "dist"),
+        )
     return dest
 
 
@@ -128,21 +136,36 @@ class Runner:
         self.env_file = runner_temp / "github_env"
         self.env_file.touch()
 
-    def run(self, step_index: int, inputs: dict, base_env: dict, workspace: Path, github: dict) -> tuple[int, dict, str, str]:
+    def run(
+        self, step_index: int, inputs: dict, base_env: dict, workspace: Path, github: dict
+    ) -> tuple[int, dict, str, str]:
         spec = self.action["inputs"]
-        values = {name: inputs.get(name, evaluate(str(spec[name].get("default", "")), {"github": github}))
-                  for name in spec}
+        values = {
+            name: inputs.get(name, evaluate(str(spec[name].get("default", "")), {"github": github})) for name in spec
+        }
         scope = {"inputs": values, "github": github}
         step = self.action["runs"]["steps"][step_index]
         output = self.temp / f"output_{step_index}"
         output.write_text("")
-        env = {**base_env, **read_pairs(self.env_file), "GITHUB_ACTION_PATH": str(self.action_path),
-               "RUNNER_TEMP": str(self.temp), "GITHUB_ENV": str(self.env_file), "GITHUB_OUTPUT": str(output)}
+        env = {
+            **base_env,
+            **read_pairs(self.env_file),
+            "GITHUB_ACTION_PATH": str(self.action_path),
+            "RUNNER_TEMP": str(self.temp),
+            "GITHUB_ENV": str(self.env_file),
+            "GITHUB_OUTPUT": str(output),
+        }
         env.update({key: evaluate(str(value), scope) for key, value in (step.get("env") or {}).items()})
         script = self.temp / f"step_{step_index}.sh"
         script.write_text(step["run"])
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
-                              env=env, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         return done.returncode, read_pairs(output), done.stdout, done.stderr
 
 
@@ -179,8 +202,9 @@ def test_action_on_a_failing_pull_request(installed, tmp_path, fake):
     pr.change({"migrations/V2__create_orders.sql": BAD_V2})
     env = pr.environment()
     del env["GITHUB_TOKEN"]  # the runner does not set it; the action's env: passes the input
-    code, outputs, out, err = installed.run(1, {"format": "sarif=migration-gate.sarif"}, env, pr.repo.path,
-                                            github_context(pr))
+    code, outputs, out, err = installed.run(
+        1, {"format": "sarif=migration-gate.sarif"}, env, pr.repo.path, github_context(pr)
+    )
     assert code == 1, err
     report = Path(outputs["report-json"])
     assert outputs == {"result": "fail", "errors": "2", "warnings": "0", "report-json": str(report)}
@@ -202,8 +226,9 @@ def test_action_switches_and_empty_token(installed, tmp_path, fake):
     pr.change({"migrations/V2__create_orders.sql": BAD_V2})
     env = pr.environment()
     del env["GITHUB_TOKEN"]
-    code, outputs, out, err = installed.run(1, {"comment": "false", "checks": "true", "fail-on": "never"}, env,
-                                            pr.repo.path, github_context(pr))
+    code, outputs, out, err = installed.run(
+        1, {"comment": "false", "checks": "true", "fail-on": "never"}, env, pr.repo.path, github_context(pr)
+    )
     assert code == 0 and outputs["result"] == "pass" and outputs["errors"] == "2"
     assert fake.comments.get(PR, []) == [] and len(fake.check_runs) == 1
     fake.requests.clear()

@@ -94,14 +94,14 @@ def test_text_runs_do_not_poison_the_cache_for_json(tmp_path):
 
 def test_worker_errors_carry_the_traceback(tmp_path):
     """An exception in a forked worker reaches the parent with the worker's traceback (no hang)."""
+    import os
+
+    import pytest
+
     from migration_gate.batch.workers import in_workers
     from migration_gate.core.analyze import analyze_file
     from migration_gate.core.config import Config
     from migration_gate.discovery import discover_location
-
-    import os
-
-    import pytest
 
     folder = _project(tmp_path, 6)
     files = discover_location(folder, "migrations", Config(root=tmp_path))
@@ -118,7 +118,7 @@ def test_worker_errors_carry_the_traceback(tmp_path):
         in_workers(files, 2, analyse)
     # This process analyses its own share (in order) until the worker's error arrives; then it stops.
     own_share = [f.display for f in files[0::2]]
-    assert analysed and analysed == own_share[:len(analysed)]
+    assert analysed and analysed == own_share[: len(analysed)]
 
 
 def batch_rules(tmp_path):

@@ -48,15 +48,26 @@ VECTORS = [
     ("non-ASCII", "helloäüü\n".encode(), 1859426839, "ebean MChecksumTest.calculateWithSpecialChars"),
     ("emoji", "SELECT '☕😀';\n".encode(), 1005077201, "CRC-32 of the UTF-8 bytes of SELECT '☕😀'; = 0x3BE842D1"),
     ("two statements", b"SELECT 1;\r\nSELECT 2;\r\n", -1665099012, "CRC-32 of b'SELECT 1;SELECT 2;' = 0x9CC09AFC"),
-    ("second BOM is content", b"\xef\xbb\xbf\xef\xbb\xbfhello", 101581765,
-     "only one U+FEFF is filtered: CRC-32 of b'\\xef\\xbb\\xbfhello' = 0x060E03C5"),
-    ("BOM inside a later line is content", "hello\n\ufeffworld".encode(), -1762553420,
-     "BomFilter runs on the first line only: CRC-32 of 'hello\\ufeffworld' = 0x96F191B4"),
+    (
+        "second BOM is content",
+        b"\xef\xbb\xbf\xef\xbb\xbfhello",
+        101581765,
+        "only one U+FEFF is filtered: CRC-32 of b'\\xef\\xbb\\xbfhello' = 0x060E03C5",
+    ),
+    (
+        "BOM inside a later line is content",
+        "hello\n\ufeffworld".encode(),
+        -1762553420,
+        "BomFilter runs on the first line only: CRC-32 of 'hello\\ufeffworld' = 0x96F191B4",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name,data,expected,derivation", [v for v in VECTORS if v[2] is not None],
-                         ids=[v[0] for v in VECTORS if v[2] is not None])
+@pytest.mark.parametrize(
+    "name,data,expected,derivation",
+    [v for v in VECTORS if v[2] is not None],
+    ids=[v[0] for v in VECTORS if v[2] is not None],
+)
 def test_vector(name, data, expected, derivation):
     assert checksum_of_bytes(data) == expected, derivation
     assert flyway_checksum(data.decode("utf-8")) == expected, derivation

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, REPO, check_golden, run_subprocess
 
 GUIDE = FIXTURES / "guide"
@@ -37,8 +36,19 @@ def test_guide_json_report_is_golden_and_shaped(cli):
         assert set(f) == {"path", "kind", "version", "description", "checksum"}
         assert f["kind"] in ("versioned", "repeatable", "rollback", "other")
     for v in doc["violations"]:
-        assert set(v) == {"rule", "code", "severity", "path", "line", "column", "end_line", "end_column",
-                          "message", "help", "doc"}
+        assert set(v) == {
+            "rule",
+            "code",
+            "severity",
+            "path",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "message",
+            "help",
+            "doc",
+        }
         assert v["severity"] in ("error", "warning", "info")
         assert v["line"] >= 1 and v["column"] >= 1
         assert v["path"].startswith("fixtures/guide/migrations/")
@@ -122,10 +132,13 @@ def test_empty_file_is_fine(cli, tmp_path):
     assert result.json()["summary"]["statements"] == 0
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"\xef\xbb\xbfSELECT 1;\r\nCREATE TABLE t (a int);\r\n", 2),
-    (b"SELECT 1;\rSELECT 2;\r", 2),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"\xef\xbb\xbfSELECT 1;\r\nCREATE TABLE t (a int);\r\n", 2),
+        (b"SELECT 1;\rSELECT 2;\r", 2),
+    ],
+)
 def test_bom_and_line_endings_parse(cli, tmp_path, content, expected):
     (tmp_path / "x.sql").write_bytes(content)
     result = cli("check", "x.sql", "--format", "json", "--rule", "syntax-error", cwd=tmp_path)
@@ -182,16 +195,22 @@ def test_nothing_is_modified(cli, tmp_path):
 # --------------------------------------------------------------------------- config
 
 
-@pytest.mark.parametrize("yaml_text,message", [
-    ("bogus: 1\n", ".migration-gate.yml: bogus: unknown setting"),
-    ("pg_version: 99\n", ".migration-gate.yml: pg_version: 99 is not a PostgreSQL major version from 9 to 18"),
-    ("rules:\n  no-such-rule: error\n", ".migration-gate.yml: rules.no-such-rule: unknown rule"),
-    ("rules:\n  MG303: loud\n", ".migration-gate.yml: rules.MG303: 'loud' is not a level"),
-    ("migrations:\n  layout: rails\n", ".migration-gate.yml: migrations.layout: 'rails' is not one of flyway, up-down"),
-    ("migrations: [\n", ".migration-gate.yml: invalid YAML"),
-    ("- a\n- b\n", ".migration-gate.yml: the top level must be a mapping"),
-    ("fail_on: sometimes\n", ".migration-gate.yml: fail_on: 'sometimes' is not one of"),
-])
+@pytest.mark.parametrize(
+    "yaml_text,message",
+    [
+        ("bogus: 1\n", ".migration-gate.yml: bogus: unknown setting"),
+        ("pg_version: 99\n", ".migration-gate.yml: pg_version: 99 is not a PostgreSQL major version from 9 to 18"),
+        ("rules:\n  no-such-rule: error\n", ".migration-gate.yml: rules.no-such-rule: unknown rule"),
+        ("rules:\n  MG303: loud\n", ".migration-gate.yml: rules.MG303: 'loud' is not a level"),
+        (
+            "migrations:\n  layout: rails\n",
+            ".migration-gate.yml: migrations.layout: 'rails' is not one of flyway, up-down",
+        ),
+        ("migrations: [\n", ".migration-gate.yml: invalid YAML"),
+        ("- a\n- b\n", ".migration-gate.yml: the top level must be a mapping"),
+        ("fail_on: sometimes\n", ".migration-gate.yml: fail_on: 'sometimes' is not one of"),
+    ],
+)
 def test_bad_config_is_exit_2_one_line(cli, tmp_path, yaml_text, message):
     (tmp_path / ".migration-gate.yml").write_text(yaml_text)
     (tmp_path / "migrations").mkdir()
@@ -201,8 +220,9 @@ def test_bad_config_is_exit_2_one_line(cli, tmp_path, yaml_text, message):
 
 
 def test_config_in_pyproject(cli, tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.migration-gate]\nmigrations = { path = "db" }\n'
-                                             'rules = { missing-rollback = "off" }\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migration-gate]\nmigrations = { path = "db" }\nrules = { missing-rollback = "off" }\n'
+    )
     (tmp_path / "db").mkdir()
     (tmp_path / "db" / "V1__a.sql").write_text("SELECT 1;")
     result = cli("check", "--format", "json", cwd=tmp_path)
@@ -283,8 +303,10 @@ def test_import_cli_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, migration_gate.cli; "
-            "heavy = [m for m in ('jinja2', 'github', 'sqlfluff', 'psycopg', 'yaml') if m in sys.modules]; "
-            "print(','.join(heavy))")
+    code = (
+        "import sys, migration_gate.cli; "
+        "heavy = [m for m in ('jinja2', 'github', 'sqlfluff', 'psycopg', 'yaml') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CliResult, GitRepo
 from fake_github import FakeGitHub
+
 from migration_gate.reporters.markdown import MARKER
 
 PR = 7
@@ -57,25 +57,51 @@ class PullRequestCheckout:
 
     def environment(self, token: str | None = None) -> dict[str, str]:
         head = self.repo.git("rev-parse", "HEAD").strip()
-        head_repo = {"full_name": "mallory/shop", "fork": True} if self.fork else \
-            {"full_name": self.fake.repository, "fork": False}
-        self.event.write_text(json.dumps({
-            "action": "synchronize", "number": PR,
-            "pull_request": {"number": PR, "head": {"sha": head, "ref": "feature", "repo": head_repo},
-                             "base": {"sha": self.base, "ref": "main",
-                                      "repo": {"full_name": self.fake.repository, "fork": False}}},
-        }))
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "MIGRATION_GATE_"))}
-        env.update({
-            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(self.event), "GITHUB_REPOSITORY": self.fake.repository,
-            "GITHUB_API_URL": self.fake.base_url, "GITHUB_SERVER_URL": "https://github.example",
-            "GITHUB_TOKEN": self.fake.token if token is None else token, "GITHUB_STEP_SUMMARY": str(self.summary),
-            "GITHUB_WORKSPACE": str(self.repo.path), "GITHUB_SHA": "f" * 40, "GITHUB_RUN_ID": "4242",
-            "MIGRATION_GATE_GITHUB_BACKOFF": "0.01", "MIGRATION_GATE_GITHUB_TIMEOUT": "2",
-            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-        })
+        head_repo = (
+            {"full_name": "mallory/shop", "fork": True}
+            if self.fork
+            else {"full_name": self.fake.repository, "fork": False}
+        )
+        self.event.write_text(
+            json.dumps(
+                {
+                    "action": "synchronize",
+                    "number": PR,
+                    "pull_request": {
+                        "number": PR,
+                        "head": {"sha": head, "ref": "feature", "repo": head_repo},
+                        "base": {
+                            "sha": self.base,
+                            "ref": "main",
+                            "repo": {"full_name": self.fake.repository, "fork": False},
+                        },
+                    },
+                }
+            )
+        )
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "MIGRATION_GATE_"))
+        }
+        env.update(
+            {
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_EVENT_NAME": "pull_request",
+                "GITHUB_EVENT_PATH": str(self.event),
+                "GITHUB_REPOSITORY": self.fake.repository,
+                "GITHUB_API_URL": self.fake.base_url,
+                "GITHUB_SERVER_URL": "https://github.example",
+                "GITHUB_TOKEN": self.fake.token if token is None else token,
+                "GITHUB_STEP_SUMMARY": str(self.summary),
+                "GITHUB_WORKSPACE": str(self.repo.path),
+                "GITHUB_SHA": "f" * 40,
+                "GITHUB_RUN_ID": "4242",
+                "MIGRATION_GATE_GITHUB_BACKOFF": "0.01",
+                "MIGRATION_GATE_GITHUB_TIMEOUT": "2",
+                "NO_PROXY": "127.0.0.1,localhost",
+                "no_proxy": "127.0.0.1,localhost",
+            }
+        )
         if token == "":
             del env["GITHUB_TOKEN"]
         return env
@@ -83,8 +109,14 @@ class PullRequestCheckout:
     def run(self, *extra: str, token: str | None = None, env: dict | None = None, base: bool = True) -> CliResult:
         full_env = {**self.environment(token), **(env or {})}
         base_args = ["--base", self.base] if base else []
-        done = subprocess.run([sys.executable, "-m", "migration_gate", "check", *base_args, *extra],
-                              cwd=self.repo.path, env=full_env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "migration_gate", "check", *base_args, *extra],
+            cwd=self.repo.path,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         result = CliResult(done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
         # The token never appears anywhere: output, job summary, or anything sent to GitHub.
@@ -113,9 +145,13 @@ def comment_edits(fake: FakeGitHub) -> list:
 
 
 def rendered_markdown(pr: PullRequestCheckout) -> str:
-    done = subprocess.run([sys.executable, "-m", "migration_gate", "check", "--base", pr.base, "--format",
-                           "markdown"], cwd=pr.repo.path, capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")})
+    done = subprocess.run(
+        [sys.executable, "-m", "migration_gate", "check", "--base", pr.base, "--format", "markdown"],
+        cwd=pr.repo.path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+    )
     return done.stdout
 
 
@@ -129,8 +165,10 @@ def test_first_run_creates_comment_status_annotations_and_summary(pr, fake):
     (comment,) = fake.comments[PR]
     assert comment["body"] == rendered_markdown(pr)
     assert comment["body"].startswith(MARKER + "\n### ❌ migration-gate: the gate fails")
-    assert "[syntax-error](https://github.com/migration-gate/migration-gate/blob/main/rules/syntax-error.md)" \
+    assert (
+        "[syntax-error](https://github.com/migration-gate/migration-gate/blob/main/rules/syntax-error.md)"
         in comment["body"]
+    )
     # The status goes on the pull request's head commit, not on GITHUB_SHA (the merge commit).
     assert list(fake.statuses) == [pr.head]
     (status,) = fake.statuses[pr.head]
@@ -138,11 +176,12 @@ def test_first_run_creates_comment_status_annotations_and_summary(pr, fake):
     assert status["description"] == "2 errors, 0 warnings, 0 infos in 1 file: the gate fails"
     assert status["target_url"] == "https://github.example/acme/shop/actions/runs/4242"
     # Annotations on stdout, repository-relative, 1-based.
-    assert ("::error file=migrations/V2__create_orders.sql,line=2,endLine=2,col=1,endColumn=1,"
-            "title=MG001 syntax-error::syntax error at or near \"SELEC\"%0Afix the SQL; PostgreSQL would reject "
-            "this migration\n") in result.out
-    assert "::error file=migrations/V2__create_orders.sql,line=1,endLine=1,col=1,endColumn=1,title=MG303" \
-        in result.out
+    assert (
+        "::error file=migrations/V2__create_orders.sql,line=2,endLine=2,col=1,endColumn=1,"
+        "title=MG001 syntax-error::syntax error at or near \"SELEC\"%0Afix the SQL; PostgreSQL would reject "
+        "this migration\n"
+    ) in result.out
+    assert "::error file=migrations/V2__create_orders.sql,line=1,endLine=1,col=1,endColumn=1,title=MG303" in result.out
     # The job summary carries the same Markdown.
     assert pr.summary.read_text() == comment["body"] + "\n"
     assert result.err == ""
@@ -183,8 +222,11 @@ def test_marker_found_on_the_second_page_of_150_comments(pr, fake):
     (edit,) = comment_edits(fake)
     assert edit.path == f"/repos/acme/shop/issues/comments/{ours['id']}"
     assert len(fake.comments[PR]) == 150
-    pages = [r.query.get("page", ["1"])[0] for r in fake.requests
-             if r.method == "GET" and r.path.endswith(f"/issues/{PR}/comments")]
+    pages = [
+        r.query.get("page", ["1"])[0]
+        for r in fake.requests
+        if r.method == "GET" and r.path.endswith(f"/issues/{PR}/comments")
+    ]
     assert pages == ["1", "2"]
 
 
@@ -225,7 +267,8 @@ def test_fork_with_read_only_token_warns_once(pr, fake):
     assert warnings[0] == (
         "::warning title=migration-gate::cannot publish to GitHub (creating the comment on #7: 403 Resource not "
         "accessible by integration): the token cannot write here (a pull request from a fork gets a read-only "
-        "GITHUB_TOKEN); the report is in the annotations and the job summary")
+        "GITHUB_TOKEN); the report is in the annotations and the job summary"
+    )
     assert "::error file=migrations/V2__create_orders.sql,line=2" in result.out
     assert "### ❌ migration-gate: the gate fails" in pr.summary.read_text()
     assert fake.comments.get(PR, []) == [] and fake.statuses == {}
@@ -272,7 +315,6 @@ def test_slow_answer_times_out_without_duplicate(pr, fake):
     assert len(fake.comments[PR]) == 1 and len(comment_posts(fake)) == 1
     listings = [r for r in fake.requests if r.method == "GET" and r.path.endswith(f"/issues/{PR}/comments")]
     assert len(listings) == 2  # the timeout happened, and the retry looked before posting again
-
 
 
 def test_server_down_is_bounded_and_keeps_exit_code(pr, fake):
@@ -326,8 +368,7 @@ def test_no_token_in_actions_still_annotates_and_summarises(pr, fake):
 def test_explicit_github_without_token_is_usage_error(pr, fake):
     result = pr.run("--github", token="")
     assert result.code == 2
-    assert result.err.strip() == ("migration-gate: error: --github: missing a token "
-                                  "(GITHUB_TOKEN or --github-token)")
+    assert result.err.strip() == ("migration-gate: error: --github: missing a token (GITHUB_TOKEN or --github-token)")
 
 
 def test_no_github_turns_publishing_off(pr, fake):
@@ -359,8 +400,10 @@ def test_config_error_sets_error_status(pr, fake):
 
 
 def test_oversize_report_fits_in_the_comment(pr, fake):
-    files = {f"migrations/V{n}__add_a_migration_with_a_rather_long_descriptive_name_number_{n}.sql":
-             f"CREATE TABLE t{n} (id bigint);\nSELEC {n};\n" for n in range(2, 402)}
+    files = {
+        f"migrations/V{n}__add_a_migration_with_a_rather_long_descriptive_name_number_{n}.sql": f"CREATE TABLE t{n} (id bigint);\nSELEC {n};\n"
+        for n in range(2, 402)
+    }
     pr.change(files)
     result = pr.run()
     assert result.code == 1 and result.err == ""
@@ -385,10 +428,19 @@ def test_check_run_annotations_in_batches_of_50(pr, fake):
     assert run["status"] == "completed" and run["conclusion"] == "failure"
     assert run["details_url"] == "https://github.example/acme/shop/actions/runs/4242"
     assert len(run["annotations"]) == 120 and run["requests"] == 3
-    first = next(a for a in run["annotations"] if a["path"] == "migrations/V2__m2.sql" and a["title"].startswith("MG001"))
-    assert first == {"path": "migrations/V2__m2.sql", "start_line": 1, "end_line": 1, "start_column": 1,
-                     "end_column": 1, "annotation_level": "failure", "title": "MG001 syntax-error",
-                     "message": 'syntax error at or near "SELEC"\nfix the SQL; PostgreSQL would reject this migration'}
+    first = next(
+        a for a in run["annotations"] if a["path"] == "migrations/V2__m2.sql" and a["title"].startswith("MG001")
+    )
+    assert first == {
+        "path": "migrations/V2__m2.sql",
+        "start_line": 1,
+        "end_line": 1,
+        "start_column": 1,
+        "end_column": 1,
+        "annotation_level": "failure",
+        "title": "MG001 syntax-error",
+        "message": 'syntax error at or near "SELEC"\nfix the SQL; PostgreSQL would reject this migration',
+    }
     assert run["output"]["summary"] == fake.comments[PR][0]["body"]
 
 
@@ -396,11 +448,12 @@ def test_check_run_annotations_in_batches_of_50(pr, fake):
 
 
 def test_injection_payloads_are_inert_in_the_published_comment(pr, fake):
-    pr.change({
-        "migrations/V2__ping_@octocat_<img src=x>.sql":
-            "-- @octocat #1 <script>alert(1)</script>\nSELECT ```x``` FROM t; -- @admin #2\n",
-        "migrations/V3__team_@acme_security.sql": "SELEC '@acme/security #3';\n",
-    })
+    pr.change(
+        {
+            "migrations/V2__ping_@octocat_<img src=x>.sql": "-- @octocat #1 <script>alert(1)</script>\nSELECT ```x``` FROM t; -- @admin #2\n",
+            "migrations/V3__team_@acme_security.sql": "SELEC '@acme/security #3';\n",
+        }
+    )
     assert pr.run().code == 1
     body = fake.comments[PR][0]["body"]
     for raw in ("@octocat", "@acme", "@admin", "<img", "<script", "#1 ", "#3"):
@@ -409,14 +462,22 @@ def test_injection_payloads_are_inert_in_the_published_comment(pr, fake):
 
 
 def test_comment_shows_the_locks_a_real_migration_takes(pr, fake):
-    pr.change({"migrations/V2__index_users_email.sql": "CREATE INDEX idx_users_email ON users (email);\n",
-               "migrations/rollback/V2__rollback.sql": "DROP INDEX CONCURRENTLY idx_users_email;\n"})
+    pr.change(
+        {
+            "migrations/V2__index_users_email.sql": "CREATE INDEX idx_users_email ON users (email);\n",
+            "migrations/rollback/V2__rollback.sql": "DROP INDEX CONCURRENTLY idx_users_email;\n",
+        }
+    )
     assert pr.run().code == 1
     body = fake.comments[PR][0]["body"]
-    assert "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 1 warning | SHARE on users, scan |" \
+    assert (
+        "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 1 warning | SHARE on users, scan |"
         in body
-    assert ("**[non-concurrent-index-creation](https://github.com/migration-gate/migration-gate/blob/main/rules/"
-            "non-concurrent-index-creation.md)** (MG101, error) at line 1, column 33") in body
+    )
+    assert (
+        "**[non-concurrent-index-creation](https://github.com/migration-gate/migration-gate/blob/main/rules/"
+        "non-concurrent-index-creation.md)** (MG101, error) at line 1, column 33"
+    ) in body
     assert "```sql\nCREATE INDEX idx_users_email ON users (email)\n```" in body
 
 
@@ -432,6 +493,9 @@ def test_github_flag_without_a_base_is_exit_2(pr, fake):
     env = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": ""}
     result = pr.run("--github", base=False, env=env)
     assert result.code == 2
-    assert result.err.strip() == "migration-gate: error: no base to compare with: pass --base REF (e.g. --base origin/main)"
+    assert (
+        result.err.strip()
+        == "migration-gate: error: no base to compare with: pass --base REF (e.g. --base origin/main)"
+    )
     (status,) = fake.statuses["f" * 40]  # no pull request: the status goes on GITHUB_SHA
     assert status["state"] == "error"

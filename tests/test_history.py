@@ -11,19 +11,23 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import GitRepo
+
 from migration_gate.core.checksum import checksum_of_bytes
 
 HISTORY_CODES = {"MG302", "MG306", "MG307", "MG308"}
 
-V1 = ("-- Description: create users\n"
-      "-- Rollback: migrations/rollback/V1__rollback.sql\n"
-      "CREATE TABLE users (id bigint PRIMARY KEY);\n"
-      "ALTER TABLE users ADD COLUMN email text;\n")
-V2 = ("-- Description: create orders\n"
-      "-- Rollback: migrations/rollback/V2__rollback.sql\n"
-      "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n")
+V1 = (
+    "-- Description: create users\n"
+    "-- Rollback: migrations/rollback/V1__rollback.sql\n"
+    "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+    "ALTER TABLE users ADD COLUMN email text;\n"
+)
+V2 = (
+    "-- Description: create orders\n"
+    "-- Rollback: migrations/rollback/V2__rollback.sql\n"
+    "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+)
 VIEWS = "CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users;\n"
 RB1 = "DROP TABLE users;\n"
 RB2 = "DROP TABLE orders;\n"
@@ -54,8 +58,9 @@ def repo(git_repo) -> GitRepo:
 def findings(cli, repo: GitRepo, *args: str, codes=HISTORY_CODES) -> list[tuple]:
     result = cli("check", "--base", "main", "--format", "json", *args, cwd=repo.path)
     assert result.code in (0, 1), result.err
-    return sorted((v["code"], v["severity"], v["path"], v["line"]) for v in result.json()["violations"]
-                  if v["code"] in codes)
+    return sorted(
+        (v["code"], v["severity"], v["path"], v["line"]) for v in result.json()["violations"] if v["code"] in codes
+    )
 
 
 def violations(cli, repo: GitRepo, *args: str) -> list[dict]:
@@ -78,7 +83,8 @@ def test_edit_of_a_merged_migration_is_an_error_at_the_first_changed_line(cli, r
     repo.write("migrations/V1__create_users.sql", edited)
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"], v["line"], v["column"]) for v in found] == [
-        ("MG306", "error", "migrations/V1__create_users.sql", 4, 1)]
+        ("MG306", "error", "migrations/V1__create_users.sql", 4, 1)
+    ]
     before, after = checksum_of_bytes(V1.encode()), checksum_of_bytes(edited.encode())
     assert before != after
     assert f"Flyway checksum {before} -> {after}" in found[0]["message"]
@@ -131,9 +137,12 @@ def test_rename_is_an_error_with_both_names(cli, repo):
     repo.git("mv", "migrations/V2__create_orders.sql", "migrations/V2__create_all_orders.sql")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"], v["line"]) for v in found] == [
-        ("MG306", "error", "migrations/V2__create_all_orders.sql", 1)]
-    assert "as migrations/V2__create_orders.sql and was renamed to migrations/V2__create_all_orders.sql" \
+        ("MG306", "error", "migrations/V2__create_all_orders.sql", 1)
+    ]
+    assert (
+        "as migrations/V2__create_orders.sql and was renamed to migrations/V2__create_all_orders.sql"
         in found[0]["message"]
+    )
 
 
 def test_rename_without_git_mv_is_detected_from_the_untracked_file(cli, repo):
@@ -153,7 +162,8 @@ def test_move_keeping_version_description_and_checksum_is_info(cli, repo):
     repo.git("mv", "migrations/V2__create_orders.sql", "migrations/core/V2__create_orders.sql")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"]) for v in found] == [
-        ("MG306", "info", "migrations/core/V2__create_orders.sql")]
+        ("MG306", "info", "migrations/core/V2__create_orders.sql")
+    ]
     assert "Flyway validates those, not the path" in found[0]["message"]
 
 
@@ -162,7 +172,8 @@ def test_delete_is_an_error(cli, repo):
     repo.commit("drop V1")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"], v["line"]) for v in found] == [
-        ("MG306", "error", "migrations/V1__create_users.sql", 1)]
+        ("MG306", "error", "migrations/V1__create_users.sql", 1)
+    ]
     assert "was deleted" in found[0]["message"]
     assert "Detected applied migration not resolved locally" in found[0]["message"]
 
@@ -194,7 +205,8 @@ def test_edited_rollback_is_a_warning_and_a_crlf_only_one_info(cli, repo):
 def test_deleted_rollback_is_a_warning(cli, repo):
     (repo.path / "migrations/rollback/V2__rollback.sql").unlink()
     assert findings(cli, repo, codes=HISTORY_CODES | {"MG303"}) == [
-        ("MG307", "warning", "migrations/rollback/V2__rollback.sql", 1)]
+        ("MG307", "warning", "migrations/rollback/V2__rollback.sql", 1)
+    ]
     # V2 itself is not in the change set; --all reports every file's file-level findings too.
     assert findings(cli, repo, "--all", codes=HISTORY_CODES | {"MG303"}) == [
         ("MG303", "error", "migrations/V2__create_orders.sql", 1),
@@ -217,7 +229,8 @@ def test_duplicate_version_added_in_the_branch(cli, repo):
     repo.write("migrations/V2__add_email_index.sql", "SELECT 1;\n")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"], v["line"]) for v in found] == [
-        ("MG302", "error", "migrations/V2__add_email_index.sql", 1)]  # reported on the file the branch adds
+        ("MG302", "error", "migrations/V2__add_email_index.sql", 1)
+    ]  # reported on the file the branch adds
     assert found[0]["message"] == "version 2 is also used by migrations/V2__create_orders.sql"
 
 
@@ -230,7 +243,8 @@ def test_two_branches_adding_the_same_version_are_caught_on_the_second(cli, repo
     repo.git("checkout", "-q", "feature")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"]) for v in found] == [
-        ("MG302", "error", "migrations/V3__add_payments.sql")]
+        ("MG302", "error", "migrations/V3__add_payments.sql")
+    ]
     assert "also used by migrations/V3__add_invoices.sql, merged on the base" in found[0]["message"]
     # Not mistaken for this branch deleting V3__add_invoices.sql: the change set starts at the fork point.
     assert not [v for v in found if v["code"] == "MG306"]
@@ -240,7 +254,8 @@ def test_older_version_is_out_of_order(cli, repo):
     repo.write("migrations/V1_5__backfill_emails.sql", "UPDATE users SET email = '' WHERE email IS NULL;\n")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"], v["line"]) for v in found] == [
-        ("MG308", "error", "migrations/V1_5__backfill_emails.sql", 1)]
+        ("MG308", "error", "migrations/V1_5__backfill_emails.sql", 1)
+    ]
     assert "version 1_5 is new here but below version 2 (migrations/V2__create_orders.sql)" in found[0]["message"]
 
 
@@ -276,7 +291,9 @@ def test_statement_rules_report_on_the_change_set_and_all_reports_everything(cli
     assert [f["path"] for f in changed["files"]] == ["migrations/V3__broken.sql"]
     everything = cli("check", "--base", "main", "--all", "--format", "json", cwd=repo.path).json()
     assert {v["path"] for v in everything["violations"] if v["code"] == "MG001"} == {
-        "migrations/V0_1__legacy.sql", "migrations/V3__broken.sql"}
+        "migrations/V0_1__legacy.sql",
+        "migrations/V3__broken.sql",
+    }
 
 
 def test_baseline_skips_content_rules_for_legacy_versions_but_guards_history(cli, git_repo):
@@ -295,16 +312,16 @@ def test_baseline_must_be_a_version(cli, repo):
     repo.write(".migration-gate.yml", "baseline: v1\n")
     result = cli("check", "--base", "main", cwd=repo.path)
     assert result.code == 2
-    assert result.err.strip() == ("migration-gate: error: .migration-gate.yml: baseline: "
-                                  "could not recognise version number 'v1'")
+    assert result.err.strip() == (
+        "migration-gate: error: .migration-gate.yml: baseline: could not recognise version number 'v1'"
+    )
 
 
 # --------------------------------------------------------------------------- base detection
 
 
 def clone(source: GitRepo, target, *args: str) -> GitRepo:
-    subprocess.run(["git", "clone", "-q", *args, f"file://{source.path}", str(target)], check=True,
-                   capture_output=True)
+    subprocess.run(["git", "clone", "-q", *args, f"file://{source.path}", str(target)], check=True, capture_output=True)
     repo = GitRepo.__new__(GitRepo)
     repo.path = target
     repo.git("config", "user.email", "ci@example.com")
@@ -322,7 +339,9 @@ def test_base_is_the_merge_base_with_origin_head(cli, git_repo, tmp_path):
     result = cli("check", "--format", "json", cwd=work.path)
     doc = result.json()
     assert sorted((v["code"], v["path"]) for v in doc["violations"] if v["code"] in ("MG001", "MG306")) == [
-        ("MG001", "migrations/V3__broken.sql"), ("MG306", "migrations/V1__create_users.sql")]
+        ("MG001", "migrations/V3__broken.sql"),
+        ("MG306", "migrations/V1__create_users.sql"),
+    ]
     assert {f["path"] for f in doc["files"]} == {"migrations/V1__create_users.sql", "migrations/V3__broken.sql"}
     info = cli("info", "--format", "json", cwd=work.path).json()
     assert info["base"]["source"] == "merge-base with origin/HEAD"
@@ -342,8 +361,10 @@ def test_no_base_skips_history_checks_with_one_note(cli, repo):
     repo.write("migrations/V1__create_users.sql", V1 + "-- edited\n")  # would be MG306 with a base
     result = cli("check", cwd=repo.path, env={"NO_COLOR": "1"})
     notes = [line for line in result.err.splitlines() if line.startswith("note:")]  # diagnostics: stderr
-    assert notes == ["note: history checks skipped: no base to compare with (no origin/HEAD, origin/main or "
-                     "origin/master); pass --base REF"]
+    assert notes == [
+        "note: history checks skipped: no base to compare with (no origin/HEAD, origin/main or "
+        "origin/master); pass --base REF"
+    ]
     assert "modified-merged-migration" not in result.out
     assert result.code == 0
 
@@ -353,8 +374,10 @@ def test_not_a_git_repository(cli, tmp_path):
     (tmp_path / "migrations" / "V1__a.sql").write_text("SELECT 1;\n")
     result = cli("check", "--base", "main", cwd=tmp_path)
     assert result.code == 2
-    assert result.err.strip() == (f"migration-gate: error: --base main: {tmp_path.resolve()} is not inside a git "
-                                  "repository (drop --base to check the files without history)")
+    assert result.err.strip() == (
+        f"migration-gate: error: --base main: {tmp_path.resolve()} is not inside a git "
+        "repository (drop --base to check the files without history)"
+    )
     plain = cli("check", cwd=tmp_path, env={"NO_COLOR": "1"})
     assert f"note: history checks skipped: {tmp_path.resolve()} is not a git repository" in plain.err
     assert plain.code in (0, 1)
@@ -363,8 +386,10 @@ def test_not_a_git_repository(cli, tmp_path):
 def test_missing_base_ref_is_exit_2_naming_the_fix(cli, repo):
     result = cli("check", "--base", "origin/main", cwd=repo.path)
     assert result.code == 2
-    assert result.err.strip() == (f"migration-gate: error: --base origin/main: not a commit in {repo.path} "
-                                  "(fetch it first (e.g. `git fetch origin main`) or fix the ref)")
+    assert result.err.strip() == (
+        f"migration-gate: error: --base origin/main: not a commit in {repo.path} "
+        "(fetch it first (e.g. `git fetch origin main`) or fix the ref)"
+    )
     assert result.out == ""
 
 
@@ -380,12 +405,20 @@ def test_detached_head_behaves_like_a_branch(cli, repo):
 def test_nothing_the_user_has_is_modified(cli, repo):
     repo.write("migrations/V2__create_orders.sql", V2 + "-- edited\n")
     repo.write("migrations/V3__new.sql", "SELECT 1;\n")
-    before = (repo.git("status", "--porcelain"), repo.git("rev-parse", "HEAD"), repo.git("stash", "list"),
-              (repo.path / ".git" / "index").read_bytes())
+    before = (
+        repo.git("status", "--porcelain"),
+        repo.git("rev-parse", "HEAD"),
+        repo.git("stash", "list"),
+        (repo.path / ".git" / "index").read_bytes(),
+    )
     findings(cli, repo)
     cli("info", "--base", "main", cwd=repo.path)
-    after = (repo.git("status", "--porcelain"), repo.git("rev-parse", "HEAD"), repo.git("stash", "list"),
-             (repo.path / ".git" / "index").read_bytes())
+    after = (
+        repo.git("status", "--porcelain"),
+        repo.git("rev-parse", "HEAD"),
+        repo.git("stash", "list"),
+        (repo.path / ".git" / "index").read_bytes(),
+    )
     assert before == after
 
 
@@ -396,11 +429,13 @@ def test_binary_file_replacing_a_merged_migration(cli, repo):
     repo.write("migrations/V2__create_orders.sql", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     found = violations(cli, repo)
     assert [(v["code"], v["severity"], v["path"]) for v in found] == [
-        ("MG306", "error", "migrations/V2__create_orders.sql")]
+        ("MG306", "error", "migrations/V2__create_orders.sql")
+    ]
     assert "-> none (the file cannot be read as UTF-8)" in found[0]["message"]
     unreadable = cli("check", "--base", "main", "--format", "json", cwd=repo.path).json()
     assert [(v["code"], v["path"], v["line"]) for v in unreadable["violations"] if v["code"] == "MG002"] == [
-        ("MG002", "migrations/V2__create_orders.sql", 1)]
+        ("MG002", "migrations/V2__create_orders.sql", 1)
+    ]
 
 
 def test_new_binary_file_is_unreadable_not_a_crash(cli, repo):
@@ -409,7 +444,8 @@ def test_new_binary_file_is_unreadable_not_a_crash(cli, repo):
     assert result.code == 1
     doc = result.json()
     assert [(v["code"], v["path"]) for v in doc["violations"] if v["code"] in {"MG002"} | HISTORY_CODES] == [
-        ("MG002", "migrations/V3__dump.sql")]
+        ("MG002", "migrations/V3__dump.sql")
+    ]
     assert {f["path"]: f["checksum"] for f in doc["files"]} == {"migrations/V3__dump.sql": None}
 
 
@@ -417,10 +453,14 @@ def test_two_rollback_files_for_one_version(cli, repo):
     repo.write("migrations/rollback/V001__rollback.sql", "DROP TABLE users CASCADE;\n")
     found = violations(cli, repo, "--all")
     assert [(v["code"], v["path"]) for v in found] == [
-        ("MG302", "migrations/rollback/V001__rollback.sql"), ("MG302", "migrations/rollback/V1__rollback.sql")]
-    assert found[0]["message"] == ("two rollback scripts for version 001: this one and "
-                                   "migrations/rollback/V1__rollback.sql; nobody can tell which one undoes the "
-                                   "migration")
+        ("MG302", "migrations/rollback/V001__rollback.sql"),
+        ("MG302", "migrations/rollback/V1__rollback.sql"),
+    ]
+    assert found[0]["message"] == (
+        "two rollback scripts for version 001: this one and "
+        "migrations/rollback/V1__rollback.sql; nobody can tell which one undoes the "
+        "migration"
+    )
 
 
 # --------------------------------------------------------------------------- GitHub Actions
@@ -446,8 +486,9 @@ def pull_request_clone(git_repo, tmp_path, depth: int) -> tuple[GitRepo, str, st
 
 def actions_env(tmp_path, base: str, head: str) -> dict:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "base": {"sha": base},
-                                                                "head": {"sha": head}}}))
+    event.write_text(
+        json.dumps({"number": 7, "pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": head}}})
+    )
     return {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
 
 
@@ -464,9 +505,13 @@ def test_shallow_merge_commit_depth_1_fetches_just_the_base(cli, git_repo, tmp_p
     assert result.code == 1, result.err
     doc = result.json()
     assert sorted((v["code"], v["path"], v["line"]) for v in doc["violations"] if v["code"] in HISTORY_CODES) == [
-        ("MG306", "migrations/V2__create_orders.sql", 4)]
-    assert {f["path"] for f in doc["files"]} == {"migrations/V2__create_orders.sql", "migrations/V3__add_payments.sql",
-                                                 "migrations/rollback/V3__rollback.sql"}
+        ("MG306", "migrations/V2__create_orders.sql", 4)
+    ]
+    assert {f["path"] for f in doc["files"]} == {
+        "migrations/V2__create_orders.sql",
+        "migrations/V3__add_payments.sql",
+        "migrations/rollback/V3__rollback.sql",
+    }
     assert has_commit(work, base)  # fetched with --depth=1, nothing else
     info = cli("info", "--format", "json", cwd=work.path, env=env).json()
     assert info["base"] == {"sha": base, "source": "the pull request's base commit (GitHub event)"}
@@ -479,7 +524,8 @@ def test_shallow_merge_commit_depth_2_uses_head_parent(cli, git_repo, tmp_path):
     assert info["base"] == {"sha": base, "source": "HEAD^1, the base side of the pull request's merge commit"}
     result = cli("check", "--format", "json", cwd=work.path, env=env)
     assert sorted((v["code"], v["path"]) for v in result.json()["violations"] if v["code"] in HISTORY_CODES) == [
-        ("MG306", "migrations/V2__create_orders.sql")]
+        ("MG306", "migrations/V2__create_orders.sql")
+    ]
 
 
 def test_unfetchable_pull_request_base_is_exit_2(cli, git_repo, tmp_path):
@@ -488,8 +534,10 @@ def test_unfetchable_pull_request_base_is_exit_2(cli, git_repo, tmp_path):
     result = cli("check", cwd=work.path, env=env)
     assert result.code == 2
     err = result.err.strip()
-    assert err.startswith(f"migration-gate: error: the pull request's base commit {'e' * 12} is not in this clone "
-                          f"and `git fetch --no-tags --depth=1 origin {'e' * 40}` failed (")
+    assert err.startswith(
+        f"migration-gate: error: the pull request's base commit {'e' * 12} is not in this clone "
+        f"and `git fetch --no-tags --depth=1 origin {'e' * 40}` failed ("
+    )
     assert err.endswith("); give actions/checkout `fetch-depth: 0`")
     assert len(err.splitlines()) == 1
 
@@ -529,8 +577,8 @@ def test_push_event_in_actions_uses_the_default_branch_rules(cli, repo, tmp_path
 
 def test_required_base_without_one_is_exit_2(repo, monkeypatch):
     from migration_gate.config import load_config
-    from migration_gate.errors import UsageError
     from migration_gate.discovery import scope_from_config
+    from migration_gate.errors import UsageError
     from migration_gate.history.changeset import attach_history
 
     monkeypatch.chdir(repo.path)
@@ -578,5 +626,7 @@ def test_up_down_out_of_order_names_the_runners(cli, updown):
     updown.write("migrations/000004_add_email.up.sql", "SELECT 1;\n")
     found = violations(cli, updown)
     assert [(v["code"], v["path"]) for v in found] == [("MG308", "migrations/000004_add_email.up.sql")]
-    assert found[0]["message"].endswith("golang-migrate never applies it on databases already past that version; "
-                                        "Diesel and pop apply it there out of order")
+    assert found[0]["message"].endswith(
+        "golang-migrate never applies it on databases already past that version; "
+        "Diesel and pop apply it there out of order"
+    )

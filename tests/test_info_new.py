@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
-from migration_gate.core.checksum import checksum_of_bytes
 from test_history import V1, V2, VIEWS, make_merged
+
+from migration_gate.core.checksum import checksum_of_bytes
 
 
 def cs(text: str | bytes) -> int:
@@ -32,17 +32,50 @@ def test_info_states_against_the_base(cli, git_repo):
     assert doc["base"] == {"sha": repo.git("rev-parse", "main").strip(), "source": "--base main"}
     assert doc["notes"] == []
     assert doc["migrations"] == [
-        {"path": "migrations/V1__create_users.sql", "kind": "versioned", "version": "1",
-         "description": "create_users", "checksum": cs(V1 + "-- edited\n"), "state": "modified",
-         "previous_path": None, "rollback": "migrations/rollback/V1__rollback.sql", "database": None},
-        {"path": "migrations/V2__orders.sql", "kind": "versioned", "version": "2", "description": "orders",
-         "checksum": cs(V2), "state": "renamed", "previous_path": "migrations/V2__create_orders.sql",
-         "rollback": "migrations/rollback/V2__rollback.sql", "database": None},
-        {"path": "migrations/V3__add_payments.sql", "kind": "versioned", "version": "3",
-         "description": "add_payments", "checksum": cs("SELECT 1;\n"), "state": "new", "previous_path": None,
-         "rollback": None, "database": None},
-        {"path": "migrations/R__views.sql", "kind": "repeatable", "version": None, "description": "views",
-         "checksum": cs(VIEWS), "state": "deleted", "previous_path": None, "rollback": None, "database": None},
+        {
+            "path": "migrations/V1__create_users.sql",
+            "kind": "versioned",
+            "version": "1",
+            "description": "create_users",
+            "checksum": cs(V1 + "-- edited\n"),
+            "state": "modified",
+            "previous_path": None,
+            "rollback": "migrations/rollback/V1__rollback.sql",
+            "database": None,
+        },
+        {
+            "path": "migrations/V2__orders.sql",
+            "kind": "versioned",
+            "version": "2",
+            "description": "orders",
+            "checksum": cs(V2),
+            "state": "renamed",
+            "previous_path": "migrations/V2__create_orders.sql",
+            "rollback": "migrations/rollback/V2__rollback.sql",
+            "database": None,
+        },
+        {
+            "path": "migrations/V3__add_payments.sql",
+            "kind": "versioned",
+            "version": "3",
+            "description": "add_payments",
+            "checksum": cs("SELECT 1;\n"),
+            "state": "new",
+            "previous_path": None,
+            "rollback": None,
+            "database": None,
+        },
+        {
+            "path": "migrations/R__views.sql",
+            "kind": "repeatable",
+            "version": None,
+            "description": "views",
+            "checksum": cs(VIEWS),
+            "state": "deleted",
+            "previous_path": None,
+            "rollback": None,
+            "database": None,
+        },
     ]
 
 
@@ -63,7 +96,9 @@ def test_info_text_table(cli, git_repo):
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     table = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
-    assert result.out == "\n".join([f"Base: {sha[:12]} (--base main)", "", line, table[0], line, *table[1:], line]) + "\n"
+    assert (
+        result.out == "\n".join([f"Base: {sha[:12]} (--base main)", "", line, table[0], line, *table[1:], line]) + "\n"
+    )
 
 
 def test_info_without_a_base_has_no_state_and_says_why(cli, tmp_path):
@@ -111,8 +146,9 @@ def test_new_continues_the_padded_style_and_writes_the_guide_template(cli, git_r
     git_repo.write("migrations/rollback/V014__rollback.sql", "SELECT 1;\n")
     result = cli("new", "add_user_preferences", cwd=git_repo.path)
     assert result.code == 0, result.err
-    assert result.out == ("created migrations/V015__add_user_preferences.sql\n"
-                          "created migrations/rollback/V015__rollback.sql\n")
+    assert result.out == (
+        "created migrations/V015__add_user_preferences.sql\ncreated migrations/rollback/V015__rollback.sql\n"
+    )
     today = date.today().isoformat()
     migration = (git_repo.path / "migrations/V015__add_user_preferences.sql").read_text()
     assert migration == (
@@ -131,7 +167,8 @@ def test_new_continues_the_padded_style_and_writes_the_guide_template(cli, git_r
         "\n"
         "-- ============================================\n"
         "-- Migration End\n"
-        "-- ============================================\n")
+        "-- ============================================\n"
+    )
     rollback = (git_repo.path / "migrations/rollback/V015__rollback.sql").read_text()
     assert rollback == (
         "-- rollback/V015__rollback.sql\n"
@@ -139,7 +176,8 @@ def test_new_continues_the_padded_style_and_writes_the_guide_template(cli, git_r
         "-- Author: Dev\n"
         f"-- Date: {today}\n"
         "\n"
-        "-- Reverse the operations of V015__add_user_preferences.sql, in opposite order.\n")
+        "-- Reverse the operations of V015__add_user_preferences.sql, in opposite order.\n"
+    )
     assert "BEGIN" not in migration  # the runner (Flyway) wraps the file in a transaction
 
 
@@ -161,13 +199,16 @@ def test_new_files_pass_the_gate_even_in_strict_mode(cli, tmp_path):
     assert (project / "migrations/V001__create_users.sql").exists()  # an empty project starts at the guide's V001
 
 
-@pytest.mark.parametrize("existing,expected", [
-    (["V1__a.sql", "V2__b.sql"], "V3__next.sql"),
-    (["V1.8__a.sql", "V1.9__b.sql"], "V1.10__next.sql"),
-    (["V2_3__a.sql"], "V2_4__next.sql"),
-    (["V099__a.sql"], "V100__next.sql"),
-    (["V1__a.sql", "V1.0.1__b.sql"], "V1.0.2__next.sql"),
-])
+@pytest.mark.parametrize(
+    "existing,expected",
+    [
+        (["V1__a.sql", "V2__b.sql"], "V3__next.sql"),
+        (["V1.8__a.sql", "V1.9__b.sql"], "V1.10__next.sql"),
+        (["V2_3__a.sql"], "V2_4__next.sql"),
+        (["V099__a.sql"], "V100__next.sql"),
+        (["V1__a.sql", "V1.0.1__b.sql"], "V1.0.2__next.sql"),
+    ],
+)
 def test_new_continues_the_version_style(cli, tmp_path, existing, expected):
     project = _flyway_project(tmp_path, existing)
     result = cli("new", "next", cwd=project)
@@ -178,7 +219,7 @@ def test_new_continues_the_version_style(cli, tmp_path, existing, expected):
 def test_next_version_for_timestamps():
     from migration_gate.scaffold import next_version
 
-    now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert next_version("20240305120032", "flyway", now) == "20250102030405"
     assert next_version("202403051200", "flyway", now) == "202501020304"
     assert next_version("20990101000000", "flyway", now) == "20990101000001"  # clock behind: next number
@@ -194,15 +235,19 @@ def test_new_in_up_down_layouts(cli, tmp_path):
     (flat / "migrations" / "000001_init.up.sql").write_text("SELECT 1;\n")
     (flat / "migrations" / "000001_init.down.sql").write_text("SELECT 1;\n")
     (flat / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\n")
-    assert cli("new", "add_users", cwd=flat).out == ("created migrations/000002_add_users.up.sql\n"
-                                                     "created migrations/000002_add_users.down.sql\n")
+    assert cli("new", "add_users", cwd=flat).out == (
+        "created migrations/000002_add_users.up.sql\ncreated migrations/000002_add_users.down.sql\n"
+    )
     diesel = tmp_path / "diesel"
     (diesel / "migrations" / "2024-03-05-120032_init").mkdir(parents=True)
     (diesel / "migrations" / "2024-03-05-120032_init" / "up.sql").write_text("SELECT 1;\n")
     (diesel / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\n")
     out = cli("new", "add_users", cwd=diesel).out
-    assert re.fullmatch(r"created migrations/(\d{4}-\d{2}-\d{2}-\d{6})_add_users/up\.sql\n"
-                        r"created migrations/\1_add_users/down\.sql\n", out), out
+    assert re.fullmatch(
+        r"created migrations/(\d{4}-\d{2}-\d{2}-\d{6})_add_users/up\.sql\n"
+        r"created migrations/\1_add_users/down\.sql\n",
+        out,
+    ), out
 
 
 def test_new_refuses_to_overwrite_anything(cli, tmp_path):
@@ -210,22 +255,36 @@ def test_new_refuses_to_overwrite_anything(cli, tmp_path):
     (project / "migrations/rollback/V2__rollback.sql").write_text("-- someone's work\n")
     result = cli("new", "add_index", cwd=project)
     assert result.code == 2
-    assert result.err == ("migration-gate: error: migrations/rollback/V2__rollback.sql already exists; "
-                          "nothing written (migration-gate new never overwrites)\n")
+    assert result.err == (
+        "migration-gate: error: migrations/rollback/V2__rollback.sql already exists; "
+        "nothing written (migration-gate new never overwrites)\n"
+    )
     assert not (project / "migrations/V2__add_index.sql").exists()
     assert (project / "migrations/rollback/V2__rollback.sql").read_text() == "-- someone's work\n"
 
 
-@pytest.mark.parametrize("name,message", [
-    ("Add Users", "NAME 'Add Users' would give V2__Add Users.sql: description 'Add Users' is not lower-case "
-                  "snake_case (migrations.description_style: snake_case) (e.g. add_users)"),
-    ("add__users", "NAME 'add__users' would give V2__add__users.sql: description 'add__users' is not lower-case "
-                   "snake_case (migrations.description_style: snake_case) (e.g. add_users)"),
-    ("add-users", "NAME 'add-users' would give V2__add-users.sql: description 'add-users' is not lower-case "
-                  "snake_case (migrations.description_style: snake_case) (e.g. add_users)"),
-    ("db/add_users", "NAME 'db/add_users' is not a file name: no folders, no leading dot"),
-    ("", "NAME is empty: give the migration's description, e.g. add_user_preferences"),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        (
+            "Add Users",
+            "NAME 'Add Users' would give V2__Add Users.sql: description 'Add Users' is not lower-case "
+            "snake_case (migrations.description_style: snake_case) (e.g. add_users)",
+        ),
+        (
+            "add__users",
+            "NAME 'add__users' would give V2__add__users.sql: description 'add__users' is not lower-case "
+            "snake_case (migrations.description_style: snake_case) (e.g. add_users)",
+        ),
+        (
+            "add-users",
+            "NAME 'add-users' would give V2__add-users.sql: description 'add-users' is not lower-case "
+            "snake_case (migrations.description_style: snake_case) (e.g. add_users)",
+        ),
+        ("db/add_users", "NAME 'db/add_users' is not a file name: no folders, no leading dot"),
+        ("", "NAME is empty: give the migration's description, e.g. add_user_preferences"),
+    ],
+)
 def test_new_rejects_names_that_make_invalid_files(cli, tmp_path, name, message):
     project = _flyway_project(tmp_path, ["V1__a.sql"])
     result = cli("new", name, cwd=project)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 
 def _codes(result):
-    return sorted((v["path"], v["line"], v["rule"]) for v in result.json()["violations"]
-                  if v["code"].startswith("MG1"))
+    return sorted((v["path"], v["line"], v["rule"]) for v in result.json()["violations"] if v["code"].startswith("MG1"))
 
 
 def test_table_created_by_an_earlier_migration_of_the_change_set_is_new(cli, git_repo):
@@ -15,10 +14,12 @@ def test_table_created_by_an_earlier_migration_of_the_change_set_is_new(cli, git
     repo.commit("merged history")
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("migrations/V2__invoices.sql", "CREATE TABLE invoices (id bigint, user_id bigint);\n")
-    repo.write("migrations/V3__invoice_indexes.sql",
-               "CREATE INDEX idx_invoices_user ON invoices (user_id);\n"
-               "CREATE INDEX idx_users_email ON users (email);\n"
-               "ALTER TABLE invoices ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id);\n")
+    repo.write(
+        "migrations/V3__invoice_indexes.sql",
+        "CREATE INDEX idx_invoices_user ON invoices (user_id);\n"
+        "CREATE INDEX idx_users_email ON users (email);\n"
+        "ALTER TABLE invoices ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id);\n",
+    )
     result = cli("check", "--base", "main", "--format", "json", cwd=repo.path)
     assert _codes(result) == [("migrations/V3__invoice_indexes.sql", 2, "non-concurrent-index-creation")]
 
@@ -47,13 +48,13 @@ def test_lock_report_in_json_and_do_block_carries_inner_locks(cli, tmp_path):
     (tmp_path / "V1__x.sql").write_text(
         "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
         "DO $$ BEGIN\n  ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();\nEND $$;\n"
-        "DROP INDEX idx_orders_user;\n")
+        "DROP INDEX idx_orders_user;\n"
+    )
     doc = cli("check", "V1__x.sql", "--format", "json", cwd=tmp_path).json()
     assert [(s["line"], s["end_line"], s["locks"]) for s in doc["statements"]] == [
         (1, 1, [{"table": "public.users", "mode": "AccessExclusiveLock", "rewrite": False, "scan": True}]),
         (2, 4, [{"table": "public.orders", "mode": "AccessExclusiveLock", "rewrite": True, "scan": False}]),
-        (5, 5, [{"table": "public.idx_orders_user", "mode": "AccessExclusiveLock", "rewrite": False,
-                 "scan": False}]),
+        (5, 5, [{"table": "public.idx_orders_user", "mode": "AccessExclusiveLock", "rewrite": False, "scan": False}]),
     ]
 
 
@@ -65,16 +66,21 @@ def test_earlier_migrations_name_the_table_behind_an_index_and_foreign_keys(cli,
         "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
         "CREATE INDEX idx_orders_user ON orders (user_id);\n"
         "CREATE TABLE payments (id bigint, user_id bigint, CONSTRAINT payments_user FOREIGN KEY (user_id) "
-        "REFERENCES users (id));\n")
+        "REFERENCES users (id));\n"
+    )
     (folder / "V2__cleanup.sql").write_text(
         "DROP INDEX idx_orders_user;\n"
         "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\n"
         "DROP TABLE orders;\n"
         "DROP INDEX idx_nobody_knows;\n"
-        "DROP TABLE payments;\n")
+        "DROP TABLE payments;\n"
+    )
     doc = cli("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path).json()
-    locks = {s["line"]: [(l["table"], l["mode"]) for l in s["locks"]]
-             for s in doc["statements"] if s["path"].endswith("V2__cleanup.sql")}
+    locks = {
+        s["line"]: [(l["table"], l["mode"]) for l in s["locks"]]
+        for s in doc["statements"]
+        if s["path"].endswith("V2__cleanup.sql")
+    }
     assert locks == {
         1: [("public.orders", "AccessExclusiveLock")],  # the index's table, from V1
         2: [("public.orders", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],  # auto-named FK
@@ -101,8 +107,9 @@ def test_merged_history_is_searched_inside_do_blocks(cli, git_repo):
     repo = git_repo
     repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
     repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
-    repo.write("migrations/V2__index.sql",
-               "DO $$\nBEGIN\n  CREATE INDEX idx_orders_by_user ON orders (user_id);\nEND\n$$;\n")
+    repo.write(
+        "migrations/V2__index.sql", "DO $$\nBEGIN\n  CREATE INDEX idx_orders_by_user ON orders (user_id);\nEND\n$$;\n"
+    )
     repo.commit("merged history")
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("migrations/V3__drop.sql", "DROP INDEX idx_orders_by_user;\n")
@@ -120,11 +127,14 @@ def test_merged_history_word_index_keeps_odd_identifiers(cli, git_repo):
     repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
     names = ['"2fa_idx"', '"user-events"', '"Orders Idx"', '"say ""hi"""', "idx€", '"İdx"']
     for number, name in enumerate(names, start=2):  # one file each: every lookup must find its own
-        repo.write(f"migrations/V{number}__index.sql", "COMMENT ON TABLE orders IS 'a stray \" quote';\n"
-                   f"CREATE INDEX {name} ON orders (user_id);\n")
+        repo.write(
+            f"migrations/V{number}__index.sql",
+            f"COMMENT ON TABLE orders IS 'a stray \" quote';\nCREATE INDEX {name} ON orders (user_id);\n",
+        )
     repo.commit("merged history")
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("migrations/V99__drop.sql", "".join(f"DROP INDEX {name};\n" for name in names))
     doc = cli("check", "--base", "main", "--format", "json", "--no-cache", cwd=repo.path).json()
     assert [[(l["table"], l["mode"]) for l in s["locks"]] for s in doc["statements"]] == (
-        [[("public.orders", "AccessExclusiveLock")]] * len(names))
+        [[("public.orders", "AccessExclusiveLock")]] * len(names)
+    )

@@ -13,14 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
 from lockprobe import compare, observe
+
 from migration_gate.core.analysis import analyze, nontransactional_reason
 from migration_gate.core.config import Config
 from migration_gate.core.context import FileContext, StatementContext
-from migration_gate.core.migration import MigrationFile
 from migration_gate.core.locks import predict_locks
+from migration_gate.core.migration import MigrationFile
 from migration_gate.core.parse import parse_source
 from migration_gate.core.source import Source
 
@@ -37,8 +37,9 @@ def _shapes():
     facts = analyze(parsed.statements, mode="explicit", pg_version=15)
     migration = MigrationFile(Path("shapes.sql"), "shapes.sql", LOCKS, "shapes.sql", "other")
     file_ctx = FileContext(migration, Config(), source, parsed, None, facts)
-    return [(unit.statement.text, StatementContext(unit.statement, file_ctx, unit))
-            for unit in facts.units[setup_count:]]
+    return [
+        (unit.statement.text, StatementContext(unit.statement, file_ctx, unit)) for unit in facts.units[setup_count:]
+    ]
 
 
 SHAPES = _shapes()
@@ -46,9 +47,17 @@ TRANSACTIONAL = [(text, ctx) for text, ctx in SHAPES if nontransactional_reason(
 
 
 def test_enough_distinct_shapes():
-    kinds = {(ctx.statement.kind, tuple(sorted(
-        c["AlterTableCmd"]["subtype"] for c in ctx.statement.node.get("cmds", ()) if "AlterTableCmd" in c)))
-        for _, ctx in TRANSACTIONAL}
+    kinds = {
+        (
+            ctx.statement.kind,
+            tuple(
+                sorted(
+                    c["AlterTableCmd"]["subtype"] for c in ctx.statement.node.get("cmds", ()) if "AlterTableCmd" in c
+                )
+            ),
+        )
+        for _, ctx in TRANSACTIONAL
+    }
     assert len(TRANSACTIONAL) >= 80
     assert len(kinds) >= 40, f"only {len(kinds)} distinct statement kinds"
 

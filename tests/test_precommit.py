@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, GitRepo
 from test_action import copy_package
 
@@ -43,9 +42,26 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str, dict]:
 
 def try_repo(hook_repo, project: GitRepo, hook: str) -> subprocess.CompletedProcess:
     path, sha, env = hook_repo
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(path), hook, "--ref", sha,
-                           "--verbose", "--color", "never"],
-                          cwd=project.path, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(path),
+            hook,
+            "--ref",
+            sha,
+            "--verbose",
+            "--color",
+            "never",
+        ],
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def stage(project: GitRepo, files: dict[str, str]) -> None:
@@ -56,8 +72,10 @@ def stage(project: GitRepo, files: dict[str, str]) -> None:
 
 def test_lint_hook_blocks_a_bad_migration_and_passes_a_good_one(hook_repo, tmp_path):
     project = GitRepo(tmp_path / "project")
-    stage(project, {"migrations/V1__create_users.sql": GOOD,
-                    "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"})
+    stage(
+        project,
+        {"migrations/V1__create_users.sql": GOOD, "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"},
+    )
     good = try_repo(hook_repo, project, "migration-gate")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "migration-gate" in good.stdout and "Passed" in good.stdout
@@ -84,8 +102,10 @@ def test_history_hook_against_upstream(hook_repo, tmp_path):
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     project = GitRepo(tmp_path / "project")
-    stage(project, {"migrations/V1__create_users.sql": GOOD,
-                    "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"})
+    stage(
+        project,
+        {"migrations/V1__create_users.sql": GOOD, "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"},
+    )
     project.commit("merged")
     project.git("remote", "add", "origin", str(origin))
     project.git("push", "-q", "-u", "origin", "main")
@@ -98,16 +118,23 @@ def test_history_hook_against_upstream(hook_repo, tmp_path):
     assert "migrations/V2__create_orders.sql:1:1: error[missing-rollback]" in missing.stdout
 
     # Editing a migration that is already merged upstream is blocked.
-    stage(project, {"migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n",
-                    "migrations/V1__create_users.sql": GOOD + "-- tweaked\nSELECT 1;\n"})
+    stage(
+        project,
+        {
+            "migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n",
+            "migrations/V1__create_users.sql": GOOD + "-- tweaked\nSELECT 1;\n",
+        },
+    )
     edited = try_repo(hook_repo, project, "migration-gate-history")
     assert edited.returncode == 1, edited.stdout + edited.stderr
     assert "error[modified-merged-migration]" in edited.stdout
     project.git("checkout", "-q", "HEAD", "--", "migrations/V1__create_users.sql")
 
     # With the rollback it passes, and statement findings are not this hook's business.
-    stage(project, {"migrations/V2__create_orders.sql": BAD,
-                    "migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n"})
+    stage(
+        project,
+        {"migrations/V2__create_orders.sql": BAD, "migrations/rollback/V2__rollback.sql": "DROP TABLE orders;\n"},
+    )
     done = try_repo(hook_repo, project, "migration-gate-history")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "syntax-error" not in done.stdout
@@ -120,8 +147,10 @@ def _with_origin(tmp_path) -> GitRepo:
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     project = GitRepo(tmp_path / "project")
-    stage(project, {"migrations/V1__create_users.sql": GOOD,
-                    "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"})
+    stage(
+        project,
+        {"migrations/V1__create_users.sql": GOOD, "migrations/rollback/V1__rollback.sql": "DROP TABLE users;\n"},
+    )
     project.commit("merged")
     project.git("remote", "add", "origin", str(origin))
     project.git("push", "-q", "-u", "origin", "main")
@@ -135,7 +164,8 @@ def test_history_flag_respects_config_levels(cli, tmp_path):
     assert done.code == 1
     assert [(v["rule"], v["path"]) for v in done.json()["violations"]] == [
         ("missing-rollback", "migrations/V2__orders.sql"),
-        ("rollback-collides-with-migration", "migrations/rollback/V1__rollback.sql")]  # a warning
+        ("rollback-collides-with-migration", "migrations/rollback/V1__rollback.sql"),
+    ]  # a warning
     project.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n")
     done = cli("check", "--history", "--format", "json", cwd=project.path, env={"GITHUB_ACTIONS": None})
     assert done.code == 0
@@ -154,8 +184,11 @@ def test_history_flag_guards_merged_migrations_and_order(cli, tmp_path):
     found = {(v["rule"], v["path"]) for v in done.json()["violations"]}
     assert ("modified-merged-migration", "migrations/V1__create_users.sql") in found
     assert ("out-of-order-migration-version", "migrations/V0_5__early.sql") in found
-    assert {rule for rule, _ in found} <= {"modified-merged-migration", "out-of-order-migration-version",
-                                           "rollback-collides-with-migration"}
+    assert {rule for rule, _ in found} <= {
+        "modified-merged-migration",
+        "out-of-order-migration-version",
+        "rollback-collides-with-migration",
+    }
 
 
 def test_history_flag_without_upstream(cli, tmp_path):
@@ -163,14 +196,19 @@ def test_history_flag_without_upstream(cli, tmp_path):
     project.write("migrations/V1__a.sql", BAD)
     done = cli("check", "--history", cwd=project.path, env={"GITHUB_ACTIONS": None})
     assert done.code == 0 and done.out == ""
-    assert done.err == ("migration-gate: warning: no upstream branch to compare with (no origin/HEAD, "
-                        "origin/main, origin/master or @{upstream}); history checks skipped\n")
+    assert done.err == (
+        "migration-gate: warning: no upstream branch to compare with (no origin/HEAD, "
+        "origin/main, origin/master or @{upstream}); history checks skipped\n"
+    )
 
 
-@pytest.mark.parametrize("extra,message", [
-    (["migrations"], "--history checks the configured migrations folders: give no PATH"),
-    (["--rule", "syntax-error"], "--history chooses its own rules: it cannot be combined with --rule"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["migrations"], "--history checks the configured migrations folders: give no PATH"),
+        (["--rule", "syntax-error"], "--history chooses its own rules: it cannot be combined with --rule"),
+    ],
+)
 def test_history_flag_usage_errors(cli, tmp_path, extra, message):
     (tmp_path / "migrations").mkdir()
     done = cli("check", "--history", *extra, cwd=tmp_path, env={"GITHUB_ACTIONS": None})

@@ -6,7 +6,6 @@ import re
 import tomllib
 
 import yaml
-
 from conftest import REPO
 from test_action import INPUTS
 
@@ -41,8 +40,12 @@ def test_readme_workflow_is_complete():
     (workflow,) = [b for b in yaml_blocks() if "jobs" in b]
     # PyYAML reads the key `on` as the boolean True (YAML 1.1); GitHub reads it as "on".
     assert workflow.get("on", workflow.get(True)) == "pull_request"
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write", "statuses": "write",
-                                       "checks": "write"}
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "statuses": "write",
+        "checks": "write",
+    }
     (job,) = workflow["jobs"].values()
     checkout, gate = job["steps"]
     assert checkout["uses"].startswith("actions/checkout@")

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from migration_gate.docs import REQUIRED_SECTIONS, pages, rule_doc
+
 from migration_gate.core.rules import registry
+from migration_gate.docs import REQUIRED_SECTIONS, pages, rule_doc
 
 # Rules whose example cannot be reproduced by writing files: their findings come
 # from a git base or a live database, and scenario tests cover them.
@@ -69,9 +69,11 @@ def _materialise(tmp_path: Path, block: tuple[str, str], rule) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("rule", [r for r in registry.sorted_rules()
-                                  if r.name not in NOT_FILE_REPRODUCIBLE and r.name != "unreadable-file"],
-                         ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "rule",
+    [r for r in registry.sorted_rules() if r.name not in NOT_FILE_REPRODUCIBLE and r.name != "unreadable-file"],
+    ids=lambda r: r.name,
+)
 def test_example_triggers_and_use_instead_does_not(rule, cli, tmp_path):
     doc = rule_doc(rule)
     bad = _materialise(tmp_path / "bad", doc.code_block("Example"), rule)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import FIXTURES
 from fixture_harness import expectations, own_files, sub_projects
+
 from migration_gate.core.rules import registry
 
 RULES_DIR = FIXTURES / "rules"
@@ -42,6 +42,9 @@ def test_rule_fixture(folder, cli):
         result = cli("check", *paths, "--format", "json", cwd=cwd)
         assert result.code in (0, 1), result.err
         prefix = cwd.relative_to(folder)
-        actual += [(os.path.normpath(prefix / v["path"]).replace(os.sep, "/"), v["line"], v["code"])
-                   for v in result.json()["violations"] if v["code"] == rule.code]
+        actual += [
+            (os.path.normpath(prefix / v["path"]).replace(os.sep, "/"), v["line"], v["code"])
+            for v in result.json()["violations"]
+            if v["code"] == rule.code
+        ]
     assert sorted(actual) == expected

@@ -63,12 +63,23 @@ def database(pg_server):
     return pg_server.connection.url(name), sql
 
 
-def applied(sql, rank: int, version: str | None, description: str, script: str, checksum_value: int | None,
-            success: bool = True, kind: str = "SQL") -> None:
-    sql("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
+def applied(
+    sql,
+    rank: int,
+    version: str | None,
+    description: str,
+    script: str,
+    checksum_value: int | None,
+    success: bool = True,
+    kind: str = "SQL",
+) -> None:
+    sql(
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
         "installed_by, installed_on, execution_time, success) "
         "VALUES (%s, %s, %s, %s, %s, %s, 'flyway', TIMESTAMP '2024-05-01 10:00:00' + %s * INTERVAL '1 minute', "
-        "12, %s)", (rank, version, description, kind, script, checksum_value, rank, success))
+        "12, %s)",
+        (rank, version, description, kind, script, checksum_value, rank, success),
+    )
 
 
 @pytest.fixture
@@ -102,9 +113,11 @@ def test_database_findings_and_notes(cli, database, project):
     messages = {v["path"]: v["message"] for v in result.json()["violations"]}
     assert messages["migrations/V2__create_orders.sql"] == (
         f"version 2 was applied to the database with checksum 12345 (on 2024-05-01 10:02:00); the file's checksum "
-        f"is {checksum('V2__create_orders.sql')}: Flyway's validate fails")
+        f"is {checksum('V2__create_orders.sql')}: Flyway's validate fails"
+    )
     assert messages["migrations/V4__drop_legacy.sql"].startswith(
-        "version 4 (V4__drop_legacy.sql) is applied in the database (on 2024-05-01 10:03:00) but its file is missing")
+        "version 4 (V4__drop_legacy.sql) is applied in the database (on 2024-05-01 10:03:00) but its file is missing"
+    )
     text = cli("check", "migrations", "--database-url", url, cwd=project, env={"NO_COLOR": "1"})
     notes = [line for line in text.err.splitlines() if line.startswith("database:")]  # diagnostics: stderr
     assert notes == [
@@ -132,8 +145,12 @@ def test_info_shows_the_database_state(cli, database, project):
         "migrations/R__views.sql": "applied",
     }
     v2 = next(m for m in doc["migrations"] if m["version"] == "2")
-    assert v2["database"] == {"state": "applied", "checksum": checksum("V2__create_orders.sql"),
-                              "installed_rank": 2, "installed_on": "2024-05-01 10:02:00"}
+    assert v2["database"] == {
+        "state": "applied",
+        "checksum": checksum("V2__create_orders.sql"),
+        "installed_rank": 2,
+        "installed_on": "2024-05-01 10:02:00",
+    }
     text = cli("info", "migrations", "--database-url", url, cwd=project).out
     assert "| Database " in text.splitlines()[1]
 
@@ -159,11 +176,15 @@ def test_no_history_table_means_nothing_applied(cli, database, project):
     url, _ = database
     result = cli("check", "migrations", "--database-url", url, cwd=project, env={"NO_COLOR": "1"})
     assert result.code == 0, result.out
-    assert ("note: database: no flyway_schema_history table on the search path: no migration is applied yet "
-            "(or Flyway uses another schema or table)") in result.err  # diagnostics: stderr
-    assert ("database: 6 pending migrations: migrations/V1__create_users.sql, migrations/V2__create_orders.sql, "
-            "migrations/V3__add_email.sql, migrations/V5__add_total.sql, migrations/V6__add_status.sql, "
-            "migrations/R__views.sql") in result.err.splitlines()
+    assert (
+        "note: database: no flyway_schema_history table on the search path: no migration is applied yet "
+        "(or Flyway uses another schema or table)"
+    ) in result.err  # diagnostics: stderr
+    assert (
+        "database: 6 pending migrations: migrations/V1__create_users.sql, migrations/V2__create_orders.sql, "
+        "migrations/V3__add_email.sql, migrations/V5__add_total.sql, migrations/V6__add_status.sql, "
+        "migrations/R__views.sql"
+    ) in result.err.splitlines()
     import psycopg
 
     with psycopg.connect(url) as conn:  # nothing was created
@@ -196,5 +217,7 @@ def test_database_url_needs_the_flyway_layout(cli, tmp_path):
     (tmp_path / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\n")
     result = cli("check", "--database-url", "postgresql:///x", cwd=tmp_path)
     assert result.code == 2
-    assert result.err == ("migration-gate: error: --database-url reads Flyway's flyway_schema_history: "
-                          "it needs migrations.layout: flyway\n")
+    assert result.err == (
+        "migration-gate: error: --database-url reads Flyway's flyway_schema_history: "
+        "it needs migrations.layout: flyway\n"
+    )

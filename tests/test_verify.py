@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_subprocess
 
 FLYWAY = "migrations:\n  path: migrations\n  layout: flyway\n"
@@ -54,17 +53,21 @@ def by_rule(doc: dict, rule: str) -> list[tuple[str, int, str]]:
     return [(v["path"], v["line"], v["message"]) for v in doc["violations"] if v["rule"] == rule]
 
 
-USERS = ("CREATE TABLE users (\n"
-         "    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-         "    email text NOT NULL,\n"
-         "    preferences jsonb NOT NULL DEFAULT '{}'\n"
-         ");\n")
-ORDERS = ("CREATE TABLE orders (\n"
-          "    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-          "    user_id bigint NOT NULL,\n"
-          "    status text NOT NULL DEFAULT 'pending',\n"
-          "    created_at timestamptz NOT NULL DEFAULT now()\n"
-          ");\n")
+USERS = (
+    "CREATE TABLE users (\n"
+    "    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+    "    email text NOT NULL,\n"
+    "    preferences jsonb NOT NULL DEFAULT '{}'\n"
+    ");\n"
+)
+ORDERS = (
+    "CREATE TABLE orders (\n"
+    "    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+    "    user_id bigint NOT NULL,\n"
+    "    status text NOT NULL DEFAULT 'pending',\n"
+    "    created_at timestamptz NOT NULL DEFAULT now()\n"
+    ");\n"
+)
 
 
 def base_files() -> dict[str, str]:
@@ -84,31 +87,43 @@ def test_correct_pair_passes(verify, tmp_path):
     files["migrations/V3__orders_user_fk.sql"] = (
         "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
         "ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user;\n"
-        "CREATE INDEX idx_orders_pending ON orders (created_at) WHERE status = 'pending';\n")
+        "CREATE INDEX idx_orders_pending ON orders (created_at) WHERE status = 'pending';\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = (
-        "DROP INDEX idx_orders_pending;\n"
-        "ALTER TABLE orders DROP CONSTRAINT fk_orders_user;\n")
+        "DROP INDEX idx_orders_pending;\nALTER TABLE orders DROP CONSTRAINT fk_orders_user;\n"
+    )
     folder = write_project(tmp_path / "p", files)
     result = verify(folder)
     doc = result.json()
     assert result.code == 0
     assert doc["summary"]["errors"] == 0
     assert [f["path"] for f in doc["files"]] == [
-        "migrations/V1__create_users.sql", "migrations/V2__create_orders.sql",
-        "migrations/V3__orders_user_fk.sql", "migrations/rollback/V1__rollback.sql",
-        "migrations/rollback/V2__rollback.sql", "migrations/rollback/V3__rollback.sql"]
+        "migrations/V1__create_users.sql",
+        "migrations/V2__create_orders.sql",
+        "migrations/V3__orders_user_fk.sql",
+        "migrations/rollback/V1__rollback.sql",
+        "migrations/rollback/V2__rollback.sql",
+        "migrations/rollback/V3__rollback.sql",
+    ]
     # Observed locks, per statement, as pg_locks spells them.
     v3 = {s["line"]: s["locks"] for s in doc["statements"] if s["path"].endswith("V3__orders_user_fk.sql")}
-    assert {(l["table"], l["mode"]) for l in v3[1]} == {("public.orders", "ShareRowExclusiveLock"),
-                                                        ("public.users", "ShareRowExclusiveLock")}
+    assert {(l["table"], l["mode"]) for l in v3[1]} == {
+        ("public.orders", "ShareRowExclusiveLock"),
+        ("public.users", "ShareRowExclusiveLock"),
+    }
     # VALIDATE scans orders (whether it scans users too is the planner's choice).
-    assert {(l["table"], l["mode"]) for l in v3[2]} == {("public.orders", "ShareUpdateExclusiveLock"),
-                                                        ("public.users", "RowShareLock")}
+    assert {(l["table"], l["mode"]) for l in v3[2]} == {
+        ("public.orders", "ShareUpdateExclusiveLock"),
+        ("public.users", "RowShareLock"),
+    }
     assert [l["scan"] for l in v3[2] if l["table"] == "public.orders"] == [True]
     assert [(l["table"], l["mode"], l["rewrite"]) for l in v3[3]] == [("public.orders", "ShareLock", False)]
     infos = by_rule(doc, "observed-locks")
-    assert ("migrations/V3__orders_user_fk.sql", 3,
-            "PostgreSQL took ShareLock on orders (ShareRowExclusiveLock already held, scanned)") in infos
+    assert (
+        "migrations/V3__orders_user_fk.sql",
+        3,
+        "PostgreSQL took ShareLock on orders (ShareRowExclusiveLock already held, scanned)",
+    ) in infos
 
 
 def test_text_report(verify, tmp_path):
@@ -118,10 +133,14 @@ def test_text_report(verify, tmp_path):
     folder = write_project(tmp_path / "p", files)
     result = verify(folder, fmt="text")
     assert result.code == 1
-    assert ("migrations/rollback/V3__rollback.sql:1:1: error[rollback-incomplete] after the rollback of "
-            "migrations/V3__add_index.sql: index idx_orders_status still exists\n") in result.out
-    assert ("migrations/V3__add_index.sql:1:1: error[reapply-fails] applying the migration again after its "
-            "rollback fails: relation \"idx_orders_status\" already exists\n") in result.out
+    assert (
+        "migrations/rollback/V3__rollback.sql:1:1: error[rollback-incomplete] after the rollback of "
+        "migrations/V3__add_index.sql: index idx_orders_status still exists\n"
+    ) in result.out
+    assert (
+        "migrations/V3__add_index.sql:1:1: error[reapply-fails] applying the migration again after its "
+        "rollback fails: relation \"idx_orders_status\" already exists\n"
+    ) in result.out
     assert result.out.rstrip().endswith("gate failed")
 
 
@@ -129,19 +148,23 @@ FORGETFUL = {
     "index": (
         "CREATE INDEX idx_orders_pending ON orders (created_at) WHERE status = 'pending';\n",
         "SELECT 1;\n",
-        ["index idx_orders_pending still exists"]),
+        ["index idx_orders_pending still exists"],
+    ),
     "constraint": (
         "ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('pending', 'paid'));\n",
         "SELECT 1;\n",
-        ["constraint orders.orders_status_check still exists"]),
+        ["constraint orders.orders_status_check still exists"],
+    ),
     "default": (
         "ALTER TABLE users ALTER COLUMN preferences DROP DEFAULT;\n",
         "SELECT 1;\n",
-        ["column users.preferences: DEFAULT '{}'::jsonb not restored"]),
+        ["column users.preferences: DEFAULT '{}'::jsonb not restored"],
+    ),
     "not null": (
         "ALTER TABLE users ALTER COLUMN preferences DROP NOT NULL;\n",
         "SELECT 1;\n",
-        ["column users.preferences: NOT NULL not restored"]),
+        ["column users.preferences: NOT NULL not restored"],
+    ),
     "all at once": (
         "ALTER TABLE users ADD COLUMN nickname text;\n"
         "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n"
@@ -149,19 +172,26 @@ FORGETFUL = {
         "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
         "CREATE UNIQUE INDEX idx_users_email ON users (lower(email));\n",
         "ALTER TABLE users DROP COLUMN nickname;\n",
-        ["column orders.status: DEFAULT is 'new'::text, was 'pending'::text before the migration",
-         "column users.email: NOT NULL not restored",
-         "constraint orders.orders_user_fk still exists",
-         "index idx_users_email still exists"]),
+        [
+            "column orders.status: DEFAULT is 'new'::text, was 'pending'::text before the migration",
+            "column users.email: NOT NULL not restored",
+            "constraint orders.orders_user_fk still exists",
+            "index idx_users_email still exists",
+        ],
+    ),
     "type": (
         "ALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n",
         "SELECT 1;\n",
-        ["column users.email: type is character varying(320), was text before the migration"]),
+        ["column users.email: type is character varying(320), was text before the migration"],
+    ),
     "dropped column": (
         "ALTER TABLE users DROP COLUMN preferences;\n",
         "ALTER TABLE users ADD COLUMN preferences jsonb;\n",
-        ["column users.preferences: DEFAULT '{}'::jsonb not restored",
-         "column users.preferences: NOT NULL not restored"]),
+        [
+            "column users.preferences: DEFAULT '{}'::jsonb not restored",
+            "column users.preferences: NOT NULL not restored",
+        ],
+    ),
 }
 
 
@@ -174,15 +204,18 @@ def test_rollback_incomplete_says_exactly_what_differs(verify, tmp_path, case):
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     incomplete = by_rule(doc, "rollback-incomplete")
-    assert incomplete == [("migrations/rollback/V3__rollback.sql", 1,
-                           f"after the rollback of migrations/V3__change.sql: {words}") for words in expected]
+    assert incomplete == [
+        ("migrations/rollback/V3__rollback.sql", 1, f"after the rollback of migrations/V3__change.sql: {words}")
+        for words in expected
+    ]
     assert all(v["severity"] == "error" for v in doc["violations"] if v["rule"] == "rollback-incomplete")
 
 
 def test_validity_is_compared(verify, tmp_path):
     files = base_files()
     files["migrations/V3__not_valid.sql"] = (
-        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n")
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = "ALTER TABLE orders DROP CONSTRAINT orders_user_fk;\n"
     files["migrations/V4__validate.sql"] = "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n"
     files["migrations/rollback/V4__rollback.sql"] = "SELECT 1;\n"
@@ -190,9 +223,13 @@ def test_validity_is_compared(verify, tmp_path):
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     doc = verify(folder).json()
     assert by_rule(doc, "rollback-incomplete") == [
-        ("migrations/rollback/V4__rollback.sql", 1,
-         "after the rollback of migrations/V4__validate.sql: constraint orders.orders_user_fk: "
-         "validated now, was NOT VALID")]
+        (
+            "migrations/rollback/V4__rollback.sql",
+            1,
+            "after the rollback of migrations/V4__validate.sql: constraint orders.orders_user_fk: "
+            "validated now, was NOT VALID",
+        )
+    ]
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before  # nothing written
 
 
@@ -205,7 +242,8 @@ def test_schema_objects_of_every_kind_are_compared(verify, tmp_path):
         "CREATE SEQUENCE invoice_numbers START 1000;\n"
         "CREATE VIEW reporting.pending_orders AS SELECT id FROM orders WHERE status = 'pending';\n"
         "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
-        "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();\n")
+        "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = "SELECT 1;\n"
     files["migrations/V4__enum_value.sql"] = "ALTER TYPE mood ADD VALUE 'meh';\n"
     files["migrations/rollback/V4__rollback.sql"] = "SELECT 1;\n"
@@ -229,16 +267,19 @@ def test_schema_objects_of_every_kind_are_compared(verify, tmp_path):
 
 def test_reapply_fails_after_incomplete_rollback(verify, tmp_path):
     files = base_files()
-    files["migrations/V3__status_type.sql"] = (
-        "-- order states\n"
-        "CREATE TYPE order_status AS ENUM ('pending', 'paid');\n")
+    files["migrations/V3__status_type.sql"] = "-- order states\nCREATE TYPE order_status AS ENUM ('pending', 'paid');\n"
     files["migrations/rollback/V3__rollback.sql"] = "SELECT 1;\n"
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     fails = [v for v in doc["violations"] if v["rule"] == "reapply-fails"]
     assert [(v["path"], v["line"], v["column"], v["message"]) for v in fails] == [
-        ("migrations/V3__status_type.sql", 2, 1,
-         'applying the migration again after its rollback fails: type "order_status" already exists')]
+        (
+            "migrations/V3__status_type.sql",
+            2,
+            1,
+            'applying the migration again after its rollback fails: type "order_status" already exists',
+        )
+    ]
 
 
 def test_reapply_with_another_schema(verify, tmp_path):
@@ -246,15 +287,17 @@ def test_reapply_with_another_schema(verify, tmp_path):
     files["migrations/V3__defaults.sql"] = (
         "CREATE TABLE IF NOT EXISTS audit (id int);\n"
         "ALTER TABLE audit ADD COLUMN IF NOT EXISTS at timestamptz;\n"
-        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';\n")
+        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';\n"
+    )
     # The rollback drops the column but not the table, and restores a different default.
     files["migrations/rollback/V3__rollback.sql"] = (
-        "ALTER TABLE audit DROP COLUMN at;\n"
-        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'pending';\n")
+        "ALTER TABLE audit DROP COLUMN at;\nALTER TABLE orders ALTER COLUMN status SET DEFAULT 'pending';\n"
+    )
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     assert [m for _, _, m in by_rule(doc, "rollback-incomplete")] == [
-        "after the rollback of migrations/V3__defaults.sql: table audit still exists"]
+        "after the rollback of migrations/V3__defaults.sql: table audit still exists"
+    ]
     assert by_rule(doc, "reapply-fails") == []  # same schema after the re-apply
 
 
@@ -267,8 +310,12 @@ def test_missing_rollback_is_applied_and_said_unchecked(verify, tmp_path):
     assert result.code == 0
     unchecked = [v for v in doc["violations"] if v["rule"] == "reapply-fails"]
     assert [(v["path"], v["severity"], v["message"]) for v in unchecked] == [
-        ("migrations/V3__add_index.sql", "info",
-         "no rollback: the migration applies, but its round trip (rollback, apply again) could not be checked")]
+        (
+            "migrations/V3__add_index.sql",
+            "info",
+            "no rollback: the migration applies, but its round trip (rollback, apply again) could not be checked",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- failures
@@ -282,7 +329,8 @@ def test_migration_fails_midway_in_a_runner_transaction(verify, tmp_path):
             "CREATE TABLE orders (id int);\n"
             "ALTER TABLE users ADD COLUMN nickname text;\n"
             "UPDATE users SET nickname = lower(mail);\n"
-            "ALTER TABLE users ADD COLUMN age int;\n"),
+            "ALTER TABLE users ADD COLUMN age int;\n"
+        ),
         "migrations/2024-02-01-000000_orders/down.sql": "DROP TABLE orders;\n",
         "migrations/2024-03-01-000000_later/up.sql": "CREATE TABLE later (id int);\n",
         "migrations/2024-03-01-000000_later/down.sql": "DROP TABLE later;\n",
@@ -293,9 +341,14 @@ def test_migration_fails_midway_in_a_runner_transaction(verify, tmp_path):
     assert result.code == 1
     fails = [v for v in doc["violations"] if v["rule"] == "migration-fails"]
     assert [(v["path"], v["line"], v["column"], v["message"]) for v in fails] == [
-        ("migrations/2024-02-01-000000_orders/up.sql", 3, 35,
-         'PostgreSQL refuses the migration: column "mail" does not exist; the schema is as before the '
-         "migration (the runner's transaction was rolled back)")]
+        (
+            "migrations/2024-02-01-000000_orders/up.sql",
+            3,
+            35,
+            'PostgreSQL refuses the migration: column "mail" does not exist; the schema is as before the '
+            "migration (the runner's transaction was rolled back)",
+        )
+    ]
     # Nothing after the failure is run.
     assert "migrations/2024-03-01-000000_later/up.sql" not in [f["path"] for f in doc["files"]]
 
@@ -307,16 +360,22 @@ def test_migration_fails_midway_without_a_transaction(verify, tmp_path):
         "ALTER TABLE users ADD COLUMN nickname text;\n"
         "ALTER TABLE users ADD COLUMN age int CHECK (age > 0);\n"
         "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES nowhere (id);\n"
-        "DROP TABLE audit;\n")
+        "DROP TABLE audit;\n"
+    )
     folder = write_project(tmp_path / "p", files, FLYWAY + "transaction: explicit\n")
     doc = verify(folder).json()
     fails = [v for v in doc["violations"] if v["rule"] == "migration-fails"]
     assert [(v["path"], v["line"], v["column"], v["message"]) for v in fails] == [
-        ("migrations/V3__no_transaction.sql", 4, 1,  # PostgreSQL gives no position for this one
-         'PostgreSQL refuses the migration: relation "nowhere" does not exist; the statements before it '
-         "stayed applied: table audit was created; column users.age was created; "
-         "column users.nickname was created; constraint users.users_age_check was created "
-         "(it ran outside a transaction)")]
+        (
+            "migrations/V3__no_transaction.sql",
+            4,
+            1,  # PostgreSQL gives no position for this one
+            'PostgreSQL refuses the migration: relation "nowhere" does not exist; the statements before it '
+            "stayed applied: table audit was created; column users.age was created; "
+            "column users.nickname was created; constraint users.users_age_check was created "
+            "(it ran outside a transaction)",
+        )
+    ]
 
 
 def test_migration_fails_inside_its_own_transaction_block(verify, tmp_path):
@@ -326,14 +385,19 @@ def test_migration_fails_inside_its_own_transaction_block(verify, tmp_path):
         "BEGIN;\n"
         "CREATE TABLE in_block (id int);\n"
         "CREATE INDEX CONCURRENTLY idx_orders_status ON orders (status);\n"
-        "COMMIT;\n")
+        "COMMIT;\n"
+    )
     folder = write_project(tmp_path / "p", files, FLYWAY + "transaction: explicit\n")
     doc = verify(folder).json()
     fails = [v for v in doc["violations"] if v["rule"] == "migration-fails"]
     assert [(v["line"], v["message"]) for v in fails] == [
-        (4, "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; "
+        (
+            4,
+            "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; "
             "the statements before it stayed applied: table before_block was created "
-            "(its transaction block was rolled back)")]
+            "(its transaction block was rolled back)",
+        )
+    ]
 
 
 def test_unclosed_transaction_is_a_failure(verify, tmp_path):
@@ -342,27 +406,37 @@ def test_unclosed_transaction_is_a_failure(verify, tmp_path):
     folder = write_project(tmp_path / "p", files, FLYWAY + "transaction: explicit\n")
     doc = verify(folder).json()
     assert [(line, m) for _, line, m in by_rule(doc, "migration-fails")] == [
-        (1, "PostgreSQL refuses the migration: the file ends inside a transaction (BEGIN without COMMIT): when "
+        (
+            1,
+            "PostgreSQL refuses the migration: the file ends inside a transaction (BEGIN without COMMIT): when "
             "the runner's session ends, PostgreSQL rolls it back; the schema is as before the migration "
-            "(its transaction block was rolled back)")]
+            "(its transaction block was rolled back)",
+        )
+    ]
 
 
 def test_rollback_fails(verify, tmp_path):
     files = base_files()
     files["migrations/V3__fk.sql"] = (
-        "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);\n")
+        "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = (
-        "-- Rollback for V3\n"
-        "ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\n")
+        "-- Rollback for V3\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\n"
+    )
     files["migrations/V4__later.sql"] = "CREATE TABLE later (id int);\n"
     files["migrations/rollback/V4__rollback.sql"] = "DROP TABLE later;\n"
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     fails = [v for v in doc["violations"] if v["rule"] == "rollback-fails"]
     assert [(v["path"], v["line"], v["column"], v["message"]) for v in fails] == [
-        ("migrations/rollback/V3__rollback.sql", 2, 1,
-         'rollback of migrations/V3__fk.sql fails: constraint "orders_user_id_fkey" of relation "orders" '
-         "does not exist")]
+        (
+            "migrations/rollback/V3__rollback.sql",
+            2,
+            1,
+            'rollback of migrations/V3__fk.sql fails: constraint "orders_user_id_fkey" of relation "orders" '
+            "does not exist",
+        )
+    ]
     # The rollback ran in Flyway's transaction: nothing changed, so verification goes on.
     assert "migrations/rollback/V4__rollback.sql" in [f["path"] for f in doc["files"]]
     assert by_rule(doc, "rollback-incomplete") == []
@@ -397,8 +471,12 @@ def test_undefined_placeholder_fails_the_migration(verify, tmp_path):
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     assert [(line, m) for _, line, m in by_rule(doc, "migration-fails")] == [
-        (2, "PostgreSQL refuses the migration: placeholder ${prefix} has no value (set it under `placeholders`); "
-            "the schema is as before the migration")]
+        (
+            2,
+            "PostgreSQL refuses the migration: placeholder ${prefix} has no value (set it under `placeholders`); "
+            "the schema is as before the migration",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- tracing
@@ -409,30 +487,33 @@ def test_create_index_concurrently_is_traced_from_a_second_connection(verify, tm
     files["migrations/V3__cic.sql"] = (
         "CREATE INDEX CONCURRENTLY idx_orders_created ON orders (created_at);\n"
         "DROP INDEX CONCURRENTLY idx_orders_created;\n"
-        "VACUUM;\n")
+        "VACUUM;\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = "SELECT 1;\n"
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     statements = {s["line"]: s["locks"] for s in doc["statements"] if s["path"] == "migrations/V3__cic.sql"}
-    assert statements[1] == [{"table": "public.orders", "mode": "ShareUpdateExclusiveLock",
-                              "rewrite": False, "scan": False}]
-    assert statements[2] == [{"table": "public.orders", "mode": "ShareUpdateExclusiveLock",
-                              "rewrite": False, "scan": False}]
+    assert statements[1] == [
+        {"table": "public.orders", "mode": "ShareUpdateExclusiveLock", "rewrite": False, "scan": False}
+    ]
+    assert statements[2] == [
+        {"table": "public.orders", "mode": "ShareUpdateExclusiveLock", "rewrite": False, "scan": False}
+    ]
     assert 3 not in statements  # not traced: never reported as "no locks"
     infos = {line: m for _, line, m in by_rule(doc, "observed-locks") if _ == "migrations/V3__cic.sql"}
     assert infos == {
         1: "first lock requested (seen from a second connection): ShareUpdateExclusiveLock on orders",
         2: "first lock requested (seen from a second connection): ShareUpdateExclusiveLock on orders",
         3: "not traced: VACUUM runs outside a transaction and the table it works on could not be "
-           "determined, so its locks were not observed",
+        "determined, so its locks were not observed",
     }
 
 
 def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
     """The watcher tells "no lock" (it finished while the table was locked) from "not observed"."""
+    from migration_gate.core.results import LockReport
     from migration_gate.verify.database import connect
     from migration_gate.verify.runner import Session, _trace_outside
-    from migration_gate.core.results import LockReport
 
     conn = connect(pg_server.conninfo())
     db = f"mg_test_watch_{os.getpid()}"
@@ -442,8 +523,13 @@ def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
         try:
             session.conn.execute("CREATE TABLE a (id int); CREATE TABLE b (id int)")
             stmt = _statement("CREATE INDEX CONCURRENTLY idx_a ON a (id)")
-            trace = _trace_outside(session, stmt, stmt.text, [LockReport("public.b", "ShareLock", False, False)],
-                                   "CREATE INDEX CONCURRENTLY")
+            trace = _trace_outside(
+                session,
+                stmt,
+                stmt.text,
+                [LockReport("public.b", "ShareLock", False, False)],
+                "CREATE INDEX CONCURRENTLY",
+            )
         finally:
             session.close()
     finally:
@@ -454,11 +540,13 @@ def test_statement_that_takes_no_lock_on_a_watched_table(pg_server):
     assert [(e.table, e.modes) for e in trace.tables] == [("public.a", ("ShareUpdateExclusiveLock",))]
     from migration_gate.verify.tracing import compare_prediction
 
-    mismatches = compare_prediction([LockReport("public.b", "ShareLock", False, False)], trace,
-                                    existing={"public.a", "public.b"})
+    mismatches = compare_prediction(
+        [LockReport("public.b", "ShareLock", False, False)], trace, existing={"public.a", "public.b"}
+    )
     assert [m.message for m in mismatches] == [
         "PostgreSQL took ShareUpdateExclusiveLock on a; the lock model predicts no lock",
-        "the lock model predicts ShareLock on b; PostgreSQL took no lock"]
+        "the lock model predicts ShareLock on b; PostgreSQL took no lock",
+    ]
 
 
 def _statement(sql: str):
@@ -473,9 +561,11 @@ def test_rewrites_and_held_locks_are_traced_in_the_transaction(verify, tmp_path)
     files["migrations/V3__rewrite.sql"] = (
         "ALTER TABLE users ALTER COLUMN email TYPE varchar(320);\n"
         "ALTER TABLE users ADD COLUMN flags int NOT NULL DEFAULT 0;\n"
-        "TRUNCATE orders;\n")
+        "TRUNCATE orders;\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = (
-        "ALTER TABLE users DROP COLUMN flags;\nALTER TABLE users ALTER COLUMN email TYPE text;\n")
+        "ALTER TABLE users DROP COLUMN flags;\nALTER TABLE users ALTER COLUMN email TYPE text;\n"
+    )
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     statements = {s["line"]: s["locks"] for s in doc["statements"] if s["path"] == "migrations/V3__rewrite.sql"}
@@ -486,8 +576,10 @@ def test_rewrites_and_held_locks_are_traced_in_the_transaction(verify, tmp_path)
     # TRUNCATE writes a new, empty file (and rebuilds the primary key index by scanning it).
     assert statements[3] == [{"table": "public.orders", "mode": "AccessExclusiveLock", "rewrite": True, "scan": True}]
     infos = {line: m for p, line, m in by_rule(doc, "observed-locks") if p == "migrations/V3__rewrite.sql"}
-    assert infos == {1: "PostgreSQL took AccessExclusiveLock on users (rewritten, scanned)",
-                     3: "PostgreSQL took AccessExclusiveLock on orders (rewritten, scanned)"}
+    assert infos == {
+        1: "PostgreSQL took AccessExclusiveLock on users (rewritten, scanned)",
+        3: "PostgreSQL took AccessExclusiveLock on orders (rewritten, scanned)",
+    }
     assert by_rule(doc, "rollback-incomplete") == []
 
 
@@ -507,15 +599,22 @@ def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
     files = base_files()
     files["migrations/V3__checks.sql"] = (
         "ALTER TABLE users ADD CONSTRAINT email_length CHECK (length(email) < 300);\n"
-        "CREATE INDEX idx_orders_status ON orders (status);\n")
+        "CREATE INDEX idx_orders_status ON orders (status);\n"
+    )
     files["migrations/rollback/V3__rollback.sql"] = (
-        "DROP INDEX idx_orders_status;\nALTER TABLE users DROP CONSTRAINT email_length;\n")
+        "DROP INDEX idx_orders_status;\nALTER TABLE users DROP CONSTRAINT email_length;\n"
+    )
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
-    mismatches = [(v["line"], v["severity"], v["message"]) for v in doc["violations"]
-                  if v["rule"] == "lock-prediction-mismatch"]
+    mismatches = [
+        (v["line"], v["severity"], v["message"]) for v in doc["violations"] if v["rule"] == "lock-prediction-mismatch"
+    ]
     assert mismatches == [
-        (1, "warning", "PostgreSQL took AccessExclusiveLock on users; the lock model predicts ShareUpdateExclusiveLock"),
+        (
+            1,
+            "warning",
+            "PostgreSQL took AccessExclusiveLock on users; the lock model predicts ShareUpdateExclusiveLock",
+        ),
         (1, "warning", "the lock model predicts a rewrite of users; PostgreSQL did not rewrite it"),
     ]
     assert context  # the engine reads predictions through StatementContext.locks
@@ -528,21 +627,45 @@ def test_compare_prediction_rules():
     def lock(table, mode, rewrite=False):
         return LockReport(table, mode, rewrite, False)
 
-    trace = StatementTrace("transaction", (
-        TableEffect("public.a", ("RowExclusiveLock",)),
-        TableEffect("public.new", ("AccessExclusiveLock",), created=True),
-        TableEffect("public.later", ("AccessExclusiveLock",)),
-    ), held={"public.b": ("AccessExclusiveLock",)},
-        relations=frozenset({"public.a", "public.b", "public.c", "public.new", "public.later"}))
+    trace = StatementTrace(
+        "transaction",
+        (
+            TableEffect("public.a", ("RowExclusiveLock",)),
+            TableEffect("public.new", ("AccessExclusiveLock",), created=True),
+            TableEffect("public.later", ("AccessExclusiveLock",)),
+        ),
+        held={"public.b": ("AccessExclusiveLock",)},
+        relations=frozenset({"public.a", "public.b", "public.c", "public.new", "public.later"}),
+    )
     existing = {"public.a", "public.b", "public.c"}
     # Agreement: equal modes; a mode the transaction already held; a table the statement created;
     # a table created earlier in the migration the model says nothing about; an entry that names an
     # index (not a table the trace sees).
-    assert compare_prediction([lock("public.a", "RowExclusiveLock"), lock("public.b", "AccessExclusiveLock"),
-                               lock("public.idx_a", "AccessExclusiveLock")], trace, existing=existing) == []
-    messages = [m.message for m in compare_prediction(
-        [lock("public.a", "AccessShareLock"), lock("public.c", "ShareLock"), lock("public.later", "ShareLock"),
-         lock("public.a", "Exclusive")], trace, existing=existing)]
+    assert (
+        compare_prediction(
+            [
+                lock("public.a", "RowExclusiveLock"),
+                lock("public.b", "AccessExclusiveLock"),
+                lock("public.idx_a", "AccessExclusiveLock"),
+            ],
+            trace,
+            existing=existing,
+        )
+        == []
+    )
+    messages = [
+        m.message
+        for m in compare_prediction(
+            [
+                lock("public.a", "AccessShareLock"),
+                lock("public.c", "ShareLock"),
+                lock("public.later", "ShareLock"),
+                lock("public.a", "Exclusive"),
+            ],
+            trace,
+            existing=existing,
+        )
+    ]
     assert messages == [
         "the lock model predicts 'Exclusive' on a, which is not a pg_locks mode",
         "PostgreSQL took RowExclusiveLock on a; the lock model predicts AccessShareLock",
@@ -561,21 +684,28 @@ def test_base_state_seeds_and_new_migrations(cli, url, git_repo):
     for rel, text in base_files().items():
         git_repo.write(rel, text)
     git_repo.write("migrations/R__views.sql", "CREATE OR REPLACE VIEW user_emails AS SELECT email FROM users;\n")
-    git_repo.write("migrations/seeds/dev.sql",
-                   "INSERT INTO users (email) VALUES ('a@example.com'), ('A@example.com');\n")
+    git_repo.write(
+        "migrations/seeds/dev.sql", "INSERT INTO users (email) VALUES ('a@example.com'), ('A@example.com');\n"
+    )
     git_repo.commit("merged")
-    git_repo.write("migrations/V3__unique_email.sql",
-                   "ALTER TABLE users ADD COLUMN verified boolean;\n"
-                   "CREATE UNIQUE INDEX idx_users_email ON users (lower(email));\n")
+    git_repo.write(
+        "migrations/V3__unique_email.sql",
+        "ALTER TABLE users ADD COLUMN verified boolean;\n"
+        "CREATE UNIQUE INDEX idx_users_email ON users (lower(email));\n",
+    )
     git_repo.write("migrations/rollback/V3__rollback.sql", "DROP INDEX idx_users_email;\n")
     result = cli("verify", "--database-url", url, "--base", "main", "--format", "json", cwd=git_repo.path)
     doc = result.json()
     assert result.code == 1
     assert [(v["path"], v["line"], v["message"]) for v in doc["violations"] if v["severity"] == "error"] == [
-        ("migrations/V3__unique_email.sql", 2,
-         'PostgreSQL refuses the migration: could not create unique index "idx_users_email" '
-         "(Key (lower(email))=(a@example.com) is duplicated.); the schema is as before the migration "
-         "(the runner's transaction was rolled back)")]
+        (
+            "migrations/V3__unique_email.sql",
+            2,
+            'PostgreSQL refuses the migration: could not create unique index "idx_users_email" '
+            "(Key (lower(email))=(a@example.com) is duplicated.); the schema is as before the migration "
+            "(the runner's transaction was rolled back)",
+        )
+    ]
     # The merged migrations were applied (not reported on); only the new one was traced.
     assert {s["path"] for s in doc["statements"]} == {"migrations/V3__unique_email.sql"}
     text = cli("verify", "--database-url", url, "--base", "main", cwd=git_repo.path, env={"NO_COLOR": "1"})
@@ -593,7 +723,8 @@ def test_seed_that_fails_is_a_usage_error(cli, url, git_repo):
     assert result.err.strip() == (
         'migration-gate: error: verify.seed seeds/broken.sql:1: does not apply on top of the merged '
         'migrations: null value in column "email" of relation "users" violates not-null constraint '
-        "(Failing row contains (1, null, {}).)")
+        "(Failing row contains (1, null, {}).)"
+    )
 
 
 def test_every_report_format_renders(verify, tmp_path):
@@ -656,8 +787,10 @@ def test_verify_takes_folders_not_files(cli, tmp_path):
     folder = write_project(tmp_path / "p", base_files())
     result = cli("verify", "migrations/V1__create_users.sql", cwd=folder)
     assert result.code == 2
-    assert result.err.strip() == ("migration-gate: error: migrations/V1__create_users.sql: verify takes migrations "
-                                  "folders, not files (use --base to verify only the migrations added since a branch)")
+    assert result.err.strip() == (
+        "migration-gate: error: migrations/V1__create_users.sql: verify takes migrations "
+        "folders, not files (use --base to verify only the migrations added since a branch)"
+    )
 
 
 # --------------------------------------------------------------------------- a throwaway server of its own
@@ -684,9 +817,14 @@ def isolated_tmp(pg_server):
 
 def run_verify(folder: Path, tmp: Path, *args: str) -> tuple[int, str, str, int]:
     """``migration-gate verify`` as a process: (exit code, stdout, stderr, pid)."""
-    process = subprocess.Popen([sys.executable, "-m", "migration_gate", "verify", *args], cwd=folder,
-                               env={**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1"},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "migration_gate", "verify", *args],
+        cwd=folder,
+        env={**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out, err = process.communicate(timeout=300)
     return process.returncode, out, err, process.pid
 
@@ -713,8 +851,10 @@ def test_throwaway_server_passes_a_correct_history(isolated_tmp, tmp_path):
     assert code == 0, err
     assert out.endswith("gate passed\n")
     # No progress when stderr is not a terminal; only the note that there was no base (diagnostics: stderr).
-    assert err.splitlines() == [f"note: no base ({folder / 'migrations'} is not a git repository); "
-                                "every migration verified from an empty database"]
+    assert err.splitlines() == [
+        f"note: no base ({folder / 'migrations'} is not a git repository); "
+        "every migration verified from an empty database"
+    ]
     assert_nothing_left(isolated_tmp, pid)
 
 
@@ -723,9 +863,14 @@ def test_interrupt_cleans_up(isolated_tmp, tmp_path, sig):
     files = base_files()
     files["migrations/V3__slow.sql"] = "SELECT pg_sleep(60);\n"
     folder = write_project(tmp_path / "p", files)
-    process = subprocess.Popen([sys.executable, "-m", "migration_gate", "verify"], cwd=folder,
-                               env={**os.environ, "TMPDIR": str(isolated_tmp)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "migration_gate", "verify"],
+        cwd=folder,
+        env={**os.environ, "TMPDIR": str(isolated_tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_query(isolated_tmp, "pg_sleep")
         process.send_signal(sig)
@@ -750,8 +895,9 @@ def _wait_for_query(tmp: Path, text: str, timeout: float = 60) -> None:
                 lines = pid_file.read_text().splitlines()
                 port, socket_dir = lines[3], lines[4]
                 with connect(f"host={socket_dir} port={port} user=postgres dbname=postgres") as conn:
-                    rows = conn.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
-                                        [f"%{text}%"]).fetchall()
+                    rows = conn.execute(
+                        "SELECT 1 FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()", [f"%{text}%"]
+                    ).fetchall()
                 if rows:
                     return
             except Exception:  # noqa: BLE001 - the server is still starting
@@ -787,8 +933,13 @@ def test_progress_on_a_terminal(tmp_path, url):
     folder = write_project(tmp_path / "p", base_files())
     primary, secondary = pty.openpty()
     try:
-        done = subprocess.run([sys.executable, "-m", "migration_gate", "verify", "--database-url", url],
-                              cwd=folder, stdout=subprocess.PIPE, stderr=secondary, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "migration_gate", "verify", "--database-url", url],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=120,
+        )
         os.close(secondary)
         secondary = None
         chunks = []
@@ -831,9 +982,14 @@ def test_guide_demo_catches_the_guides_unsafe_example(verify, tmp_path):
     guide = shutil.copytree(REPO / "fixtures" / "guide", tmp_path / "guide")
     doc = verify(guide).json()
     fails = by_rule(doc, "migration-fails")
-    assert fails == [("migrations/V008__rename_product_title.sql", 23,
-                      "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction "
-                      "block; the schema is as before the migration (its transaction block was rolled back)")]
+    assert fails == [
+        (
+            "migrations/V008__rename_product_title.sql",
+            23,
+            "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction "
+            "block; the schema is as before the migration (its transaction block was rolled back)",
+        )
+    ]
 
 
 def test_base_is_found_as_check_finds_it(cli, url, git_repo):

@@ -13,9 +13,9 @@ and what this process may do while it waits for its workers.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..core.analyze import analyze_file
 from ..core.config import Config
@@ -42,8 +42,14 @@ class Schedule:
     while_waiting: Callable[[FileResult], None] | None = None
 
 
-def analyze_all(scope: Scope, config: Config, rules: RuleSet, rules_for: Callable[[MigrationFile], RuleSet],
-                want_statements: bool, schedule: Schedule) -> list[FileResult]:
+def analyze_all(
+    scope: Scope,
+    config: Config,
+    rules: RuleSet,
+    rules_for: Callable[[MigrationFile], RuleSet],
+    want_statements: bool,
+    schedule: Schedule,
+) -> list[FileResult]:
     """Every file of the scope, analysed (or taken from the cache), in scope order.
 
     ``rules`` is the run's rule set (part of the cache key); ``rules_for`` the
@@ -63,8 +69,14 @@ def analyze_all(scope: Scope, config: Config, rules: RuleSet, rules_for: Callabl
             gc.enable()
 
 
-def _analyze_all(scope: Scope, config: Config, rules: RuleSet, rules_for: Callable[[MigrationFile], RuleSet],
-                 want_statements: bool, schedule: Schedule) -> list[FileResult]:
+def _analyze_all(
+    scope: Scope,
+    config: Config,
+    rules: RuleSet,
+    rules_for: Callable[[MigrationFile], RuleSet],
+    want_statements: bool,
+    schedule: Schedule,
+) -> list[FileResult]:
     columns = EarlierSchema(scope.project, config)
     cache = None
     if schedule.cache_dir is not None:

@@ -26,8 +26,10 @@ def pack(result: FileResult) -> Packed:
         result.report.statements,
         result.report.checksum,
         [tuple(getattr(v, f) for f in _VIOLATION_FIELDS) for v in result.violations],
-        [(s.path, s.line, s.end_line, [(lock.table, lock.mode, lock.rewrite, lock.scan) for lock in s.locks])
-         for s in result.statements],
+        [
+            (s.path, s.line, s.end_line, [(lock.table, lock.mode, lock.rewrite, lock.scan) for lock in s.locks])
+            for s in result.statements
+        ],
         tuple(result.created_tables),
         [tuple(getattr(i, f) for f in _IGNORE_FIELDS) for i in result.ignores],
         result.lookups,
@@ -41,8 +43,10 @@ def unpack(packed: Packed, migration: MigrationFile) -> FileResult:
     return FileResult(
         report,
         [Violation(*fields) for fields in violations],
-        [StatementReport(path, line, end_line, [LockReport(*lock) for lock in locks])
-         for path, line, end_line, locks in statements],
+        [
+            StatementReport(path, line, end_line, [LockReport(*lock) for lock in locks])
+            for path, line, end_line, locks in statements
+        ],
         frozenset(created),
         [Ignore(*fields) for fields in ignores],
         None,

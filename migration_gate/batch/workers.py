@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import traceback
-from typing import Callable, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
@@ -22,8 +23,12 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def in_workers(files: list[MigrationFile], count: int, analyse: Callable[[MigrationFile], FileResult],
-                while_waiting: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+def in_workers(
+    files: list[MigrationFile],
+    count: int,
+    analyse: Callable[[MigrationFile], FileResult],
+    while_waiting: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
     """Fork ``count - 1`` workers, analyse a share here, collect theirs through pipes.
 
     Plain ``os.fork`` and ``pickle`` rather than :mod:`multiprocessing`: nothing
@@ -83,8 +88,7 @@ _LENGTH = 4  # bytes of the length before each pickled batch
 class _Inbox:
     """One worker's pipe: length-prefixed pickled batches of ``(index, packed result)``."""
 
-    def __init__(self, pid: int, read_end: int, share: list[int], files: list[MigrationFile],
-                 results: list) -> None:
+    def __init__(self, pid: int, read_end: int, share: list[int], files: list[MigrationFile], results: list) -> None:
         self.pid, self.read_end, self.files, self.results = pid, read_end, files, results
         self.missing = len(share)
         self.buffer = bytearray()
@@ -120,8 +124,8 @@ class _Inbox:
             size = int.from_bytes(buffer[:_LENGTH], "big")
             if len(buffer) < _LENGTH + size:
                 return
-            status, payload = pickle.loads(buffer[_LENGTH:_LENGTH + size])
-            del buffer[:_LENGTH + size]
+            status, payload = pickle.loads(buffer[_LENGTH : _LENGTH + size])
+            del buffer[: _LENGTH + size]
             if status == "error":
                 raise RuntimeError(f"a worker process failed:\n{payload}")
             for index, packed in payload:

@@ -26,28 +26,50 @@ def add_report_arguments(parser: argparse.ArgumentParser, paths_help: str) -> No
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
-                        help="lowest level that fails the gate (default: config fail_on, else error)")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        help="lowest level that fails the gate (default: config fail_on, else error)",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_report_arguments(parser, "files or folders to check (default: the configured migrations folders)")
-    parser.add_argument("--base", metavar="REF",
-                        help="git ref of the base branch: statement rules report on the change set only")
-    parser.add_argument("--all", action="store_true", dest="check_all",
-                        help="with a base: still report statement rules on every migration")
-    parser.add_argument("--rule", action="append", dest="only", metavar="RULE",
-                        help="run only this rule (code or name; repeatable)")
-    parser.add_argument("--cache-dir", metavar="DIR",
-                        help="reuse per-file results stored here (default: cache_dir, else ~/.cache/migration-gate)")
+    parser.add_argument(
+        "--base", metavar="REF", help="git ref of the base branch: statement rules report on the change set only"
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="check_all",
+        help="with a base: still report statement rules on every migration",
+    )
+    parser.add_argument(
+        "--rule", action="append", dest="only", metavar="RULE", help="run only this rule (code or name; repeatable)"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="reuse per-file results stored here (default: cache_dir, else ~/.cache/migration-gate)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="analyse every file afresh; store nothing")
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="worker processes for large scans (default: one per CPU from 200 files; 1: none)")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="also compare with Flyway's flyway_schema_history in this database (read-only)")
-    parser.add_argument("--history", action="store_true",
-                        help="only the history, version and rollback rules, against the upstream base "
-                             "(the pre-commit hook; no upstream: a warning and exit 0)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for large scans (default: one per CPU from 200 files; 1: none)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="also compare with Flyway's flyway_schema_history in this database (read-only)",
+    )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="only the history, version and rollback rules, against the upstream base "
+        "(the pre-commit hook; no upstream: a warning and exit 0)",
+    )
     from ..publish import outputs
 
     outputs.configure(parser, FORMATS)  # --report FORMAT=PATH, --github…, --strict-reporting
@@ -117,9 +139,16 @@ def _run(args: argparse.Namespace, plan) -> int:
     if args.base or not args.paths or args.database_url or args.github:
         from ..history.changeset import attach_history
 
-        scope = attach_history(scope, base=args.base, auto=not args.paths, include_all=args.check_all,
-                               database_url=args.database_url, start=first, notes=context.notes,
-                               required=bool(args.github))  # --github asks for the pull request's base
+        scope = attach_history(
+            scope,
+            base=args.base,
+            auto=not args.paths,
+            include_all=args.check_all,
+            database_url=args.database_url,
+            start=first,
+            notes=context.notes,
+            required=bool(args.github),
+        )  # --github asks for the pull request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)
@@ -128,8 +157,9 @@ def _run(args: argparse.Namespace, plan) -> int:
 
         context.json_writer = writer = Writer(config.docs_url)
         schedule = replace(schedule, while_waiting=writer.prepare)
-    result = run_check(scope, config, only=args.only, schedule=schedule,
-                       want_statements=plan.needs_statements(args.format))
+    result = run_check(
+        scope, config, only=args.only, schedule=schedule, want_statements=plan.needs_statements(args.format)
+    )
     context.notes.extend(result.notes)
     result.notes[:] = context.notes
     print_notes(context.notes)

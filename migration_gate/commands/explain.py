@@ -10,9 +10,9 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..core.rules import registry
     from ..docs import render_rule_page
     from ..errors import UsageError
-    from ..core.rules import registry
 
     rule = registry.lookup(args.rule)
     if rule is None:

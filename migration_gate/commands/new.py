@@ -9,8 +9,9 @@ from pathlib import Path
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="the migration's description, e.g. add_user_preferences")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
-    parser.add_argument("--path", metavar="FOLDER",
-                        help="the migrations folder to write into (default: the first configured one)")
+    parser.add_argument(
+        "--path", metavar="FOLDER", help="the migrations folder to write into (default: the first configured one)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

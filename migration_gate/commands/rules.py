@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def configure(parser) -> None:
-    parser.add_argument("--preset", choices=("recommended", "strict"), default="recommended",
-                        help="whose default levels to show")
+    parser.add_argument(
+        "--preset", choices=("recommended", "strict"), default="recommended", help="whose default levels to show"
+    )
 
 
 def run(args) -> int:

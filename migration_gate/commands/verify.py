@@ -9,31 +9,39 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-
 def configure(parser: argparse.ArgumentParser) -> None:
     from .check import add_report_arguments
 
     add_report_arguments(parser, "migrations folders (default: the configured ones)")
-    parser.add_argument("--base", metavar="REF",
-                        help="git ref of the base branch: migrations merged there form the base state, "
-                             "the ones added since are verified (default: every migration is verified)")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="use this PostgreSQL server instead of a throwaway one: verify creates a "
-                             "temporary database there, works only inside it and drops it afterwards")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the throwaway server (or temporary database) and print how to connect")
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="git ref of the base branch: migrations merged there form the base state, "
+        "the ones added since are verified (default: every migration is verified)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="use this PostgreSQL server instead of a throwaway one: verify creates a "
+        "temporary database there, works only inside it and drops it afterwards",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the throwaway server (or temporary database) and print how to connect"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..errors import UsageError
     from ..discovery import scope_from_config, scope_from_paths
+    from ..errors import UsageError
     from .check import ReportContext, print_notes, write_report
 
     for raw in args.paths:
         if Path(raw).exists() and not Path(raw).is_dir():
-            raise UsageError(f"{raw}: verify takes migrations folders, not files "
-                             "(use --base to verify only the migrations added since a branch)")
+            raise UsageError(
+                f"{raw}: verify takes migrations folders, not files "
+                "(use --base to verify only the migrations added since a branch)"
+            )
     first = Path(args.paths[0]) if args.paths else Path.cwd()
     config = load_config(Path(args.config) if args.config else None, search_from=first)
     if args.fail_on:
@@ -74,8 +82,8 @@ def _plan(scope, config, base: str | None, *, auto: bool):
 
 
 def _verify(plan, config, args):
-    from ..verify.database import DatabaseError, Workspace, url_conninfo
     from ..errors import UsageError
+    from ..verify.database import DatabaseError, Workspace, url_conninfo
     from ..verify.pgserver import ServerError, TemporaryServer
     from ..verify.verification import Progress, Verifier
 
@@ -89,8 +97,9 @@ def _verify(plan, config, args):
             progress.step("starting a throwaway PostgreSQL")
             server = TemporaryServer(keep=args.keep)
             connection = server.start()
-            workspace = Workspace(connection.conninfo(), connection.conninfo, keep=args.keep,
-                                  what="the throwaway server", file_copy=True)
+            workspace = Workspace(
+                connection.conninfo(), connection.conninfo, keep=args.keep, what="the throwaway server", file_copy=True
+            )
         workspace.open()
         verifier = Verifier(plan, config, workspace, progress=progress)
         try:
@@ -126,6 +135,7 @@ def _print_keep(server, workspace, database: str | None) -> None:
 @contextmanager
 def _terminate_as_interrupt():
     """SIGTERM (a cancelled CI job) cleans up like Ctrl-C does."""
+
     def handler(signum, frame):
         raise KeyboardInterrupt
 

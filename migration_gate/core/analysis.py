@@ -28,13 +28,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .parse import Statement
 from .names import qualify
+from .parse import Statement
 from .sqlnodes import const_value, def_elems, name_list, qualified_name, unwrap
 
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
-_END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
-        "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
+_END = {
+    "TRANS_STMT_COMMIT",
+    "TRANS_STMT_ROLLBACK",
+    "TRANS_STMT_PREPARE",
+    "TRANS_STMT_COMMIT_PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED",
+}
 
 
 def nontransactional_reason(stmt: Statement, pg_version: int) -> str | None:
@@ -119,10 +124,10 @@ class StatementFacts:
     in_explicit_block: bool
     lock_timeout_set: bool
     order: int  # position in the file's analysis order (DO bodies follow their DO)
-    file: "FileFacts" = field(repr=False)
+    file: FileFacts = field(repr=False)
 
     @property
-    def new_tables(self) -> "_CreatedBefore":
+    def new_tables(self) -> _CreatedBefore:
         return _CreatedBefore(self.file.created, self.order)
 
     def not_null_proven(self, table: str, column: str | None) -> bool:
@@ -218,12 +223,20 @@ def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
         return node.get("newVal") is not None and pg_version < 12
     if kind == "DiscardStmt":
         return node.get("target") == "DISCARD_ALL"
-    return kind in ("CreatedbStmt", "DropdbStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt",
-                    "CreateSubscriptionStmt", "DropSubscriptionStmt", "AlterSystemStmt")
+    return kind in (
+        "CreatedbStmt",
+        "DropdbStmt",
+        "CreateTableSpaceStmt",
+        "DropTableSpaceStmt",
+        "CreateSubscriptionStmt",
+        "DropSubscriptionStmt",
+        "AlterSystemStmt",
+    )
 
 
-def analyze(statements: list[Statement], *, mode: str, pg_version: int,
-            runner_transaction: bool | None = None) -> FileFacts:
+def analyze(
+    statements: list[Statement], *, mode: str, pg_version: int, runner_transaction: bool | None = None
+) -> FileFacts:
     """Run the pre-pass. ``runner_transaction=False`` is a per-file opt-out."""
     units_in_order: list[Statement] = []
     facts = FileFacts(mode=mode, runner_wraps=False)
@@ -274,10 +287,16 @@ def analyze(statements: list[Statement], *, mode: str, pg_version: int,
             else:
                 timeout_session = enabled
                 timeout_local = timeout_local and enabled
-        facts.units.append(StatementFacts(
-            statement=stmt, in_transaction=in_tx, in_explicit_block=explicit or inner,
-            lock_timeout_set=timeout_session or timeout_local, order=order, file=facts,
-        ))
+        facts.units.append(
+            StatementFacts(
+                statement=stmt,
+                in_transaction=in_tx,
+                in_explicit_block=explicit or inner,
+                lock_timeout_set=timeout_session or timeout_local,
+                order=order,
+                file=facts,
+            )
+        )
         _record_schema(stmt, order, facts)
     if explicit and last_begin is not None:
         facts.problems.append(TransactionProblem("unclosed", last_begin))
@@ -332,8 +351,7 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
                     facts.proven_not_null.setdefault((table, column), order)
 
 
-def _record_foreign_key(facts: FileFacts, order: int, table: str, con: dict,
-                        columns: list[str] | None = None) -> None:
+def _record_foreign_key(facts: FileFacts, order: int, table: str, con: dict, columns: list[str] | None = None) -> None:
     if con.get("contype") != "CONSTR_FOREIGN" or not con.get("pktable"):
         return
     name = con.get("conname") or foreign_key_name(table, columns or name_list(con.get("fk_attrs")))
@@ -416,11 +434,19 @@ def expand_do_block(stmt: Statement) -> tuple[list[Statement], str | None]:
             kind, node = unwrap(entry.get("stmt"))
             if not kind:
                 continue
-            statements.append(Statement(
-                index=stmt.index, kind=kind, node=node,
-                start=source.original_offset(base), end=source.original_offset(base + len(query)),
-                source=source, inner_text=query, inner_base=base, parent=stmt,
-            ))
+            statements.append(
+                Statement(
+                    index=stmt.index,
+                    kind=kind,
+                    node=node,
+                    start=source.original_offset(base),
+                    end=source.original_offset(base + len(query)),
+                    source=source,
+                    inner_text=query,
+                    inner_base=base,
+                    parent=stmt,
+                )
+            )
     return statements, None
 
 

@@ -14,7 +14,7 @@ from .dispatch import dispatch
 from .load import LoadedFile, load_file
 from .locks import LockEffect, merge
 from .migration import MigrationFile
-from .results import FileReport, FileResult, Lookup, LockReport, StatementReport
+from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
 from .ruleset import RuleSet
 from .suppression import place_ignores, resolve
 
@@ -22,7 +22,7 @@ from .suppression import place_ignores, resolve
 class _TrackedLookup:
     """Records the lookups a file's analysis made in earlier migrations (the cache re-checks them)."""
 
-    __slots__ = ("lookup", "calls")
+    __slots__ = ("calls", "lookup")
 
     def __init__(self, lookup: SchemaLookup) -> None:
         self.lookup = lookup
@@ -34,10 +34,16 @@ class _TrackedLookup:
         return answer
 
 
-def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
-                 tables_created_earlier: frozenset[str] = frozenset(), want_statements: bool = True,
-                 schema_lookup: SchemaLookup | None = None, data: bytes | None = None,
-                 loaded: LoadedFile | None = None) -> FileResult:
+def analyze_file(
+    migration: MigrationFile,
+    config: Config,
+    rules: RuleSet,
+    tables_created_earlier: frozenset[str] = frozenset(),
+    want_statements: bool = True,
+    schema_lookup: SchemaLookup | None = None,
+    data: bytes | None = None,
+    loaded: LoadedFile | None = None,
+) -> FileResult:
     """Analyse one file: every statement rule and file rule, then suppression.
 
     ``data`` is the file's content when the caller has already read it;
@@ -48,9 +54,16 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
         loaded = load_file(migration, config, data)
     report = FileReport(migration, len(loaded.parse.statements) if loaded.parse else 0, loaded.checksum)
     lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
-    ctx = FileContext(migration=migration, config=config, source=loaded.source, parse=loaded.parse,
-                      unreadable=loaded.unreadable, facts=loaded.facts,
-                      tables_created_earlier=tables_created_earlier, schema_lookup=lookup)
+    ctx = FileContext(
+        migration=migration,
+        config=config,
+        source=loaded.source,
+        parse=loaded.parse,
+        unreadable=loaded.unreadable,
+        facts=loaded.facts,
+        tables_created_earlier=tables_created_earlier,
+        schema_lookup=lookup,
+    )
     found = dispatch(ctx, rules)
     if loaded.source is None or loaded.facts is None:
         return FileResult(report, resolve(found, ctx, rules, None), [])
@@ -63,9 +76,16 @@ def analyze_file(migration: MigrationFile, config: Config, rules: RuleSet,
     ctx.statement_contexts.clear()
     if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
         facts.units.clear()  # (the batch runs with the cyclic GC paused)
-    return FileResult(report, violations, statement_reports, created,
-                      directives.ignores if rules.enabled("unused-ignore") else [], loaded.source,
-                      lookups=tuple(lookup.calls) if lookup is not None else (), facts=facts)
+    return FileResult(
+        report,
+        violations,
+        statement_reports,
+        created,
+        directives.ignores if rules.enabled("unused-ignore") else [],
+        loaded.source,
+        lookups=tuple(lookup.calls) if lookup is not None else (),
+        facts=facts,
+    )
 
 
 def statement_reports_of(contexts: list[StatementContext]) -> list[StatementReport]:
@@ -85,4 +105,3 @@ def statement_reports_of(contexts: list[StatementContext]) -> list[StatementRepo
     for report, found in zip(reports, effects):
         report.locks = [LockReport(e.table, e.mode, e.rewrite, e.scan) for e in merge(found)]
     return reports
-

@@ -60,6 +60,6 @@ def checksum_of_bytes(data: bytes) -> int | None:
     except UnicodeDecodeError:
         return None
     if data.startswith(_BOM):
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     # Valid UTF-8 re-encodes to the same bytes, so the CRC can run on the bytes directly.
     return _signed(zlib.crc32(data.translate(_NO_TERMINATORS, b"\r\n")))

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .analysis import FileFacts, StatementFacts
 from .config import Config
@@ -44,10 +45,10 @@ class ProjectContext:
 class FileContext:
     migration: MigrationFile
     config: Config
-    source: "Source | None" = None
-    parse: "ParseResult | None" = None
+    source: Source | None = None
+    parse: ParseResult | None = None
     unreadable: str | None = None
-    facts: "FileFacts | None" = None
+    facts: FileFacts | None = None
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
     #: Asks what the migrations before this file defined: ``lookup(kind, *args)`` (earlier_schema.py).
@@ -56,15 +57,15 @@ class FileContext:
     statement_contexts: list = field(default_factory=list)
 
     @property
-    def statements(self) -> list["Statement"]:
+    def statements(self) -> list[Statement]:
         return self.parse.statements if self.parse else []
 
 
 @dataclass(slots=True)
 class StatementContext:
-    statement: "Statement"
+    statement: Statement
     file: FileContext
-    facts: "StatementFacts"
+    facts: StatementFacts
     _locks: Any = field(default=None, repr=False)
 
     @property
@@ -86,7 +87,9 @@ class StatementContext:
     def is_new_table(self, table: str) -> bool:
         """Created earlier in this file or by an earlier migration of the change set."""
         facts = self.facts
-        return facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
+        return (
+            facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
+        )
 
     @property
     def table(self) -> str:
@@ -117,7 +120,7 @@ class StatementContext:
         return self.facts.foreign_keys_of(table, earlier)
 
     @property
-    def locks(self) -> list["LockEffect"]:
+    def locks(self) -> list[LockEffect]:
         if self._locks is None:
             self._locks = predict_locks(self.statement, self)
         return self._locks
@@ -168,7 +171,7 @@ class AppliedMigration:
     """One row of Flyway's ``flyway_schema_history``."""
 
     installed_rank: int
-    version: "Version | None"  # None for repeatables (and rows whose version Flyway could not have written)
+    version: Version | None  # None for repeatables (and rows whose version Flyway could not have written)
     version_text: str | None
     description: str
     type: str  # SQL, JDBC, BASELINE, SCHEMA, DELETE, UNDO_SQL, …
@@ -193,7 +196,7 @@ class DatabaseState:
 class ChangeSetContext:
     project: Project
     config: Config
-    base: "Base | None"
+    base: Base | None
     changes: list[ChangedMigration]
     merged: list[MigrationFile]  # every file of the migration folders on the base
     applied: list[AppliedMigration] | None = None  # with --database-url
@@ -205,8 +208,9 @@ class ChangeSetContext:
         """Files merged on the base that this branch neither has nor removed (merged after it started)."""
         present = {(f.location, f.relpath) for f in self.project.files}
         touched = {(c.merged.location, c.merged.relpath) for c in self.changes if c.merged is not None}
-        return [m for m in self.merged if (m.location, m.relpath) not in present
-                and (m.location, m.relpath) not in touched]
+        return [
+            m for m in self.merged if (m.location, m.relpath) not in present and (m.location, m.relpath) not in touched
+        ]
 
     def display_in(self, location, relpath: str) -> str:
         """How reports show ``relpath`` inside ``location``."""

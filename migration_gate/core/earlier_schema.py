@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .config import Config
 from .load import load_file
@@ -126,8 +126,9 @@ class EarlierSchema:
     def _load(self) -> None:
         if self._files is not None:
             return
-        self._files = sorted((f for f in self.project.files if f.kind == "versioned" and f.version),
-                             key=lambda f: f.version.key)
+        self._files = sorted(
+            (f for f in self.project.files if f.kind == "versioned" and f.version), key=lambda f: f.version.key
+        )
         self._keys = [f.version.key for f in self._files]
         self._position = {f.path: i for i, f in enumerate(self._files)}
 

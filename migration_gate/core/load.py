@@ -50,6 +50,10 @@ def load_file(migration: MigrationFile, config: Config, data: bytes | None = Non
     statements = loaded.parse.statements
     loaded.directives = read_directives(source, [(s.start, s.end) for s in statements])
     opt_out = loaded.directives.no_transaction or migration.runner_opt_out
-    loaded.facts = analyze(statements, mode=config.transaction_mode, pg_version=config.pg_version,
-                           runner_transaction=False if opt_out else None)
+    loaded.facts = analyze(
+        statements,
+        mode=config.transaction_mode,
+        pg_version=config.pg_version,
+        runner_transaction=False if opt_out else None,
+    )
     return loaded

@@ -19,17 +19,29 @@ tables whose foreign keys point at a dropped or truncated table).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
-from .lockmodes import (ACCESS_EXCLUSIVE, ACCESS_SHARE, EXCLUSIVE, MODES, ROW_EXCLUSIVE, ROW_SHARE, SHARE,
-                        SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, STRENGTH, LABEL, stronger)
+from .lockmodes import (
+    ACCESS_EXCLUSIVE,
+    ACCESS_SHARE,
+    EXCLUSIVE,
+    LABEL,
+    MODES,
+    ROW_EXCLUSIVE,
+    ROW_SHARE,
+    SHARE,
+    SHARE_ROW_EXCLUSIVE,
+    SHARE_UPDATE_EXCLUSIVE,
+    STRENGTH,
+    stronger,
+)
 from .names import display_name
+from .parse import Statement
 from .rules.typechange import column_type_change_rewrites
 from .rules.volatility import default_rewrites
-from .parse import Statement
 from .sqlnodes import def_elems, name_list, qualified_from_names, qualified_name, unwrap
-
 
 
 class LockContext(Protocol):
@@ -46,7 +58,8 @@ class LockContext(Protocol):
 
     def not_null_proven(self, table: str, column: str | None) -> bool: ...
 
-_LOCK_STMT_MODES = {i: mode for i, mode in enumerate(MODES, start=1)}
+
+_LOCK_STMT_MODES = dict(enumerate(MODES, start=1))
 
 
 @dataclass(slots=True)  # not frozen: made by the thousand, and frozen __init__ is 3x slower
@@ -77,8 +90,9 @@ def merge(effects: Iterable[LockEffect]) -> list[LockEffect]:
         if old is None:
             merged[e.table] = e
         else:
-            merged[e.table] = LockEffect(e.table, stronger(old.mode, e.mode), old.rewrite or e.rewrite,
-                                         old.scan or e.scan, old.index and e.index)
+            merged[e.table] = LockEffect(
+                e.table, stronger(old.mode, e.mode), old.rewrite or e.rewrite, old.scan or e.scan, old.index and e.index
+            )
     return sorted(merged.values(), key=lambda e: e.table)
 
 
@@ -186,8 +200,9 @@ def _reindex(node, ctx):
         yield LockEffect(qualified_name(relation), SHARE_UPDATE_EXCLUSIVE if concurrent else SHARE)
     elif kind == "REINDEX_OBJECT_INDEX":
         index = qualified_name(relation)
-        yield LockEffect(index, SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE,
-                         rewrite=not concurrent, index=True)
+        yield LockEffect(
+            index, SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE, rewrite=not concurrent, index=True
+        )
         table = _index_owner(index, ctx)
         if table is not None:
             yield LockEffect(table, SHARE_UPDATE_EXCLUSIVE if concurrent else SHARE)
@@ -236,8 +251,7 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
 def _dml(node, ctx):
     target = qualified_name(node.get("relation"))
     unbounded = "whereClause" not in node and "selectStmt" not in node and "cols" not in node
-    yield LockEffect(target, ROW_EXCLUSIVE, scan=unbounded and "fromClause" not in node and
-                     "usingClause" not in node)
+    yield LockEffect(target, ROW_EXCLUSIVE, scan=unbounded and "fromClause" not in node and "usingClause" not in node)
     rest = {k: v for k, v in node.items() if k != "relation"}
     for table in _referenced_tables(rest, {target}):
         yield LockEffect(table, ACCESS_SHARE)
@@ -317,8 +331,17 @@ def _rename(node, ctx):
     name = qualified_name(relation)
     if kind == "OBJECT_INDEX":
         yield LockEffect(name, SHARE_UPDATE_EXCLUSIVE if _pg(ctx) >= 12 else ACCESS_EXCLUSIVE, index=True)
-    elif kind in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT", "OBJECT_VIEW", "OBJECT_MATVIEW",
-                  "OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY", "OBJECT_FOREIGN_TABLE"):
+    elif kind in (
+        "OBJECT_TABLE",
+        "OBJECT_COLUMN",
+        "OBJECT_TABCONSTRAINT",
+        "OBJECT_VIEW",
+        "OBJECT_MATVIEW",
+        "OBJECT_TRIGGER",
+        "OBJECT_RULE",
+        "OBJECT_POLICY",
+        "OBJECT_FOREIGN_TABLE",
+    ):
         yield LockEffect(name, ACCESS_EXCLUSIVE)
 
 
@@ -338,27 +361,49 @@ def _create_stats(node, ctx):
 #: Subcommands that take less than ACCESS EXCLUSIVE (``AlterTableGetLockLevel``); every other
 #: subcommand, including ones PostgreSQL adds later, takes ACCESS EXCLUSIVE.
 _CMD_LEVEL = {
-    "AT_EnableTrig": SHARE_ROW_EXCLUSIVE, "AT_EnableAlwaysTrig": SHARE_ROW_EXCLUSIVE,
-    "AT_EnableReplicaTrig": SHARE_ROW_EXCLUSIVE, "AT_EnableTrigAll": SHARE_ROW_EXCLUSIVE,
-    "AT_EnableTrigUser": SHARE_ROW_EXCLUSIVE, "AT_DisableTrig": SHARE_ROW_EXCLUSIVE,
-    "AT_DisableTrigAll": SHARE_ROW_EXCLUSIVE, "AT_DisableTrigUser": SHARE_ROW_EXCLUSIVE,
-    "AT_SetStatistics": SHARE_UPDATE_EXCLUSIVE, "AT_ClusterOn": SHARE_UPDATE_EXCLUSIVE,
-    "AT_DropCluster": SHARE_UPDATE_EXCLUSIVE, "AT_SetOptions": SHARE_UPDATE_EXCLUSIVE,
-    "AT_ResetOptions": SHARE_UPDATE_EXCLUSIVE, "AT_ValidateConstraint": SHARE_UPDATE_EXCLUSIVE,
-    "AT_AttachPartition": SHARE_UPDATE_EXCLUSIVE, "AT_DetachPartitionFinalize": SHARE_UPDATE_EXCLUSIVE,
+    "AT_EnableTrig": SHARE_ROW_EXCLUSIVE,
+    "AT_EnableAlwaysTrig": SHARE_ROW_EXCLUSIVE,
+    "AT_EnableReplicaTrig": SHARE_ROW_EXCLUSIVE,
+    "AT_EnableTrigAll": SHARE_ROW_EXCLUSIVE,
+    "AT_EnableTrigUser": SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrig": SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrigAll": SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrigUser": SHARE_ROW_EXCLUSIVE,
+    "AT_SetStatistics": SHARE_UPDATE_EXCLUSIVE,
+    "AT_ClusterOn": SHARE_UPDATE_EXCLUSIVE,
+    "AT_DropCluster": SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetOptions": SHARE_UPDATE_EXCLUSIVE,
+    "AT_ResetOptions": SHARE_UPDATE_EXCLUSIVE,
+    "AT_ValidateConstraint": SHARE_UPDATE_EXCLUSIVE,
+    "AT_AttachPartition": SHARE_UPDATE_EXCLUSIVE,
+    "AT_DetachPartitionFinalize": SHARE_UPDATE_EXCLUSIVE,
     "AT_CheckNotNull": ACCESS_SHARE,
 }
 #: Storage parameters that ALTER TABLE SET (...) changes under SHARE UPDATE EXCLUSIVE
 #: (``AlterTableGetRelOptionsLockLevel``); any other takes ACCESS EXCLUSIVE.
 _LIGHT_RELOPTIONS = {
-    "fillfactor", "autovacuum_enabled", "autovacuum_vacuum_threshold", "autovacuum_vacuum_insert_threshold",
-    "autovacuum_analyze_threshold", "autovacuum_vacuum_cost_delay", "autovacuum_vacuum_cost_limit",
-    "autovacuum_freeze_min_age", "autovacuum_freeze_max_age", "autovacuum_freeze_table_age",
-    "autovacuum_multixact_freeze_min_age", "autovacuum_multixact_freeze_max_age",
-    "autovacuum_multixact_freeze_table_age", "log_autovacuum_min_duration",
-    "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_scale_factor",
-    "autovacuum_analyze_scale_factor", "parallel_workers", "toast_tuple_target",
-    "vacuum_index_cleanup", "vacuum_truncate", "user_catalog_table",
+    "fillfactor",
+    "autovacuum_enabled",
+    "autovacuum_vacuum_threshold",
+    "autovacuum_vacuum_insert_threshold",
+    "autovacuum_analyze_threshold",
+    "autovacuum_vacuum_cost_delay",
+    "autovacuum_vacuum_cost_limit",
+    "autovacuum_freeze_min_age",
+    "autovacuum_freeze_max_age",
+    "autovacuum_freeze_table_age",
+    "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age",
+    "autovacuum_multixact_freeze_table_age",
+    "log_autovacuum_min_duration",
+    "autovacuum_vacuum_scale_factor",
+    "autovacuum_vacuum_insert_scale_factor",
+    "autovacuum_analyze_scale_factor",
+    "parallel_workers",
+    "toast_tuple_target",
+    "vacuum_index_cleanup",
+    "vacuum_truncate",
+    "user_catalog_table",
 }
 _REWRITING_CMDS = {"AT_SetTableSpace", "AT_SetAccessMethod", "AT_SetLogged", "AT_SetUnLogged"}
 
@@ -380,8 +425,11 @@ def alter_table_command(cmd: dict, table: str, ctx) -> CommandEffect:
     mode = _CMD_LEVEL.get(subtype, ACCESS_EXCLUSIVE)
     pg = _pg(ctx)
     if subtype in ("AT_SetRelOptions", "AT_ResetRelOptions"):
-        names = set(def_elems(cmd.get("def", {}).get("List", {}).get("items") if "List" in cmd.get("def", {})
-                              else cmd.get("def")))
+        names = set(
+            def_elems(
+                cmd.get("def", {}).get("List", {}).get("items") if "List" in cmd.get("def", {}) else cmd.get("def")
+            )
+        )
         mode = SHARE_UPDATE_EXCLUSIVE if names and names <= _LIGHT_RELOPTIONS else ACCESS_EXCLUSIVE
     if subtype in _REWRITING_CMDS:
         return CommandEffect(mode, rewrite=True, rewrite_reason=subtype[3:])
@@ -444,21 +492,27 @@ def _add_column(cmd: dict, table: str, ctx) -> CommandEffect:
     for constraint in column.get("constraints", ()):
         con = constraint.get("Constraint", {})
         contype = con.get("contype")
-        if contype == "CONSTR_CHECK" and not con.get("skip_validation"):
-            scan = True
-        elif contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
+        if (contype == "CONSTR_CHECK" and not con.get("skip_validation")) or contype in (
+            "CONSTR_PRIMARY",
+            "CONSTR_UNIQUE",
+        ):
             scan = True
         elif contype == "CONSTR_FOREIGN" and con.get("pktable"):
             referenced = qualified_name(con["pktable"])
             if referenced != table:
                 others.append(LockEffect(referenced, SHARE_ROW_EXCLUSIVE))
-    return CommandEffect(ACCESS_EXCLUSIVE, rewrite=rewrites, scan=scan, rewrite_reason=reason,
-                         others=tuple(others))
+    return CommandEffect(ACCESS_EXCLUSIVE, rewrite=rewrites, scan=scan, rewrite_reason=reason, others=tuple(others))
 
 
 def _alter_table(node, ctx):
-    if node.get("objtype") not in ("OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE", "OBJECT_INDEX",
-                                   "OBJECT_VIEW", None):
+    if node.get("objtype") not in (
+        "OBJECT_TABLE",
+        "OBJECT_MATVIEW",
+        "OBJECT_FOREIGN_TABLE",
+        "OBJECT_INDEX",
+        "OBJECT_VIEW",
+        None,
+    ):
         return
     table = qualified_name(node.get("relation"))
     is_index = node.get("objtype") == "OBJECT_INDEX"

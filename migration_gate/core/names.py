@@ -13,4 +13,4 @@ def qualify(schema: str | None, name: str) -> str:
 
 def display_name(qualified: str) -> str:
     """``public.orders`` → ``orders`` for messages; other schemas stay qualified."""
-    return qualified[len(_PREFIX):] if qualified.startswith(_PREFIX) else qualified
+    return qualified[len(_PREFIX) :] if qualified.startswith(_PREFIX) else qualified

@@ -36,7 +36,7 @@ class Statement:
     # and where it starts (character offset into the parsed file text).
     inner_text: str | None = field(default=None, repr=False)
     inner_base: int = 0
-    parent: "Statement | None" = field(default=None, repr=False)
+    parent: Statement | None = field(default=None, repr=False)
 
     @property
     def in_do_block(self) -> bool:
@@ -49,8 +49,7 @@ class Statement:
         if self.inner_text is None:
             return self.source.from_parse_bytes(byte_offset)
         text = self.inner_text
-        chars = byte_offset if text.isascii() else len(
-            text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+        chars = byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
         return self.source.original_offset(self.inner_base + chars)
 
     @property
@@ -87,8 +86,9 @@ def parse_source(source: Source) -> ParseResult:
     return ParseResult(_statements(source, tree.get("stmts", ()), 0, 0))
 
 
-def _statements(source: Source, raw: list, byte_base: int, first_index: int,
-                limit: int | None = None) -> list[Statement]:
+def _statements(
+    source: Source, raw: list, byte_base: int, first_index: int, limit: int | None = None
+) -> list[Statement]:
     """Statement records from pglast's ``stmts``; ``limit`` is where the parsed chunk ends."""
     text = source.parsed_text
     limit = len(text) if limit is None else limit
@@ -99,7 +99,7 @@ def _statements(source: Source, raw: list, byte_base: int, first_index: int,
         wrapped = entry.get("stmt")
         if not wrapped:
             continue
-        (kind, node), = wrapped.items()
+        ((kind, node),) = wrapped.items()
         loc = byte_base + entry.get("stmt_location", 0)
         length = entry.get("stmt_len", 0)
         if bytes_are_chars:
@@ -140,8 +140,7 @@ def _parse_after_error(source: Source, parser, exc) -> ParseResult:
                 tree = None
             if tree is not None:
                 byte_base = piece_start if ascii_text else len(text[:piece_start].encode("utf-8"))
-                statements.extend(_statements(source, tree.get("stmts", ()), byte_base,
-                                              len(statements), limit=cut))
+                statements.extend(_statements(source, tree.get("stmts", ()), byte_base, len(statements), limit=cut))
         piece_start = cut + 1
     return ParseResult(statements, error)
 
@@ -215,5 +214,4 @@ def comment_tokens(text: str) -> list[tuple[int, int, str]]:
         tokens = parser.scan(text)
     except parser.ParseError:
         return []
-    return [(t.start, t.end + 1, text[t.start : t.end + 1])
-            for t in tokens if t.name in ("SQL_COMMENT", "C_COMMENT")]
+    return [(t.start, t.end + 1, text[t.start : t.end + 1]) for t in tokens if t.name in ("SQL_COMMENT", "C_COMMENT")]

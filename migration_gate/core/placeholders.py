@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 _PLACEHOLDER = re.compile(r"\$\{([^${}\s]+)\}")
 
@@ -94,6 +94,4 @@ def substitute(text: str, values: Mapping[str, str], filename: str) -> Substitut
     if not parsed_starts and not undefined:
         return None
     parts.append(text[last:])
-    return Substitution(
-        "".join(parts), parsed_starts, parsed_ends, original_starts, original_ends, undefined
-    )
+    return Substitution("".join(parts), parsed_starts, parsed_ends, original_starts, original_ends, undefined)

@@ -12,13 +12,11 @@ class Severity(IntEnum):
     ERROR = 3
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls[text.upper()]
         except KeyError:
-            raise ValueError(
-                f"{text!r} is not a level (use off, info, warning or error)"
-            ) from None
+            raise ValueError(f"{text!r} is not a level (use off, info, warning or error)") from None
 
     @property
     def label(self) -> str:

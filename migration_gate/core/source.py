@@ -14,11 +14,11 @@ touch other coordinate systems:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from itertools import accumulate, count
 from operator import add
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .placeholders import Substitution
@@ -39,7 +39,7 @@ class UnreadableSource(Exception):
 class LineIndex:
     """Maps character offsets of a text to 1-based (line, column)."""
 
-    __slots__ = ("text", "_starts")
+    __slots__ = ("_starts", "text")
 
     def __init__(self, text: str):
         self.text = text
@@ -138,9 +138,7 @@ def read_bytes(fs_path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise UnreadableSource(f"cannot read file: {exc.strerror or exc}") from None
     if size > max_bytes:
-        raise UnreadableSource(
-            f"file is {_human(size)}, over the {_human(max_bytes)} limit (option max_file_size)"
-        )
+        raise UnreadableSource(f"file is {_human(size)}, over the {_human(max_bytes)} limit (option max_file_size)")
     try:
         data = fs_path.read_bytes()
     except IsADirectoryError:
@@ -167,8 +165,7 @@ def decode_source(data: bytes, display: str) -> Source:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise UnreadableSource(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
-            "save the file as UTF-8"
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); save the file as UTF-8"
         ) from None
     return Source(path=display, text=text, had_bom=had_bom)
 

@@ -17,8 +17,8 @@ ignores that suppressed nothing (:func:`unused_ignores`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from .config import Config
 from .context import FileContext, StatementContext
@@ -29,9 +29,7 @@ from .source import Source
 from .violations import locate, make_violation
 
 MARKER = "migration-gate:"
-_DIRECTIVE = re.compile(
-    r"migration-gate:\s*(?P<verb>ignore-file|ignore|no-transaction)\b(?P<rest>.*)", re.S
-)
+_DIRECTIVE = re.compile(r"migration-gate:\s*(?P<verb>ignore-file|ignore|no-transaction)\b(?P<rest>.*)", re.S)
 
 
 @dataclass(slots=True)
@@ -69,7 +67,8 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
         o_start, o_end = source.original_offset(start), source.original_offset(end)
         if not match:
             directives.problems.append(
-                (o_start, o_end, "unrecognised migration-gate directive (use ignore, ignore-file or no-transaction)"))
+                (o_start, o_end, "unrecognised migration-gate directive (use ignore, ignore-file or no-transaction)")
+            )
             continue
         verb = match["verb"]
         rest = match["rest"]
@@ -93,8 +92,13 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
                 rules.append(rule.name)
         if not sep or not reason:
             directives.problems.append(
-                (o_start, o_end, f"`{verb}` without a reason is not applied: "
-                 f"write `-- migration-gate: {verb} {', '.join(names)} -- <why this is safe>`"))
+                (
+                    o_start,
+                    o_end,
+                    f"`{verb}` without a reason is not applied: "
+                    f"write `-- migration-gate: {verb} {', '.join(names)} -- <why this is safe>`",
+                )
+            )
             continue
         if not rules:
             continue
@@ -117,8 +121,12 @@ def _next_statement(statements: list[tuple[int, int]], offset: int) -> int | Non
 # --------------------------------------------------------------------------- applying them
 
 
-def resolve(found: Iterable[tuple[Finding, StatementContext | None]], ctx: FileContext, rules: RuleSet,
-            directives: Directives | None) -> list[Violation]:
+def resolve(
+    found: Iterable[tuple[Finding, StatementContext | None]],
+    ctx: FileContext,
+    rules: RuleSet,
+    directives: Directives | None,
+) -> list[Violation]:
     """One file's findings → violations: placed, suppressed by its directives, at their levels."""
     source = ctx.source
     violations: list[Violation] = []
@@ -126,8 +134,9 @@ def resolve(found: Iterable[tuple[Finding, StatementContext | None]], ctx: FileC
     for finding, sctx in found:
         stmt = sctx.statement if sctx is not None else None
         start, end, top = locate(finding, stmt)
-        if directives is not None and _suppressed(directives, finding.rule.name, top,
-                                                  start if finding.offset is not None else None):
+        if directives is not None and _suppressed(
+            directives, finding.rule.name, top, start if finding.offset is not None else None
+        ):
             continue
         violation = make_violation(finding, display, source, start, end, rules, ctx.config, stmt)
         if violation is not None:
@@ -136,8 +145,15 @@ def resolve(found: Iterable[tuple[Finding, StatementContext | None]], ctx: FileC
         from .rules.unused_ignore import UnusedIgnore
 
         for offset, end, message in directives.problems:
-            v = make_violation(Finding(UnusedIgnore, message, None, offset=offset, end_offset=end),
-                               display, source, offset, end, rules, ctx.config)
+            v = make_violation(
+                Finding(UnusedIgnore, message, None, offset=offset, end_offset=end),
+                display,
+                source,
+                offset,
+                end,
+                rules,
+                ctx.config,
+            )
             if v is not None:
                 violations.append(v)
     return violations
@@ -166,8 +182,7 @@ def place_ignores(directives: Directives, source: Source) -> None:
 
 def apply_file_ignores(violations: list[Violation], ignores: dict[str, list[Ignore]]) -> list[Violation]:
     """``ignore-file`` also covers project-rule findings about that file (``ignores`` by file path)."""
-    file_ignores = {path: found for path, items in ignores.items()
-                    if (found := [i for i in items if i.whole_file])}
+    file_ignores = {path: found for path, items in ignores.items() if (found := [i for i in items if i.whole_file])}
     if not file_ignores:
         return violations
     kept = []
@@ -191,8 +206,11 @@ def unused_ignores(ignores: dict[str, list[Ignore]], rules: RuleSet, config: Con
             if ignore.used or not any(rules.enabled(name) for name in ignore.rules):
                 continue
             what = "this file" if ignore.whole_file else "the next statement"
-            finding = Finding(UnusedIgnore, f"ignore of {', '.join(ignore.rules)} suppresses nothing in {what}",
-                              "remove the comment, or fix the rule name")
+            finding = Finding(
+                UnusedIgnore,
+                f"ignore of {', '.join(ignore.rules)} suppresses nothing in {what}",
+                "remove the comment, or fix the rule name",
+            )
             v = make_violation(finding, path, None, 0, 0, rules, config)
             if v is not None:
                 line, column, end_line, end_column = ignore.position

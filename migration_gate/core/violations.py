@@ -28,8 +28,16 @@ def locate(finding: Finding, stmt: Statement | None) -> tuple[int, int, int | No
     return start, end, None
 
 
-def make_violation(finding: Finding, path: str, source: Source | None, start: int, end: int,
-                   rules: RuleSet, config: Config, statement: Statement | None = None) -> Violation | None:
+def make_violation(
+    finding: Finding,
+    path: str,
+    source: Source | None,
+    start: int,
+    end: int,
+    rules: RuleSet,
+    config: Config,
+    statement: Statement | None = None,
+) -> Violation | None:
     """The violation a finding gives at the configured level (None when the rule is off)."""
     rule = finding.rule
     configured = rules.levels.get(rule.name, Severity.OFF)
@@ -49,7 +57,16 @@ def make_violation(finding: Finding, path: str, source: Source | None, start: in
     else:
         line = column = end_line = end_column = 1
     return Violation(
-        rule.name, rule.code, level, finding.path or path, line, column, end_line, end_column,
-        finding.message, finding.help if finding.help is not None else rule.help,
-        source is not None, span,
+        rule.name,
+        rule.code,
+        level,
+        finding.path or path,
+        line,
+        column,
+        end_line,
+        end_column,
+        finding.message,
+        finding.help if finding.help is not None else rule.help,
+        source is not None,
+        span,
     )

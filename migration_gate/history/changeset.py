@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 from ..core.checksum import checksum_of_bytes
 from ..core.config import Config
 from ..core.context import ChangedMigration, ChangeSetContext
+from ..core.findings import Violation
 from ..core.migration import MigrationFile
 from ..discovery import classify
-from ..core.findings import Violation
 
 if TYPE_CHECKING:
-    from .git import History
     from ..core.results import FileResult
     from ..core.ruleset import RuleSet
     from ..discovery import Scope
+    from .git import History
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
@@ -41,8 +41,11 @@ def legacy_predicate(config: Config):
     baseline = (flyway_version if config.layout == "flyway" else updown_version)(str(config.baseline))
 
     def is_legacy(migration: MigrationFile) -> bool:
-        return (migration.kind in ("versioned", "rollback") and migration.version is not None
-                and migration.version <= baseline)
+        return (
+            migration.kind in ("versioned", "rollback")
+            and migration.version is not None
+            and migration.version <= baseline
+        )
 
     return is_legacy
 
@@ -136,7 +139,7 @@ def _decode(data: bytes | None) -> tuple[str | None, bool]:
         return None, False
 
 
-def build_context(scope: "Scope", results: "list[FileResult]", config: Config) -> ChangeSetContext:
+def build_context(scope: Scope, results: list[FileResult], config: Config) -> ChangeSetContext:
     history: History = scope.history
     project = scope.project
     displays = location_displays(project)
@@ -170,8 +173,16 @@ def build_context(scope: "Scope", results: "list[FileResult]", config: Config) -
         if current is not None:
             checksums[current.path] = change.checksum
     changes.sort(key=lambda c: c.display)
-    ctx = ChangeSetContext(project=project, config=config, base=history.base, changes=changes, merged=merged,
-                           applied=history.applied, current_checksums=checksums, location_displays=displays)
+    ctx = ChangeSetContext(
+        project=project,
+        config=config,
+        base=history.base,
+        changes=changes,
+        merged=merged,
+        applied=history.applied,
+        current_checksums=checksums,
+        location_displays=displays,
+    )
     if history.applied is not None:
         from .database import compare
 
@@ -183,8 +194,9 @@ def build_context(scope: "Scope", results: "list[FileResult]", config: Config) -
     return ctx
 
 
-def _compare(raw, current: MigrationFile | None, base_file: MigrationFile | None, history: "History",
-             analysed: dict) -> ChangedMigration:
+def _compare(
+    raw, current: MigrationFile | None, base_file: MigrationFile | None, history: History, analysed: dict
+) -> ChangedMigration:
     status = raw.status
     display = current.display if current is not None else base_file.display
     old_display = base_file.display if status == "renamed" and base_file is not None else None
@@ -193,15 +205,25 @@ def _compare(raw, current: MigrationFile | None, base_file: MigrationFile | None
     base_bytes = history.merged_bytes.get(history.merged.get(raw.old_path or raw.path, ""), None)
     merged_checksum = checksum_of_bytes(base_bytes) if base_bytes is not None else None
     if current is None:
-        return ChangedMigration(status, display, None, base_file, old_display, None, merged_checksum,
-                                content_changed=True)
-    text, had_bom, data = _current_content(current, analysed)
+        return ChangedMigration(
+            status, display, None, base_file, old_display, None, merged_checksum, content_changed=True
+        )
+    text, _had_bom, data = _current_content(current, analysed)
     checksum = checksum_of_bytes(data) if data is not None else None
     content_changed = base_file is not None and data != base_bytes
     old_text, _ = _decode(base_bytes)
     offset = first_difference(old_text, text) if content_changed and text is not None else None
-    return ChangedMigration(status, display, current, base_file, old_display, checksum, merged_checksum,
-                            content_changed=content_changed, first_difference=offset)
+    return ChangedMigration(
+        status,
+        display,
+        current,
+        base_file,
+        old_display,
+        checksum,
+        merged_checksum,
+        content_changed=content_changed,
+        first_difference=offset,
+    )
 
 
 def _current_content(migration: MigrationFile, analysed: dict) -> tuple[str | None, bool, bytes | None]:
@@ -219,8 +241,9 @@ def _current_content(migration: MigrationFile, analysed: dict) -> tuple[str | No
     return text, had_bom, data
 
 
-def change_set_violations(scope: "Scope", results: "list[FileResult]", rules: "RuleSet",
-                          config: Config) -> tuple[list[Violation], list[str]]:
+def change_set_violations(
+    scope: Scope, results: list[FileResult], rules: RuleSet, config: Config
+) -> tuple[list[Violation], list[str]]:
     """Run the change-set rules; findings are placed in the current file (line of the first change)."""
     from ..core.violations import make_violation
 
@@ -244,9 +267,18 @@ def change_set_violations(scope: "Scope", results: "list[FileResult]", rules: "R
     return violations, notes
 
 
-def attach_history(scope: "Scope", *, base: str | None, auto: bool, include_all: bool = False,
-                   database_url: str | None = None, start: Path | None = None,
-                   notes: list[str] | None = None, env=None, required: bool = False) -> "Scope":
+def attach_history(
+    scope: Scope,
+    *,
+    base: str | None,
+    auto: bool,
+    include_all: bool = False,
+    database_url: str | None = None,
+    start: Path | None = None,
+    notes: list[str] | None = None,
+    env=None,
+    required: bool = False,
+) -> Scope:
     """Give a scope its history: the base (``--base``, or detected when ``auto``) and the database.
 
     With a base, statement rules report on the change set (every file with

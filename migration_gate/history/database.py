@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 
 from ..core.context import AppliedMigration, ChangeSetContext, DatabaseState
-from ..errors import UsageError
 from ..core.version import InvalidVersion, flyway_version
+from ..errors import UsageError
 
 TABLE = "flyway_schema_history"
-_QUERY = (f"SELECT installed_rank, version, description, type, script, checksum, success, installed_on "
-          f"FROM {TABLE} ORDER BY installed_rank")
+_QUERY = (
+    f"SELECT installed_rank, version, description, type, script, checksum, success, installed_on "
+    f"FROM {TABLE} ORDER BY installed_rank"
+)
 # Row types that stand for a migration file (Flyway's MigrationType names).
 _FILE_TYPES = {"SQL", "SQL_BASELINE", "UNDO_SQL", "SCRIPT", "SCRIPT_BASELINE", "UNDO_SCRIPT"}
 
@@ -56,8 +58,10 @@ def read_applied(url: str) -> tuple[list[AppliedMigration], str | None]:
         with conn.cursor() as cur:
             cur.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,))
             if not cur.fetchone()[0]:
-                return [], (f"database: no {TABLE} table on the search path: no migration is applied yet "
-                            "(or Flyway uses another schema or table)")
+                return [], (
+                    f"database: no {TABLE} table on the search path: no migration is applied yet "
+                    "(or Flyway uses another schema or table)"
+                )
             cur.execute(_QUERY)
             rows = cur.fetchall()
     except psycopg.Error as exc:
@@ -78,9 +82,12 @@ def _row(row: tuple) -> AppliedMigration:
             version = flyway_version(version_text)
         except InvalidVersion:
             version = None
-    when = installed_on.isoformat(sep=" ", timespec="seconds") if hasattr(installed_on, "isoformat") else str(installed_on)
-    return AppliedMigration(int(rank), version, version_text, description or "", kind or "", script or "",
-                            checksum, bool(success), when)
+    when = (
+        installed_on.isoformat(sep=" ", timespec="seconds") if hasattr(installed_on, "isoformat") else str(installed_on)
+    )
+    return AppliedMigration(
+        int(rank), version, version_text, description or "", kind or "", script or "", checksum, bool(success), when
+    )
 
 
 def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
@@ -155,8 +162,10 @@ def database_notes(ctx: ChangeSetContext) -> list[str]:
     for s in states:
         if s.state == "failed" and s.row is not None:
             name = s.migration.display if s.migration else s.row.script
-            notes.append(f"database: {name} failed (success = false, installed on {s.row.installed_on}); "
-                         "Flyway refuses to migrate until it is repaired")
+            notes.append(
+                f"database: {name} failed (success = false, installed on {s.row.installed_on}); "
+                "Flyway refuses to migrate until it is repaired"
+            )
     pending = [s.migration.display for s in states if s.state == "pending" and s.migration is not None]
     if pending:
         notes.append(f"database: {len(pending)} pending migration{'s' * (len(pending) != 1)}: {', '.join(pending)}")

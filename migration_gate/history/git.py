@@ -30,9 +30,10 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from ..core.context import Base
 from ..discovery import Scope
@@ -98,8 +99,10 @@ def pull_request_event(env: Mapping[str, str] | None = None) -> PullRequestEvent
         return None
     event_path = env.get("GITHUB_EVENT_PATH")
     if not event_path:
-        raise UsageError(f"GitHub Actions {env.get('GITHUB_EVENT_NAME')} event without GITHUB_EVENT_PATH: "
-                         "cannot find the pull request's base (pass --base REF)")
+        raise UsageError(
+            f"GitHub Actions {env.get('GITHUB_EVENT_NAME')} event without GITHUB_EVENT_PATH: "
+            "cannot find the pull request's base (pass --base REF)"
+        )
     try:
         data = json.loads(Path(event_path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -146,12 +149,15 @@ def _fetch(root: Path, sha: str, what: str) -> None:
     try:
         _run_git(["fetch", "--no-tags", "--depth=1", "origin", sha], root)
     except GitError as exc:
-        raise UsageError(f"{what} {sha[:12]} is not in this clone and `git fetch --no-tags --depth=1 origin {sha}` "
-                         f"failed ({exc}); give actions/checkout `fetch-depth: 0`") from None
+        raise UsageError(
+            f"{what} {sha[:12]} is not in this clone and `git fetch --no-tags --depth=1 origin {sha}` "
+            f"failed ({exc}); give actions/checkout `fetch-depth: 0`"
+        ) from None
 
 
-def detect_base(root: Path, ref: str | None = None, *, env: Mapping[str, str] | None = None,
-                required: bool = False) -> Base | None:
+def detect_base(
+    root: Path, ref: str | None = None, *, env: Mapping[str, str] | None = None, required: bool = False
+) -> Base | None:
     """The base commit to compare the working tree with (see the module docstring).
 
     ``None`` when nothing was asked for and no default branch is known.
@@ -164,15 +170,17 @@ def detect_base(root: Path, ref: str | None = None, *, env: Mapping[str, str] | 
             _fetch(root, ref, f"--base {ref}:")
             sha = _commit(root, ref)
         if sha is None:
-            hint = ("give actions/checkout `fetch-depth: 0`" if actions
-                    else f"fetch it first (e.g. `git fetch origin {ref.removeprefix('origin/')}`) or fix the ref")
+            hint = (
+                "give actions/checkout `fetch-depth: 0`"
+                if actions
+                else f"fetch it first (e.g. `git fetch origin {ref.removeprefix('origin/')}`) or fix the ref"
+            )
             raise UsageError(f"--base {ref}: not a commit in {root} ({hint})")
         return Base(sha, f"--base {ref}")
     event = pull_request_event(env)
     if event is not None:
         parents = _parents(root, "HEAD")
-        if (len(parents) == 2 and (event.head_sha is None or parents[1] == event.head_sha)
-                and _commit(root, parents[0])):
+        if len(parents) == 2 and (event.head_sha is None or parents[1] == event.head_sha) and _commit(root, parents[0]):
             return Base(parents[0], "HEAD^1, the base side of the pull request's merge commit")
         if _commit(root, event.base_sha) is None:
             _fetch(root, event.base_sha, "the pull request's base commit")
@@ -213,8 +221,10 @@ def _pathspecs(locations: list[str]) -> list[str]:
 
 def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChange]:
     """``git diff --raw -M`` from a commit to the working tree, plus untracked files."""
-    out = _run_git(["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", "--abbrev=40", since,
-                    *_pathspecs(locations)], root).decode("utf-8", "surrogateescape")
+    out = _run_git(
+        ["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", "--abbrev=40", since, *_pathspecs(locations)],
+        root,
+    ).decode("utf-8", "surrogateescape")
     fields = out.split("\0")
     changes: list[_RawChange] = []
     i = 0
@@ -234,9 +244,13 @@ def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChang
         status = {"A": "added", "D": "deleted"}.get(letter, "modified")
         changes.append(_RawChange(status, path, path if status != "added" else None, old_blob))
         i += 2
-    untracked = [name for name in _run_git(["ls-files", "--others", "--exclude-standard", "-z",
-                                            *_pathspecs(locations)], root).decode("utf-8", "surrogateescape")
-                 .split("\0") if name]
+    untracked = [
+        name
+        for name in _run_git(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
+        .decode("utf-8", "surrogateescape")
+        .split("\0")
+        if name
+    ]
     return _untracked_renames(root, changes, untracked)
 
 
@@ -247,8 +261,11 @@ def _untracked_renames(root: Path, changes: list[_RawChange], untracked: list[st
     deleted = {c.old_blob: c for c in changes if c.status == "deleted" and c.old_blob}
     blobs: list[str | None] = [None] * len(untracked)
     if deleted:
-        hashed = _run_git(["hash-object", "--stdin-paths"], root,
-                          input="".join(f"{p}\n" for p in untracked).encode("utf-8", "surrogateescape"))
+        hashed = _run_git(
+            ["hash-object", "--stdin-paths"],
+            root,
+            input="".join(f"{p}\n" for p in untracked).encode("utf-8", "surrogateescape"),
+        )
         blobs = hashed.decode().split()
     result = list(changes)
     for path, blob in zip(untracked, blobs):
@@ -263,8 +280,10 @@ def _untracked_renames(root: Path, changes: list[_RawChange], untracked: list[st
 
 def changed_files(root: Path, base_sha: str, locations: list[str] | None = None) -> list[Change]:
     """Files that differ between ``base_sha`` and the working tree (renames detected)."""
-    return [Change(c.status, root / c.path, root / c.old_path if c.status == "renamed" else None)
-            for c in _raw_changes(root, base_sha, locations or [])]
+    return [
+        Change(c.status, root / c.path, root / c.old_path if c.status == "renamed" else None)
+        for c in _raw_changes(root, base_sha, locations or [])
+    ]
 
 
 def list_tree(root: Path, sha: str, locations: list[str]) -> dict[str, str]:
@@ -275,7 +294,7 @@ def list_tree(root: Path, sha: str, locations: list[str]) -> dict[str, str]:
         if not entry:
             continue
         meta, _, path = entry.partition("\t")
-        mode, kind, oid = meta.split()
+        _mode, kind, oid = meta.split()
         if kind == "blob":
             tree[path] = oid
     return tree
@@ -313,7 +332,7 @@ class History:
     changes: list[_RawChange] = field(default_factory=list)
     merged: dict[str, str] = field(default_factory=dict)  # every file below the locations on the base
     merged_bytes: dict[str, bytes] = field(default_factory=dict)  # content of the merged files that changed
-    applied: "list[AppliedMigration] | None" = None  # flyway_schema_history, with --database-url
+    applied: list[AppliedMigration] | None = None  # flyway_schema_history, with --database-url
     note: str | None = None  # why history checks were skipped
 
     @property
@@ -338,8 +357,14 @@ def _location_specs(root: Path, locations: list[Path]) -> list[str]:
     return specs
 
 
-def load_history(scope: Scope, *, ref: str | None = None, start: Path | None = None,
-                 env: Mapping[str, str] | None = None, required: bool = False) -> History:
+def load_history(
+    scope: Scope,
+    *,
+    ref: str | None = None,
+    start: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    required: bool = False,
+) -> History:
     """Find the base and read the change set; a :class:`History` whose ``note`` says why not."""
     env = os.environ if env is None else env
     start = start if start is not None else Path.cwd()
@@ -347,19 +372,25 @@ def load_history(scope: Scope, *, ref: str | None = None, start: Path | None = N
     if root is None:
         shown = start.resolve() if start else Path.cwd()
         if ref is not None:
-            raise UsageError(f"--base {ref}: {shown} is not inside a git repository "
-                             "(drop --base to check the files without history)")
+            raise UsageError(
+                f"--base {ref}: {shown} is not inside a git repository (drop --base to check the files without history)"
+            )
         if pull_request_event(env) is not None or required:
-            raise UsageError(f"{shown} is not inside a git repository, so the pull request's base cannot be read "
-                             "(check out the repository first, e.g. with actions/checkout)")
+            raise UsageError(
+                f"{shown} is not inside a git repository, so the pull request's base cannot be read "
+                "(check out the repository first, e.g. with actions/checkout)"
+            )
         return History(note=f"history checks skipped: {shown} is not a git repository")
     try:
         base = detect_base(root, ref, env=env, required=required)
     except GitError as exc:  # git itself failing (not installed, broken repository)
         raise UsageError(f"cannot read the git history in {root}: {exc}") from None
     if base is None:
-        return History(root=root, note="history checks skipped: no base to compare with "
-                       "(no origin/HEAD, origin/main or origin/master); pass --base REF")
+        return History(
+            root=root,
+            note="history checks skipped: no base to compare with "
+            "(no origin/HEAD, origin/main or origin/master); pass --base REF",
+        )
     specs = _location_specs(root, scope.project.locations)
     try:
         fork = merge_base(root, base.sha, "HEAD") or base.sha

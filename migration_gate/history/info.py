@@ -42,7 +42,7 @@ class Info:
     notes: list[str]
 
 
-def build_info(scope: "Scope", config: "Config", notes: list[str]) -> Info:
+def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
     from .changeset import build_context
 
     project = scope.project
@@ -76,27 +76,51 @@ def build_info(scope: "Scope", config: "Config", notes: list[str]) -> Info:
                 state = "new"
             else:
                 state = "modified" if change.content_changed else "merged"
-        row = InfoRow(migration.display, migration.kind, _text(migration.version), migration.description,
-                      checksums[migration.path], state, previous,
-                      rollbacks.get(migration.version) if migration.kind == "versioned" else None,
-                      _database(database.get(migration.path)), _order(migration.kind, migration.version,
-                                                                      migration.display))
+        row = InfoRow(
+            migration.display,
+            migration.kind,
+            _text(migration.version),
+            migration.description,
+            checksums[migration.path],
+            state,
+            previous,
+            rollbacks.get(migration.version) if migration.kind == "versioned" else None,
+            _database(database.get(migration.path)),
+            _order(migration.kind, migration.version, migration.display),
+        )
         rows.append(row)
     if ctx is not None:
         for change in ctx.changes:
             merged = change.merged
             if change.status == "deleted" and merged is not None and merged.is_migration:
-                rows.append(InfoRow(change.display, merged.kind, _text(merged.version), merged.description,
-                                    change.merged_checksum, "deleted",
-                                    sort_key=_order(merged.kind, merged.version, change.display)))
+                rows.append(
+                    InfoRow(
+                        change.display,
+                        merged.kind,
+                        _text(merged.version),
+                        merged.description,
+                        change.merged_checksum,
+                        "deleted",
+                        sort_key=_order(merged.kind, merged.version, change.display),
+                    )
+                )
         for state in ctx.database or ():
             if state.migration is None and state.row is not None:
                 row = state.row
                 location = project.locations[0] if project.locations else None
                 path = ctx.display_in(location, row.script) if location is not None else row.script
-                rows.append(InfoRow(path, "versioned", row.version_text, row.description.replace(" ", "_"),
-                                    row.checksum, None, database=_database(state),
-                                    sort_key=_order("versioned", row.version, path)))
+                rows.append(
+                    InfoRow(
+                        path,
+                        "versioned",
+                        row.version_text,
+                        row.description.replace(" ", "_"),
+                        row.checksum,
+                        None,
+                        database=_database(state),
+                        sort_key=_order("versioned", row.version, path),
+                    )
+                )
     rows.sort(key=lambda r: r.sort_key)
     base = {"sha": ctx.base.sha, "source": ctx.base.source} if base_known else None
     return Info(base, rows, notes)
@@ -168,8 +192,14 @@ def render_text(info: Info, *, with_database: bool) -> str:
         state = r.state or "-"
         if r.previous_path:
             state = f"{state} (from {r.previous_path})"
-        line = [r.version or "", (r.description or "").replace("_", " "), r.kind,
-                "" if r.checksum is None else str(r.checksum), state, r.rollback or ""]
+        line = [
+            r.version or "",
+            (r.description or "").replace("_", " "),
+            r.kind,
+            "" if r.checksum is None else str(r.checksum),
+            state,
+            r.rollback or "",
+        ]
         if with_database:
             line.append(r.database["state"] if r.database else "")
         table.append(line)

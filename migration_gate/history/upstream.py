@@ -20,8 +20,12 @@ import sys
 from pathlib import Path
 
 #: File rules about versions and rollbacks that the history hook also runs.
-HISTORY_FILE_RULES = ("duplicate-migration-version", "missing-rollback", "orphan-rollback",
-                      "rollback-collides-with-migration")
+HISTORY_FILE_RULES = (
+    "duplicate-migration-version",
+    "missing-rollback",
+    "orphan-rollback",
+    "rollback-collides-with-migration",
+)
 
 
 def find_base(start: Path) -> tuple[str, str] | None:
@@ -74,8 +78,11 @@ def prepare(args: argparse.Namespace) -> bool:
     if not args.base:
         found = find_base(Path.cwd())
         if found is None:
-            print("migration-gate: warning: no upstream branch to compare with (no origin/HEAD, origin/main, "
-                  "origin/master or @{upstream}); history checks skipped", file=sys.stderr)
+            print(
+                "migration-gate: warning: no upstream branch to compare with (no origin/HEAD, origin/main, "
+                "origin/master or @{upstream}); history checks skipped",
+                file=sys.stderr,
+            )
             return False
         args.base = found[0]
     args.only = history_rule_names(config)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -99,7 +99,8 @@ def pull_request_from_event(event: object) -> PullRequest | None:
     head_repo = head.get("repo") if isinstance(head.get("repo"), dict) else {}
     base_repo = base.get("repo") if isinstance(base.get("repo"), dict) else {}
     fork = bool(head_repo.get("fork")) or (
-        head_repo.get("full_name") is not None and head_repo.get("full_name") != base_repo.get("full_name"))
+        head_repo.get("full_name") is not None and head_repo.get("full_name") != base_repo.get("full_name")
+    )
     if "repo" in head and head["repo"] is None:  # the head repository was deleted (a fork, read-only token)
         fork = True
     base_sha = base.get("sha") if isinstance(base.get("sha"), str) else None

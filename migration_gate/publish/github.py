@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .ghenv import ActionsEnv
 
@@ -90,8 +90,10 @@ def status_description(publication: Publication) -> str:
     if publication.clean:
         text = f"All clear: no findings {where}"
     else:
-        counts = (f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
-                  f"{infos} info{'s' if infos != 1 else ''}")
+        counts = (
+            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
+            f"{infos} info{'s' if infos != 1 else ''}"
+        )
         text = f"{counts} {where}: the gate {'fails' if publication.failed else 'passes'}"
     return shorten(text, DESCRIPTION_LIMIT)
 
@@ -102,8 +104,15 @@ def shorten(text: str, limit: int) -> str:
 
 
 class Publisher:
-    def __init__(self, env: ActionsEnv, *, timeout: float = DEFAULT_TIMEOUT, attempts: int = DEFAULT_ATTEMPTS,
-                 backoff: float = DEFAULT_BACKOFF, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        env: ActionsEnv,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        attempts: int = DEFAULT_ATTEMPTS,
+        backoff: float = DEFAULT_BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         from github import Auth, Github
 
         if not env.token:
@@ -116,9 +125,14 @@ class Publisher:
         self.backoff = backoff
         self.sleep = sleep
         self.github = Github(
-            auth=Auth.Token(env.token), base_url=env.api_url, timeout=max(1, math.ceil(timeout)), per_page=100,
+            auth=Auth.Token(env.token),
+            base_url=env.api_url,
+            timeout=max(1, math.ceil(timeout)),
+            per_page=100,
             retry=None,  # retries are ours: bounded, and aware of what a POST may have done
-            seconds_between_requests=None, seconds_between_writes=None, lazy=True,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            lazy=True,
         )
         self.repo = self.github.get_repo(env.repository)
 
@@ -195,8 +209,9 @@ class Publisher:
                     found_on_retry.append(found)
                 return found
 
-            made = self._call(f"creating the comment on #{number}", lambda: issue.create_comment(body),
-                              before_retry=look_again)
+            made = self._call(
+                f"creating the comment on #{number}", lambda: issue.create_comment(body), before_retry=look_again
+            )
             if not found_on_retry or _same(made.body, body):
                 return "created"
             existing = made
@@ -207,8 +222,7 @@ class Publisher:
 
     def post_status(self, sha: str, state: str, description: str) -> None:
         commit = self.repo.get_commit(sha)
-        kwargs = {"state": state, "description": shorten(description, DESCRIPTION_LIMIT),
-                  "context": STATUS_CONTEXT}
+        kwargs = {"state": state, "description": shorten(description, DESCRIPTION_LIMIT), "context": STATUS_CONTEXT}
         if self.env.run_url:
             kwargs["target_url"] = self.env.run_url
         self._call(f"setting the commit status on {sha[:12]}", lambda: commit.create_status(**kwargs))
@@ -216,29 +230,43 @@ class Publisher:
     def post_check_run(self, sha: str, publication: Publication) -> None:
         annotations = publication.annotations
         summary = publication.body
-        batches = [annotations[i:i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
+        batches = [annotations[i : i + ANNOTATION_BATCH] for i in range(0, len(annotations), ANNOTATION_BATCH)] or [[]]
         title = status_description(publication)
         conclusion = "failure" if publication.failed else "success"
 
         def output(batch):
             return {"title": title, "summary": summary, "annotations": batch}
 
-        kwargs = {"name": CHECK_NAME, "head_sha": sha, "status": "completed", "conclusion": conclusion,
-                  "output": output(batches[0])}
+        kwargs = {
+            "name": CHECK_NAME,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": conclusion,
+            "output": output(batches[0]),
+        }
         if self.env.run_url:
             kwargs["details_url"] = self.env.run_url
         run = self._call("creating the check run", lambda: self.repo.create_check_run(**kwargs))
         for number, batch in enumerate(batches[1:], start=2):
-            self._call(f"adding annotations (batch {number} of {len(batches)})",
-                       lambda batch=batch: run.edit(output=output(batch)))
+            self._call(
+                f"adding annotations (batch {number} of {len(batches)})",
+                lambda batch=batch: run.edit(output=output(batch)),
+            )
 
 
 def _same(a: str | None, b: str) -> bool:
     return (a or "").replace("\r\n", "\n") == b.replace("\r\n", "\n")
 
 
-def publish(env: ActionsEnv, publication: Publication, *, comment: bool = True, status: bool = True,
-            checks: bool = False, **settings) -> Outcome:
+def publish(
+    env: ActionsEnv,
+    publication: Publication,
+    *,
+    comment: bool = True,
+    status: bool = True,
+    checks: bool = False,
+    **settings,
+) -> Outcome:
     """Comment, status and check run for one run; never raises."""
     outcome = Outcome()
     try:
@@ -253,12 +281,19 @@ def publish(env: ActionsEnv, publication: Publication, *, comment: bool = True, 
     sha = env.target_sha
     steps: list[tuple[str, Callable[[], str]]] = []
     if comment and pr is not None:
-        steps.append(("comment", lambda: publisher.upsert_comment(pr.number, publication.body,
-                                                                  clean=publication.clean, marker=publication.marker)))
+        steps.append(
+            (
+                "comment",
+                lambda: publisher.upsert_comment(
+                    pr.number, publication.body, clean=publication.clean, marker=publication.marker
+                ),
+            )
+        )
     if status and sha:
         state = "failure" if publication.failed else "success"
-        steps.append(("status", lambda: (publisher.post_status(sha, state, status_description(publication)),
-                                         "posted")[1]))
+        steps.append(
+            ("status", lambda: (publisher.post_status(sha, state, status_description(publication)), "posted")[1])
+        )
     if checks and sha:
         steps.append(("check_run", lambda: (publisher.post_check_run(sha, publication), "posted")[1]))
     for name, step in steps:
@@ -279,8 +314,11 @@ def publish(env: ActionsEnv, publication: Publication, *, comment: bool = True, 
 def _unexpected(exc: Exception, token: str | None) -> str:
     if os.environ.get("MIGRATION_GATE_DEBUG"):
         raise exc
-    return redact(f"cannot publish to GitHub (unexpected {type(exc).__name__}: {exc}); "
-                  "the report is in the annotations and the job summary", token)
+    return redact(
+        f"cannot publish to GitHub (unexpected {type(exc).__name__}: {exc}); "
+        "the report is in the annotations and the job summary",
+        token,
+    )
 
 
 def publish_error(env: ActionsEnv, message: str, **settings) -> Outcome:
@@ -303,9 +341,11 @@ def publish_error(env: ActionsEnv, message: str, **settings) -> Outcome:
 
 def _explain(message: str, pr) -> str:
     if " 403 " in f" {message} " or "403 Resource not accessible" in message:
-        why = ("the token cannot write here (a pull request from a fork gets a read-only GITHUB_TOKEN)"
-               if pr is not None and pr.fork else
-               "the token cannot write here (grant `pull-requests: write`, `statuses: write` and, for check "
-               "runs, `checks: write` in the workflow's `permissions:`)")
+        why = (
+            "the token cannot write here (a pull request from a fork gets a read-only GITHUB_TOKEN)"
+            if pr is not None and pr.fork
+            else "the token cannot write here (grant `pull-requests: write`, `statuses: write` and, for check "
+            "runs, `checks: write` in the workflow's `permissions:`)"
+        )
         return f"cannot publish to GitHub ({message}): {why}; the report is in the annotations and the job summary"
     return f"cannot publish to GitHub ({message}); the report is in the annotations and the job summary"

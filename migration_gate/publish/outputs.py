@@ -30,22 +30,46 @@ EXIT_REPORTING = 3
 
 
 def configure(parser: argparse.ArgumentParser, formats) -> None:
-    parser.add_argument("--report", action="append", dest="reports", metavar="FORMAT=PATH", default=[],
-                        help=f"also write the report in FORMAT ({', '.join(sorted(formats))}) to PATH; repeatable")
+    parser.add_argument(
+        "--report",
+        action="append",
+        dest="reports",
+        metavar="FORMAT=PATH",
+        default=[],
+        help=f"also write the report in FORMAT ({', '.join(sorted(formats))}) to PATH; repeatable",
+    )
     group = parser.add_argument_group("GitHub")
-    group.add_argument("--github", action=argparse.BooleanOptionalAction, default=None,
-                       help="publish the pull request comment and commit status "
-                            "(default: on inside GitHub Actions when a token is present)")
-    group.add_argument("--github-token", metavar="TOKEN",
-                       help="token for publishing (default: $GITHUB_TOKEN; prefer the variable)")
-    group.add_argument("--github-comment", action=argparse.BooleanOptionalAction, default=True,
-                       help="the sticky pull request comment (default: on)")
-    group.add_argument("--github-status", action=argparse.BooleanOptionalAction, default=True,
-                       help="the commit status `migration-gate` on the head commit (default: on)")
-    group.add_argument("--github-checks", action=argparse.BooleanOptionalAction, default=False,
-                       help="also a check run with annotations (default: off; needs `checks: write`)")
-    group.add_argument("--strict-reporting", action="store_true",
-                       help="a failure to publish exits with 3 instead of a warning")
+    group.add_argument(
+        "--github",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="publish the pull request comment and commit status "
+        "(default: on inside GitHub Actions when a token is present)",
+    )
+    group.add_argument(
+        "--github-token", metavar="TOKEN", help="token for publishing (default: $GITHUB_TOKEN; prefer the variable)"
+    )
+    group.add_argument(
+        "--github-comment",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the sticky pull request comment (default: on)",
+    )
+    group.add_argument(
+        "--github-status",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the commit status `migration-gate` on the head commit (default: on)",
+    )
+    group.add_argument(
+        "--github-checks",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also a check run with annotations (default: off; needs `checks: write`)",
+    )
+    group.add_argument(
+        "--strict-reporting", action="store_true", help="a failure to publish exits with 3 instead of a warning"
+    )
 
 
 def _float_setting(name: str, default: float) -> float:
@@ -139,12 +163,18 @@ class Plan:
             from .github import Publication, publish
 
             publication = Publication(
-                body=render_markdown(result, context), marker=MARKER, errors=result.count(Severity.ERROR),
-                warnings=result.count(Severity.WARNING), infos=result.count(Severity.INFO),
-                files=len(result.files), failed=result.failed,
-                annotations=check_annotations(result, self.workspace) if self.checks else [])
-            outcome = publish(self.env, publication, comment=self.comment, status=self.status,
-                              checks=self.checks, **self.settings)
+                body=render_markdown(result, context),
+                marker=MARKER,
+                errors=result.count(Severity.ERROR),
+                warnings=result.count(Severity.WARNING),
+                infos=result.count(Severity.INFO),
+                files=len(result.files),
+                failed=result.failed,
+                annotations=check_annotations(result, self.workspace) if self.checks else [],
+            )
+            outcome = publish(
+                self.env, publication, comment=self.comment, status=self.status, checks=self.checks, **self.settings
+            )
             for warning in outcome.warnings:
                 self.warn(warning)
         if self.warnings and self.strict and code == 0:
@@ -192,6 +222,15 @@ def plan(args: argparse.Namespace, formats) -> Plan:
             annotations_to = "stderr"  # keep stdout parseable; the runner reads commands on both
         else:
             annotations_to = "stdout"
-    return Plan(env=env, formats=formats, reports=reports, publish=publish, comment=args.github_comment,
-                status=args.github_status, checks=args.github_checks, strict=args.strict_reporting,
-                annotations_to=annotations_to, settings=settings)
+    return Plan(
+        env=env,
+        formats=formats,
+        reports=reports,
+        publish=publish,
+        comment=args.github_comment,
+        status=args.github_status,
+        checks=args.github_checks,
+        strict=args.strict_reporting,
+        annotations_to=annotations_to,
+        settings=settings,
+    )

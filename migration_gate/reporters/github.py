@@ -28,8 +28,13 @@ def annotation(v, workspace=None) -> str:
     props: list[tuple[str, str]] = []
     path = repo_path(v.path, workspace)
     if path:
-        props += [("file", path), ("line", str(v.line)), ("endLine", str(v.end_line)),
-                  ("col", str(v.column)), ("endColumn", str(v.end_column))]
+        props += [
+            ("file", path),
+            ("line", str(v.line)),
+            ("endLine", str(v.end_line)),
+            ("col", str(v.column)),
+            ("endColumn", str(v.end_column)),
+        ]
     props.append(("title", f"{v.code} {v.rule}"))
     message = v.message if not v.help else f"{v.message}\n{v.help}"
     properties = ",".join(f"{key}={escape_property(value)}" for key, value in props)

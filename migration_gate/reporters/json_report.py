@@ -56,10 +56,7 @@ def document(result, context) -> dict:
                 "path": s.path,
                 "line": s.line,
                 "end_line": s.end_line,
-                "locks": [
-                    {"table": l.table, "mode": l.mode, "rewrite": l.rewrite, "scan": l.scan}
-                    for l in s.locks
-                ],
+                "locks": [{"table": l.table, "mode": l.mode, "rewrite": l.rewrite, "scan": l.scan} for l in s.locks],
             }
             for s in result.statements
         ],
@@ -107,8 +104,10 @@ class Writer:
         version = "null" if migration.version is None else quoted[str(migration.version)]
         description = "null" if migration.description is None else quoted[migration.description]
         checksum = "null" if f.checksum is None else f.checksum
-        return (f'{{"path": {quoted[migration.display]}, "kind": {quoted[migration.kind]}, '
-                f'"version": {version}, "description": {description}, "checksum": {checksum}}}')
+        return (
+            f'{{"path": {quoted[migration.display]}, "kind": {quoted[migration.kind]}, '
+            f'"version": {version}, "description": {description}, "checksum": {checksum}}}'
+        )
 
     def violation(self, v) -> str:
         ahead = self.ahead.get(id(v))
@@ -121,25 +120,32 @@ class Writer:
             doc = doc_url(self.docs_url, v.rule, v.code)
             fixed = self.around[key] = (
                 f'{{"rule": {quoted[v.rule]}, "code": {quoted[v.code]}, "severity": {quoted[v.severity.label]}, ',
-                f', "help": {quoted[v.help]}, "doc": {quoted[doc]}}}')
-        return (f'{fixed[0]}"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, '
-                f'"end_line": {v.end_line}, "end_column": {v.end_column}, '
-                f'"message": {encode_basestring(v.message)}{fixed[1]}')
+                f', "help": {quoted[v.help]}, "doc": {quoted[doc]}}}',
+            )
+        return (
+            f'{fixed[0]}"path": {quoted[v.path]}, "line": {v.line}, "column": {v.column}, '
+            f'"end_line": {v.end_line}, "end_column": {v.end_column}, '
+            f'"message": {encode_basestring(v.message)}{fixed[1]}'
+        )
 
     def statement(self, s) -> str:
         ahead = self.ahead.get(id(s))
         if ahead is not None:
             return ahead
-        return (f'{{"path": {self.quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
-                f'"locks": [{", ".join(map(self.lock, s.locks))}]}}')
+        return (
+            f'{{"path": {self.quoted[s.path]}, "line": {s.line}, "end_line": {s.end_line}, '
+            f'"locks": [{", ".join(map(self.lock, s.locks))}]}}'
+        )
 
     def lock(self, lock) -> str:
         key = (lock.table, lock.mode, lock.rewrite, lock.scan)
         text = self.locks.get(key)
         if text is None:
-            text = self.locks[key] = (f'{{"table": {self.quoted[lock.table]}, "mode": {self.quoted[lock.mode]}, '
-                                      f'"rewrite": {"true" if lock.rewrite else "false"}, '
-                                      f'"scan": {"true" if lock.scan else "false"}}}')
+            text = self.locks[key] = (
+                f'{{"table": {self.quoted[lock.table]}, "mode": {self.quoted[lock.mode]}, '
+                f'"rewrite": {"true" if lock.rewrite else "false"}, '
+                f'"scan": {"true" if lock.scan else "false"}}}'
+            )
         return text
 
     def prepare(self, file_result) -> None:
@@ -156,8 +162,10 @@ class Writer:
         statements = ", ".join(map(self.statement, result.statements))
         head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
         tail = json.dumps(summary(result), ensure_ascii=False)
-        return f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], ' \
-               f'"summary": {tail}}}\n'
+        return (
+            f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], '
+            f'"summary": {tail}}}\n'
+        )
 
 
 def render(result, context) -> str:

@@ -158,17 +158,20 @@ def _file_rows(result) -> list[FileRow]:
     for path in sorted(by_path):
         found = by_path[path]
         worst = max((v.severity for v in found), default=None)
-        counts = [plural(sum(1 for v in found if v.severity == sev), label)
-                  for sev, label in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"),
-                                     (Severity.INFO, "info"))
-                  if any(v.severity == sev for v in found)]
-        rows.append(FileRow(
-            path=path,
-            icon=ICONS[worst] if worst is not None else "✅",
-            verdict=worst.label if worst is not None else "clean",
-            findings=", ".join(counts) or "—",
-            locks=file_locks(statements.get(path, ())),
-        ))
+        counts = [
+            plural(sum(1 for v in found if v.severity == sev), label)
+            for sev, label in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "info"))
+            if any(v.severity == sev for v in found)
+        ]
+        rows.append(
+            FileRow(
+                path=path,
+                icon=ICONS[worst] if worst is not None else "✅",
+                verdict=worst.label if worst is not None else "clean",
+                findings=", ".join(counts) or "—",
+                locks=file_locks(statements.get(path, ())),
+            )
+        )
     return rows
 
 
@@ -182,18 +185,29 @@ def _shorten(text: str, lines: int | None, width: int | None) -> str:
     return "\n".join(kept)
 
 
-def _finding_views(result, quotes: Quotes, excerpt_lines: int | None = None, width: int | None = None,
-                   message_width: int | None = None) -> list[FindingView]:
+def _finding_views(
+    result, quotes: Quotes, excerpt_lines: int | None = None, width: int | None = None, message_width: int | None = None
+) -> list[FindingView]:
     views = []
     for v in result.violations:
         message = v.message
         if message_width is not None and len(message) > message_width:
             message = message[: message_width - 1] + "…"
-        views.append(FindingView(
-            path=v.path, line=v.line, column=v.column, rule=v.rule, code=v.code,
-            severity=v.severity.label, icon=ICONS[v.severity], doc=quotes.doc(v), message=message,
-            help=v.help, excerpt=_shorten(excerpt, excerpt_lines, width) if (excerpt := quotes.excerpt(v)) else "",
-        ))
+        views.append(
+            FindingView(
+                path=v.path,
+                line=v.line,
+                column=v.column,
+                rule=v.rule,
+                code=v.code,
+                severity=v.severity.label,
+                icon=ICONS[v.severity],
+                doc=quotes.doc(v),
+                message=message,
+                help=v.help,
+                excerpt=_shorten(excerpt, excerpt_lines, width) if (excerpt := quotes.excerpt(v)) else "",
+            )
+        )
     return views
 
 
@@ -248,15 +262,24 @@ class _Renderer:
         }
         self.files = _file_rows(result)
 
-    def render(self, mode: str, findings: list[FindingView], files: list[FileRow] | None = None,
-               finding_rows: int | None = None) -> str:
+    def render(
+        self,
+        mode: str,
+        findings: list[FindingView],
+        files: list[FileRow] | None = None,
+        finding_rows: int | None = None,
+    ) -> str:
         files = self.files if files is None else files
         shown = findings if finding_rows is None else findings[:finding_rows]
         from markupsafe import Markup
 
         return self.template.render(
-            marker=Markup(MARKER), verdict=self.verdict, mode=mode, files=files,
-            omitted_files=len(self.files) - len(files), findings=shown,
+            marker=Markup(MARKER),
+            verdict=self.verdict,
+            mode=mode,
+            files=files,
+            omitted_files=len(self.files) - len(files),
+            findings=shown,
             omitted_findings=len(findings) - len(shown),
         )
 
@@ -283,7 +306,7 @@ def render_markdown(result, context=None, limit: int = COMMENT_LIMIT) -> str:
         return size(renderer.render("summary", summary, files, findings)) <= budget
 
     if not fits(flagged, 0):
-        flagged = flagged[:_largest(len(flagged), lambda n: fits(flagged[:n], 0, limit // 2))]
+        flagged = flagged[: _largest(len(flagged), lambda n: fits(flagged[:n], 0, limit // 2))]
     shown = _largest(len(summary), lambda n: fits(flagged, n))
     return renderer.render("summary", summary, flagged, shown)
 

@@ -67,13 +67,19 @@ def document(result, context) -> dict:
             "message": {"text": v.message + (f"\n{v.help}" if v.help else "")},
         }
         if path:
-            item["locations"] = [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": quote(path), "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": v.line, "startColumn": v.column,
-                               "endLine": v.end_line, "endColumn": max(v.end_column, 1)},
-                },
-            }]
+            item["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(path), "uriBaseId": "%SRCROOT%"},
+                        "region": {
+                            "startLine": v.line,
+                            "startColumn": v.column,
+                            "endLine": v.end_line,
+                            "endColumn": max(v.end_column, 1),
+                        },
+                    },
+                }
+            ]
         base = _fingerprint(v, path, quotes.line(v))
         occurrence = seen.get(base, 0) + 1
         seen[base] = occurrence
@@ -82,17 +88,21 @@ def document(result, context) -> dict:
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "migration-gate",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": list(rules.values()),
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "migration-gate",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": list(rules.values()),
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
 
 

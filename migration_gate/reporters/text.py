@@ -39,8 +39,10 @@ def summary_line(result, color: bool = False) -> str:
     warnings = result.count(Severity.WARNING)
     infos = result.count(Severity.INFO)
     files = len(result.files)
-    parts = [f"{errors} error{'s' * (errors != 1)}", f"{warnings} warning{'s' * (warnings != 1)}",
-             f"{infos} info{'s' * (infos != 1)}"]
+    parts = [
+        f"{errors} error{'s' * (errors != 1)}",
+        f"{warnings} warning{'s' * (warnings != 1)}",
+        f"{infos} info{'s' * (infos != 1)}",
+    ]
     verdict = _paint("gate failed", "31;1", color) if result.failed else _paint("gate passed", "32;1", color)
-    return (f"{', '.join(parts)} in {files} file{'s' * (files != 1)} "
-            f"({result.statement_count} statements): {verdict}")
+    return f"{', '.join(parts)} in {files} file{'s' * (files != 1)} ({result.statement_count} statements): {verdict}"

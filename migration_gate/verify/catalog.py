@@ -24,8 +24,10 @@ from typing import Any
 from ..core.names import display_name
 
 # The query runs in the database being verified; its own schemas are skipped.
-_USER_SCHEMA = ("{ns}.nspname NOT IN ('pg_catalog', 'information_schema') "
-                "AND {ns}.nspname NOT LIKE 'pg\\_toast%' AND {ns}.nspname NOT LIKE 'pg\\_temp\\_%'")
+_USER_SCHEMA = (
+    "{ns}.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND {ns}.nspname NOT LIKE 'pg\\_toast%' AND {ns}.nspname NOT LIKE 'pg\\_temp\\_%'"
+)
 
 
 def _user(ns: str) -> str:
@@ -33,8 +35,10 @@ def _user(ns: str) -> str:
 
 
 def _not_extension_member(classid: str, objid: str) -> str:
-    return (f"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{classid}'::regclass "
-            f"AND d.objid = {objid} AND d.deptype = 'e')")
+    return (
+        f"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{classid}'::regclass "
+        f"AND d.objid = {objid} AND d.deptype = 'e')"
+    )
 
 
 SNAPSHOT_SQL = f"""
@@ -149,8 +153,19 @@ SELECT json_build_object(
 """
 
 #: Object kinds in the order differences are reported.
-KINDS = ("extension", "schema", "type", "sequence", "table", "column", "constraint", "index",
-         "view", "function", "trigger")
+KINDS = (
+    "extension",
+    "schema",
+    "type",
+    "sequence",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "view",
+    "function",
+    "trigger",
+)
 #: Kinds whose objects live on a table (keyed by table and name).
 _ON_TABLE = ("column", "constraint", "trigger")
 
@@ -332,8 +347,9 @@ def _enum_values(expected: list, actual: list) -> str:
     missing = [v for v in expected if v not in actual]
     parts = []
     if extra:
-        parts.append(f"value{'s' * (len(extra) > 1)} {', '.join(map(repr, extra))} still "
-                     f"exist{'s' * (len(extra) == 1)}")
+        parts.append(
+            f"value{'s' * (len(extra) > 1)} {', '.join(map(repr, extra))} still exist{'s' * (len(extra) == 1)}"
+        )
     if missing:
         parts.append(f"value{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))} not restored")
     if not parts:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 
 class DatabaseError(Exception):
@@ -46,8 +46,15 @@ def _quote(name: str) -> str:
 class Workspace:
     """Databases created for one run; ``close()`` drops them all (unless ``keep``)."""
 
-    def __init__(self, admin_conninfo: str, conninfo_for: Callable[[str], str], *, keep: bool = False,
-                 what: str = "the server", file_copy: bool = False):
+    def __init__(
+        self,
+        admin_conninfo: str,
+        conninfo_for: Callable[[str], str],
+        *,
+        keep: bool = False,
+        what: str = "the server",
+        file_copy: bool = False,
+    ):
         self.admin_conninfo = admin_conninfo
         # ``STRATEGY FILE_COPY`` (PostgreSQL 15+) copies a database several times faster than the
         # default WAL_LOG, but forces a checkpoint: right for a throwaway server, not for a shared one.
@@ -82,8 +89,10 @@ class Workspace:
         try:
             self._admin.execute(f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(template)}{strategy}")
         except psycopg.errors.InsufficientPrivilege:
-            raise DatabaseError(f"{self.what}: this user may not create databases (it needs the CREATEDB "
-                                "privilege: verify works in a temporary database of its own)") from None
+            raise DatabaseError(
+                f"{self.what}: this user may not create databases (it needs the CREATEDB "
+                "privilege: verify works in a temporary database of its own)"
+            ) from None
         except psycopg.Error as exc:
             raise DatabaseError(f"{self.what}: cannot create a temporary database: {_first_line(exc)}") from None
         self.created.append(name)

@@ -85,8 +85,15 @@ class Connection:
 class TemporaryServer:
     """``with TemporaryServer() as server: psycopg.connect(server.conninfo())``."""
 
-    def __init__(self, *, bindir: Path | None = None, keep: bool = False, run_as: str | None = None,
-                 port: int | None = None, tcp: bool = False):
+    def __init__(
+        self,
+        *,
+        bindir: Path | None = None,
+        keep: bool = False,
+        run_as: str | None = None,
+        port: int | None = None,
+        tcp: bool = False,
+    ):
         self.bindir = bindir
         self.keep = keep
         self.tcp = tcp
@@ -101,7 +108,7 @@ class TemporaryServer:
 
     # -------------------------------------------------------------- lifecycle
 
-    def __enter__(self) -> "TemporaryServer":
+    def __enter__(self) -> TemporaryServer:
         self.start()
         return self
 
@@ -120,14 +127,46 @@ class TemporaryServer:
             self.log = self.base / "server.log"
             if user:
                 self._chown(user)
-            self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--no-locale", "--no-sync"], user, "initdb")
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--no-sync",
+                ],
+                user,
+                "initdb",
+            )
             listen = "127.0.0.1" if self.tcp else ""
-            options = (f"-k {self.socket_dir} -c listen_addresses='{listen}' -p {self.port} -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
-                       "-c shared_buffers=32MB -c log_min_messages=warning")
-            self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
-                       "-w", "-t", "60", "start"], user, "pg_ctl start")
+            options = (
+                f"-k {self.socket_dir} -c listen_addresses='{listen}' -p {self.port} -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
+                "-c shared_buffers=32MB -c log_min_messages=warning"
+            )
+            self._run(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                user,
+                "pg_ctl start",
+            )
             self._started = True
         except BaseException:
             self.stop()
@@ -141,9 +180,12 @@ class TemporaryServer:
             return
         try:
             if self._started and self.data is not None and self.bindir is not None:
-                subprocess.run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                                "-w", "-t", "30", "stop"], capture_output=True,
-                               **self._user_kwargs(self._server_user()), timeout=60)
+                subprocess.run(
+                    [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop"],
+                    capture_output=True,
+                    **self._user_kwargs(self._server_user()),
+                    timeout=60,
+                )
         finally:
             self._started = False
             for folder in (self.base, self.socket_dir):
@@ -187,7 +229,8 @@ class TemporaryServer:
         except KeyError:
             raise ServerError(
                 "PostgreSQL refuses to run as root and there is no `postgres` user to run it as: "
-                "create one (`useradd --system postgres`) or run as a normal user") from None
+                "create one (`useradd --system postgres`) or run as a normal user"
+            ) from None
         return "postgres"
 
     @staticmethod
@@ -214,8 +257,13 @@ class TemporaryServer:
         import pwd
 
         entry = pwd.getpwnam(user)
-        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [],
-                "env": {**os.environ, "HOME": entry.pw_dir or "/tmp", "USER": user}, "cwd": "/tmp"}
+        return {
+            "user": entry.pw_uid,
+            "group": entry.pw_gid,
+            "extra_groups": [],
+            "env": {**os.environ, "HOME": entry.pw_dir or "/tmp", "USER": user},
+            "cwd": "/tmp",
+        }
 
     def _chown(self, user: str) -> None:
         import pwd
@@ -226,8 +274,7 @@ class TemporaryServer:
 
     def _run(self, command: list[str], user: str | None, what: str) -> None:
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                                  **self._user_kwargs(user))
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, **self._user_kwargs(user))
         except (OSError, subprocess.SubprocessError) as exc:
             raise ServerError(f"{what} failed: {exc}") from None
         if done.returncode != 0:

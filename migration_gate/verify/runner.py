@@ -50,8 +50,14 @@ class PreparedFile:
     problem_offset: int = 0
 
 
-def prepare(migration: MigrationFile, config: Config, *, predict: bool = False,
-            created_earlier: frozenset[str] = frozenset(), schema_lookup: SchemaLookup | None = None) -> PreparedFile:
+def prepare(
+    migration: MigrationFile,
+    config: Config,
+    *,
+    predict: bool = False,
+    created_earlier: frozenset[str] = frozenset(),
+    schema_lookup: SchemaLookup | None = None,
+) -> PreparedFile:
     """Load a file (:func:`~migration_gate.core.load.load_file`, as ``check`` does); ``predict`` also asks
     the lock model, with the context ``check`` gives it (``created_earlier``, ``schema_lookup``)."""
     prepared = PreparedFile(migration)
@@ -74,11 +80,12 @@ def prepare(migration: MigrationFile, config: Config, *, predict: bool = False,
     prepared.facts = loaded.facts
     prepared.statements = statements
     text = source.parsed_text
-    prepared.sql = [text[_parsed_offset(source, s.start):_parsed_offset(source, s.end)] for s in statements]
+    prepared.sql = [text[_parsed_offset(source, s.start) : _parsed_offset(source, s.end)] for s in statements]
     prepared.predicted = [[] for _ in statements]
     if predict:
-        reports = analyze_file(migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup,
-                               loaded=loaded).statements
+        reports = analyze_file(
+            migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup, loaded=loaded
+        ).statements
         lines = [source.position(s.start)[0] for s in statements]
         if [r.line for r in reports] == lines:
             prepared.predicted = [list(r.locks) for r in reports]
@@ -143,8 +150,7 @@ class Session:
         self.conn.execute("SET client_min_messages TO warning")
 
 
-def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False,
-             pg_version: int = 15) -> FileRun:
+def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, pg_version: int = 15) -> FileRun:
     """Run a prepared file; stops at the first error, leaving what the runner would leave."""
     import psycopg
     from psycopg import pq
@@ -199,9 +205,17 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False,
             conn.execute("ROLLBACK")
             begin = _last_begin(prepared)
             stmt = prepared.statements[begin]
-            return FileRun(ExecError(begin, "the file ends inside a transaction (BEGIN without COMMIT): "
-                                     "when the runner's session ends, PostgreSQL rolls it back",
-                                     stmt.start, stmt.end), traces, time.monotonic() - started)
+            return FileRun(
+                ExecError(
+                    begin,
+                    "the file ends inside a transaction (BEGIN without COMMIT): "
+                    "when the runner's session ends, PostgreSQL rolls it back",
+                    stmt.start,
+                    stmt.end,
+                ),
+                traces,
+                time.monotonic() - started,
+            )
     return FileRun(None, traces, time.monotonic() - started)
 
 
@@ -249,16 +263,19 @@ def _last_begin(prepared: PreparedFile) -> int:
 # --------------------------------------------------------------------------- outside a transaction
 
 
-def _trace_outside(session: Session, stmt: Statement, sql: str, predicted: list[LockReport],
-                   reason: str) -> StatementTrace:
+def _trace_outside(
+    session: Session, stmt: Statement, sql: str, predicted: list[LockReport], reason: str
+) -> StatementTrace:
     """Run a statement that cannot run in a transaction, watched from other connections."""
     conn = session.conn
     before = read_state(conn)
     targets = _resolve_targets(conn, [*_target_names(stmt), *_split(l.table for l in predicted)])
     if not targets:
         conn.execute(sql)
-        return not_traced(f"{reason} runs outside a transaction and the table it works on "
-                          "could not be determined, so its locks were not observed")
+        return not_traced(
+            f"{reason} runs outside a transaction and the table it works on "
+            "could not be determined, so its locks were not observed"
+        )
     first, unobserved, error = session.watcher.run(conn, sql, targets)
     if error is not None:
         raise _StatementFailed(error)
@@ -313,7 +330,9 @@ def _resolve_targets(conn, names: list[list[str]]) -> dict[str, str]:
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid "
             "LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace "
-            "WHERE c.oid = to_regclass(%s)", [_quote(parts)]).fetchone()
+            "WHERE c.oid = to_regclass(%s)",
+            [_quote(parts)],
+        ).fetchone()
         if row is None:
             continue
         schema, rel, relkind, table_schema, table = row

@@ -31,13 +31,16 @@ from dataclasses import dataclass, field
 from ..core.lockmodes import STRENGTH, strength
 from ..core.names import display_name
 
+
 def strongest(modes) -> str | None:
     modes = [m for m in modes if m]
     return max(modes, key=strength) if modes else None
 
 
-_TABLES = ("c.relkind IN ('r', 'p', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-           "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'")
+_TABLES = (
+    "c.relkind IN ('r', 'p', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+)
 
 STATE_SQL = f"""
 SELECT
@@ -121,9 +124,14 @@ class StatementTrace:
         return self.traced and (self.watched is None or table in self.watched)
 
 
-def compare_states(before: State, after: State, *, method: str = "transaction",
-                   first_modes: dict[str, str | None] | None = None,
-                   unobserved: tuple[str, ...] = ()) -> StatementTrace:
+def compare_states(
+    before: State,
+    after: State,
+    *,
+    method: str = "transaction",
+    first_modes: dict[str, str | None] | None = None,
+    unobserved: tuple[str, ...] = (),
+) -> StatementTrace:
     """The trace of a statement from the states read around it.
 
     ``first_modes`` (second-connection tracing) replaces the lock delta: the
@@ -149,8 +157,14 @@ def compare_states(before: State, after: State, *, method: str = "transaction",
             effects.append(TableEffect(name, modes, rewrite, scan, created=old is None, dropped=new is None))
     watched = None if first_modes is None else tuple(sorted(first_modes))
     relations = frozenset(r.name for r in (*before.relations.values(), *after.relations.values()))
-    return StatementTrace(method, tuple(sorted(effects, key=lambda e: e.table)), held, watched,
-                          tuple(sorted(unobserved)), relations=relations)
+    return StatementTrace(
+        method,
+        tuple(sorted(effects, key=lambda e: e.table)),
+        held,
+        watched,
+        tuple(sorted(unobserved)),
+        relations=relations,
+    )
 
 
 def not_traced(reason: str) -> StatementTrace:
@@ -182,8 +196,9 @@ class Watcher:
     def _observer(self):
         return self._idle.pop() if self._idle else self._connect()
 
-    def run(self, conn, sql: str, targets: dict[str, str]) -> tuple[dict[str, str | None], tuple[str, ...],
-                                                                     BaseException | None]:
+    def run(
+        self, conn, sql: str, targets: dict[str, str]
+    ) -> tuple[dict[str, str | None], tuple[str, ...], BaseException | None]:
         """Run ``sql`` on ``conn`` while watching ``targets`` (name → quoted name).
 
         Returns (first mode requested per watched table or ``None``, tables
@@ -210,7 +225,7 @@ class Watcher:
                 holding[observer.info.backend_pid] = (name, observer)
             error = self._run_watched(conn, sql, holding, oids, first, unobserved)
         finally:
-            for name, observer in holding.values():
+            for _, observer in holding.values():
                 self._release(observer)
         for name, _ in holding.values():
             first.setdefault(name, None)  # it finished without asking for this table
@@ -236,7 +251,7 @@ class Watcher:
                 thread.join(self.POLL if holding else 0.05)
         except BaseException:
             conn.cancel_safe()
-            for name, observer in list(holding.values()):
+            for _name, observer in list(holding.values()):
                 self._release(observer)
             holding.clear()
             thread.join()
@@ -247,7 +262,8 @@ class Watcher:
         rows = self._monitor.execute(
             "SELECT pg_blocking_pids(%s), (SELECT coalesce(json_agg(json_build_array(l.relation::bigint, l.mode)), "
             "'[]')::text FROM pg_locks l WHERE l.pid = %s AND NOT l.granted AND l.locktype = 'relation')",
-            [pid, pid]).fetchone()
+            [pid, pid],
+        ).fetchone()
         blockers, waiting = rows[0] or [], json.loads(rows[1])
         for blocker in blockers:
             if blocker not in holding:
@@ -313,8 +329,9 @@ def compare_prediction(predicted, trace: StatementTrace, *, existing: frozenset[
         predicted_mode = strongest(l.mode for l in locks)
         for lock in locks:
             if lock.mode not in STRENGTH:
-                out.append(Mismatch(table, f"the lock model predicts {lock.mode!r} on {shown}, "
-                                           "which is not a pg_locks mode"))
+                out.append(
+                    Mismatch(table, f"the lock model predicts {lock.mode!r} on {shown}, which is not a pg_locks mode")
+                )
         if trace.observed(table):
             taken = effect.mode if effect else None
             held = trace.held.get(table, ())
@@ -324,8 +341,9 @@ def compare_prediction(predicted, trace: StatementTrace, *, existing: frozenset[
             elif predicted_mode and strength(taken) < strength(predicted_mode) and predicted_mode not in held:
                 if taken is None or trace.method == "transaction":
                     what = taken or "no lock"
-                    out.append(Mismatch(table, f"the lock model predicts {predicted_mode} on {shown}; "
-                                               f"PostgreSQL took {what}"))
+                    out.append(
+                        Mismatch(table, f"the lock model predicts {predicted_mode} on {shown}; PostgreSQL took {what}")
+                    )
         rewrite_predicted = any(l.rewrite for l in locks)
         rewritten = bool(effect and effect.rewrite)
         if rewritten and not rewrite_predicted:
@@ -341,8 +359,9 @@ def describe_trace(trace: StatementTrace, *, existing: frozenset[str] | set[str]
     for effect in trace.tables:
         if effect.table not in existing or effect.created:
             continue
-        notes = [n for n, on in (("rewritten", effect.rewrite), ("scanned", effect.scan),
-                                 ("dropped", effect.dropped)) if on]
+        notes = [
+            n for n, on in (("rewritten", effect.rewrite), ("scanned", effect.scan), ("dropped", effect.dropped)) if on
+        ]
         held = strongest(trace.held.get(effect.table, ()))
         if held and strength(held) > strength(effect.mode):
             notes.insert(0, f"{held} already held")

@@ -28,27 +28,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.names import display_name
-from .catalog import Snapshot, diff, describe, summarize, take_snapshot
 from ..core.config import Config
-from ..core.migration import MigrationFile
-from ..discovery import classify
-from ..core.results import FileReport, LockReport, RunResult, StatementReport
-from ..errors import UsageError
-from ..core.ruleset import build_ruleset
-from ..core.violations import make_violation
 from ..core.findings import Finding, Violation
+from ..core.migration import MigrationFile
+from ..core.names import display_name
+from ..core.results import FileReport, LockReport, RunResult, StatementReport
 from ..core.rules.lock_prediction_mismatch import LockPredictionMismatch
 from ..core.rules.migration_fails import MigrationFails
 from ..core.rules.observed_locks import ObservedLocks
 from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
-from .runner import FileRun, PreparedFile, Session, prepare, run_file
+from ..core.ruleset import build_ruleset
 from ..core.severity import Severity
-from .tracing import StatementTrace, compare_prediction, describe_trace
 from ..core.version import Version
-
+from ..core.violations import make_violation
+from ..discovery import classify
+from ..errors import UsageError
+from .catalog import Snapshot, describe, diff, summarize, take_snapshot
+from .runner import FileRun, PreparedFile, Session, prepare, run_file
+from .tracing import StatementTrace, compare_prediction, describe_trace
 
 # --------------------------------------------------------------------------- the plan
 
@@ -75,8 +74,9 @@ def _repeatable_order(files: list[MigrationFile]) -> list[MigrationFile]:
     return sorted(files, key=lambda f: ((f.description or "").lower(), f.display))
 
 
-def make_plan(project, config: Config, *, new_paths: set[Path] | None = None,
-              changed_paths: set[Path] | None = None) -> Plan:
+def make_plan(
+    project, config: Config, *, new_paths: set[Path] | None = None, changed_paths: set[Path] | None = None
+) -> Plan:
     """Split the project into base and new migrations.
 
     ``new_paths``: files added since the base (``None``: no base, every
@@ -94,16 +94,20 @@ def make_plan(project, config: Config, *, new_paths: set[Path] | None = None,
     else:
         is_new = [f for f in versioned if f.path.resolve() in new_paths]
         changed = changed_paths or set()
-        plan = Plan(base=[f for f in versioned if f not in is_new] +
-                    [f for f in repeatables if f.path.resolve() not in new_paths],
-                    new=is_new,
-                    new_repeatables=[f for f in repeatables if f.path.resolve() in changed],
-                    rollbacks=rollbacks)
+        plan = Plan(
+            base=[f for f in versioned if f not in is_new]
+            + [f for f in repeatables if f.path.resolve() not in new_paths],
+            new=is_new,
+            new_repeatables=[f for f in repeatables if f.path.resolve() in changed],
+            rollbacks=rollbacks,
+        )
         modified = [f for f in versioned if f.path.resolve() in changed and f not in is_new]
         if modified:
-            plan.notes.append(f"note: {len(modified)} merged migration(s) changed since the base "
-                              f"({', '.join(f.display for f in modified[:3])}{' …' if len(modified) > 3 else ''}); "
-                              "verify applied them as they are now")
+            plan.notes.append(
+                f"note: {len(modified)} merged migration(s) changed since the base "
+                f"({', '.join(f.display for f in modified[:3])}{' …' if len(modified) > 3 else ''}); "
+                "verify applied them as they are now"
+            )
     seeds: list[Path] = []
     for raw in config.verify.seed:
         path = Path(raw) if Path(raw).is_absolute() else config.root / raw
@@ -197,37 +201,65 @@ class Verifier:
         if migration.display not in self.files:
             self.files[migration.display] = FileReport(migration, len(prepared.statements))
 
-    def _report(self, rule, message: str, prepared: PreparedFile | None, migration: MigrationFile, *,
-                start: int | None = None, end: int | None = None, statement=None,
-                severity: Severity | None = None) -> None:
+    def _report(
+        self,
+        rule,
+        message: str,
+        prepared: PreparedFile | None,
+        migration: MigrationFile,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        statement=None,
+        severity: Severity | None = None,
+    ) -> None:
         finding = Finding(rule, message, severity=severity)
         source = prepared.source if prepared is not None and start is not None else None
-        violation = make_violation(finding, migration.display, source, start or 0,
-                                   end if end is not None else (start or 0), self.rules, self.config, statement)
+        violation = make_violation(
+            finding,
+            migration.display,
+            source,
+            start or 0,
+            end if end is not None else (start or 0),
+            self.rules,
+            self.config,
+            statement,
+        )
         if violation is not None:
             self.violations.append(violation)
 
-    def _run(self, migration: MigrationFile, prepared: PreparedFile | None = None, *,
-             trace: bool = False) -> tuple[PreparedFile, FileRun]:
+    def _run(
+        self, migration: MigrationFile, prepared: PreparedFile | None = None, *, trace: bool = False
+    ) -> tuple[PreparedFile, FileRun]:
         if prepared is None:
             prepared = prepare(migration, self.config)
         self._file(migration, prepared)
         return prepared, run_file(self.session, prepared, trace=trace, pg_version=self.config.pg_version)
 
-    def _error_at(self, rule, what: str, prepared: PreparedFile, migration: MigrationFile, run: FileRun,
-                  suffix: str = "") -> None:
+    def _error_at(
+        self, rule, what: str, prepared: PreparedFile, migration: MigrationFile, run: FileRun, suffix: str = ""
+    ) -> None:
         error = run.error
         stmt = prepared.statements[error.statement] if error.statement is not None else None
-        self._report(rule, f"{what}: {error.message}{suffix}", prepared, migration,
-                     start=error.offset, end=error.end_offset, statement=stmt)
+        self._report(
+            rule,
+            f"{what}: {error.message}{suffix}",
+            prepared,
+            migration,
+            start=error.offset,
+            end=error.end_offset,
+            statement=stmt,
+        )
 
     # ----------------------------------------------------------- phases
 
     def run(self) -> RunResult:
         major = getattr(self.ws, "server_version", 0) // 10000
         if major and major != self.config.pg_version:
-            self.notes.append(f"note: the server is PostgreSQL {major}, the configuration targets "
-                              f"{self.config.pg_version} (pg_version)")
+            self.notes.append(
+                f"note: the server is PostgreSQL {major}, the configuration targets "
+                f"{self.config.pg_version} (pg_version)"
+            )
         self.work = self.ws.create()
         self._open_session()
         try:
@@ -245,8 +277,9 @@ class Verifier:
         violations = sorted(self.violations, key=Violation.sort_key)
         statements = sorted(self.statements, key=lambda s: (s.path, s.line))
         files = sorted(self.files.values(), key=lambda f: f.migration.display)
-        return RunResult(files, violations, statements, self.config.fail_on, notes=self.notes,
-                         docs_url=self.config.docs_url)
+        return RunResult(
+            files, violations, statements, self.config.fail_on, notes=self.notes, docs_url=self.config.docs_url
+        )
 
     def _base(self) -> None:
         total = len(self.plan.base)
@@ -254,14 +287,17 @@ class Verifier:
             self.progress.step(f"base {i}/{total} {migration.display}")
             prepared, run = self._run(migration)
             if run.error is not None:
-                self._error_at(MigrationFails, "merged migration fails while building the base state",
-                               prepared, migration, run)
+                self._error_at(
+                    MigrationFails, "merged migration fails while building the base state", prepared, migration, run
+                )
                 self.notes.append(f"verify stopped: the merged migrations do not apply ({migration.display})")
                 raise _Stop
         if self.plan.seeds:
             if not self.plan.base:
-                self.notes.append("note: verify.seed not applied: no migration is merged yet "
-                                  "(with --base, seeds go on top of the merged migrations)")
+                self.notes.append(
+                    "note: verify.seed not applied: no migration is merged yet "
+                    "(with --base, seeds go on top of the merged migrations)"
+                )
             else:
                 for seed in self.plan.seeds:
                     self._seed(seed)
@@ -281,8 +317,9 @@ class Verifier:
         run = run_file(self.session, prepared, pg_version=self.config.pg_version)
         if run.error is not None:
             line = prepared.source.position(run.error.offset)[0] if prepared.source else 1
-            raise UsageError(f"verify.seed {display}:{line}: does not apply on top of the merged migrations: "
-                             f"{run.error.message}")
+            raise UsageError(
+                f"verify.seed {display}:{line}: does not apply on top of the merged migrations: {run.error.message}"
+            )
 
     def _take_checkpoint(self, applied: int) -> None:
         self._close_session()
@@ -306,8 +343,13 @@ class Verifier:
         for index, migration in enumerate(new):
             label = f"{index + 1}/{len(new)} {migration.display}"
             self.progress.step(f"{label}: apply")
-            prepared = prepare(migration, self.config, predict=True, created_earlier=frozenset(created),
-                               schema_lookup=columns.lookup_for(migration) if columns else None)
+            prepared = prepare(
+                migration,
+                self.config,
+                predict=True,
+                created_earlier=frozenset(created),
+                schema_lookup=columns.lookup_for(migration) if columns else None,
+            )
             _, run = self._run(migration, prepared, trace=True)
             self._traces(migration, prepared, run, before)
             if run.error is not None:
@@ -315,16 +357,20 @@ class Verifier:
                 self._migration_failed(migration, prepared, run, before, after)
                 rest = len(new) - index - 1
                 if rest:
-                    self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) "
-                                      "not verified")
+                    self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) not verified")
                 raise _Stop
-            created |= {t for t in (prepared.facts.created if prepared.facts else {})}
+            created |= set(prepared.facts.created if prepared.facts else {})
             applied = self._snapshot()
             rollback = self.plan.rollbacks.get(migration.version)
             if rollback is None:
-                self._report(ReapplyFails, "no rollback: the migration applies, but its round trip "
-                             "(rollback, apply again) could not be checked", None, migration,
-                             severity=Severity.INFO)
+                self._report(
+                    ReapplyFails,
+                    "no rollback: the migration applies, but its round trip "
+                    "(rollback, apply again) could not be checked",
+                    None,
+                    migration,
+                    severity=Severity.INFO,
+                )
                 before = applied
                 continue
             self.progress.step(f"{label}: rollback")
@@ -348,19 +394,29 @@ class Verifier:
             return self._snapshot() == applied
         rolled_back = self._snapshot()
         for difference in diff(before, rolled_back):
-            self._report(RollbackIncomplete, f"after the rollback of {migration.display}: "
-                         f"{describe(difference, 'rollback')}", None, rollback)
+            self._report(
+                RollbackIncomplete,
+                f"after the rollback of {migration.display}: {describe(difference, 'rollback')}",
+                None,
+                rollback,
+            )
         self.progress.step(f"{migration.display}: apply again")
         _, again = self._run(migration, prepared)
         if again.error is not None:
-            self._error_at(ReapplyFails, "applying the migration again after its rollback fails",
-                           prepared, migration, again)
+            self._error_at(
+                ReapplyFails, "applying the migration again after its rollback fails", prepared, migration, again
+            )
             return False
         reapplied = self._snapshot()
         differences = diff(applied, reapplied)
         if differences:
-            self._report(ReapplyFails, "applying the migration again after its rollback gives another schema: "
-                         + summarize(differences, "reapply"), None, migration)
+            self._report(
+                ReapplyFails,
+                "applying the migration again after its rollback gives another schema: "
+                + summarize(differences, "reapply"),
+                None,
+                migration,
+            )
             return False
         return True
 
@@ -370,12 +426,13 @@ class Verifier:
         self.ws.drop(self.work)
         self.work = self.ws.copy(self.checkpoint.database)
         self._open_session()
-        replay = self.plan.new[self.checkpoint.applied:applied]
+        replay = self.plan.new[self.checkpoint.applied : applied]
         for migration in replay:
-            prepared, run = self._run(migration)
+            _prepared, run = self._run(migration)
             if run.error is not None:
-                self.notes.append(f"verify stopped: could not rebuild the database after {migration.display} "
-                                  f"({run.error.message})")
+                self.notes.append(
+                    f"verify stopped: could not rebuild the database after {migration.display} ({run.error.message})"
+                )
                 raise _Stop
         if len(replay) > self.REPLAY_BEFORE_CHECKPOINT:
             self._take_checkpoint(applied)
@@ -383,7 +440,7 @@ class Verifier:
     def _migration_failed(self, migration, prepared, run: FileRun, before: Snapshot, after: Snapshot) -> None:
         differences = diff(before, after)
         if differences:
-            state = ("; the statements before it stayed applied: " + summarize(differences, "change"))
+            state = "; the statements before it stayed applied: " + summarize(differences, "change")
         else:
             state = "; the schema is as before the migration"
         if run.error.statement is not None:
@@ -407,8 +464,11 @@ class Verifier:
     # ----------------------------------------------------------- traces
 
     def _traces(self, migration, prepared: PreparedFile, run: FileRun, before: Snapshot) -> None:
-        existing = frozenset(name for (kind, name), attrs in before.objects.items()
-                             if kind == "table" or (kind == "view" and attrs.get("kind") == "materialized view"))
+        existing = frozenset(
+            name
+            for (kind, name), attrs in before.objects.items()
+            if kind == "table" or (kind == "view" and attrs.get("kind") == "materialized view")
+        )
         for index, trace in enumerate(run.traces):
             if trace is None:
                 continue
@@ -416,18 +476,39 @@ class Verifier:
             line, _ = stmt.source.position(stmt.start)
             end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
             if not trace.traced:
-                self._report(ObservedLocks, f"not traced: {trace.reason}", prepared, migration,
-                             start=stmt.start, end=stmt.end, statement=stmt)
+                self._report(
+                    ObservedLocks,
+                    f"not traced: {trace.reason}",
+                    prepared,
+                    migration,
+                    start=stmt.start,
+                    end=stmt.end,
+                    statement=stmt,
+                )
                 continue
             self.statements.append(StatementReport(migration.display, line, end_line, _lock_reports(trace)))
             words = describe_trace(trace, existing=existing)
             extra = _watch_notes(trace)
             if words or extra:
-                self._report(ObservedLocks, "; ".join(w for w in (words, extra) if w), prepared, migration,
-                             start=stmt.start, end=stmt.end, statement=stmt)
+                self._report(
+                    ObservedLocks,
+                    "; ".join(w for w in (words, extra) if w),
+                    prepared,
+                    migration,
+                    start=stmt.start,
+                    end=stmt.end,
+                    statement=stmt,
+                )
             for mismatch in compare_prediction(prepared.predicted[index], trace, existing=existing):
-                self._report(LockPredictionMismatch, mismatch.message, prepared, migration,
-                             start=stmt.start, end=stmt.end, statement=stmt)
+                self._report(
+                    LockPredictionMismatch,
+                    mismatch.message,
+                    prepared,
+                    migration,
+                    start=stmt.start,
+                    end=stmt.end,
+                    statement=stmt,
+                )
 
 
 def _lock_reports(trace: StatementTrace) -> list[LockReport]:
@@ -446,8 +527,11 @@ def _watch_notes(trace: StatementTrace) -> str:
     parts = []
     untouched = [t for t in trace.watched or () if trace.effect(t) is None or not trace.effect(t).modes]
     if untouched:
-        parts.append("it took no lock on " + ", ".join(display_name(t) for t in untouched)
-                     + " (it finished while another session held ACCESS EXCLUSIVE on it)")
+        parts.append(
+            "it took no lock on "
+            + ", ".join(display_name(t) for t in untouched)
+            + " (it finished while another session held ACCESS EXCLUSIVE on it)"
+        )
     if trace.unobserved:
         parts.append("locks on " + ", ".join(display_name(t) for t in trace.unobserved) + " not observed")
     return "; ".join(parts)

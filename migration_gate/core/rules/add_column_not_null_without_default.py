@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from .rulekit import column_ref
 from ..severity import Severity
 from ..sqlnodes import type_names
 from .base import StatementRule
+from .rulekit import column_ref
 
 _FILLED = {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
 _SERIAL = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
@@ -38,8 +38,10 @@ class AddColumnNotNullWithoutDefault(StatementRule):
     aliases = ("adding-required-field",)
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)
-    help = ("give the column a constant DEFAULT (free since PostgreSQL 11), or add it nullable, backfill, "
-            "and add NOT NULL later")
+    help = (
+        "give the column a constant DEFAULT (free since PostgreSQL 11), or add it nullable, backfill, "
+        "and add NOT NULL later"
+    )
 
     def check(self, node, ctx):
         if node.get("subtype") != "AT_AddColumn":
@@ -53,5 +55,8 @@ class AddColumnNotNullWithoutDefault(StatementRule):
         names = [n.lower() for n in type_names(column.get("typeName"))]
         if not required or kinds & _FILLED or (names and names[-1] in _SERIAL):
             return
-        yield self.finding(f"ADD COLUMN {column_ref(table, column.get('colname'))} is NOT NULL without a default: "
-                           "it fails on a table that has rows", at=node.get("def"))
+        yield self.finding(
+            f"ADD COLUMN {column_ref(table, column.get('colname'))} is NOT NULL without a default: "
+            "it fails on a table that has rows",
+            at=node.get("def"),
+        )

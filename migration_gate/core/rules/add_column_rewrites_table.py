@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from .rulekit import column_ref
 from ..severity import Severity
-from .volatility import default_rewrites
 from .base import StatementRule
+from .rulekit import column_ref
+from .volatility import default_rewrites
 
 
 class AddColumnRewritesTable(StatementRule):
@@ -39,8 +39,10 @@ class AddColumnRewritesTable(StatementRule):
     aliases = ("adding-field-with-default",)
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)
-    help = ("add the column without the default (or with a constant one), set the default in a separate "
-            "statement, and backfill existing rows in batches")
+    help = (
+        "add the column without the default (or with a constant one), set the default in a separate "
+        "statement, and backfill existing rows in batches"
+    )
 
     def check(self, node, ctx):
         if node.get("subtype") != "AT_AddColumn":
@@ -51,6 +53,8 @@ class AddColumnRewritesTable(StatementRule):
         column = node.get("def", {}).get("ColumnDef", {})
         rewrites, reason = default_rewrites(column, ctx.pg_version)
         if rewrites:
-            yield self.finding(f"ADD COLUMN {column_ref(table, column.get('colname'))} rewrites the whole table "
-                               f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
-                               at=node.get("def"))
+            yield self.finding(
+                f"ADD COLUMN {column_ref(table, column.get('colname'))} rewrites the whole table "
+                f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
+                at=node.get("def"),
+            )

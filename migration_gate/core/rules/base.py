@@ -15,7 +15,8 @@ arithmetic, and keep no state between calls.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..findings import Finding
 from ..severity import Severity
@@ -80,9 +81,17 @@ class Rule:
             values[name] = value
         return cls.Options(**values)
 
-    def finding(self, message: str, *, at: Any = None, help: str | None = None,
-                offset: int | None = None, end_offset: int | None = None,
-                path: str | None = None, severity: Severity | None = None) -> Finding:
+    def finding(
+        self,
+        message: str,
+        *,
+        at: Any = None,
+        help: str | None = None,
+        offset: int | None = None,
+        end_offset: int | None = None,
+        path: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
         return Finding(type(self), message, help, at, offset, end_offset, path, severity)
 
 
@@ -96,21 +105,21 @@ class StatementRule(Rule):
     #: Also run on statements inside DO blocks (they execute at migration time).
     in_do_blocks: ClassVar[bool] = True
 
-    def check(self, node: dict, ctx: "StatementContext") -> Iterable[Finding]:
+    def check(self, node: dict, ctx: StatementContext) -> Iterable[Finding]:
         raise NotImplementedError
 
 
 class FileRule(Rule):
     """Checks one analysed file as a whole (parse errors, header, transactions)."""
 
-    def check_file(self, ctx: "FileContext") -> Iterable[Finding]:
+    def check_file(self, ctx: FileContext) -> Iterable[Finding]:
         raise NotImplementedError
 
 
 class ProjectRule(Rule):
     """Checks the set of migration files (names, versions, pairs)."""
 
-    def check_project(self, ctx: "ProjectContext") -> Iterable[Finding]:
+    def check_project(self, ctx: ProjectContext) -> Iterable[Finding]:
         raise NotImplementedError
 
 
@@ -122,5 +131,5 @@ class ChangeSetRule(Rule):
     checks the folder, and the folder against what is merged on the base).
     """
 
-    def check_change_set(self, ctx: "ChangeSetContext") -> Iterable[Finding]:
+    def check_change_set(self, ctx: ChangeSetContext) -> Iterable[Finding]:
         raise NotImplementedError

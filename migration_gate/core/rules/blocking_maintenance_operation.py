@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from ..lockmodes import SHARE, STRENGTH
-from .rulekit import effect_phrase
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import effect_phrase
 
-_WHAT = {"VacuumStmt": "VACUUM FULL", "ClusterStmt": "CLUSTER", "LockStmt": "LOCK TABLE",
-         "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW", "TruncateStmt": "TRUNCATE"}
+_WHAT = {
+    "VacuumStmt": "VACUUM FULL",
+    "ClusterStmt": "CLUSTER",
+    "LockStmt": "LOCK TABLE",
+    "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW",
+    "TruncateStmt": "TRUNCATE",
+}
 
 
 class BlockingMaintenanceOperation(StatementRule):
@@ -40,8 +45,10 @@ class BlockingMaintenanceOperation(StatementRule):
     name = "blocking-maintenance-operation"
     level = Severity.ERROR
     node_types = tuple(_WHAT)
-    help = ("run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "
-            "or move the operation out of the deploy")
+    help = (
+        "run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "
+        "or move the operation out of the deploy"
+    )
 
     def check(self, node, ctx):
         kind = ctx.statement.kind
@@ -52,5 +59,4 @@ class BlockingMaintenanceOperation(StatementRule):
                 continue
             if kind == "VacuumStmt" and not effect.rewrite:
                 continue  # plain VACUUM / ANALYZE
-            yield self.finding(f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long "
-                               "as it runs")
+            yield self.finding(f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long as it runs")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from ..lockmodes import ACCESS_EXCLUSIVE
-from .rulekit import lock_phrase
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import lock_phrase
 
 
 class CheckConstraintWithoutNotValid(StatementRule):
@@ -51,5 +51,7 @@ class CheckConstraintWithoutNotValid(StatementRule):
             return
         name = con.get("conname")
         label = f"CHECK constraint {name}" if name else "CHECK constraint"
-        yield self.finding(f"{label} is validated at once: every row is checked under "
-                           f"{lock_phrase(ACCESS_EXCLUSIVE, table)}", at=node.get("def"))
+        yield self.finding(
+            f"{label} is validated at once: every row is checked under {lock_phrase(ACCESS_EXCLUSIVE, table)}",
+            at=node.get("def"),
+        )

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from .rulekit import column_ref
 from ..severity import Severity
-from .typechange import column_type_change_rewrites
 from .base import StatementRule
+from .rulekit import column_ref
+from .typechange import column_type_change_rewrites
 
 
 class ColumnTypeChangeRewritesTable(StatementRule):
@@ -39,8 +39,10 @@ class ColumnTypeChangeRewritesTable(StatementRule):
     aliases = ("changing-column-type",)
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AlterColumnType",)
-    help = ("add a new column of the new type, backfill it in batches, switch reads and writes, then drop "
-            "the old column (expand/contract)")
+    help = (
+        "add a new column of the new type, backfill it in batches, switch reads and writes, then drop "
+        "the old column (expand/contract)"
+    )
 
     def check(self, node, ctx):
         if node.get("subtype") != "AT_AlterColumnType":
@@ -50,6 +52,8 @@ class ColumnTypeChangeRewritesTable(StatementRule):
             return
         rewrites, reason = column_type_change_rewrites(node, table, ctx)
         if rewrites:
-            yield self.finding(f"changing the type of {column_ref(table, node.get('name'))} rewrites the whole "
-                               f"table under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
-                               at=node.get("def"))
+            yield self.finding(
+                f"changing the type of {column_ref(table, node.get('name'))} rewrites the whole "
+                f"table under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
+                at=node.get("def"),
+            )

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from .rulekit import column_ref
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import column_ref
 
 
 class DroppedColumn(StatementRule):
@@ -49,5 +49,7 @@ class DroppedColumn(StatementRule):
         table = ctx.table
         if ctx.is_new_table(table):
             return
-        yield self.finding(f"dropping {column_ref(table, node.get('name'))} breaks queries of the application "
-                           "version that is still running, and its data cannot be rolled back")
+        yield self.finding(
+            f"dropping {column_ref(table, node.get('name'))} breaks queries of the application "
+            "version that is still running, and its data cannot be rolled back"
+        )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from ..sqlnodes import name_list, qualified_from_names
 from .base import StatementRule
 
@@ -48,5 +48,7 @@ class DroppedTable(StatementRule):
             table = qualified_from_names(name_list(item.get("List", {}).get("items")))
             if ctx.is_new_table(table):
                 continue
-            yield self.finding(f"dropping table {display_name(table)} breaks queries of the application version "
-                               "that is still running, and its data cannot be rolled back")
+            yield self.finding(
+                f"dropping table {display_name(table)} breaks queries of the application version "
+                "that is still running, and its data cannot be rolled back"
+            )

@@ -65,9 +65,12 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
             for rollback in group:
                 if ctx.reports_on(rollback):
                     others = ", ".join(m.display for m in group if m is not rollback)
-                    yield self.finding(f"two rollback scripts for version {version}: this one and {others}; "
-                                       "nobody can tell which one undoes the migration",
-                                       path=rollback.display, help="keep one rollback script per version")
+                    yield self.finding(
+                        f"two rollback scripts for version {version}: this one and {others}; "
+                        "nobody can tell which one undoes the migration",
+                        path=rollback.display,
+                        help="keep one rollback script per version",
+                    )
 
     def check_change_set(self, ctx):
         if ctx.base is None:
@@ -82,4 +85,6 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
                 others = ", ".join(m.display for m in merged[current.version])
                 yield self.finding(
                     f"version {current.version} is also used by {others}, merged on the base ({ctx.base.short}) "
-                    "after this branch started", path=current.display)
+                    "after this branch started",
+                    path=current.display,
+                )

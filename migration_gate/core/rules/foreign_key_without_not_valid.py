@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from ..lockmodes import SHARE_ROW_EXCLUSIVE
-from .rulekit import added_constraints, lock_phrase
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from ..sqlnodes import qualified_name
 from .base import StatementRule
+from .rulekit import added_constraints, lock_phrase
 
 
 class ForeignKeyWithoutNotValid(StatementRule):
@@ -57,4 +57,6 @@ class ForeignKeyWithoutNotValid(StatementRule):
             yield self.finding(
                 f"foreign key from {display_name(table)} to {display_name(referenced)} is validated at once: "
                 f"{lock_phrase(SHARE_ROW_EXCLUSIVE, table)} and on {display_name(referenced)} while every row "
-                "is checked", at=wrapped)
+                "is checked",
+                at=wrapped,
+            )

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from .columns import defined_columns
-from .rulekit import column_ref
 from ..severity import Severity
 from ..sqlnodes import name_list, type_names
 from .base import StatementRule
+from .columns import defined_columns
+from .rulekit import column_ref
 
 _SMALL_INTS = {"int4", "int2", "integer", "int", "smallint", "serial", "serial4", "smallserial", "serial2"}
 
@@ -53,5 +53,8 @@ class IntPrimaryKey(StatementRule):
             is_pk = "CONSTR_PRIMARY" in kinds or column.get("colname") in table_pk
             names = type_names(column.get("typeName"))
             if is_pk and names and names[-1].lower() in _SMALL_INTS:
-                yield self.finding(f"primary key {column_ref(table, column.get('colname'))} is a 32-bit "
-                                   f"{names[-1]}: it runs out at about 2.1 billion values", at={"ColumnDef": column})
+                yield self.finding(
+                    f"primary key {column_ref(table, column.get('colname'))} is a 32-bit "
+                    f"{names[-1]}: it runs out at about 2.1 billion values",
+                    at={"ColumnDef": column},
+                )

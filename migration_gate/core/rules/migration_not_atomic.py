@@ -5,8 +5,18 @@ from ..sqlnodes import walk
 from .base import FileRule
 
 # Statements that change nothing, or that cannot run in a transaction anyway.
-_NEUTRAL = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "VacuumStmt", "CheckPointStmt",
-            "ExplainStmt", "DiscardStmt", "NotifyStmt", "ListenStmt", "UnlistenStmt"}
+_NEUTRAL = {
+    "TransactionStmt",
+    "VariableSetStmt",
+    "VariableShowStmt",
+    "VacuumStmt",
+    "CheckPointStmt",
+    "ExplainStmt",
+    "DiscardStmt",
+    "NotifyStmt",
+    "ListenStmt",
+    "UnlistenStmt",
+}
 
 
 class MigrationNotAtomic(FileRule):
@@ -53,21 +63,30 @@ class MigrationNotAtomic(FileRule):
             stmt = problem.statement
             message = {
                 "nested": "BEGIN inside a transaction that is already open (PostgreSQL only warns; "
-                          "the inner COMMIT ends the outer transaction)",
+                "the inner COMMIT ends the outer transaction)",
                 "unclosed": "BEGIN is never committed: the migration's changes are rolled back when the "
-                            "connection closes",
+                "connection closes",
                 "stray-end": "COMMIT/ROLLBACK without a BEGIN",
             }[problem.kind]
             yield self.finding(message, offset=stmt.start, end_offset=stmt.end)
         exempt = {id(s) for s, _ in facts.nontransactional}
-        outside = [u.statement for u in facts.units
-                   if u.statement.parent is None and not u.in_transaction and u.statement.kind not in _NEUTRAL
-                   and id(u.statement) not in exempt and not _read_only(u.statement)]
+        outside = [
+            u.statement
+            for u in facts.units
+            if u.statement.parent is None
+            and not u.in_transaction
+            and u.statement.kind not in _NEUTRAL
+            and id(u.statement) not in exempt
+            and not _read_only(u.statement)
+        ]
         if outside:
             first = outside[0]
             more = f" (and {len(outside) - 1} more statement{'s' * (len(outside) != 2)})" if len(outside) > 1 else ""
-            yield self.finding(f"this statement runs outside BEGIN … COMMIT{more}: a failure leaves the "
-                               "migration half applied", offset=first.start, end_offset=first.end)
+            yield self.finding(
+                f"this statement runs outside BEGIN … COMMIT{more}: a failure leaves the migration half applied",
+                offset=first.start,
+                end_offset=first.end,
+            )
 
 
 def _read_only(stmt) -> bool:

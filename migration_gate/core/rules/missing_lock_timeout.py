@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from .rulekit import effect_phrase
 from ..severity import Severity
 from .base import FileRule
+from .rulekit import effect_phrase
 
 
 class MissingLockTimeout(FileRule):
@@ -56,6 +56,8 @@ class MissingLockTimeout(FileRule):
         top = stmt.parent or stmt
         more = len(offenders) - 1
         tail = f"; {more} more statement{'s' * (more != 1)} in this file too" if more else ""
-        yield self.finding(f"no lock_timeout is set before this statement, which waits for "
-                           f"{effect_phrase(effect)}{tail}",
-                           offset=top.start, end_offset=top.end)
+        yield self.finding(
+            f"no lock_timeout is set before this statement, which waits for {effect_phrase(effect)}{tail}",
+            offset=top.start,
+            end_offset=top.end,
+        )

@@ -39,8 +39,9 @@ class MissingRollback(ProjectRule):
         for migration in ctx.project.versioned():
             if ctx.reports_on(migration) and migration.version not in rollbacks:
                 expected = _expected(migration, ctx.config)
-                yield self.finding(f"no rollback for version {migration.version} (expected {expected})",
-                                   path=migration.display)
+                yield self.finding(
+                    f"no rollback for version {migration.version} (expected {expected})", path=migration.display
+                )
 
 
 def _expected(migration, config) -> str:

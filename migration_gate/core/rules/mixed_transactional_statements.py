@@ -48,4 +48,6 @@ class MixedTransactionalStatements(FileRule):
         yield self.finding(
             f"this non-transactional statement shares the file with {others} transactional "
             f"statement{'s' * (others != 1)}: Flyway refuses to run the migration (mixed is false)",
-            offset=first.start, end_offset=first.end)
+            offset=first.start,
+            end_offset=first.end,
+        )

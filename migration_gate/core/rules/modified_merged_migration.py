@@ -69,36 +69,53 @@ class ModifiedMergedMigration(ChangeSetRule):
                 f"{change.display} ({what}) is merged on {base} and was deleted: databases that applied it "
                 "fail Flyway's validate (\"Detected applied migration not resolved locally\")",
                 help="restore the file (`git checkout <base> -- <path>`); undo its effect in a new migration",
-                path=change.display)
-        elif change.status == "renamed" and _same_identity(change) and (
-                not change.content_changed or change.checksum_unchanged):
+                path=change.display,
+            )
+        elif (
+            change.status == "renamed"
+            and _same_identity(change)
+            and (not change.content_changed or change.checksum_unchanged)
+        ):
             yield self.finding(
                 f"{what} is merged on {base} as {change.old_display} and was moved to {change.display}, keeping "
                 "its version, description and checksum: Flyway validates those, not the path, so it accepts this",
-                help="move it back to keep the history tidy", path=change.display, offset=0,
-                severity=Severity.INFO)
+                help="move it back to keep the history tidy",
+                path=change.display,
+                offset=0,
+                severity=Severity.INFO,
+            )
         elif change.status == "renamed":
-            edited = "" if not change.content_changed or change.checksum_unchanged else (
-                f" and its content changed (checksum {change.merged_checksum} -> {change.checksum})")
+            edited = (
+                ""
+                if not change.content_changed or change.checksum_unchanged
+                else (f" and its content changed (checksum {change.merged_checksum} -> {change.checksum})")
+            )
             yield self.finding(
                 f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}{edited}: "
                 "databases record the old name, so Flyway's validate fails (description or version mismatch)",
-                help="rename it back; a new name or version is a new migration", path=change.display,
-                offset=0 if change.current is not None else None)
+                help="rename it back; a new name or version is a new migration",
+                path=change.display,
+                offset=0 if change.current is not None else None,
+            )
         elif change.content_changed:
             if change.checksum_unchanged:
                 yield self.finding(
                     f"{what} is merged on {base} and was edited, but only in line endings, blank lines or a BOM: "
                     f"Flyway's checksum is unchanged ({change.checksum}), so Flyway accepts it",
-                    help="revert the edit to keep the history byte-identical", path=change.display,
-                    offset=change.first_difference, severity=Severity.INFO)
+                    help="revert the edit to keep the history byte-identical",
+                    path=change.display,
+                    offset=change.first_difference,
+                    severity=Severity.INFO,
+                )
             else:
                 new = change.checksum if change.checksum is not None else "none (the file cannot be read as UTF-8)"
                 yield self.finding(
                     f"{what} is merged on {base} and was edited (Flyway checksum {change.merged_checksum} -> {new}): "
                     f"every database that applied it fails Flyway's validate "
                     f"(\"Migration checksum mismatch for migration version {merged.version}\")",
-                    path=change.display, offset=change.first_difference)
+                    path=change.display,
+                    offset=change.first_difference,
+                )
 
     def _up_down(self, change, base):
         """golang-migrate, Diesel and pop record only the version: no checksum, no name."""
@@ -110,30 +127,44 @@ class ModifiedMergedMigration(ChangeSetRule):
                 "its effect while new databases never get it (and golang-migrate stops when the applied version's "
                 "file is missing)",
                 help="restore the file (`git checkout <base> -- <path>`); undo its effect in a new migration",
-                path=change.display)
-        elif change.status == "renamed" and _same_identity(change, version_only=True) and (
-                not change.content_changed or change.checksum_unchanged):
+                path=change.display,
+            )
+        elif (
+            change.status == "renamed"
+            and _same_identity(change, version_only=True)
+            and (not change.content_changed or change.checksum_unchanged)
+        ):
             yield self.finding(
                 f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}, keeping "
                 "its version and content: the runner records only the version, so nothing re-runs",
-                path=change.display, offset=0, severity=Severity.INFO)
+                path=change.display,
+                offset=0,
+                severity=Severity.INFO,
+            )
         elif change.status == "renamed":
             yield self.finding(
                 f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}: the "
                 "runner identifies migrations by version, so databases that applied the old one run it again",
-                help="rename it back; a new name or version is a new migration", path=change.display,
-                offset=0 if change.current is not None else None)
+                help="rename it back; a new name or version is a new migration",
+                path=change.display,
+                offset=0 if change.current is not None else None,
+            )
         elif change.content_changed:
             if change.checksum_unchanged:
                 yield self.finding(
                     f"{what} is merged on {base} and was edited, but only in line endings, blank lines or a BOM",
-                    help="revert the edit to keep the history byte-identical", path=change.display,
-                    offset=change.first_difference, severity=Severity.INFO)
+                    help="revert the edit to keep the history byte-identical",
+                    path=change.display,
+                    offset=change.first_difference,
+                    severity=Severity.INFO,
+                )
             else:
                 yield self.finding(
                     f"{what} is merged on {base} and was edited: databases that already applied it keep the old "
                     "version (the runner never re-runs it) while new databases get the new one",
-                    path=change.display, offset=change.first_difference)
+                    path=change.display,
+                    offset=change.first_difference,
+                )
 
     def _repeatable(self, change, base):
         if change.status not in ("deleted", "renamed") or (change.status == "renamed" and _same_identity(change)):
@@ -144,7 +175,9 @@ class ModifiedMergedMigration(ChangeSetRule):
             f"{what} is merged on {base} and was {done}: Flyway's validate reports the applied "
             f"repeatable \"{(change.merged.description or '').replace('_', ' ')}\" as missing",
             help="keep the file (edit its content instead), or add `*:missing` to Flyway's ignoreMigrationPatterns",
-            path=change.display, severity=Severity.WARNING)
+            path=change.display,
+            severity=Severity.WARNING,
+        )
 
     def _database(self, state, ctx):
         row = state.row
@@ -153,18 +186,26 @@ class ModifiedMergedMigration(ChangeSetRule):
                 f"version {state.migration.version} was applied to the database with checksum {row.checksum} "
                 f"(on {row.installed_on}); the file's checksum is {state.checksum}: Flyway's validate fails",
                 help="revert the file to what was applied (or, if the edit is intended, run `flyway repair`)",
-                path=state.migration.display)
+                path=state.migration.display,
+            )
         elif state.state == "missing":
             location = ctx.project.locations[0] if ctx.project.locations else None
             path = ctx.display_in(location, row.script) if location is not None else row.script
             yield self.finding(
                 f"version {row.version_text} ({row.script}) is applied in the database (on {row.installed_on}) "
-                "but its file is missing: Flyway's validate fails (\"Detected applied migration not resolved locally\")",
-                help="restore the file from the commit that added it", path=path)
+                "but its file is missing: Flyway's validate fails "
+                '("Detected applied migration not resolved locally")',
+                help="restore the file from the commit that added it",
+                path=path,
+            )
 
 
 def _same_identity(change, *, version_only: bool = False) -> bool:
     """Still the same migration to the runner: same kind and version, and for Flyway the same description."""
     current, merged = change.current, change.merged
-    return (current is not None and current.kind == merged.kind and current.version == merged.version
-            and (version_only or current.description == merged.description))
+    return (
+        current is not None
+        and current.kind == merged.kind
+        and current.version == merged.version
+        and (version_only or current.description == merged.description)
+    )

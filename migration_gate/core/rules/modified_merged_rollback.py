@@ -43,16 +43,24 @@ class ModifiedMergedRollback(ChangeSetRule):
                 continue
             what = f"rollback for version {merged.version}" if merged.version is not None else "rollback"
             if change.status == "deleted":
-                yield self.finding(f"{what} {change.display} is merged on {base} and was deleted",
-                                   path=change.display)
+                yield self.finding(f"{what} {change.display} is merged on {base} and was deleted", path=change.display)
             elif change.status == "renamed":
-                yield self.finding(f"{what} is merged on {base} as {change.old_display} and was renamed to "
-                                   f"{change.display}", path=change.display, offset=0)
+                yield self.finding(
+                    f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}",
+                    path=change.display,
+                    offset=0,
+                )
             elif change.content_changed:
                 if change.checksum_unchanged:
-                    yield self.finding(f"{what} is merged on {base} and was edited in line endings, blank lines "
-                                       "or a BOM only", path=change.display, offset=change.first_difference,
-                                       severity=Severity.INFO)
+                    yield self.finding(
+                        f"{what} is merged on {base} and was edited in line endings, blank lines or a BOM only",
+                        path=change.display,
+                        offset=change.first_difference,
+                        severity=Severity.INFO,
+                    )
                 else:
-                    yield self.finding(f"{what} is merged on {base} and was edited", path=change.display,
-                                       offset=change.first_difference)
+                    yield self.finding(
+                        f"{what} is merged on {base} and was edited",
+                        path=change.display,
+                        offset=change.first_difference,
+                    )

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from ..lockmodes import SHARE
-from .rulekit import lock_phrase
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from ..sqlnodes import qualified_name
 from .base import StatementRule
+from .rulekit import lock_phrase
 
 
 class NonConcurrentIndexCreation(StatementRule):
@@ -39,8 +39,10 @@ class NonConcurrentIndexCreation(StatementRule):
     level = Severity.ERROR
     aliases = ("require-concurrent-index-creation",)
     node_types = ("IndexStmt",)
-    help = ("use CREATE INDEX CONCURRENTLY in a migration that runs outside a transaction "
-            "(no BEGIN/COMMIT; Flyway detects it and runs the file without one)")
+    help = (
+        "use CREATE INDEX CONCURRENTLY in a migration that runs outside a transaction "
+        "(no BEGIN/COMMIT; Flyway detects it and runs the file without one)"
+    )
 
     def check(self, node, ctx):
         if node.get("concurrent"):
@@ -51,4 +53,6 @@ class NonConcurrentIndexCreation(StatementRule):
         what = "CREATE UNIQUE INDEX" if node.get("unique") else "CREATE INDEX"
         yield self.finding(
             f"{what} on {display_name(table)} without CONCURRENTLY holds {lock_phrase(SHARE, table)} "
-            "while it reads the whole table", at=node.get("relation"))
+            "while it reads the whole table",
+            at=node.get("relation"),
+        )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from ..sqlnodes import name_list, qualified_from_names
 from .base import StatementRule
 
@@ -49,4 +49,5 @@ class NonConcurrentIndexDrop(StatementRule):
             target = f"on {display_name(table)}" if table else "on its table"
             yield self.finding(
                 f"DROP INDEX {display_name(index)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                f"{target} (blocks reads and writes)")
+                f"{target} (blocks reads and writes)"
+            )

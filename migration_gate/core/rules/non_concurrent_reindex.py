@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from ..names import display_name
 from ..severity import Severity
 from ..sqlnodes import def_elems, qualified_name
-from ..names import display_name
 from .base import StatementRule
 
-_TARGET = {"REINDEX_OBJECT_TABLE": "table", "REINDEX_OBJECT_INDEX": "index",
-           "REINDEX_OBJECT_SCHEMA": "schema", "REINDEX_OBJECT_DATABASE": "database"}
+_TARGET = {
+    "REINDEX_OBJECT_TABLE": "table",
+    "REINDEX_OBJECT_INDEX": "index",
+    "REINDEX_OBJECT_SCHEMA": "schema",
+    "REINDEX_OBJECT_DATABASE": "database",
+}
 
 
 class NonConcurrentReindex(StatementRule):
@@ -50,4 +54,6 @@ class NonConcurrentReindex(StatementRule):
         target = display_name(qualified_name(relation)) if relation else node.get("name", "")
         yield self.finding(
             f"REINDEX {_TARGET[kind].upper()} {target} without CONCURRENTLY blocks writes to the table and "
-            "reads through its indexes while they are rebuilt", at=relation)
+            "reads through its indexes while they are rebuilt",
+            at=relation,
+        )

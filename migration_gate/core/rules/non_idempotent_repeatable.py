@@ -8,10 +8,16 @@ from .base import StatementRule
 # statement → (what it creates, the Drop removeType that clears it first, the fix)
 _CREATES = {
     "ViewStmt": ("view", ("OBJECT_VIEW",), "CREATE OR REPLACE VIEW"),
-    "CreateFunctionStmt": ("function", ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"),
-                           "CREATE OR REPLACE FUNCTION"),
-    "CreateTrigStmt": ("trigger", ("OBJECT_TRIGGER",), "CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or "
-                       "DROP TRIGGER IF EXISTS first"),
+    "CreateFunctionStmt": (
+        "function",
+        ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"),
+        "CREATE OR REPLACE FUNCTION",
+    ),
+    "CreateTrigStmt": (
+        "trigger",
+        ("OBJECT_TRIGGER",),
+        "CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or DROP TRIGGER IF EXISTS first",
+    ),
     "RuleStmt": ("rule", ("OBJECT_RULE",), "CREATE OR REPLACE RULE"),
     "CreateStmt": ("table", ("OBJECT_TABLE",), "CREATE TABLE IF NOT EXISTS"),
     "IndexStmt": ("index", ("OBJECT_INDEX",), "CREATE INDEX IF NOT EXISTS"),
@@ -75,8 +81,11 @@ class NonIdempotentRepeatable(StatementRule):
             name = _created_name(kind, node)
             if _dropped_before(ctx, drop_types, name):
                 return
-            yield self.finding(f"CREATE {what.upper()} {display_name(name)} fails when this repeatable migration runs "
-                               f"again (the {what} already exists): use {fix}", help=f"use {fix}")
+            yield self.finding(
+                f"CREATE {what.upper()} {display_name(name)} fails when this repeatable migration runs "
+                f"again (the {what} already exists): use {fix}",
+                help=f"use {fix}",
+            )
         elif kind == "CreateTableAsStmt":
             if node.get("if_not_exists"):
                 return
@@ -86,8 +95,11 @@ class NonIdempotentRepeatable(StatementRule):
             if _dropped_before(ctx, drop_types, name):
                 return
             what = "MATERIALIZED VIEW" if matview else "TABLE … AS"
-            yield self.finding(f"CREATE {what} {display_name(name)} fails when this repeatable migration runs again: "
-                               "add IF NOT EXISTS, or drop it first", help="add IF NOT EXISTS, or drop it first")
+            yield self.finding(
+                f"CREATE {what} {display_name(name)} fails when this repeatable migration runs again: "
+                "add IF NOT EXISTS, or drop it first",
+                help="add IF NOT EXISTS, or drop it first",
+            )
         elif kind == "AlterTableStmt":
             for cmd in node.get("cmds", ()):
                 sub = cmd.get("AlterTableCmd", {})
@@ -95,17 +107,21 @@ class NonIdempotentRepeatable(StatementRule):
                     _, column = unwrap(sub.get("def"))
                     yield self.finding(
                         f"ADD COLUMN {column.get('colname', '?')} fails when this repeatable migration runs again "
-                        "(the column exists): use ADD COLUMN IF NOT EXISTS", at=sub.get("def"),
-                        help="use ADD COLUMN IF NOT EXISTS")
+                        "(the column exists): use ADD COLUMN IF NOT EXISTS",
+                        at=sub.get("def"),
+                        help="use ADD COLUMN IF NOT EXISTS",
+                    )
         elif kind == "InsertStmt":
             if node.get("onConflictClause") is not None:
                 return
             table = qualified_name(node.get("relation"))
             if _emptied_before(ctx, table):
                 return
-            yield self.finding(f"INSERT INTO {display_name(table)} adds the rows again each time this repeatable "
-                               "migration runs: use INSERT … ON CONFLICT DO NOTHING (or UPDATE), or delete first",
-                               help="use INSERT … ON CONFLICT, or DELETE/TRUNCATE the rows first")
+            yield self.finding(
+                f"INSERT INTO {display_name(table)} adds the rows again each time this repeatable "
+                "migration runs: use INSERT … ON CONFLICT DO NOTHING (or UPDATE), or delete first",
+                help="use INSERT … ON CONFLICT, or DELETE/TRUNCATE the rows first",
+            )
 
 
 def _created_name(kind: str, node: dict) -> str:

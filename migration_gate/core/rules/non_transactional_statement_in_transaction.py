@@ -4,8 +4,19 @@ from ..analysis import nontransactional_reason
 from ..severity import Severity
 from .base import StatementRule
 
-_KINDS = ("IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "AlterEnumStmt", "AlterTableStmt",
-          "CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt")
+_KINDS = (
+    "IndexStmt",
+    "DropStmt",
+    "ReindexStmt",
+    "VacuumStmt",
+    "AlterEnumStmt",
+    "AlterTableStmt",
+    "CreatedbStmt",
+    "DropdbStmt",
+    "AlterSystemStmt",
+    "CreateTableSpaceStmt",
+    "DropTableSpaceStmt",
+)
 
 
 class NonTransactionalStatementInTransaction(StatementRule):
@@ -42,16 +53,20 @@ class NonTransactionalStatementInTransaction(StatementRule):
     level = Severity.ERROR
     aliases = ("ban-concurrent-index-creation-in-transaction",)
     node_types = _KINDS
-    help = ("move the statement to its own migration without BEGIN/COMMIT (with transaction: per-file, "
-            "opt the file out: `-- migration-gate: no-transaction`, Diesel's metadata.toml "
-            "run_in_transaction = false, or pop's .autocommit. file name)")
+    help = (
+        "move the statement to its own migration without BEGIN/COMMIT (with transaction: per-file, "
+        "opt the file out: `-- migration-gate: no-transaction`, Diesel's metadata.toml "
+        "run_in_transaction = false, or pop's .autocommit. file name)"
+    )
 
     def check(self, node, ctx):
         reason = nontransactional_reason(ctx.statement, ctx.pg_version)
         if reason is None or not ctx.in_transaction:
             return
-        yield self.finding(f"{reason} cannot run inside a transaction block, and here it runs in "
-                           f"{_where(ctx)}: PostgreSQL will reject the migration")
+        yield self.finding(
+            f"{reason} cannot run inside a transaction block, and here it runs in "
+            f"{_where(ctx)}: PostgreSQL will reject the migration"
+        )
 
 
 def _where(ctx) -> str:

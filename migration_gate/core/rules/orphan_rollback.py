@@ -38,5 +38,6 @@ class OrphanRollback(ProjectRule):
         versions = {m.version for m in ctx.project.versioned() if m.version is not None}
         for rollback in ctx.project.rollbacks():
             if ctx.reports_on(rollback) and rollback.version not in versions:
-                yield self.finding(f"rollback for version {rollback.version}, but no migration has that version",
-                                   path=rollback.display)
+                yield self.finding(
+                    f"rollback for version {rollback.version}, but no migration has that version", path=rollback.display
+                )

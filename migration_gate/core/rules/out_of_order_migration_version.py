@@ -55,17 +55,21 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
                 if not change.is_new or current.version is None or current.version in versions:
                     continue
                 if current.version < highest.version:
-                    consequence = ("with outOfOrder=false Flyway never runs it and its validate fails"
-                                   if ctx.config.layout == "flyway" else
-                                   "golang-migrate never applies it on databases already past that version; "
-                                   "Diesel and pop apply it there out of order")
+                    consequence = (
+                        "with outOfOrder=false Flyway never runs it and its validate fails"
+                        if ctx.config.layout == "flyway"
+                        else "golang-migrate never applies it on databases already past that version; "
+                        "Diesel and pop apply it there out of order"
+                    )
                     yield self.finding(
                         f"version {current.version} is new here but below version {highest.version} "
                         f"({highest.display}), merged on the base ({ctx.base.short}): {consequence}",
-                        path=current.display)
+                        path=current.display,
+                    )
         for state in ctx.database or ():
             if state.state == "ignored":
                 yield self.finding(
                     f"version {state.migration.version} is not applied to the database, but a higher version is: "
                     "with outOfOrder=false Flyway reports it as ignored and its validate fails",
-                    path=state.migration.display)
+                    path=state.migration.display,
+                )

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from .rulekit import column_ref
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import column_ref
 
 
 class RenamedColumn(StatementRule):
@@ -48,5 +48,8 @@ class RenamedColumn(StatementRule):
         table = ctx.table
         if ctx.is_new_table(table):
             return
-        yield self.finding(f"renaming {column_ref(table, node.get('subname'))} to {node.get('newname')} breaks "
-                           "queries of the application version that is still running", at=node.get("relation"))
+        yield self.finding(
+            f"renaming {column_ref(table, node.get('subname'))} to {node.get('newname')} breaks "
+            "queries of the application version that is still running",
+            at=node.get("relation"),
+        )

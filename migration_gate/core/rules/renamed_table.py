@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from .base import StatementRule
 
 
@@ -45,5 +45,8 @@ class RenamedTable(StatementRule):
         table = ctx.table
         if ctx.is_new_table(table):
             return
-        yield self.finding(f"renaming table {display_name(table)} to {node.get('newname')} breaks queries of the "
-                           "application version that is still running", at=node.get("relation"))
+        yield self.finding(
+            f"renaming table {display_name(table)} to {node.get('newname')} breaks queries of the "
+            "application version that is still running",
+            at=node.get("relation"),
+        )

@@ -39,9 +39,11 @@ class RollbackCollidesWithMigration(ProjectRule):
     code = "MG310"
     name = "rollback-collides-with-migration"
     level = Severity.WARNING
-    help = ("move the rollbacks outside the Flyway location (e.g. db/rollback next to db/migrations), name them so "
-            "Flyway ignores them (Flyway's undo prefix U<version>__…), or exclude the folder in the runner's "
-            "flyway.locations; if it already does, set ignore_rollback_collision: true")
+    help = (
+        "move the rollbacks outside the Flyway location (e.g. db/rollback next to db/migrations), name them so "
+        "Flyway ignores them (Flyway's undo prefix U<version>__…), or exclude the folder in the runner's "
+        "flyway.locations; if it already does, set ignore_rollback_collision: true"
+    )
 
     def check_project(self, ctx):
         if ctx.config.layout != "flyway" or ctx.config.ignore_rollback_collision:
@@ -56,10 +58,12 @@ class RollbackCollidesWithMigration(ProjectRule):
             same_version = [m for m in ctx.project.versioned() if m.version == first.flyway_version]
             same_version.sort(key=lambda m: (m.location != location, m.display))
             twin = same_version[0] if same_version else None
-            clash = (f"the same version as {twin.display}" if twin is not None
-                     else "so Flyway would run it as a migration")
+            clash = (
+                f"the same version as {twin.display}" if twin is not None else "so Flyway would run it as a migration"
+            )
             others = f" (and {len(files) - 1} more rollback script{'s' * (len(files) != 2)})" if len(files) > 1 else ""
             yield self.finding(
                 f"Flyway scans its locations recursively and loads {first.display} as version "
                 f"{first.flyway_version}, {clash}{others}",
-                path=first.display)
+                path=first.display,
+            )

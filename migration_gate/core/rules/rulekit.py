@@ -22,8 +22,7 @@ def effect_phrase(effect) -> str:
     if effect.index:
         label = LABEL[effect.mode]
         article = "an" if label[0] in "AEIOU" else "a"
-        return (f"{article} {label} lock on the table of index {display_name(effect.table)} "
-                f"({BLOCKS[effect.mode]})")
+        return f"{article} {label} lock on the table of index {display_name(effect.table)} ({BLOCKS[effect.mode]})"
     return lock_phrase(effect.mode, effect.table)
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from .columns import defined_columns
-from .rulekit import column_ref
 from ..severity import Severity
 from ..sqlnodes import type_names
 from .base import StatementRule
+from .columns import defined_columns
+from .rulekit import column_ref
 
 _SERIALS = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
@@ -44,5 +44,7 @@ class SerialColumn(StatementRule):
         for table, column in defined_columns(ctx.statement.kind, node):
             names = type_names(column.get("typeName"))
             if names and names[-1].lower() in _SERIALS:
-                yield self.finding(f"{column_ref(table, column.get('colname'))} is {names[-1]}; prefer an identity "
-                                   "column", at={"ColumnDef": column})
+                yield self.finding(
+                    f"{column_ref(table, column.get('colname'))} is {names[-1]}; prefer an identity column",
+                    at={"ColumnDef": column},
+                )

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from ..lockmodes import ACCESS_EXCLUSIVE
-from .rulekit import column_ref, lock_phrase
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import column_ref, lock_phrase
 
 
 class SetNotNullOnExistingColumn(StatementRule):
@@ -42,8 +42,10 @@ class SetNotNullOnExistingColumn(StatementRule):
     aliases = ("adding-not-nullable-field",)
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_SetNotNull",)
-    help = ("add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL "
-            "(PostgreSQL 12+ uses the validated check and skips the scan) and drop the check")
+    help = (
+        "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL "
+        "(PostgreSQL 12+ uses the validated check and skips the scan) and drop the check"
+    )
 
     def check(self, node, ctx):
         if node.get("subtype") != "AT_SetNotNull":
@@ -54,5 +56,7 @@ class SetNotNullOnExistingColumn(StatementRule):
         column = node.get("name")
         if ctx.pg_version >= 12 and ctx.facts.not_null_proven(table, column):
             return
-        yield self.finding(f"SET NOT NULL on {column_ref(table, column)} scans the whole table while holding "
-                           f"{lock_phrase(ACCESS_EXCLUSIVE, table)}")
+        yield self.finding(
+            f"SET NOT NULL on {column_ref(table, column)} scans the whole table while holding "
+            f"{lock_phrase(ACCESS_EXCLUSIVE, table)}"
+        )

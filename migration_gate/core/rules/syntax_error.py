@@ -42,5 +42,4 @@ class SyntaxError_(FileRule):
             yield self.finding(ctx.parse.error.message, offset=ctx.parse.error.offset)
         if ctx.facts:
             for stmt, message in ctx.facts.do_block_errors:
-                yield self.finding(f"invalid PL/pgSQL in DO block: {message}", offset=stmt.start,
-                                   end_offset=stmt.end)
+                yield self.finding(f"invalid PL/pgSQL in DO block: {message}", offset=stmt.start, end_offset=stmt.end)

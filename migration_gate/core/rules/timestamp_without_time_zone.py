@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from ..severity import Severity
+from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
-from ..severity import Severity
 from .typechange import normalise
-from .base import StatementRule
 
 
 class TimestampWithoutTimeZone(StatementRule):
@@ -42,5 +42,7 @@ class TimestampWithoutTimeZone(StatementRule):
     def check(self, node, ctx):
         for table, column in defined_columns(ctx.statement.kind, node):
             if normalise(column.get("typeName"))[0] == "timestamp":
-                yield self.finding(f"{column_ref(table, column.get('colname'))} is a timestamp without time zone",
-                                   at={"ColumnDef": column})
+                yield self.finding(
+                    f"{column_ref(table, column.get('colname'))} is a timestamp without time zone",
+                    at={"ColumnDef": column},
+                )

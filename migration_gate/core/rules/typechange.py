@@ -19,9 +19,17 @@ from __future__ import annotations
 
 from ..sqlnodes import const_value, type_names
 
-_ALIASES = {"character varying": "varchar", "decimal": "numeric", "int": "int4", "integer": "int4",
-            "bigint": "int8", "smallint": "int2", "bpchar": "bpchar", "varbit": "varbit",
-            "bit varying": "varbit"}
+_ALIASES = {
+    "character varying": "varchar",
+    "decimal": "numeric",
+    "int": "int4",
+    "integer": "int4",
+    "bigint": "int8",
+    "smallint": "int2",
+    "bpchar": "bpchar",
+    "varbit": "varbit",
+    "bit varying": "varbit",
+}
 _TEXTUAL = {"text", "varchar"}
 
 
@@ -86,14 +94,18 @@ def column_type_change_rewrites(cmd: dict, table: str, ctx) -> tuple[bool, str]:
         return True, f"USING recomputes every value of {column}"
     old_type = ctx.column_type(table, column) if ctx is not None else None
     if old_type is None:
-        if new[0] in _TEXTUAL and not new[1] or new[0] == "numeric" and not new[1]:
+        if (new[0] in _TEXTUAL and not new[1]) or (new[0] == "numeric" and not new[1]):
             return False, ""
-        return True, (f"changing {column} to {describe(new_type)} rewrites the table unless the current "
-                      "type is binary-compatible (the gate found no earlier definition of the column)")
+        return True, (
+            f"changing {column} to {describe(new_type)} rewrites the table unless the current "
+            "type is binary-compatible (the gate found no earlier definition of the column)"
+        )
     old = normalise(old_type)
     if no_rewrite(old, new):
         return False, ""
     if {old[0], new[0]} == {"timestamp", "timestamptz"}:
-        return True, (f"{describe(old_type)} → {describe(new_type)} rewrites the table unless the session "
-                      "time zone is UTC (PostgreSQL 12+)")
+        return True, (
+            f"{describe(old_type)} → {describe(new_type)} rewrites the table unless the session "
+            "time zone is UTC (PostgreSQL 12+)"
+        )
     return True, f"{describe(old_type)} → {describe(new_type)} is not binary-compatible"

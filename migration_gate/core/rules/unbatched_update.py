@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ..severity import Severity
 from ..names import display_name
+from ..severity import Severity
 from ..sqlnodes import name_list, qualified_name, unwrap, walk
 from .base import StatementRule
 
@@ -44,9 +44,11 @@ class UnbatchedUpdate(StatementRule):
     level = Severity.WARNING
     strict_level = Severity.ERROR
     node_types = ("UpdateStmt", "DeleteStmt", "InsertStmt")
-    help = ("batch it: WHERE id >= :lo AND id < :lo + 5000 per transaction, or "
-            "WHERE id IN (SELECT id FROM … WHERE … LIMIT 5000) repeated until no rows change "
-            "(a background job for large tables)")
+    help = (
+        "batch it: WHERE id >= :lo AND id < :lo + 5000 per transaction, or "
+        "WHERE id IN (SELECT id FROM … WHERE … LIMIT 5000) repeated until no rows change "
+        "(a background job for large tables)"
+    )
 
     def check(self, node, ctx):
         kind = ctx.statement.kind
@@ -59,12 +61,16 @@ class UnbatchedUpdate(StatementRule):
         verb = "UPDATE" if kind == "UpdateStmt" else "DELETE"
         where = node.get("whereClause")
         if where is None:
-            yield self.finding(f"{verb} on {display_name(table)} has no WHERE: it changes every row in one "
-                               "statement", at=node.get("relation"))
+            yield self.finding(
+                f"{verb} on {display_name(table)} has no WHERE: it changes every row in one statement",
+                at=node.get("relation"),
+            )
         elif not bounded(where):
-            yield self.finding(f"{verb} on {display_name(table)} is not batched: its WHERE bounds neither a key "
-                               "range nor a LIMIT, so it changes every matching row in one statement",
-                               at=node.get("relation"))
+            yield self.finding(
+                f"{verb} on {display_name(table)} is not batched: its WHERE bounds neither a key "
+                "range nor a LIMIT, so it changes every matching row in one statement",
+                at=node.get("relation"),
+            )
 
     def _insert_select(self, node, ctx):
         _, select = unwrap(node.get("selectStmt"))
@@ -78,9 +84,11 @@ class UnbatchedUpdate(StatementRule):
         if where is not None and bounded(where):
             return
         target = display_name(qualified_name(node.get("relation")))
-        yield self.finding(f"INSERT INTO {target} … SELECT copies {display_name(existing[0])} in one statement "
-                           f"({'no WHERE' if where is None else 'no key range or LIMIT'})",
-                           at=node.get("relation"))
+        yield self.finding(
+            f"INSERT INTO {target} … SELECT copies {display_name(existing[0])} in one statement "
+            f"({'no WHERE' if where is None else 'no key range or LIMIT'})",
+            at=node.get("relation"),
+        )
 
 
 def bounded(where: dict) -> bool:

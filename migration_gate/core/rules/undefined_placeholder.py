@@ -36,5 +36,4 @@ class UndefinedPlaceholder(FileRule):
     def check_file(self, ctx):
         substitution = ctx.source.substitution if ctx.source else None
         for item in substitution.undefined if substitution else ():
-            yield self.finding(f"placeholder ${{{item.name}}} has no value",
-                               offset=item.start, end_offset=item.end)
+            yield self.finding(f"placeholder ${{{item.name}}} has no value", offset=item.start, end_offset=item.end)

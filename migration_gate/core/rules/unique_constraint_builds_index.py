@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from ..lockmodes import ACCESS_EXCLUSIVE
-from .rulekit import added_constraints, lock_phrase
 from ..severity import Severity
 from .base import StatementRule
+from .rulekit import added_constraints, lock_phrase
 
 _KINDS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY", "CONSTR_EXCLUSION": "EXCLUDE"}
 
@@ -41,8 +41,7 @@ class UniqueConstraintBuildsIndex(StatementRule):
     aliases = ("disallowed-unique-constraint",)
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint", "AT_AddColumn")
-    help = ("CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY "
-            "USING INDEX <index>")
+    help = "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX <index>"
 
     def check(self, node, ctx):
         constraints = added_constraints(node)
@@ -54,5 +53,6 @@ class UniqueConstraintBuildsIndex(StatementRule):
             kind = _KINDS.get(con.get("contype"))
             if kind is None or con.get("indexname"):
                 continue
-            yield self.finding(f"{kind} constraint builds a new index while holding "
-                               f"{lock_phrase(ACCESS_EXCLUSIVE, table)}", at=wrapped)
+            yield self.finding(
+                f"{kind} constraint builds a new index while holding {lock_phrase(ACCESS_EXCLUSIVE, table)}", at=wrapped
+            )

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from ..severity import Severity
+from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
-from ..severity import Severity
 from .typechange import describe, normalise
-from .base import StatementRule
 
 
 class VarcharLengthLimit(StatementRule):
@@ -44,6 +44,8 @@ class VarcharLengthLimit(StatementRule):
         for table, column in defined_columns(ctx.statement.kind, node):
             base, mods, _ = normalise(column.get("typeName"))
             if base == "varchar" and mods:
-                yield self.finding(f"{column_ref(table, column.get('colname'))} is "
-                                   f"{describe(column.get('typeName'))}; prefer text with a CHECK constraint",
-                                   at={"ColumnDef": column})
+                yield self.finding(
+                    f"{column_ref(table, column.get('colname'))} is "
+                    f"{describe(column.get('typeName'))}; prefer text with a CHECK constraint",
+                    at={"ColumnDef": column},
+                )
