@@ -123,7 +123,7 @@ def classify(
             rel = path.name
     info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, **info)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
 
 
 def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:

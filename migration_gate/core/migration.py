@@ -26,6 +26,8 @@ class MigrationFile:
     autocommit: bool = False  # pop's ``.autocommit.`` flag
     #: The runner does not wrap this file in a transaction (its name or a sidecar file says so).
     runner_opt_out: bool = False
+    #: The layout (runner) the file was classified by: ``flyway``, ``up-down``, ``goose``, …
+    layout: str = ""
 
     @property
     def is_migration(self) -> bool:
