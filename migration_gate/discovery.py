@@ -414,6 +414,12 @@ class HistorySource(Protocol):
     @property
     def active(self) -> bool: ...
 
+    def added_paths(self) -> set[Path] | None:
+        """The files the change adds (absent from the base); None without a base."""
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed."""
+
 
 @dataclass(slots=True)
 class Scope:

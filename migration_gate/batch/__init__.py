@@ -77,7 +77,9 @@ def _analyze_all(
     want_statements: bool,
     schedule: Schedule,
 ) -> list[FileResult]:
-    columns = EarlierSchema(scope.project, config)
+    history = scope.history
+    base_content = (lambda m: history.base_content(m.path)) if history is not None else None
+    columns = EarlierSchema(scope.project, config, base_content)
     cache = None
     if schedule.cache_dir is not None:
         from .cache import ResultCache
@@ -112,12 +114,16 @@ def _analyze_all(
 
     files = scope.files
     if scope.change_set:
+        # A table (or index) is new when this change adds the migration that created it: a merged
+        # migration's tables exist in every database that applied it, whatever the change does to
+        # its file, and --all widens what is reported, never what counts as new.
+        added = history.added_paths() if history is not None else None
         results: list[FileResult] = []
-        created_earlier: set[str] = set()
+        new_before: frozenset[str] = frozenset()
         for migration in files:
-            result = one(migration, frozenset(created_earlier))
-            if migration.kind == "versioned":
-                created_earlier |= result.created_tables
+            result = one(migration, new_before)
+            if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
+                new_before = result.created_tables
             results.append(result)
         return results
     count = worker_count(schedule.workers, len(files))

@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from .analysis import FileFacts, StatementFacts
 from .config import Config
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
+from .schema import SchemaView
 from .source import Source
 from .sqlnodes import Node, qualified_name
 from .version import Version
@@ -85,44 +86,45 @@ class StatementContext:
     def lock_timeout_set(self) -> bool:
         return self.facts.lock_timeout_set
 
-    def is_new_table(self, table: str) -> bool:
-        """Created earlier in this file or by an earlier migration of the change set."""
-        facts = self.facts
-        return (
-            facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
+    @property
+    def schema(self) -> SchemaView:
+        """The schema just before this statement: this file's statements before it, then the migrations
+        before the file (``schema_lookup``), with the tables the change set added before the file."""
+        return SchemaView(
+            self.facts.file.schema, self.facts.order, self.file.schema_lookup, self.file.tables_created_earlier
         )
+
+    def is_new_table(self, table: str) -> bool:
+        """Created by this statement, earlier in this file, or by a migration the change set adds before
+        this file (a table a merged migration created exists in every database that applied it)."""
+        facts = self.facts
+        order = facts.order
+        if any(key == order and action == "create" for key, action, _ in facts.file.schema.tables.get(table, ())):
+            return True
+        return SchemaView(facts.file.schema, order, None, self.file.tables_created_earlier).is_new_table(table)
 
     @property
     def table(self) -> str:
         """The statement's target table (``relation``), schema-qualified."""
         return qualified_name(self.statement.node.get("relation"))
 
-    def _earlier(self, kind: str, *args: str) -> Any:
-        lookup = self.file.schema_lookup
-        return lookup(kind, *args) if lookup is not None else None
-
     def not_null_proven(self, table: str, column: str | None) -> bool:
         """A validated ``CHECK (column IS NOT NULL)`` exists before this statement."""
-        return self.facts.not_null_proven(table, column)
+        return column is not None and self.schema.not_null_proven(table, column)
 
     def column_type(self, table: str, column: str) -> Node | None:
         """The column's current TypeName: this file first, then earlier migrations."""
-        found = self.facts.column_type(table, column)
-        return found if found is not None else cast("Node | None", self._earlier("column_type", table, column))
+        info = self.schema.column(table, column)
+        return info.type_name if info is not None else None
 
     def index_table(self, index: str) -> str | None:
         """The table an index belongs to: this file first, then earlier migrations."""
-        found = self.facts.index_table(index)
-        return found if found is not None else cast("str | None", self._earlier("index_table", index))
+        info = self.schema.index(index)
+        return info.table if info is not None else None
 
     def foreign_keys_of(self, table: str) -> dict[str, str]:
         """``{constraint: referenced table}`` of a table as this statement finds it."""
-        earlier = (
-            cast("dict[str, str] | None", self._earlier("foreign_keys", table))
-            if not self.is_new_table(table)
-            else None
-        )
-        return self.facts.foreign_keys_of(table, earlier)
+        return self.schema.foreign_keys_of(table)
 
     @property
     def locks(self) -> list[LockEffect]:

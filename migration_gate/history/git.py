@@ -332,6 +332,7 @@ class History:
     merged_bytes: dict[str, bytes] = field(default_factory=dict)  # content of the merged files that changed
     applied: list[AppliedMigration] | None = None  # flyway_schema_history, with --database-url
     note: str | None = None  # why history checks were skipped
+    _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
 
     @property
     def active(self) -> bool:
@@ -341,6 +342,31 @@ class History:
         """Files (absolute) that were added, modified or renamed."""
         assert self.root is not None
         return {(self.root / c.path).resolve() for c in self.changes if c.status != "deleted"}
+
+    def added_paths(self) -> set[Path] | None:
+        """Files (absolute) this change adds: absent from the base under any name (None: no base).
+
+        Only these run for the first time where the change is deployed; a merged file stays merged
+        whatever the change does to it (edited, renamed, re-saved).
+        """
+        if self.base is None or self.root is None:
+            return None
+        return {(self.root / c.path).resolve() for c in self.changes if c.status == "added"}
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed (None: not such a file)."""
+        if self._base_contents is None:
+            contents: dict[Path, bytes] = {}
+            if self.root is not None:
+                for change in self.changes:
+                    if change.status not in ("modified", "renamed"):
+                        continue
+                    blob = self.merged.get(change.old_path or change.path)
+                    data = self.merged_bytes.get(blob) if blob is not None else None
+                    if data is not None:
+                        contents[(self.root / change.path).resolve()] = data
+            self._base_contents = contents
+        return self._base_contents.get(path.resolve())
 
 
 def _location_specs(root: Path, locations: list[Path]) -> list[str]:

@@ -40,6 +40,7 @@ from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
 from ..core.ruleset import build_ruleset
+from ..core.schema import SchemaView
 from ..core.severity import Severity
 from ..core.version import Version
 from ..core.violations import make_violation
@@ -365,7 +366,8 @@ class Verifier:
                 if rest:
                     self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) not verified")
                 raise _Stop
-            created |= set(prepared.facts.created if prepared.facts else {})
+            if prepared.facts is not None:
+                created = set(SchemaView(prepared.facts.schema, None, None, frozenset(created)).new_relations())
             applied = self._snapshot()
             rollback = self.plan.rollbacks.get(migration.version) if migration.version is not None else None
             if rollback is None:

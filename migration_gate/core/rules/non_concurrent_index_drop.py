@@ -47,9 +47,11 @@ class NonConcurrentIndexDrop(StatementRule):
             return
         for item in node.get("objects", ()):
             index = qualified_from_names(name_list(item.get("List", {}).get("items")))
-            if ctx.facts.index_created_here(index):
-                continue
+            if ctx.schema.is_new_index(index):
+                continue  # created in this file, or by a migration this change adds before it
             table = ctx.index_table(index)
+            if table is not None and ctx.is_new_table(table):
+                continue
             target = f"on {display_name(table)}" if table else "on its table"
             yield self.finding(
                 f"DROP INDEX {display_name(index)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "

@@ -59,7 +59,7 @@ class SetNotNullOnExistingColumn(StatementRule):
         if ctx.is_new_table(table):
             return
         column = node.get("name")
-        if ctx.pg_version >= 12 and ctx.facts.not_null_proven(table, column):
+        if ctx.pg_version >= 12 and ctx.not_null_proven(table, column):
             return
         yield self.finding(
             f"SET NOT NULL on {column_ref(table, column)} scans the whole table while holding "
