@@ -147,7 +147,7 @@ def _long_step(sctx: StatementContext) -> tuple[str, set[str]] | None:
 
 
 def _verb(blocks: str) -> str:
-    """``blocks reads and writes`` → ``blocks reads and writes``; ``blocks writes; reads continue`` → ``blocks writes``."""
+    """What a lock blocks, without the part it lets through: ``blocks writes; reads continue`` → ``blocks writes``."""
     return blocks.split(";")[0]
 
 
