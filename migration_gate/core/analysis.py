@@ -31,7 +31,7 @@ from typing import Any
 
 from .parse import Statement
 from .schema import SchemaLog
-from .sqlnodes import Node, const_value, def_elems, name_list, unwrap
+from .sqlnodes import Node, const_value, def_elems, name_list, option_on, unwrap
 
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {
@@ -51,12 +51,14 @@ def nontransactional_reason(stmt: Statement, pg_version: int) -> str | None:
     if kind == "DropStmt" and node.get("concurrent"):
         return "DROP INDEX CONCURRENTLY"
     if kind == "ReindexStmt":
-        if "concurrently" in def_elems(node.get("params")):
+        if option_on(node.get("params"), "concurrently"):
             return "REINDEX CONCURRENTLY"
         if node.get("kind") in ("REINDEX_OBJECT_SYSTEM", "REINDEX_OBJECT_DATABASE"):
             return "REINDEX SYSTEM/DATABASE"
     if kind == "VacuumStmt" and node.get("is_vacuumcmd"):
         return "VACUUM"
+    if kind == "ClusterStmt" and not node.get("relation"):
+        return "CLUSTER without a table"
     if kind == "AlterEnumStmt" and node.get("newVal") is not None and pg_version < 12:
         return "ALTER TYPE … ADD VALUE (before PostgreSQL 12)"
     if kind == "AlterTableStmt":

@@ -40,20 +40,15 @@ class ColumnInfo:
 class IndexInfo:
     name: str  # schema-qualified
     table: str
-    columns: frozenset[str]  # plain key columns
-    expression_columns: frozenset[str]  # columns inside expressions or the WHERE predicate
+    columns: frozenset[str]  # every column it reads: keys, expressions, the WHERE predicate
+    plain: bool = True  # no expression and no predicate
     unique: bool = False
 
-    @property
-    def all_columns(self) -> frozenset[str]:
-        return self.columns | self.expression_columns
-
     def rebuilt_by_type_change(self, column: str, *, collation: bool) -> bool:
-        """PostgreSQL re-creates an index on an altered column: every one for a collation change,
-        the expression and partial ones for any other change that keeps the table's data."""
-        if column in self.expression_columns:
-            return True
-        return collation and column in self.columns
+        """Does ``ALTER COLUMN … TYPE`` that keeps the table's rows rebuild this index?  PostgreSQL reuses
+        an index only when it can prove it compatible (``CheckIndexCompatible``): never one with an
+        expression or a predicate, and not a plain one whose column changes collation."""
+        return column in self.columns and (not self.plain or collation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +309,7 @@ class SchemaView:
         indexes = self.indexes_of(table)
         if indexes is None:
             return None
-        return [info for info in indexes if column in info.all_columns]
+        return [info for info in indexes if column in info.columns]
 
     # ------------------------------------------------------------------ constraints
 
@@ -441,7 +436,7 @@ def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[s
         )
         schema = table.rsplit(".", 1)[0]
         index = f"{schema}.{name[:63]}"
-        log.indexes.setdefault(index, []).append((key, IndexInfo(index, table, keys, frozenset(), True)))
+        log.indexes.setdefault(index, []).append((key, IndexInfo(index, table, keys, True, True)))
 
 
 def _column_refs(expr: Any) -> Iterator[str]:
@@ -515,15 +510,19 @@ def _index(log: SchemaLog, node: Node, key: Key) -> None:
     relation = node.get("relation") or {}
     table = qualified_name(relation)
     index = qualify(relation.get("schemaname"), node["idxname"])
-    plain: set[str] = set()
-    expression: set[str] = set(_column_refs(node.get("whereClause")))
+    columns: set[str] = set(_column_refs(node.get("whereClause")))
+    plain = not node.get("whereClause")
     for param in node.get("indexParams", ()):
         elem = param.get("IndexElem", {})
         if elem.get("name"):
-            plain.add(elem["name"])
+            columns.add(elem["name"])
         else:
-            expression.update(_column_refs(elem.get("expr")))
-    info = IndexInfo(index, table, frozenset(plain), frozenset(expression), bool(node.get("unique")))
+            columns.update(_column_refs(elem.get("expr")))
+            plain = False
+    columns.update(
+        p["IndexElem"]["name"] for p in node.get("indexIncludingParams", ()) if p.get("IndexElem", {}).get("name")
+    )
+    info = IndexInfo(index, table, frozenset(columns), plain, bool(node.get("unique")))
     log.indexes.setdefault(index, []).append((key, info))
 
 

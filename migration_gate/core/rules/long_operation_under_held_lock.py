@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..analysis import nontransactional_reason
 from ..context import FileContext, StatementContext
 from ..findings import Finding
 from ..lockmodes import BLOCKS, SHARE, STRENGTH
@@ -124,6 +125,8 @@ def _long_step(sctx: StatementContext) -> tuple[str, set[str]] | None:
     """(what the long step is, the tables it works through), or None for a short statement."""
     stmt = sctx.statement
     kind, node = stmt.kind, stmt.node
+    if nontransactional_reason(stmt, sctx.pg_version) is not None:
+        return None  # refused in a transaction block: non-transactional-statement-in-transaction says so
     if kind in ("UpdateStmt", "DeleteStmt"):
         where = node.get("whereClause")
         if where is not None and bounded(where):

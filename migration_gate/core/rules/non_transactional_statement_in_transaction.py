@@ -14,6 +14,7 @@ _KINDS = (
     "DropStmt",
     "ReindexStmt",
     "VacuumStmt",
+    "ClusterStmt",
     "AlterEnumStmt",
     "AlterTableStmt",
     "CreatedbStmt",
