@@ -29,6 +29,8 @@ from .source import Source
 from .sqlnodes import Node, qualified_name
 from .version import Version
 
+_ENDS = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
+
 #: ``lookup(kind, *args)``: what the migrations before a file defined (``earlier_schema.EarlierSchema``).
 SchemaLookup = Callable[..., Any]
 
@@ -125,6 +127,21 @@ class StatementContext:
     def foreign_keys_of(self, table: str) -> dict[str, str]:
         """``{constraint: referenced table}`` of a table as this statement finds it."""
         return self.schema.foreign_keys_of(table)
+
+    def later_in_transaction(self) -> list[Statement]:
+        """The statements after this one in the same transaction (none when it runs outside one)."""
+        facts = self.facts
+        if not facts.in_transaction:
+            return []
+        later: list[Statement] = []
+        for unit in facts.file.units[facts.order + 1 :]:
+            stmt = unit.statement
+            if not unit.in_transaction:
+                break
+            if stmt.parent is None and stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _ENDS:
+                break
+            later.append(stmt)
+        return later
 
     @property
     def locks(self) -> list[LockEffect]:

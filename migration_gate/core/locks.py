@@ -141,6 +141,8 @@ def _drop(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
         mode = SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else ACCESS_EXCLUSIVE
         for names in objects:
             index = qualified_from_names(names)
+            if ctx is not None and ctx.schema.index_gone(index):
+                continue  # dropped earlier (or with its table): nothing left to lock (IF EXISTS), or an error
             owner = _index_owner(index, ctx)
             if owner is not None:
                 yield LockEffect(owner, mode)
@@ -481,7 +483,7 @@ def _add_constraint(con: Node, table: str) -> CommandEffect:
 
 def _add_column(cmd: Node, table: str, ctx: LockContext | None) -> CommandEffect:
     column = cmd.get("def", {}).get("ColumnDef", {})
-    rewrites, reason = default_rewrites(column, _pg(ctx))
+    rewrites, reason, _ = default_rewrites(column, _pg(ctx), ctx.schema if ctx is not None else None)
     scan = False
     others: list[LockEffect] = []
     for constraint in column.get("constraints", ()):

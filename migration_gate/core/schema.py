@@ -188,6 +188,16 @@ class SchemaView:
         event = next((e for e in reversed(self.log.tables.get(table, ())) if self._below(e[0], self.upper)), None)
         return event is not None and event[1] == "drop"
 
+    def index_gone(self, index: str) -> str | None:
+        """Why the index no longer exists here, when this log dropped it (or the table it was on)."""
+        event = next((e for e in reversed(self.log.indexes.get(index, ())) if self._below(e[0], self.upper)), None)
+        if event is not None and event[1] is None:
+            return "it is dropped earlier in this file"
+        info = self.index(index)
+        if info is not None and self.table_dropped(info.table):
+            return f"its table {info.table} is dropped earlier in this file, and its indexes with it"
+        return None
+
     def is_new_index(self, index: str) -> bool:
         """Created before here in this log (and not dropped since), or new before it (``new_before``)."""
         event = next((e for e in reversed(self.log.indexes.get(index, ())) if self._below(e[0], self.upper)), None)
