@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.analyze import analyze_file
@@ -32,6 +32,16 @@ PARALLEL_MIN_FILES = 200  # below this, starting workers costs more than it save
 MAX_WORKERS = 8
 
 
+@dataclass(slots=True)
+class ScheduleStats:
+    """What the scheduler did: cache hits and misses, and which processes analysed how many files."""
+
+    cache_hits: int = 0  # (counted in this process: workers fork after the cache is opened)
+    cache_misses: int = 0
+    cache_stored: int = 0
+    processes: dict[int, int] = field(default_factory=dict)  # pid → files analysed there
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """How to analyse a scope's files."""
@@ -40,6 +50,7 @@ class Schedule:
     workers: int | None = None  # worker processes (None: automatic; 1: none)
     #: Work this process may do on its own results while its workers finish (a reporter rendering ahead).
     while_waiting: Callable[[FileResult], None] | None = None
+    stats: ScheduleStats = field(default_factory=ScheduleStats)
 
 
 def analyze_all(
@@ -87,6 +98,7 @@ def _analyze_all(
         # A result made without statement reports must not serve a run that shows them.
         cache = ResultCache(schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}")
     keep_source = scope.history is not None and getattr(scope.history, "active", False)
+    stats = schedule.stats
 
     def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
         lookup = columns.lookup_for(migration)
@@ -103,13 +115,16 @@ def _analyze_all(
         key = cache.key(data, migration.display, f"{migration.kind}|{migration.runner_opt_out}", earlier)
         cached = _from_cache(cache.get(key), migration, lookup)
         if cached is not None:
+            stats.cache_hits += 1
             if keep_source:
                 cached.source = _source_or_none(data, migration.display)
             return cached
+        stats.cache_misses += 1
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
         columns.record(migration, result.facts)
         result.facts = None
         cache.put(key, pack(result))
+        stats.cache_stored += 1
         return result
 
     files = scope.files
@@ -120,6 +135,7 @@ def _analyze_all(
         added = history.added_paths() if history is not None else None
         results: list[FileResult] = []
         new_before: frozenset[str] = frozenset()
+        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         for migration in files:
             result = one(migration, new_before)
             if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
@@ -128,8 +144,9 @@ def _analyze_all(
         return results
     count = worker_count(schedule.workers, len(files))
     if count <= 1 or keep_source or not can_fork():
+        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         return [one(m, frozenset()) for m in files]
-    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting)
+    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting, stats.processes)
 
 
 def _from_cache(packed: Packed | None, migration: MigrationFile, lookup: Lookup) -> FileResult | None:
