@@ -75,3 +75,11 @@ def test_ast_anchored_findings_after_multibyte_text(cli):
         # line 5: DO $$ BEGIN /* é☕😀 */ CREATE INDEX idx_b ON orders (note); END $$;  -> "orders" is the 45th
         ("non-concurrent-index-creation", 5, 45, 5, 58),
     ]
+
+
+def test_findings_anchored_in_statements_parsed_after_a_syntax_error(cli):
+    """After a syntax error each piece is parsed alone: its nodes count their bytes from the piece's start."""
+    doc = _violations(cli, "V4__after_syntax_error.sql")
+    got = sorted((v["rule"], v["line"], v["column"]) for v in doc["violations"] if v["code"] in ("MG001", "MG110"))
+    # line 2: ALTER TABLE users ALTER COLUMN email TYPE int …  -> the column definition is the 32nd character
+    assert got == [("column-type-change-rewrites-table", 2, 32), ("syntax-error", 1, 21)]
