@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ..analysis import nontransactional_reason
 from ..context import FileContext, StatementContext
 from ..findings import Finding
-from ..lockmodes import BLOCKS, SHARE, STRENGTH
+from ..lockmodes import ACCESS_EXCLUSIVE, BLOCKS, SHARE, STRENGTH
 from ..names import display_name
 from ..severity import Severity
 from .base import FileRule
@@ -36,9 +36,10 @@ class LongOperationUnderHeldLock(FileRule):
     Follows each transaction of the migration (its own `BEGIN … COMMIT`, or the
     one the runner wraps the file in) and flags a statement that reads or writes
     a whole table (a validation scan, a rewrite, an index build, a backfill
-    `UPDATE` or `DELETE`) on a table the transaction already holds a stronger,
-    write-blocking lock on, taken by an earlier statement. The message names both
-    statements, the lock and what it blocks.
+    `UPDATE` or `DELETE`) on a table the transaction already holds a lock on,
+    taken by an earlier statement, that stops more of the application's traffic
+    than the long step's own lock: reads (ACCESS EXCLUSIVE) or writes (SHARE and
+    stronger). The message names both statements, the lock and what it blocks.
 
     ## Why is this bad?
     PostgreSQL holds every lock until the transaction ends. `ADD CONSTRAINT … NOT
@@ -101,10 +102,10 @@ class LongOperationUnderHeldLock(FileRule):
                 for table in sorted(step[1]):
                     taken = held.get(table)
                     own = effects.get(table)
-                    if taken is None or sctx.is_new_table(table) or STRENGTH[taken.mode] < STRENGTH[SHARE]:
+                    if taken is None or sctx.is_new_table(table):
                         continue
-                    if own is not None and STRENGTH[own.mode] >= STRENGTH[taken.mode]:
-                        continue
+                    if _traffic(taken.mode) <= _traffic(own.mode if own is not None else None):
+                        continue  # the long step blocks as much on its own: holding the lock adds nothing
                     yield self.finding(
                         f"the {step[0]} of {display_name(table)} runs while this transaction still holds "
                         f"{lock_phrase(taken.mode, table)}, taken at line {taken.line} by {taken.what}: "
@@ -147,6 +148,15 @@ def _long_step(sctx: StatementContext) -> tuple[str, set[str]] | None:
             what = "validation scan"
         return what, scanned
     return None
+
+
+def _traffic(mode: str | None) -> int:
+    """What of the application's traffic a lock stops: 2 reads and writes, 1 writes, 0 neither."""
+    if mode is None:
+        return 0
+    if mode == ACCESS_EXCLUSIVE:
+        return 2
+    return 1 if STRENGTH[mode] >= STRENGTH[SHARE] else 0
 
 
 def _verb(blocks: str) -> str:
