@@ -41,9 +41,34 @@ class _Parser(argparse.ArgumentParser):
         raise UsageExit(f"{message} (see `{self.prog} --help`)")
 
 
+def version_line() -> str:
+    """``migration-gate 0.1.0 (compiled core)``, or ``(pure Python)``: how the imported core was built.
+
+    A compiled wheel (``MIGRATION_GATE_COMPILE=1``) carries the core as extension modules beside its
+    sources, and Python imports an extension module first.
+    """
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from . import core
+
+    compiled = (core.__file__ or "").endswith(tuple(EXTENSION_SUFFIXES))
+    return f"migration-gate {__version__} ({'compiled core' if compiled else 'pure Python'})"
+
+
+class _Version(argparse.Action):
+    """``--version``: worked out only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_line())
+        parser.exit()
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="migration-gate", description="Stops dangerous PostgreSQL migrations before they merge.")
-    parser.add_argument("--version", action="version", version=f"migration-gate {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version, and whether the core is compiled")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)

@@ -8,7 +8,6 @@ committed pages differ from what the docstrings render.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ class RuleDoc:
 
 
 def rule_doc(rule) -> RuleDoc:
-    text = inspect.cleandoc(rule.__doc__ or "")
+    text = rule.documentation()
     summary, _, rest = text.partition("\n")
     parts = _SECTION.split(rest)
     sections = {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}

@@ -16,6 +16,8 @@ FIXTURES = REPO / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CORPUS = Path(os.environ.get("MIGRATION_GATE_CORPUS", REPO.parent / "shared" / "corpus"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+#: The suite runs against a compiled wheel (.ci/run sets it): the core modules must be the compiled ones.
+EXPECT_COMPILED = os.environ.get("MIGRATION_GATE_EXPECT_COMPILED") == "1"
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FIXTURES, REPO, check_golden, run_subprocess
+from conftest import EXPECT_COMPILED, FIXTURES, REPO, check_golden, run_subprocess
 
 GUIDE = FIXTURES / "guide"
 
@@ -268,7 +268,8 @@ def test_version(cli, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli("--version")
     assert exit_info.value.code == 0
-    assert capsys.readouterr().out == f"migration-gate {__version__}\n"
+    build = "compiled core" if EXPECT_COMPILED else "pure Python"  # which build this run tests (.ci/run)
+    assert capsys.readouterr().out == f"migration-gate {__version__} ({build})\n"
 
 
 def test_rules_table(cli):

@@ -7,17 +7,37 @@ tuples of their fields are cheap.  The migration and the source are left out
 
 from __future__ import annotations
 
+import copyreg
+from dataclasses import fields, is_dataclass
 from typing import Any
 
+from ..core import schema
 from ..core.findings import Violation
 from ..core.migration import MigrationFile
 from ..core.results import FileReport, FileResult, LockReport, StatementReport
 from ..core.suppression import Ignore
 
-_VIOLATION_FIELDS = Violation.__slots__
-_IGNORE_FIELDS = Ignore.__slots__
+# (Field names from the dataclasses, not ``__slots__``: the compiled core's classes have none.)
+_VIOLATION_FIELDS = tuple(f.name for f in fields(Violation))
+_IGNORE_FIELDS = tuple(f.name for f in fields(Ignore))
 
 Packed = tuple[Any, ...]
+
+
+def _by_constructor(cls: type) -> None:
+    """Pickle a frozen dataclass as its constructor call.
+
+    Pickle restores an object by setting its attributes one by one, and with the compiled core that goes
+    through the frozen class's ``__setattr__``, which refuses (the pure classes restore their slots
+    directly).  The schema facts a file's analysis asked about travel with its result (``lookups``).
+    """
+    names = tuple(f.name for f in fields(cls))
+    copyreg.pickle(cls, lambda obj: (cls, tuple(getattr(obj, name) for name in names)))
+
+
+for _class in vars(schema).values():
+    if isinstance(_class, type) and is_dataclass(_class) and _class.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        _by_constructor(_class)
 
 
 def pack(result: FileResult) -> Packed:

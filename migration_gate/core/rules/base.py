@@ -14,8 +14,13 @@ arithmetic, and keep no state between calls.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import inspect
+import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
@@ -48,7 +53,16 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        return (cls.__doc__ or "").strip().splitlines()[0].strip()
+        return (cls.documentation().splitlines() or [""])[0].strip()
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's docstring, cleaned: its page.
+
+        A rule module compiled with mypyc keeps no class docstrings, so then the text is read from the
+        module's source, which the compiled wheel ships beside it.
+        """
+        return inspect.cleandoc(cls.__doc__ or _docstring_in_source(cls.__module__, cls.__name__))
 
     @classmethod
     def default_level(cls, preset: str) -> Severity:
@@ -93,6 +107,20 @@ class Rule:
         severity: Severity | None = None,
     ) -> Finding:
         return Finding(type(self), message, help, at, offset, end_offset, path, severity)
+
+
+@functools.cache
+def _docstring_in_source(module_name: str, class_name: str) -> str:
+    module = sys.modules[module_name]
+    source = Path(module.__file__ or "").with_name(module_name.rpartition(".")[2] + ".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return ast.get_docstring(node, clean=False) or ""
+    return ""
 
 
 class StatementRule(Rule):
