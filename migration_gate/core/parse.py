@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .source import Source
+from .source import Source, Utf8Offsets
 
 Node = dict[str, Any]
 
@@ -40,6 +40,7 @@ class Statement:
     #: Where the text its nodes' locations count from starts (UTF-8 bytes into the parsed text): 0, except for
     #: statements parsed piece by piece after a syntax error, whose locations count from their piece.
     byte_base: int = 0
+    _inner_offsets: Utf8Offsets | None = field(default=None, repr=False)  # of inner_text, when not ASCII
 
     @property
     def in_do_block(self) -> bool:
@@ -52,7 +53,12 @@ class Statement:
         if self.inner_text is None:
             return self.source.from_parse_bytes(self.byte_base + byte_offset)
         text = self.inner_text
-        chars = byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+        if text.isascii():
+            chars = byte_offset
+        else:
+            if self._inner_offsets is None:
+                self._inner_offsets = Utf8Offsets(text)
+            chars = self._inner_offsets.char(byte_offset)
         return self.source.original_offset(self.inner_base + chars)
 
     @property
@@ -134,7 +140,6 @@ def _parse_after_error(source: Source, parser: Any, exc: Exception) -> ParseResu
     statements: list[Statement] = []
     piece_start = 0
     cuts = [t.start for t in tokens if t.name == "ASCII_59"] + [len(text)]
-    ascii_text = text.isascii()
     for cut in cuts:
         chunk = text[piece_start:cut]
         if chunk.strip():
@@ -143,7 +148,7 @@ def _parse_after_error(source: Source, parser: Any, exc: Exception) -> ParseResu
             except parser.ParseError:
                 tree = None
             if tree is not None:
-                byte_base = piece_start if ascii_text else len(text[:piece_start].encode("utf-8"))
+                byte_base = source.parsed_byte(piece_start)
                 statements.extend(_statements(source, tree.get("stmts", ()), byte_base, len(statements), limit=cut))
         piece_start = cut + 1
     return ParseResult(statements, error)

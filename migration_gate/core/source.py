@@ -80,6 +80,44 @@ class LineIndex:
         return len(self.starts)
 
 
+class Utf8Offsets:
+    """UTF-8 byte offsets ↔ character offsets of one text, in O(log n) per question.
+
+    Built once per text (callers build it only for text that is not ASCII, where bytes are not
+    characters): the byte offset of every 64th character.  A question then bisects to the nearest mark
+    and decodes (or encodes) at most 64 characters from there, instead of the whole prefix.
+    """
+
+    __slots__ = ("_data", "_marks", "_text")
+
+    STEP = 64
+
+    def __init__(self, text: str):
+        self._text = text
+        self._data = text.encode("utf-8")
+        step = self.STEP
+        marks = [0]
+        offset = 0
+        for start in range(0, len(text), step):
+            offset += len(text[start : start + step].encode("utf-8"))
+            marks.append(offset)
+        self._marks = marks  # marks[k]: the byte offset of character k * STEP
+
+    def char(self, byte_offset: int) -> int:
+        """The character at (or, inside a multibyte character, of) a byte offset."""
+        if byte_offset <= 0:
+            return 0
+        k = bisect_right(self._marks, byte_offset) - 1
+        tail = self._data[self._marks[k] : byte_offset].decode("utf-8", "ignore")
+        return min(k * self.STEP + len(tail), len(self._text))
+
+    def byte(self, char_offset: int) -> int:
+        """The byte offset where a character starts."""
+        char_offset = min(max(char_offset, 0), len(self._text))
+        k = char_offset // self.STEP
+        return self._marks[k] + len(self._text[k * self.STEP : char_offset].encode("utf-8"))
+
+
 @dataclass(slots=True)
 class Source:
     """A decoded migration file and the text handed to the parser."""
@@ -89,7 +127,7 @@ class Source:
     had_bom: bool = False
     substitution: Substitution | None = None
     lines: LineIndex = field(init=False)
-    _parsed_bytes: bytes | None = field(default=None, repr=False)
+    _offsets: Utf8Offsets | None = field(default=None, repr=False)  # of parsed_text, when it is not ASCII
 
     def __post_init__(self) -> None:
         self.lines = LineIndex(self.text)
@@ -104,9 +142,19 @@ class Source:
         text = self.parsed_text
         if text.isascii():  # O(1): bytes are characters
             return byte_offset
-        if self._parsed_bytes is None:
-            self._parsed_bytes = text.encode("utf-8")
-        return len(self._parsed_bytes[:byte_offset].decode("utf-8", "ignore"))
+        return self._parsed_offsets().char(byte_offset)
+
+    def parsed_byte(self, char_offset: int) -> int:
+        """A character offset into ``parsed_text`` → UTF-8 byte offset into it."""
+        text = self.parsed_text
+        if text.isascii():
+            return char_offset
+        return self._parsed_offsets().byte(char_offset)
+
+    def _parsed_offsets(self) -> Utf8Offsets:
+        if self._offsets is None:  # (set once: the substitution is made before the first parse)
+            self._offsets = Utf8Offsets(self.parsed_text)
+        return self._offsets
 
     def original_offset(self, parsed_char_offset: int) -> int:
         """A character offset into ``parsed_text`` → into the original text."""

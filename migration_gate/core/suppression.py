@@ -17,6 +17,7 @@ ignores that suppressed nothing (:func:`unused_ignores`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -60,6 +61,7 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
     text = source.parsed_text
     if MARKER not in text:
         return directives
+    starts = [start for start, _ in statements]
     for start, end, body in comment_tokens(text):
         if MARKER not in body:
             continue
@@ -104,18 +106,17 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
             continue
         ignore = Ignore(tuple(rules), verb == "ignore-file", reason, o_start, o_end)
         if not ignore.whole_file:
-            ignore.statement = _next_statement(statements, o_end)
+            ignore.statement = _next_statement(starts, o_end)
             region_end = statements[ignore.statement][1] if ignore.statement is not None else len(source.text)
             ignore.region = (o_end, region_end)
         directives.ignores.append(ignore)
     return directives
 
 
-def _next_statement(statements: list[tuple[int, int]], offset: int) -> int | None:
-    for index, (start, _) in enumerate(statements):
-        if start >= offset:
-            return index
-    return None
+def _next_statement(starts: list[int], offset: int) -> int | None:
+    """The first statement starting at or after ``offset`` (``starts`` ascend: statements come in order)."""
+    index = bisect_left(starts, offset)
+    return index if index < len(starts) else None
 
 
 # --------------------------------------------------------------------------- applying them
@@ -131,11 +132,12 @@ def resolve(
     source = ctx.source
     violations: list[Violation] = []
     display = ctx.migration.display
+    ignores = _IgnoreIndex(directives.ignores) if directives is not None and directives.ignores else None
     for finding, sctx in found:
         stmt = sctx.statement if sctx is not None else None
         start, end, top = locate(finding, stmt)
-        if directives is not None and _suppressed(
-            directives, finding.rule.name, top, start if finding.offset is not None else None
+        if ignores is not None and ignores.suppressed(
+            finding.rule.name, top, start if finding.offset is not None else None
         ):
             continue
         violation = make_violation(finding, display, source, start, end, rules, ctx.config, stmt)
@@ -159,19 +161,33 @@ def resolve(
     return violations
 
 
-def _suppressed(directives: Directives, rule_name: str, statement: int | None, offset: int | None) -> bool:
-    hit = False
-    for ignore in directives.ignores:
-        if rule_name not in ignore.rules:
-            continue
+class _IgnoreIndex:
+    """A file's ignores by rule and statement, so that each finding looks at its own ignores only."""
+
+    __slots__ = ("by_statement", "regional", "whole_file")
+
+    def __init__(self, ignores: list[Ignore]) -> None:
+        self.whole_file: dict[str, list[Ignore]] = {}
+        self.by_statement: dict[tuple[str, int | None], list[Ignore]] = {}
+        self.regional: dict[str, list[Ignore]] = {}
+        for ignore in ignores:
+            for rule in ignore.rules:
+                if ignore.whole_file:
+                    self.whole_file.setdefault(rule, []).append(ignore)
+                else:
+                    self.by_statement.setdefault((rule, ignore.statement), []).append(ignore)
+                    self.regional.setdefault(rule, []).append(ignore)
+
+    def suppressed(self, rule_name: str, statement: int | None, offset: int | None) -> bool:
+        """Marks every ignore that applies as used."""
+        hits = list(self.whole_file.get(rule_name, ()))
         if statement is not None:
-            applies = ignore.statement == statement
-        else:  # not tied to a parsed statement (syntax errors, placeholders): by position
-            applies = offset is not None and ignore.region[0] <= offset <= ignore.region[1]
-        if ignore.whole_file or applies:
+            hits.extend(self.by_statement.get((rule_name, statement), ()))
+        elif offset is not None:  # not tied to a parsed statement (syntax errors, placeholders): by position
+            hits.extend(i for i in self.regional.get(rule_name, ()) if i.region[0] <= offset <= i.region[1])
+        for ignore in hits:
             ignore.used = True
-            hit = True
-    return hit
+        return bool(hits)
 
 
 def place_ignores(directives: Directives, source: Source) -> None:
