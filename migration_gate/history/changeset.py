@@ -26,7 +26,7 @@ from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
 from ..discovery import Scope, classify
-from .git import History
+from .git import History, Resolver
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
@@ -68,16 +68,12 @@ def location_displays(project) -> dict[Path, str]:
     return displays
 
 
-def _location_for(path: Path, locations: list[Path]) -> Path | None:
-    resolved = path.resolve()
+def _location_for(resolved: str, locations: list[tuple[Path, str]]) -> tuple[Path, str] | None:
+    """The deepest location (as ``(location, its resolved path)``) that holds a resolved path."""
     best = None
-    for location in locations:
-        try:
-            resolved.relative_to(location.resolve())
-        except ValueError:
-            continue
-        if best is None or len(location.resolve().parts) > len(best.resolve().parts):
-            best = location
+    for location, real in locations:
+        if resolved.startswith(real + os.sep) and (best is None or len(real) > len(best[1])):
+            best = (location, real)
     return best
 
 
@@ -85,15 +81,20 @@ def _hidden(relpath: str) -> bool:
     return any(part.startswith(".") for part in relpath.split("/")[:-1])
 
 
-def classify_at(root: Path, relpath: str, project, config: Config, displays: dict) -> MigrationFile | None:
-    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location."""
+def classify_at(
+    root: Path, relpath: str, locations: list[tuple[Path, str]], config: Config, displays: dict, resolve: Resolver
+) -> MigrationFile | None:
+    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
+
+    ``locations``: the project's locations with their resolved paths."""
     if not relpath.endswith(".sql"):
         return None
-    path = root / relpath
-    location = _location_for(path, project.locations)
-    if location is None:
+    resolved = resolve.text(os.path.join(root, relpath))
+    found = _location_for(resolved, locations)
+    if found is None:
         return None
-    rel = path.resolve().relative_to(location.resolve()).as_posix()
+    location, real = found
+    rel = resolved[len(real) + 1 :].replace(os.sep, "/")
     if _hidden(rel):
         return None
     shown = displays.get(location, ".")
@@ -140,15 +141,21 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     history = cast("History", scope.history)
     project = scope.project
     displays = location_displays(project)
-    by_path = {f.path.resolve(): f for f in project.files}
-    analysed = {r.report.migration.path.resolve(): r for r in results}
+    resolve = Resolver()
     root = history.root
+    # The project's files that may be a changed file (the same name, or a link): resolved, by path.
+    names = {Path(raw.path).name for raw in history.changes} | {
+        resolve(root / raw.path).name for raw in history.changes if root is not None
+    }
+    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or os.path.islink(f.path)}
+    analysed = {r.report.migration.path.resolve(): r for r in results}
 
     merged: list[MigrationFile] = []
     merged_at: dict[str, MigrationFile] = {}
     if root is not None:
+        locations = [(location, str(location.resolve())) for location in project.locations]
         for relpath in sorted(history.merged):
-            migration = classify_at(root, relpath, project, config, displays)
+            migration = classify_at(root, relpath, locations, config, displays, resolve)
             if migration is not None:
                 merged.append(migration)
                 merged_at[relpath] = migration

@@ -74,6 +74,32 @@ def repo_root(start: Path) -> Path | None:
 # --------------------------------------------------------------------------- the base
 
 
+class Resolver:
+    """``Path.resolve()`` for the many files of a few folders: each folder is resolved once.
+
+    A whole history's files (tens of thousands) would otherwise each walk their path component by
+    component; a file that is itself a symbolic link is still resolved whole.
+    """
+
+    __slots__ = ("_folders",)
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        return Path(self.text(str(path)))
+
+    def text(self, path: str) -> str:
+        """The resolved path of a path, both as text."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", "..") or os.path.islink(path):
+            return os.path.realpath(path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
+
 @dataclass(frozen=True, slots=True)
 class PullRequestEvent:
     base_sha: str
@@ -333,6 +359,7 @@ class History:
     applied: list[AppliedMigration] | None = None  # flyway_schema_history, with --database-url
     note: str | None = None  # why history checks were skipped
     _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
+    _resolve: Resolver = field(default_factory=lambda: Resolver(), repr=False)
 
     @property
     def active(self) -> bool:
@@ -366,7 +393,7 @@ class History:
                     if data is not None:
                         contents[(self.root / change.path).resolve()] = data
             self._base_contents = contents
-        return self._base_contents.get(path.resolve())
+        return self._base_contents.get(self._resolve(path))
 
 
 def _location_specs(root: Path, locations: list[Path]) -> list[str]:
@@ -435,7 +462,9 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
     if include_all:
         return replace(scope, change_set=True)
     changed = history.changed_paths()
-    return replace(scope, files=[f for f in scope.files if f.path.resolve() in changed], change_set=True)
+    names = {path.name for path in changed}  # resolve only the files that may be one of them
+    files = [f for f in scope.files if (f.path.name in names or os.path.islink(f.path)) and f.path.resolve() in changed]
+    return replace(scope, files=files, change_set=True)
 
 
 def restrict_to_change_set(scope: Scope, base: str, *, include_all: bool = False) -> Scope:

@@ -1,0 +1,79 @@
+"""Paths of a whole history, resolved folder by folder (not file by file), with the same answers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from migration_gate.history.git import Resolver
+
+
+def test_resolver_answers_as_path_resolve(tmp_path, monkeypatch):
+    real = tmp_path / "db" / "sql"
+    real.mkdir(parents=True)
+    (real / "V1__a.sql").write_text("SELECT 1;\n")
+    (tmp_path / "migrations").symlink_to(real, target_is_directory=True)  # a folder that is a link
+    (real / "V2__link.sql").symlink_to(real / "V1__a.sql")  # a file that is a link
+    monkeypatch.chdir(tmp_path)
+    paths = [
+        real / "V1__a.sql",
+        tmp_path / "migrations" / "V1__a.sql",
+        tmp_path / "migrations" / "V2__link.sql",
+        tmp_path / "migrations" / ".." / "db" / "sql" / "V1__a.sql",
+        Path("migrations/V1__a.sql"),
+        tmp_path / "missing" / "V9__gone.sql",
+        tmp_path / "migrations" / "..",
+    ]
+    resolve = Resolver()
+    assert [resolve(p) for p in paths] == [p.resolve() for p in paths]
+    assert [resolve.text(str(p)) for p in paths] == [str(p.resolve()) for p in paths]
+    assert resolve(tmp_path / "migrations" / "V2__link.sql") == real / "V1__a.sql"
+
+
+def test_history_through_a_linked_location(cli, git_repo):
+    """The location is a link to the folder git tracks: merged files are still found in it (an edit of a
+    merged migration is reported, and a new one is checked), as when each file was resolved whole."""
+    git_repo.write("db/sql/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    git_repo.write("db/sql/V2__more.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n")
+    os.symlink("db/sql", git_repo.path / "migrations", target_is_directory=True)
+    git_repo.write(".migration-gate.yml", "migrations:\n  path: migrations\nrules:\n  missing-rollback: off\n")
+    git_repo.commit("merged")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("db/sql/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
+    git_repo.write("db/sql/V3__index.sql", "CREATE INDEX idx_orders_id ON orders (id);\n")
+    doc = cli("check", "--base", "main", "--format", "json", cwd=git_repo.path).json()
+    found = sorted((v["path"], v["line"], v["rule"]) for v in doc["violations"])
+    assert found == [
+        ("migrations/V1__create.sql", 1, "modified-merged-migration"),
+        ("migrations/V3__index.sql", 1, "missing-lock-timeout"),
+        ("migrations/V3__index.sql", 1, "non-concurrent-index-creation"),
+    ]
+
+
+def test_merged_files_are_placed_in_their_location(git_repo):
+    """A merged file (a path from the repository's root, as git lists it) lands in the deepest location
+    that holds it, through linked folders, with the relative path and display the location's own files get."""
+    from migration_gate.config import load_config
+    from migration_gate.history.changeset import classify_at
+
+    git_repo.write("db/sql/V1__create.sql", "SELECT 1;\n")
+    git_repo.write("db/sql/nested/V2__more.sql", "SELECT 1;\n")
+    git_repo.write("other/V3__elsewhere.sql", "SELECT 1;\n")
+    os.symlink("db/sql", git_repo.path / "migrations", target_is_directory=True)
+    config = load_config(None, search_from=git_repo.path)
+    root = git_repo.path.resolve()
+    locations = [
+        (git_repo.path / "migrations", str((git_repo.path / "migrations").resolve())),
+        (git_repo.path / "migrations" / "nested", str((git_repo.path / "db/sql/nested").resolve())),
+    ]
+    displays = {locations[0][0]: "migrations", locations[1][0]: "migrations/nested"}
+    resolve = Resolver()
+    placed = {
+        relpath: classify_at(root, relpath, locations, config, displays, resolve)
+        for relpath in ("db/sql/V1__create.sql", "db/sql/nested/V2__more.sql", "other/V3__elsewhere.sql")
+    }
+    assert {r: (m.location, m.relpath, m.display) if m else None for r, m in placed.items()} == {
+        "db/sql/V1__create.sql": (locations[0][0], "V1__create.sql", "migrations/V1__create.sql"),
+        "db/sql/nested/V2__more.sql": (locations[1][0], "V2__more.sql", "migrations/nested/V2__more.sql"),
+        "other/V3__elsewhere.sql": None,
+    }
