@@ -1,27 +1,52 @@
 #!/usr/bin/env python3
-"""Benchmarks for migration-gate (issue: beat squawk on a whole-repository scan).
+"""Benchmarks for migration-gate: a compiled core against squawk, and cost that grows linearly.
 
-    python benchmarks/bench.py [--runs 7] [--corpus ../shared/corpus]
+    python benchmarks/bench.py [--runs 7] [--corpus ../shared/corpus] [--only scan,pr,...]
 
-1. whole-repository scan: ``migration-gate check --format json CORPUS`` against
-   ``squawk --reporter json`` on the same files, alternating A/B, both writing
-   to /dev/null; median wall time, ratio, peak RSS; then warm-cache runs.
-2. PR path: a git repository holding the corpus's Flyway projects as merged
-   history, one new migration on a branch, ``migration-gate check --base main``
-   as a whole (cold) process.
-3. import cost: ``python -X importtime -c "import migration_gate.cli"``.
+Sections (all of them by default, in this order):
 
-squawk-cli is installed from PyPI into benchmarks/.venv-squawk on first use, and
-migration-gate from this working tree into benchmarks/.venv-gate (a regular,
-not editable, install: what users run).
-Numbers are wall-clock on this machine: compare ratios from one run, not runs.
+``scan``
+    whole-repository scan: ``migration-gate check --format json --no-cache CORPUS`` with the compiled
+    core and with the pure-Python package, against ``squawk --reporter json`` on the same files,
+    alternating the three, all writing to /dev/null; medians, ratios to squawk, peak RSS; then
+    warm-cache runs.
+``pr``
+    PR path: a git repository holding the corpus's Flyway projects as merged history, one new
+    migration on a branch, ``migration-gate check --base main`` as a whole (cold) process.
+``scaling``
+    time per statement and peak RSS (whole process, median of 3): the corpus 1×, 4× and 10× (copies
+    under distinct names, in a temp dir), and one generated file of 4k, 16k and 40k mixed statements,
+    with and without non-ASCII text in its first line; the ratio of the 16k non-ASCII file's time per
+    statement to the 4k ASCII file's.
+``history``
+    a generated git repository with 20,000 merged migrations and a one-file change:
+    ``check --base main`` as a cold process, with the result cache (filled by an earlier run) and
+    without it.
+``startup``
+    start-up and import time: the interpreter, ``--version``, ``check`` on a one-file project, and
+    ``python -X importtime`` of the command line and of what ``check`` adds.
+``steps``
+    one scan's wall time step by step (installed commands, the edges' seams), and for the pure
+    package where one process spends it (the core's functions timed in place: compiled functions
+    cannot be wrapped).
+``profile``
+    the compiled scan under callgrind (instruction counts, own cost per function; one process, stable on
+    a loaded machine), and a cProfile of the pure one (cProfile cannot see inside compiled code).
+
+Installs: squawk-cli from PyPI into benchmarks/.venv-squawk; this working tree into
+benchmarks/.venv-gate (``pip install .``: the pure package) and benchmarks/.venv-gate-compiled
+(``MIGRATION_GATE_COMPILE=1 pip install .``), each reinstalled when the tree's sources change.
+Numbers are wall-clock on this machine: compare ratios from one run, not across runs, and note the
+load (printed at each section) on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -33,8 +58,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SQUAWK_VENV = HERE / ".venv-squawk"
-GATE_VENV = HERE / ".venv-gate"
-GATE: list[str] = []  # the installed command, set by main()
+BUILDS = {"compiled": HERE / ".venv-gate-compiled", "pure": HERE / ".venv-gate"}
+SECTIONS = ("scan", "pr", "scaling", "history", "startup", "steps", "profile")
+PR_PROJECTS = ["DSpace__DSpace", "IQSS__dataverse", "MarquezProject__marquez", "hmcts__ccd-definition-store-api"]
+
+
+# --------------------------------------------------------------------------- installs and runs
 
 
 def squawk_binary() -> str:
@@ -46,31 +75,57 @@ def squawk_binary() -> str:
     return str(binary)
 
 
-def gate_command() -> list[str]:
-    """migration-gate from this working tree, installed into its own venv as a user installs it.
+def tree_fingerprint() -> str:
+    digest = hashlib.sha256()
+    files = [REPO / "pyproject.toml", REPO / "setup.py", *sorted((REPO / "build_backend").glob("*.py"))]
+    files += sorted(p for p in (REPO / "migration_gate").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
-    Not the editable development install: that one adds an import hook to every
-    start, and with PYTHONDONTWRITEBYTECODE (set on some machines) it compiles
-    every module from source on every run.  ``pip install`` puts compiled
-    bytecode next to the modules, as for any user.
+
+def install(build: str) -> Path:
+    """This working tree installed into its venv as a user installs it (not editable), current sources.
+
+    Not the editable development install: that one adds an import hook to every start, and with
+    PYTHONDONTWRITEBYTECODE (set on some machines) compiles every module from source on every run.
     """
-    python = GATE_VENV / "bin" / "python"
+    venv = BUILDS[build]
+    python = venv / "bin" / "python"
+    marker = venv / ".tree-fingerprint"
+    fingerprint = tree_fingerprint()
+    if marker.exists() and marker.read_text() == fingerprint:
+        return venv
+    env = {**os.environ, "MIGRATION_GATE_COMPILE": "1" if build == "compiled" else ""}
+    print(f"installing this tree ({build}) into {venv}", file=sys.stderr)
     if not python.exists():
-        print("installing migration-gate and its dependencies into", GATE_VENV, file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(GATE_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
-    else:  # this tree's current code, dependencies as installed
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True, env=env)
+    else:  # dependencies as installed
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)], check=True
+            [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
+            check=True,
+            env=env,
         )
-    site = subprocess.run(
-        [str(python), "-c", "import migration_gate, os; print(os.path.dirname(migration_gate.__file__))"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    site = run_python(venv, "import migration_gate, os; print(os.path.dirname(migration_gate.__file__))")
     subprocess.run([str(python), "-m", "compileall", "-q", site], check=True, stdout=subprocess.DEVNULL)
-    return [str(GATE_VENV / "bin" / "migration-gate")]
+    version = subprocess.run([str(venv / "bin" / "migration-gate"), "--version"], capture_output=True, text=True)
+    wanted = "(compiled core)" if build == "compiled" else "(pure Python)"
+    if wanted not in version.stdout:
+        raise SystemExit(f"{venv}: migration-gate --version says {version.stdout.strip()!r}, not {wanted}")
+    marker.write_text(fingerprint)
+    return venv
+
+
+def run_python(venv: Path, code: str, *args: str) -> str:
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", code, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{venv}: {done.stderr.strip()[-2000:]}")
+    return done.stdout.strip()
+
+
+def gate(build: str) -> list[str]:
+    return [str(BUILDS[build] / "bin" / "migration-gate")]
 
 
 def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, int]:
@@ -80,9 +135,9 @@ def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) 
         process = subprocess.Popen(
             command, stdout=sink, stderr=subprocess.PIPE, cwd=cwd, env={**os.environ, **(env or {})}
         )
+        stderr = process.stderr.read().decode(errors="replace")  # before waiting: a full pipe would block it
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
-        stderr = process.stderr.read().decode(errors="replace")
         process.stderr.close()
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
@@ -90,46 +145,80 @@ def timed(command: list[str], cwd: Path | None = None, env: dict | None = None) 
     return wall, usage.ru_maxrss // 1024, code
 
 
-def whole_repo(corpus: Path, runs: int) -> dict:
-    files = sorted(str(p) for p in corpus.rglob("*.sql"))
-    squawk = [squawk_binary(), "--reporter", "json", *files]
-    gate = [*GATE, "check", "--format", "json", "--no-cache", str(corpus)]
-    timed(gate), timed(squawk)  # warm the page cache
-    results = {"gate": [], "squawk": []}
-    rss = {"gate": 0, "squawk": 0}
+def alternate(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:
+    """Run each command once per round, in turn, ``runs`` rounds: {name: walls}; also {name + " rss": [MB]}."""
+    results: dict[str, list[float]] = {}
+    for command in commands.values():
+        timed(command, cwd)  # page cache, venvs, git objects
     for _ in range(runs):
-        for name, command in (("gate", gate), ("squawk", squawk)):
-            wall, peak, _ = timed(command)
-            results[name].append(wall)
-            rss[name] = max(rss[name], peak)
-    gate_median = statistics.median(results["gate"])
-    squawk_median = statistics.median(results["squawk"])
-    warm = []
-    with tempfile.TemporaryDirectory() as cache:
-        warm_cmd = [*GATE, "check", "--format", "json", "--cache-dir", cache, str(corpus)]
-        timed(warm_cmd)  # fills the cache
-        warm = [timed(warm_cmd)[0] for _ in range(runs)]
-    return {
-        "files": len(files),
-        "gate": gate_median,
-        "squawk": squawk_median,
-        "ratio": gate_median / squawk_median,
-        "gate_rss": rss["gate"],
-        "squawk_rss": rss["squawk"],
-        "gate_runs": results["gate"],
-        "squawk_runs": results["squawk"],
-        "warm": statistics.median(warm),
+        for name, command in commands.items():
+            wall, rss, _ = timed(command, cwd)
+            results.setdefault(name, []).append(wall)
+            results.setdefault(name + " rss", []).append(rss)
+    return results
+
+
+def runs_text(walls: list[float]) -> str:
+    return ", ".join(f"{w:.3f}" for w in walls)
+
+
+def load_note() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"(load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs)"
+
+
+def statements_in_report(command: list[str], cwd: Path | None = None) -> int:
+    """The statement count of a JSON report, read from its end (its ``summary``) in the file it went to.
+
+    Never parsed here: a process that grew by parsing a large report passes its size on to the peak RSS
+    (``ru_maxrss``) of every command it starts after that.
+    """
+    with tempfile.TemporaryFile() as out:
+        subprocess.run(command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+        out.seek(max(0, out.tell() - 4096))
+        tail = out.read().decode("utf-8", "replace")
+    return int(re.findall(r'"statements": (\d+)', tail)[-1])
+
+
+# --------------------------------------------------------------------------- scan and PR path
+
+
+def whole_repo(corpus: Path, runs: int) -> None:
+    files = sorted(str(p) for p in corpus.rglob("*.sql"))
+    commands = {
+        "compiled": [*gate("compiled"), "check", "--format", "json", "--no-cache", str(corpus)],
+        "pure": [*gate("pure"), "check", "--format", "json", "--no-cache", str(corpus)],
+        "squawk": [squawk_binary(), "--reporter", "json", *files],
     }
+    print(f"\nwhole-repository scan: {len(files)} files, median of {runs} alternating runs {load_note()}")
+    results = alternate(commands, runs)
+    medians = {name: statistics.median(results[name]) for name in commands}
+    labels = {"compiled": "migration-gate, compiled core", "pure": "migration-gate, pure Python", "squawk": "squawk"}
+    for name, label in labels.items():
+        ratio = f"{medians[name] / medians['squawk']:.2f}× squawk" if name != "squawk" else ""
+        print(
+            f"  {label:30} {medians[name]:.3f} s  {ratio:13} peak RSS {max(results[name + ' rss'])} MB"
+            f"   runs: {runs_text(results[name])}"
+        )
+    with tempfile.TemporaryDirectory() as cache:
+        warm = {}
+        for build in BUILDS:
+            command = [*gate(build), "check", "--format", "json", "--cache-dir", f"{cache}/{build}", str(corpus)]
+            timed(command)  # fills the cache
+            warm[build] = statistics.median(timed(command)[0] for _ in range(runs))
+    print(
+        f"  warm cache (merged files' results reused from --cache-dir): compiled {warm['compiled']:.3f} s,"
+        f" pure {warm['pure']:.3f} s"
+    )
 
 
-def pr_path(corpus: Path, runs: int) -> dict:
-    projects = ["DSpace__DSpace", "IQSS__dataverse", "MarquezProject__marquez", "hmcts__ccd-definition-store-api"]
+def pr_path(corpus: Path, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
         migrations = repo / "db" / "migration"
         migrations.mkdir(parents=True)
         count = 0
-        for project in projects:  # one Flyway location holding four projects' histories
+        for project in PR_PROJECTS:  # one Flyway location holding four projects' histories
             for path in sorted((corpus / project).rglob("V*.sql")):
                 target = migrations / project / path.name
                 target.parent.mkdir(exist_ok=True)
@@ -138,92 +227,211 @@ def pr_path(corpus: Path, runs: int) -> dict:
         (repo / ".migration-gate.yml").write_text(
             "migrations:\n  path: db/migration\n  description_style: any\nrules:\n  missing-rollback: off\n"
         )
-        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
-        git("init", "-q", "-b", "main")
-        git("-c", "user.email=b@e", "-c", "user.name=b", "add", "-A")
-        git("-c", "user.email=b@e", "-c", "user.name=b", "commit", "-qm", "history")
-        git("checkout", "-q", "-b", "feature")
+        commit_all(repo, "history")
+        git(repo, "checkout", "-q", "-b", "feature")
         (migrations / "V99999999__add_orders_index.sql").write_text(
             "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_item_owner ON item (owning_collection);\n"
         )
-        command = [*GATE, "check", "--base", "main", "--format", "json"]
-        timed(command, cwd=repo)
-        walls = [timed(command, cwd=repo)[0] for _ in range(runs)]
-        return {"history_files": count, "median": statistics.median(walls), "runs": walls}
+        commands = {build: [*gate(build), "check", "--base", "main", "--format", "json"] for build in BUILDS}
+        print(
+            f"\nPR path: one new migration on top of {count} merged Flyway migrations, `check --base main` as a "
+            f"cold process, median of {runs} alternating runs {load_note()}"
+        )
+        results = alternate(commands, runs, cwd=repo)
+        for build in BUILDS:
+            print(f"  {build:9} {statistics.median(results[build]):.3f} s   runs: {runs_text(results[build])}")
 
 
-def cpu_scaling() -> float:
-    """Throughput of two CPU-bound processes at once relative to one (2.0 = two real cores)."""
-    spin = "import time\nt=time.perf_counter()\nx=0\nfor i in range(8_000_000): x+=i\nprint(time.perf_counter()-t)"
-    alone = float(subprocess.run([sys.executable, "-c", spin], capture_output=True, text=True).stdout)
-    pair = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    together = max(float(p.communicate()[0]) for p in pair)
-    return 2 * alone / together
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def phases(corpus: Path) -> list[str]:
-    """Where one process spends the scan (in-process, one worker, no cache)."""
-    import io
-    from contextlib import redirect_stdout
+def commit_all(repo: Path, message: str) -> None:
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q", "-b", "main")
+    who = ["-c", "user.email=bench@example.com", "-c", "user.name=bench", "-c", "commit.gpgsign=false"]
+    git(repo, *who, "add", "-A")
+    git(repo, *who, "commit", "-qm", message)
 
-    sys.path.insert(0, str(REPO))
-    import gc
 
-    from migration_gate import engine
-    from migration_gate.config import load_config
-    from migration_gate.core import parse
-    from migration_gate.reporters import render
+# --------------------------------------------------------------------------- scaling
 
-    gc.disable()  # as `check` runs
-    spent: dict[str, float] = {}
+#: One generated file's statements, in turn (``{i}`` numbers the round): the kinds a long migration holds.
+GENERATED = (
+    "CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now());",
+    "CREATE INDEX idx_t{i}_name ON t{i} (name);",
+    "ALTER TABLE orders ADD COLUMN c{i} integer;",
+    "INSERT INTO t{i} (id, name) VALUES ({i}, 'row {i}');",
+    "-- migration-gate: ignore unbatched-update -- orders is small\nUPDATE orders SET c{i} = 0 WHERE id > {i};",
+    "CREATE INDEX idx_orders_c{i} ON orders (c{i});",
+    "ALTER TABLE t{i} ADD CONSTRAINT t{i}_user_fk FOREIGN KEY (id) REFERENCES users (id) NOT VALID;",
+    "/* a block comment */ COMMENT ON TABLE t{i} IS 'table {i}';",
+    "ALTER TABLE orders ALTER COLUMN c{i} TYPE bigint;",
+    "DO $$ BEGIN UPDATE t{i} SET name = 'x' WHERE id = {i}; END $$;",
+    "ALTER TABLE t{i} DROP CONSTRAINT t{i}_user_fk;",
+    "DROP INDEX idx_t{i}_name;",
+)
 
-    def timed(module, name, label):
-        inner = getattr(module, name)
 
-        def wrapper(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+def generated_file(statements: int, non_ascii: bool) -> str:
+    lines = ["-- Migration: Größe und Café ☕ 😀" if non_ascii else "-- Migration: Grosse und Cafe"]
+    for k in range(statements):
+        lines.append(GENERATED[k % len(GENERATED)].format(i=k // len(GENERATED)))
+    return "\n".join(lines) + "\n"
 
-        setattr(module, name, wrapper)
-        return inner
 
-    start = time.perf_counter()
-    parse._parser()
-    spent["import pglast"] = time.perf_counter() - start
-    originals = [
-        (engine, "parse_source", timed(engine, "parse_source", "parse (pglast + json.loads)")),
-        (engine, "_statement_reports", timed(engine, "_statement_reports", "lock model, statement reports")),
-        (engine, "_resolve", timed(engine, "_resolve", "positions, suppression, violations")),
-        (engine, "read_bytes", timed(engine, "read_bytes", "reading files")),
-    ]
-    config = load_config(None, search_from=corpus)
-    start = time.perf_counter()
-    scope = engine.scope_from_paths([str(corpus)], config)
-    spent["discovery"] = time.perf_counter() - start
-    start = time.perf_counter()
-    result = engine.run_check(scope, config, workers=1)
-    analysis = time.perf_counter() - start
-    start = time.perf_counter()
-    with redirect_stdout(io.StringIO()):
-        render("json", result, type("Context", (), {"pretty": False, "color": False, "notes": []})())
-    spent["JSON report"] = time.perf_counter() - start
-    for module, name, inner in originals:
-        setattr(module, name, inner)
-    measured = sum(v for k, v in spent.items() if k not in ("discovery", "JSON report", "import pglast"))
-    spent["rules, pre-pass, project rules"] = analysis - measured
-    return [f"{seconds:7.3f} s  {label}" for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1])]
+def copies_of(corpus: Path, times: int, into: Path) -> Path:
+    """``times`` copies of the corpus under distinct folder names (``copy-1/``, …): hard links where possible."""
+    for k in range(1, times + 1):
+        target = into / f"copy-{k}"
+        shutil.copytree(corpus, target, copy_function=_link_or_copy)
+    return into
 
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def per_statement(build: str, path: Path, runs: int = 3) -> tuple[int, float, float, int]:
+    """(statements, median wall, µs per statement, peak RSS MB) of ``check --format json --no-cache PATH``."""
+    command = [*gate(build), "check", "--format", "json", "--no-cache", str(path)]
+    statements = statements_in_report(command)
+    walls, rss = [], 0
+    for _ in range(runs):
+        wall, peak, _ = timed(command)
+        walls.append(wall)
+        rss = max(rss, peak)
+    median = statistics.median(walls)
+    return statements, median, median / statements * 1e6, rss
+
+
+def scaling(corpus: Path, builds: list[str]) -> None:
+    print(f"\nscaling: time per statement (whole process, median of 3) and peak RSS {load_note()}")
+    print(f"  {'input':34} {'build':9} {'statements':>10} {'wall':>8} {'µs/stmt':>8} {'RSS':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for times in (1, 4, 10):
+            folder = copies_of(corpus, times, Path(tmp) / f"corpus-{times}")
+            for build in builds:
+                statements, wall, micro, rss = per_statement(build, folder)
+                label = f"corpus {times}×"
+                print(f"  {label:34} {build:9} {statements:10d} {wall:7.2f}s {micro:8.1f} {rss:5d} MB")
+            shutil.rmtree(folder)
+        per: dict[tuple[str, int, bool], float] = {}
+        for size in (4000, 16000, 40000):
+            for non_ascii in (False, True):
+                folder = Path(tmp) / f"generated-{size}-{int(non_ascii)}"
+                folder.mkdir()
+                (folder / "V1__generated.sql").write_text(generated_file(size, non_ascii), encoding="utf-8")
+                for build in builds:
+                    statements, wall, micro, rss = per_statement(build, folder / "V1__generated.sql")
+                    per[build, size, non_ascii] = micro
+                    label = f"one file, {size // 1000}k statements, {'non-ASCII' if non_ascii else 'ASCII'}"
+                    print(f"  {label:34} {build:9} {statements:10d} {wall:7.2f}s {micro:8.1f} {rss:5d} MB")
+        for build in builds:
+            ratio = per[build, 16000, True] / per[build, 4000, False]
+            print(f"  16k non-ASCII / 4k ASCII time per statement, {build}: {ratio:.2f} (target ≤ 1.3)")
+
+
+# --------------------------------------------------------------------------- history scale
+
+
+def history_scale(runs: int, migrations: int = 20000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "repo"
+        folder = repo / "db" / "migration"
+        folder.mkdir(parents=True)
+        for n in range(1, migrations + 1):
+            kind = n % 4
+            if kind == 0 or n < 4:
+                sql = f"CREATE TABLE t{n} (id bigint PRIMARY KEY, name text);\n"
+            elif kind == 1:
+                sql = f"ALTER TABLE t{n - 1} ADD COLUMN note text;\n"
+            elif kind == 2:
+                sql = f"CREATE INDEX CONCURRENTLY idx_t{n - 2}_name ON t{n - 2} (name);\n"
+            else:
+                sql = f"SET lock_timeout = '5s';\nALTER TABLE t{n - 3} ADD CONSTRAINT c{n} CHECK (id > 0) NOT VALID;\n"
+            (folder / f"V{n}__step_{n}.sql").write_text(sql)
+        (repo / ".migration-gate.yml").write_text("migrations:\n  path: db/migration\n")
+        commit_all(repo, "history")
+        git(repo, "checkout", "-q", "-b", "feature")
+        (folder / f"V{migrations + 1}__add_index.sql").write_text(
+            "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY idx_t4_id ON t4 (id);\n"
+        )
+        commit_all(repo, "one new migration")
+        print(
+            f"\nhistory scale: {migrations} merged migrations and one new one, `check --base main` as a cold "
+            f"process, median of {runs} alternating runs {load_note()}"
+        )
+        commands = {}
+        for build in BUILDS:
+            cache = Path(tmp) / f"cache-{build}"
+            commands[f"{build}, result cache"] = [*gate(build), "check", "--base", "main", "--cache-dir", str(cache)]
+            commands[f"{build}, --no-cache"] = [*gate(build), "check", "--base", "main", "--no-cache"]
+        results = alternate(commands, runs, cwd=repo)  # its first round fills the caches
+        for name in commands:
+            print(
+                f"  {name:26} {statistics.median(results[name]):.3f} s  peak RSS {max(results[name + ' rss'])} MB"
+                f"   runs: {runs_text(results[name])}"
+            )
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def startup(runs: int) -> None:
+    print(f"\nstart-up, median of {runs} {load_note()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / "migrations").mkdir()
+        (project / "migrations" / "V1__create.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY);\n")
+        rows = {"python -c pass (the interpreter)": [str(BUILDS["pure"] / "bin" / "python"), "-c", "pass"]}
+        for build in BUILDS:
+            rows[f"{build}: migration-gate --version"] = [*gate(build), "--version"]
+            rows[f"{build}: import the core (analyze)"] = [
+                str(BUILDS[build] / "bin" / "python"),
+                "-c",
+                "import migration_gate.core.analyze",
+            ]
+            rows[f"{build}: check, one-file project"] = [*gate(build), "check", "--no-cache"]
+        results = alternate(rows, runs, cwd=project)
+        for name in rows:
+            print(f"  {statistics.median(results[name]) * 1000:7.1f} ms  {name}")
+    for build in BUILDS:
+        for module, what in (
+            ("migration_gate.cli", "the command line"),
+            ("migration_gate.commands.check, migration_gate.run, migration_gate.core.analyze", "what `check` adds"),
+            ("pglast.parser", "pglast (at the first parse)"),
+        ):
+            print(f"\nimport cost of {what}, {build} (python -X importtime), cumulative, top entries:")
+            for row in import_cost(BUILDS[build], module):
+                print("  " + row)
+
+
+def import_cost(venv: Path, modules: str, top: int = 10) -> list[str]:
+    python = str(venv / "bin" / "python")
+    done = subprocess.run([python, "-X", "importtime", "-c", f"import {modules}"], capture_output=True, text=True)
+    rows = []
+    for line in done.stderr.splitlines()[1:]:
+        parts = line.split("|")
+        if len(parts) == 3:
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    return [f"{us / 1000:7.1f} ms  {name}" for us, name in rows[:top]]
+
+
+# --------------------------------------------------------------------------- steps and profiles
 
 _TIMELINE = """
 import sys, time
 start = time.perf_counter()
 marks = []
-import atexit, migration_gate.cli as cli
-from migration_gate import batch, engine
+import migration_gate.cli as cli
+from migration_gate import batch, discovery, run
 from migration_gate.commands import check
+import migration_gate.core.analyze
 marks.append(("imports", time.perf_counter()))
 def mark(module, name, label, before):
     inner = getattr(module, name)
@@ -234,27 +442,30 @@ def mark(module, name, label, before):
         finally:
             marks.append((label, time.perf_counter()))
     setattr(module, name, wrapper)
-mark(engine, "scope_from_paths", "discovery", "arguments, configuration")
-mark(batch, "analyze_all", "analysis (this process and a forked worker, results back)", "rule set")
+mark(discovery, "scope_from_paths", "discovery", "arguments, configuration")
+mark(run, "analyze_all", "analysis (this process and forked workers, results back)", "rule set")
 mark(check, "write_report", "JSON report, written", "project rules, merging, sorting")
 def show():
     previous = start
     for label, at in marks + [("exit", time.perf_counter())]:
         print(f"{at - previous:7.3f} s  {label}", file=sys.stderr)
         previous = at
+import atexit
 atexit.register(show)
 sys.argv = ["migration-gate", "check", "--format", "json", "--no-cache", sys.argv[1]]
 cli.entry()
 """
 
 
-def timeline(corpus: Path, runs: int = 5) -> list[str]:
+def timeline(corpus: Path, build: str, runs: int = 5) -> list[str]:
     """Where one whole-scan process spends its wall time (the installed command, median per step)."""
-    python = str(GATE_VENV / "bin" / "python")
     table: dict[str, list[float]] = {}
     for _ in range(runs):
         done = subprocess.run(
-            [python, "-c", _TIMELINE, str(corpus)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            [str(BUILDS[build] / "bin" / "python"), "-c", _TIMELINE, str(corpus)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for line in done.stderr.splitlines():
             seconds, _, label = line.strip().partition(" s  ")
@@ -262,101 +473,247 @@ def timeline(corpus: Path, runs: int = 5) -> list[str]:
     return [f"{statistics.median(values):7.3f} s  {label}" for label, values in table.items()]
 
 
-def profile(corpus: Path, top: int = 20) -> list[str]:
-    """cProfile of one in-process scan (one worker, no cache): the functions with the most own time.
-
-    cProfile's overhead inflates Python-heavy functions (about 2.3× here), so read
-    the shares, not the seconds.
-    """
-    import cProfile
-    import pstats
-
-    sys.path.insert(0, str(REPO))
+def child(task: str, corpus: Path) -> None:
+    """Run inside the pure venv: ``phases`` or ``cprofile`` of one in-process scan (one process, no cache)."""
     import gc
+    import io
+    from contextlib import redirect_stdout
 
-    from migration_gate import engine
+    from migration_gate.batch import Schedule
     from migration_gate.config import load_config
-    from migration_gate.core import parse
+    from migration_gate.core import analyze, load, parse
+    from migration_gate.discovery import scope_from_paths
+    from migration_gate.reporters import render
+    from migration_gate.run import run_check
 
     gc.disable()  # as `check` runs
     config = load_config(None, search_from=corpus)
+    spent: dict[str, float] = {}
+    start = time.perf_counter()
     parse._parser()
-    scope = engine.scope_from_paths([str(corpus)], config)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    engine.run_check(scope, config, workers=1)
-    profiler.disable()
-    stats = pstats.Stats(profiler).stats
-    total = sum(row[2] for row in stats.values())
-    rows = sorted(((row[2], row[1], where) for where, row in stats.items()), reverse=True)[:top]
-    out = [f"{'own s':>7}  {'share':>5}  {'calls':>7}  function"]
-    for own, calls, (filename, line, name) in rows:
-        place = "built-in" if filename == "~" else f"{Path(filename).name}:{line}"
-        out.append(f"{own:7.3f}  {own / total:5.1%}  {calls:7d}  {name} ({place})")
-    return out
+    spent["import pglast"] = time.perf_counter() - start
+    start = time.perf_counter()
+    scope = scope_from_paths([str(corpus)], config)
+    spent["discovery"] = time.perf_counter() - start
+    if task == "cprofile":
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run_check(scope, config, schedule=Schedule(workers=1))
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats
+        total = sum(row[2] for row in stats.values())
+        rows = sorted(((row[2], row[1], where) for where, row in stats.items()), reverse=True)[:20]
+        print(f"{'own s':>7}  {'share':>5}  {'calls':>7}  function")
+        for own, calls, (filename, line, name) in rows:
+            place = "built-in" if filename == "~" else f"{Path(filename).name}:{line}"
+            print(f"{own:7.3f}  {own / total:5.1%}  {calls:7d}  {name} ({place})")
+        return
+
+    def timed_in(module, name: str, label: str) -> tuple[object, str, object]:
+        inner = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - begin
+
+        setattr(module, name, wrapper)
+        return module, name, inner
+
+    originals = [
+        timed_in(load, "read_bytes", "reading files"),
+        timed_in(load, "parse_source", "parse (pglast + json.loads)"),
+        timed_in(load, "read_directives", "directives"),
+        timed_in(load, "analyze", "pre-pass"),
+        timed_in(analyze, "dispatch", "rules, lock model (as rules ask for it)"),
+        timed_in(analyze, "statement_reports_of", "statement reports"),
+        timed_in(analyze, "resolve", "positions, suppression, violations"),
+    ]
+    start = time.perf_counter()
+    result = run_check(scope, config, schedule=Schedule(workers=1))
+    analysis = time.perf_counter() - start
+    start = time.perf_counter()
+    with redirect_stdout(io.StringIO()):
+        render("json", result, type("Context", (), {"pretty": False, "color": False, "notes": []})())
+    spent["JSON report"] = time.perf_counter() - start
+    for module, name, inner in originals:
+        setattr(module, name, inner)
+    measured = sum(v for k, v in spent.items() if k not in ("discovery", "JSON report", "import pglast"))
+    spent["the rest: file rules' share of the loop, project rules, merging"] = analysis - measured
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"{seconds:7.3f} s  {label}")
 
 
-def import_cost(module: str) -> list[str]:
-    """``python -X importtime -c "import MODULE"`` in the installed copy, top cumulative entries."""
-    python = str(GATE_VENV / "bin" / "python")
-    done = subprocess.run([python, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True)
-    rows = []
-    for line in done.stderr.splitlines()[1:]:
-        parts = line.split("|")
-        if len(parts) == 3:
-            rows.append((int(parts[1]), parts[2].rstrip()))
-    rows.sort(reverse=True)
-    return [f"{us / 1000:7.1f} ms  {name}" for us, name in rows[:12]]
+def in_child(task: str, corpus: Path) -> list[str]:
+    done = subprocess.run(
+        [
+            str(BUILDS["pure"] / "bin" / "python"),
+            str(Path(__file__).resolve()),
+            "--child",
+            task,
+            "--corpus",
+            str(corpus),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),  # the installed package, not this checkout
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-2000:])
+    return done.stdout.splitlines()
+
+
+_CALLGRIND_SCAN = """
+import gc, sys
+from migration_gate.batch import Schedule
+from migration_gate.config import load_config
+from migration_gate.core import parse
+from migration_gate.discovery import scope_from_paths
+from migration_gate.run import run_check
+from pathlib import Path
+gc.disable()
+config = load_config(None, search_from=Path(sys.argv[1]))
+parse._parser()
+scope = scope_from_paths([sys.argv[1]], config)
+run_check(scope, config, schedule=Schedule(workers=1))
+"""
+
+
+def callgrind_counts(build: str, corpus: Path) -> tuple[int, list[tuple[int, str, str, str]]]:
+    """(total instructions, [(own instructions, function, source file, object)]) of one in-process scan
+    (one process, no cache) under callgrind.  Instruction counts do not depend on the machine's load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        python = str(BUILDS[build] / "bin" / "python")
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, "-c", _CALLGRIND_SCAN]
+        subprocess.run([*command, str(corpus)], check=True, capture_output=True, cwd=tmp)
+        report = subprocess.run(
+            ["callgrind_annotate", "--inclusive=no", "--threshold=100", str(out)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    rows: list[tuple[int, str, str, str]] = []
+    total = 0
+    for line in report.splitlines():
+        if "PROGRAM TOTALS" in line:
+            total = int(line.split()[0].replace(",", ""))
+            continue
+        match = re.match(r"^\s*([\d,]+) \([^)]*\)\s+(\S.*?):(\S+)(?: \[(.*)\])?$", line)
+        if match:
+            rows.append((int(match.group(1).replace(",", "")), match.group(3), match.group(2), match.group(4) or ""))
+    return total or sum(r[0] for r in rows) or 1, rows
+
+
+def callgrind(corpus: Path, top: int = 20) -> list[str]:
+    """The compiled scan's instructions by area and by function, and the pure scan's total beside it."""
+    if shutil.which("valgrind") is None:
+        return ["(valgrind not installed: apt-get install valgrind)"]
+    total, rows = callgrind_counts("compiled", corpus)
+    pure_total, _ = callgrind_counts("pure", corpus)
+    areas: dict[str, int] = {}
+    for count, function, source, obj in rows:
+        area = _area(function, source, obj)
+        areas[area] = areas.get(area, 0) + count
+    lines = [
+        f"instructions: compiled core {total / 1e9:.2f} G, pure Python {pure_total / 1e9:.2f} G "
+        f"(compiled/pure {total / pure_total:.2f})",
+        "compiled scan by area (own instructions):",
+    ]
+    for area, count in sorted(areas.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {count / total:6.1%}  {area}")
+    lines.append(f"compiled scan, top {top} functions by own instructions:")
+    for count, function, source, obj in sorted(rows, reverse=True)[:top]:
+        lines.append(f"  {count / total:6.1%}  {_readable(function)}  [{Path(obj or source).name}]")
+    return lines
+
+
+def _area(function: str, source: str, obj: str) -> str:
+    where = Path(obj).name
+    file = Path(source).name
+    if "migration_gate_core__mypyc" in where or "__native_" in file or file in ("CPy.h", "mypyc_util.h"):
+        return "compiled core: mypyc's own code (native calls, attributes, unboxed values)"
+    if "pglast" in obj or where.startswith("parser.cpython"):
+        return "pglast: PostgreSQL's parser and its JSON output"
+    if where.startswith("_json"):
+        return "json.loads of the parse trees"
+    if where.startswith(("libc", "ld-linux")):
+        return "C library (memcpy, memset, …)"
+    if "python" in where.lower() or "/Include/" in source or "Python-3" in source:
+        if "EvalFrame" in function or file == "ceval.c":
+            return "interpreter: bytecode (edges, stdlib)"
+        if file in ("obmalloc.c", "gcmodule.c") or "Malloc" in function or "Free" in function:
+            return "interpreter: memory (allocation, freeing, GC)"
+        if file in ("dictobject.c", "pyhash.c"):
+            return "interpreter: dicts (the AST is dicts)"
+        if file in ("pegen.c", "compile.c", "marshal.c", "tokenizer.c", "parser.c"):
+            return "interpreter: compiling code at start (imports, dataclasses)"
+        return "interpreter: strings, numbers, tuples, lists, calls, attributes"
+    return "other: " + (where or file)
+
+
+def _readable(function: str) -> str:
+    """mypyc's C names back to Python's: ``CPyDef_parse____statements`` → ``parse._statements``."""
+    match = re.match(r"^CPy(?:Def|Py)_(.+)$", function)
+    if not match:
+        return function
+    return match.group(1).replace("___", ".")
+
+
+# --------------------------------------------------------------------------- main
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections, comma-separated: {', '.join(SECTIONS)}")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.corpus)
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus}")
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        raise SystemExit(f"unknown section(s): {', '.join(unknown)} (choose from {', '.join(SECTIONS)})")
+    for build in BUILDS:
+        install(build)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{platform.platform()}"
+        f"{platform.platform()}, {time.strftime('%Y-%m-%d %H:%M')} {load_note()}"
     )
-    global GATE
-    GATE = gate_command()
-    scan = whole_repo(args.corpus, args.runs)
-    print(f"\nwhole-repository scan: {scan['files']} files, median of {args.runs} alternating runs")
-    print(
-        f"  migration-gate  {scan['gate']:.3f} s  (peak RSS {scan['gate_rss']} MB)"
-        f"  runs: {', '.join(f'{w:.3f}' for w in scan['gate_runs'])}"
-    )
-    print(
-        f"  squawk          {scan['squawk']:.3f} s  (peak RSS {scan['squawk_rss']} MB)"
-        f"  runs: {', '.join(f'{w:.3f}' for w in scan['squawk_runs'])}"
-    )
-    print(f"  ratio           {scan['ratio']:.2f}× squawk's wall time")
-    print(f"  warm cache      {scan['warm']:.3f} s  (merged files' results reused from --cache-dir)")
-    pr = pr_path(args.corpus, args.runs)
-    print(
-        f"\nPR path: one new migration on top of {pr['history_files']} merged Flyway migrations, "
-        f"`check --base main` as a cold process"
-    )
-    print(f"  median {pr['median']:.3f} s  runs: {', '.join(f'{w:.3f}' for w in pr['runs'])}")
-    print(f"\nCPU scaling of this machine: two CPU-bound processes run at {cpu_scaling():.2f}× the throughput of one")
-    print("\nwall time of one scan, step by step (installed command, median of 5; the interpreter's own")
-    print("start, ~0.02 s, comes before the first line):")
-    for row in timeline(args.corpus):
-        print("  " + row)
-    print("\nwhere one process spends the scan (one worker, no cache):")
-    for row in phases(args.corpus):
-        print("  " + row)
-    print("\nprofile of that scan (cProfile, own time per function, top 20):")
-    for row in profile(args.corpus):
-        print("  " + row)
-    for module, what in (
-        ("migration_gate.cli", "the command line"),
-        ("migration_gate.engine", "what `check` adds: engine and rules (pglast loads at the first parse)"),
-    ):
-        print(f"\nimport cost of {what} (python -X importtime -c 'import {module}'), cumulative, top entries:")
-        for row in import_cost(module):
+    if "scan" in only:
+        whole_repo(args.corpus, args.runs)
+    if "pr" in only:
+        pr_path(args.corpus, args.runs)
+    if "scaling" in only:
+        scaling(args.corpus, list(BUILDS))
+    if "history" in only:
+        history_scale(max(3, args.runs // 2))
+    if "startup" in only:
+        startup(args.runs)
+    if "steps" in only:
+        for build in BUILDS:
+            print(f"\nwall time of one scan, step by step, {build} (installed command, median of 5) {load_note()}:")
+            for row in timeline(args.corpus, build):
+                print("  " + row)
+        print(f"\nwhere one process spends the scan, pure Python (one process, no cache) {load_note()}:")
+        for row in in_child("phases", args.corpus):
+            print("  " + row)
+    if "profile" in only:
+        print(f"\nprofile of the compiled scan (callgrind, one process, no cache) {load_note()}:")
+        for row in callgrind(args.corpus):
+            print("  " + row)
+        print("\nprofile of the pure-Python scan (cProfile, own time per function, top 20; cProfile's overhead")
+        print(f"inflates Python-heavy functions, so read the shares) {load_note()}:")
+        for row in in_child("cprofile", args.corpus):
             print("  " + row)
 
 
