@@ -505,3 +505,17 @@ def test_compact_json_of_a_real_run(cli):
     assert len(document["statements"]) > 100 and len(document["violations"]) > 50
     assert done.out == json.dumps(document, ensure_ascii=False) + "\n"
     assert document["tool"] == json_report.TOOL
+
+
+def test_compact_json_written_in_pieces(cli, tmp_path):
+    """The compact report is written piece by piece (a thousand entries at a time), to stdout and to
+    --output: the same bytes as ``json.dumps`` of the document, across piece boundaries."""
+    (tmp_path / "V1__many.sql").write_text(
+        "".join(f"CREATE INDEX idx_{i} ON orders (c{i});\nUPDATE orders SET c{i} = 0;\n" for i in range(1200))
+    )
+    done = cli("check", "V1__many.sql", "--format", "json", "--no-cache", cwd=tmp_path)
+    document = json.loads(done.out)
+    assert len(document["statements"]) == 2400 and len(document["violations"]) > 2400
+    assert done.out == json.dumps(document, ensure_ascii=False) + "\n"
+    cli("check", "V1__many.sql", "--format", "json", "--no-cache", "--output", "out.json", cwd=tmp_path)
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == done.out

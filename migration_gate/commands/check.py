@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -175,6 +176,11 @@ def write_report(args: argparse.Namespace, result, context) -> None:
     to_terminal = args.output is None and sys.stdout.isatty()
     context.color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
     context.pretty = to_terminal
+    if args.format == "json" and not to_terminal:  # compact, written piece by piece (it is tens of MB at times)
+        from ..reporters.json_report import pieces
+
+        write_output(pieces(result, context), args.output)
+        return
     write_output(render(args.format, result, context), args.output)
 
 
@@ -184,15 +190,18 @@ def print_notes(notes: list[str]) -> None:
         print(note, file=sys.stderr)
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Write a command's report to ``--output`` (exit 2 with one line if it cannot) or stdout."""
+def write_output(text: str | Iterable[str], output: str | None) -> None:
+    """Write a command's report (a text, or its pieces in order) to ``--output`` (exit 2 with one line if
+    it cannot) or stdout."""
     from ..errors import UsageError
 
+    pieces = [text] if isinstance(text, str) else text
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            with open(output, "w", encoding="utf-8") as stream:
+                stream.writelines(pieces)
         except OSError as exc:
             raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         sys.stdout.flush()

@@ -11,6 +11,7 @@ give byte-identical documents (``tests/test_json_report.py`` checks this).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from json.encoder import encode_basestring
 
 from .. import __version__
@@ -157,15 +158,32 @@ class Writer:
 
     def compact(self, result) -> str:
         """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
-        files = ", ".join(map(self.file, result.files))
-        violations = ", ".join(map(self.violation, result.violations))
-        statements = ", ".join(map(self.statement, result.statements))
+        return "".join(self.pieces(result))
+
+    def pieces(self, result) -> Iterator[str]:
+        """:meth:`compact`'s text in pieces of at most a thousand entries, in order: a whole repository's
+        report (tens of megabytes) is written without ever being one string, or several."""
         head = json.dumps({"schema_version": 1, "tool": TOOL}, ensure_ascii=False)[:-1]
-        tail = json.dumps(summary(result), ensure_ascii=False)
-        return (
-            f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], '
-            f'"summary": {tail}}}\n'
-        )
+        yield f"{head}, "
+        for name, entries, render in (
+            ("files", result.files, self.file),
+            ("violations", result.violations, self.violation),
+            ("statements", result.statements, self.statement),
+        ):
+            yield f'"{name}": ['
+            for start in range(0, len(entries), _PIECE):
+                yield (", " if start else "") + ", ".join(map(render, entries[start : start + _PIECE]))
+            yield "], "
+        yield f'"summary": {json.dumps(summary(result), ensure_ascii=False)}}}\n'
+
+
+_PIECE = 1000  # entries per piece
+
+
+def pieces(result, context) -> Iterator[str]:
+    """The compact report in pieces (:meth:`Writer.pieces`), for a caller that writes it as it goes."""
+    writer = getattr(context, "json_writer", None)
+    return (writer if writer is not None else Writer(result.docs_url)).pieces(result)
 
 
 def render(result, context) -> str:
