@@ -625,8 +625,11 @@ def callgrind(corpus: Path, top: int = 20) -> list[str]:
         f"(compiled/pure {total / pure_total:.2f})",
         "compiled scan by area (own instructions):",
     ]
+    small = sum(count for count in areas.values() if count < total / 200)
     for area, count in sorted(areas.items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {count / total:6.1%}  {area}")
+        if count >= total / 200:
+            lines.append(f"  {count / total:6.1%}  {area}")
+    lines.append(f"  {small / total:6.1%}  the rest (areas under 0.5% each)")
     lines.append(f"compiled scan, top {top} functions by own instructions:")
     for count, function, source, obj in sorted(rows, reverse=True)[:top]:
         lines.append(f"  {count / total:6.1%}  {_readable(function)}  [{Path(obj or source).name}]")
