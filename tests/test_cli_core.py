@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import EXPECT_COMPILED, FIXTURES, REPO, check_golden, run_subprocess
@@ -311,3 +314,40 @@ def test_import_cli_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+_HEAVY = ("jinja2", "github", "psycopg", "sqlfluff", "pygls")
+_WATCH_IMPORTS = (
+    "import sys\n"
+    "from migration_gate.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({_HEAVY!r}))\n"
+    "print('exit', code, 'heavy', ','.join(heavy) or '-', file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_check_imports_nothing_heavy(tmp_path, fmt):
+    """A whole `check` run (in its own process) leaves Jinja2, PyGithub, psycopg, sqlfluff and pygls unimported."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCH_IMPORTS, "check", str(GUIDE / "migrations"), "--format", fmt],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+    )
+    assert done.stderr.splitlines()[-1] == "exit 1 heavy -", done.stderr
+
+
+def test_check_with_a_base_imports_nothing_heavy(git_repo):
+    git_repo.write("migrations/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    git_repo.commit("merged")
+    git_repo.write("migrations/V2__index.sql", "CREATE INDEX idx_users_id ON users (id);\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCH_IMPORTS, "check", "--base", "main"],
+        cwd=git_repo.path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+    )
+    assert done.stderr.splitlines()[-1] == "exit 1 heavy -", done.stderr
