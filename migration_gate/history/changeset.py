@@ -99,7 +99,7 @@ def classify_at(
         return None
     shown = displays.get(location, ".")
     display = rel if shown in ("", ".") else os.path.join(shown, rel)
-    return classify(location / rel, display, location, config, siblings=frozenset())  # as merged: no sidecars
+    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset())  # as merged: no sidecars
 
 
 def _lines(text: str) -> list[str]:
