@@ -28,78 +28,16 @@ Layouts:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
-from .core.version import InvalidVersion, Version, flyway_version, updown_version
+from .core.runners import runner
+from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
+from .core.runners.up_down import POSTGRES_DIALECTS
 from .errors import UsageError
-
-ROLLBACK_DIR = "rollback"
-SEEDS_DIR = "seeds"
-
-# Flyway callback event ids (org.flywaydb.core.api.callback.Event).
-FLYWAY_CALLBACKS = (
-    "beforeMigrate",
-    "beforeRepeatables",
-    "beforeEachMigrate",
-    "beforeEachMigrateStatement",
-    "afterEachMigrateStatement",
-    "afterEachMigrateStatementError",
-    "afterEachMigrate",
-    "afterEachMigrateError",
-    "afterMigrate",
-    "afterMigrateApplied",
-    "afterVersioned",
-    "afterMigrateError",
-    "beforeUndo",
-    "beforeEachUndo",
-    "beforeEachUndoStatement",
-    "afterEachUndoStatement",
-    "afterEachUndoStatementError",
-    "afterEachUndo",
-    "afterEachUndoError",
-    "afterUndo",
-    "afterUndoError",
-    "beforeClean",
-    "afterClean",
-    "afterCleanError",
-    "beforeInfo",
-    "afterInfo",
-    "afterInfoError",
-    "beforeValidate",
-    "afterValidate",
-    "afterValidateError",
-    "beforeBaseline",
-    "afterBaseline",
-    "afterBaselineError",
-    "beforeRepair",
-    "afterRepair",
-    "afterRepairError",
-    "createSchema",
-    "beforeCreateSchema",
-    "beforeConnect",
-    "afterConnect",
-)
-_CALLBACK_PREFIXES = tuple(sorted(FLYWAY_CALLBACKS, key=len, reverse=True))
-
-_DESCRIPTION_STYLES = {
-    "snake_case": (re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*\Z"), "lower-case snake_case"),
-    "words": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z"), "letters, digits, `_`, `-` and `.` only"),
-    "any": (re.compile(r".+\Z", re.S), "not empty"),
-}
-
-_DIALECTS = {"postgres", "postgresql", "mysql", "sqlite", "sqlite3", "cockroach", "mssql"}
-_POSTGRES_DIALECTS = {"postgres", "postgresql"}
-_UPDOWN_FLAT = re.compile(
-    r"(?P<version>[0-9][0-9-]*)_(?P<name>.+?)"
-    r"(?:\.(?P<dialect>[a-z0-9]+))??(?P<autocommit>\.autocommit)?\.(?P<direction>up|down)\.sql\Z"
-)
-_UPDOWN_FOLDER = re.compile(r"(?P<version>[0-9][0-9-]*)_(?P<name>.+)\Z")
-
 
 # --------------------------------------------------------------------------- naming
 
@@ -121,7 +59,7 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
+    info = runner(config.layout).classify(rel, config.description_style)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
     return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
 
@@ -158,149 +96,6 @@ def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozense
     return False
 
 
-def _classify_flyway(rel: str, config: Config) -> dict:
-    parts = rel.split("/")
-    name = parts[-1]
-    folders = parts[:-1]
-    if SEEDS_DIR in folders:
-        return {"kind": "other", "note": "seed data, not a migration"}
-    in_rollback_dir = bool(folders) and folders[0] == ROLLBACK_DIR
-    flyway_view = _flyway_versioned(name)
-    if in_rollback_dir or name.startswith("U"):
-        return _flyway_rollback(name, flyway_view)
-    for prefix in _CALLBACK_PREFIXES if name.startswith(_CALLBACK_PREFIXES) else ():
-        if name.startswith(prefix) and (name[len(prefix) :] in (".sql",) or name[len(prefix) :].startswith("__")):
-            return {"kind": "other", "note": f"Flyway callback ({prefix})"}
-    if not name.endswith(".sql"):
-        return {"kind": "other", "name_problem": "does not end in .sql"}
-    stem = name[:-4]
-    if stem.startswith("V"):
-        version_text, sep, description = stem[1:].partition("__")
-        try:
-            version = flyway_version(version_text)
-        except InvalidVersion as exc:
-            return {
-                "kind": "other",
-                "name_problem": f"{exc}; expected V<version>__<description>.sql "
-                "(Flyway silently skips this file: it never runs)",
-            }
-        info = {"kind": "versioned", "version": version, "description": description or None, "flyway_version": version}
-        problem = _description_problem(description, sep, config.description_style, "V" + version_text)
-        if problem:
-            info["name_problem"] = problem
-        return info
-    if stem.startswith("R"):
-        version_text, sep, description = stem[1:].partition("__")
-        if version_text or not sep:
-            return {
-                "kind": "other",
-                "name_problem": "a repeatable migration is named R__<description>.sql "
-                "with no version (Flyway silently skips this file: it never runs)",
-            }
-        info = {"kind": "repeatable", "description": description or None}
-        problem = _description_problem(description, sep, config.description_style, "R")
-        if problem:
-            info["name_problem"] = problem
-        return info
-    return {
-        "kind": "other",
-        "name_problem": "matches no Flyway pattern (V<version>__<description>.sql or "
-        "R__<description>.sql); Flyway silently skips it, so it never runs",
-    }
-
-
-def _flyway_versioned(name: str) -> Version | None:
-    """The version Flyway reads from a ``V…`` file name, whatever folder it is in."""
-    if not (name.startswith("V") and name.endswith(".sql")):
-        return None
-    try:
-        return flyway_version(name[1:-4].partition("__")[0])
-    except InvalidVersion:
-        return None
-
-
-def _flyway_rollback(name: str, flyway_view: Version | None) -> dict:
-    if name.endswith(".sql") and name[:1] in ("V", "U"):
-        version_text, _, description = name[1:-4].partition("__")
-        try:
-            version = flyway_version(version_text)
-        except InvalidVersion as exc:
-            return {
-                "kind": "other",
-                "name_problem": f"rollback {exc}; expected "
-                "rollback/V<version>__rollback.sql or U<version>__<description>.sql",
-            }
-        return {
-            "kind": "rollback",
-            "version": version,
-            "description": description or None,
-            "flyway_version": flyway_view,
-        }
-    return {
-        "kind": "other",
-        "name_problem": "a rollback is named rollback/V<version>__rollback.sql or U<version>__<description>.sql",
-    }
-
-
-def _description_problem(description: str, sep: str, style: str, prefix: str) -> str | None:
-    if not sep:
-        return (
-            f"no `__<description>` after {prefix}: Flyway accepts it with an empty description, "
-            "but the convention is V<version>__<description>.sql"
-        )
-    if not description:
-        return f"empty description after `{prefix}__`; expected {prefix}__<description>.sql"
-    pattern, said = _DESCRIPTION_STYLES[style]
-    if not pattern.match(description):
-        return f"description {description!r} is not {said} (migrations.description_style: {style})"
-    return None
-
-
-def _classify_updown(rel: str) -> dict:
-    parts = rel.split("/")
-    name = parts[-1]
-    if name in ("up.sql", "down.sql") and len(parts) >= 2:
-        folder = _UPDOWN_FOLDER.match(parts[-2])
-        if not folder:
-            return {
-                "kind": "other",
-                "name_problem": f"folder {parts[-2]!r} does not start with "
-                "<version>_ (expected <version>_<name>/up.sql and down.sql)",
-            }
-        return _updown_info(folder["version"], folder["name"], name[:-4], autocommit=False)
-    flat = _UPDOWN_FLAT.match(name)
-    if not flat:
-        return {
-            "kind": "other",
-            "name_problem": "matches no up/down pattern "
-            "(<version>_<name>.up.sql / .down.sql, or <version>_<name>/up.sql / down.sql); "
-            "the runner never runs it",
-        }
-    dialect = flat["dialect"]
-    description = flat["name"]
-    if dialect and dialect not in _DIALECTS:
-        description, dialect = f"{description}.{dialect}", None
-    if dialect and dialect not in _POSTGRES_DIALECTS:
-        return {"kind": "other", "note": f"for the {dialect} dialect, not PostgreSQL"}
-    return _updown_info(
-        flat["version"], description, flat["direction"], autocommit=bool(flat["autocommit"]), dialect=dialect
-    )
-
-
-def _updown_info(
-    version_text: str, description: str, direction: str, *, autocommit: bool, dialect: str | None = None
-) -> dict:
-    try:
-        version = updown_version(version_text)
-    except InvalidVersion as exc:
-        return {"kind": "other", "name_problem": str(exc)}
-    kind = "versioned" if direction == "up" else "rollback"
-    info = {"kind": kind, "version": version, "description": description, "autocommit": autocommit}
-    if dialect:
-        info["note"] = dialect
-    return info
-
-
 # --------------------------------------------------------------------------- walking
 
 
@@ -332,7 +127,7 @@ def discover_location(location: Path, display_root: str, config: Config) -> list
 def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
     """pop runs the ``.postgres.`` file and ignores a dialect-neutral twin."""
     specific = {
-        (f.path.parent, f.version, f.kind) for f in files if f.note in _POSTGRES_DIALECTS and f.version is not None
+        (f.path.parent, f.version, f.kind) for f in files if f.note in POSTGRES_DIALECTS and f.version is not None
     }
     result = []
     for f in files:
