@@ -28,6 +28,8 @@ class MigrationFile:
     runner_opt_out: bool = False
     #: The layout (runner) the file was classified by: ``flyway``, ``up-down``, ``goose``, …
     layout: str = ""
+    #: The runner has no way to undo this migration (sqlx simple files, Prisma, Atlas, drizzle).
+    forward_only: bool = False
 
     @property
     def is_migration(self) -> bool:

@@ -6,11 +6,43 @@
 
 from __future__ import annotations
 
-from . import flyway, up_down
+from . import (
+    atlas,
+    dbmate,
+    diesel,
+    drizzle,
+    flyway,
+    golang_migrate,
+    goose,
+    liquibase,
+    pattern,
+    pop,
+    prisma,
+    sqitch,
+    sql_migrate,
+    sqlx,
+    up_down,
+)
 from .base import Runner
 
 #: The layouts in documentation order.
-MODULES = (flyway, up_down)
+MODULES = (
+    flyway,
+    up_down,
+    golang_migrate,
+    goose,
+    dbmate,
+    sql_migrate,
+    sqlx,
+    diesel,
+    pop,
+    prisma,
+    atlas,
+    liquibase,
+    sqitch,
+    drizzle,
+    pattern,
+)
 LAYOUTS: dict[str, Runner] = {m.RUNNER.name: m.RUNNER for m in MODULES}
 AUTO = "auto"
 NAMES = (*LAYOUTS, AUTO)

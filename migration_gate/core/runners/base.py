@@ -74,9 +74,13 @@ class Shape:
     #: (start, end, replacement of the same length): text the runner strips before PostgreSQL sees it
     #: (Liquibase's ``--rollback `` prefix is replaced by spaces so the SQL after it parses in place).
     masks: tuple[tuple[int, int, str], ...] = ()
-    #: Ranges the runner sends as one query string even when it sends statements one at a time
-    #: (goose's and sql-migrate's ``StatementBegin … StatementEnd``, drizzle's breakpoint chunks).
-    groups: tuple[tuple[int, int], ...] = ()
+    #: Where the runner itself ends a query (offsets just after the cut), when it splits the text
+    #: with its own rule (goose's and sql-migrate's ``;`` at the end of a line outside
+    #: ``StatementBegin … StatementEnd``, drizzle's breakpoints, golang-migrate's every ``;``).
+    #: ``None``: the runner sends each statement PostgreSQL's grammar sees (or the whole section).
+    cuts: tuple[int, ...] | None = None
+    #: How messages name the cutting rule ("goose ends a statement at a line ending in `;`").
+    cut_rule: str = ""
     #: File-wide opt-out of the runner's transaction (``False``), with the text that says so.
     transaction: bool | None = None
     opt_out: str | None = None
@@ -157,6 +161,24 @@ class Settings:
         return str(self.options.get(name, "")).strip().lower() in ("1", "true", "yes", "on")
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What discovery read about a folder for a runner that orders migrations outside their names.
+
+    ``order``: relative path → (position, version text), from a Sqitch plan, a drizzle journal or
+    a Liquibase changelog; ``files``: every relative path in the folder (for pairing rules);
+    ``problems``: relative path → why the runner refuses or skips it.
+    """
+
+    order: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    files: frozenset[str] = frozenset()
+    problems: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
+DEFAULT_SETTINGS = Settings()
+
+
 class Runner:
     """One layout.  Subclasses set the class attributes and override what differs."""
 
@@ -170,6 +192,8 @@ class Runner:
     has_rollbacks: ClassVar[bool] = True
     #: Default level of ``missing-rollback`` for this layout (OFF: never reported).
     rollback_level: ClassVar[Severity] = Severity.ERROR
+    #: Rollbacks are optional: ``missing-rollback`` only where the folder's other migrations have one.
+    rollback_optional: ClassVar[bool] = False
     #: Rollbacks live in the migration's own file (a section) rather than a file of their own.
     rollback_in_file: ClassVar[bool] = False
     #: Files in sub-folders of the migrations folder belong to it.
@@ -183,8 +207,14 @@ class Runner:
 
     # ------------------------------------------------------------------ naming
 
-    def classify(self, rel: str, description_style: str = "any") -> dict[str, Any]:
-        """The MigrationFile fields a file's path inside its folder gives (``kind``, ``version``, …)."""
+    def classify(
+        self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
+    ) -> dict[str, Any]:
+        """The MigrationFile fields a file's path inside its folder gives (``kind``, ``version``, …).
+
+        ``listing``: what discovery read of the folder for runners that list their migrations
+        elsewhere (a plan, a journal, a changelog) or care about siblings.
+        """
         raise NotImplementedError
 
     def parse_version(self, text: str) -> Version:
@@ -192,8 +222,11 @@ class Runner:
 
     # ------------------------------------------------------------------ text
 
-    def shape(self, text: str, kind: str = "versioned") -> Shape:
-        """Sections, masks, groups and opt-outs of one file's text (none by default)."""
+    def shape(self, text: str, kind: str = "versioned", settings: Settings | None = None, bom: bool = False) -> Shape:
+        """Sections, masks, cuts and opt-outs of one file's text (none by default).
+
+        ``text`` is the decoded file without its BOM; ``bom`` says whether it had one.
+        """
         return NO_SHAPE
 
     # ------------------------------------------------------------------ execution
@@ -231,7 +264,7 @@ def ordinal_version(text: str, position: int) -> Version:
     return Version(text, (0, (position,)))
 
 
-def locale_key(text: str) -> tuple:
+def locale_key(text: str) -> tuple[object, ...]:
     """An approximation of JavaScript's ``String.prototype.localeCompare`` (ICU root collation).
 
     Punctuation and spaces sort before digits, digits before letters, letters
@@ -280,3 +313,57 @@ def line_spans(text: str) -> list[tuple[int, int, int]]:
 def blank(text: str) -> str:
     """The same length of spaces (line breaks kept), for masking text the runner never sends."""
     return "".join(ch if ch in "\r\n" else " " for ch in text)
+
+
+def ends_with_semicolon(line: str) -> bool:
+    """goose's and sql-migrate's ``endsWithSemicolon``: the last word before a ``--`` word ends in ``;``."""
+    previous = ""
+    for word in line.split():
+        if word.startswith("--"):
+            break
+        previous = word
+    return previous.endswith(";")
+
+
+def dollar_semicolons(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of ``;`` inside dollar-quoted strings (``$$ … $$`` bodies) between ``start`` and ``end``.
+
+    A runner that splits on ``;`` without knowing dollar quotes cuts a function body there.
+    """
+    from pglast import parser
+
+    chunk = text[start:end]
+    if ";" not in chunk or "$" not in chunk:
+        return []
+    try:
+        tokens = parser.scan(chunk)
+    except parser.ParseError:
+        return []
+    found = []
+    for token in tokens:
+        if token.name == "SCONST" and chunk.startswith("$", token.start):
+            body = chunk[token.start : token.end + 1]
+            at = body.find(";")
+            if at >= 0:
+                found.append(start + token.start + at)
+    return found
+
+
+def quoted_semicolons(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of ``;`` that are not statement ends (in strings, comments, dollar bodies, identifiers)."""
+    from pglast import parser
+
+    chunk = text[start:end]
+    if ";" not in chunk:
+        return []
+    try:
+        tokens = parser.scan(chunk)
+    except parser.ParseError:
+        return []
+    real = {t.start for t in tokens if t.name == "ASCII_59"}
+    return [start + i for i, ch in enumerate(chunk) if ch == ";" and i not in real]
+
+
+def bom_rejected(runner: str) -> tuple[int, int, str]:
+    """The problem of a file with a BOM for a runner that sends the bytes as they are."""
+    return (0, 0, f'{runner} sends the file as written: PostgreSQL rejects its BOM (syntax error at or near "\\ufeff")')

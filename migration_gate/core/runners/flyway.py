@@ -1,4 +1,4 @@
-"""# Flyway (`layout: flyway`)
+r"""# Flyway (`layout: flyway`)
 
 [Flyway](https://documentation.red-gate.com/fd/) runs versioned migrations
 `V<version>__<description>.sql` and repeatable ones `R__<description>.sql`
@@ -80,7 +80,7 @@ from typing import Any
 
 from ..severity import Severity
 from ..version import InvalidVersion, Version, flyway_version
-from .base import PER_STATEMENT, Execution, Runner, Section, Settings, Shape
+from .base import PER_STATEMENT, Execution, Listing, Runner, Section, Settings, Shape
 
 ROLLBACK_DIR = "rollback"
 SEEDS_DIR = "seeds"
@@ -149,7 +149,13 @@ class Flyway(Runner):
     ordering = "Flyway versions (`1.10` > `1.9`; `1` = `1.0`)"
     placeholders = True
 
-    def classify(self, rel: str, description_style: str = "snake_case") -> dict[str, Any]:
+    def classify(
+        self,
+        rel: str,
+        description_style: str = "snake_case",
+        settings: Settings | None = None,
+        listing: Listing | None = None,
+    ) -> dict[str, Any]:
         parts = rel.split("/")
         name = parts[-1]
         folders = parts[:-1]

@@ -1,4 +1,4 @@
-"""# Generic up/down pairs (`layout: up-down`)
+r"""# Generic up/down pairs (`layout: up-down`)
 
 The generic pair layout, for when the repository does not say which runner
 reads the folder: golang-migrate / pop / sqlx reversible
@@ -42,7 +42,7 @@ from typing import Any
 
 from ..severity import Severity
 from ..version import InvalidVersion, Version, updown_version
-from .base import ONE_QUERY, Execution, Runner, Section, Settings, Shape
+from .base import ONE_QUERY, Execution, Listing, Runner, Section, Settings, Shape
 from .flyway import legacy_execution
 
 DIALECTS = {"postgres", "postgresql", "mysql", "sqlite", "sqlite3", "cockroach", "mssql"}
@@ -65,7 +65,9 @@ class UpDown(Runner):
     recursive = True
     ordering = "numeric when all digits, else text"
 
-    def classify(self, rel: str, description_style: str = "any") -> dict[str, Any]:
+    def classify(
+        self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
+    ) -> dict[str, Any]:
         parts = rel.split("/")
         name = parts[-1]
         if name in ("up.sql", "down.sql") and len(parts) >= 2:
