@@ -99,11 +99,11 @@ def _analyze_all(
             return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
         # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.
         key = cache.key(data, migration.display, f"{migration.kind}|{migration.runner_opt_out}", earlier)
-        result = _from_cache(cache.get(key), migration, lookup)
-        if result is not None:
+        cached = _from_cache(cache.get(key), migration, lookup)
+        if cached is not None:
             if keep_source:
-                result.source = _source_or_none(data, migration.display)
-            return result
+                cached.source = _source_or_none(data, migration.display)
+            return cached
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
         columns.record(migration, result.facts)
         result.facts = None

@@ -26,11 +26,15 @@ transaction, and so is everything inside a DO block.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .names import qualify
 from .parse import Statement
-from .sqlnodes import const_value, def_elems, name_list, qualified_name, unwrap
+from .sqlnodes import Node, const_value, def_elems, name_list, qualified_name, unwrap
+
+T = TypeVar("T")
 
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {
@@ -108,7 +112,7 @@ def lock_timeout_change(stmt: Statement) -> tuple[bool, bool] | None:
     return None
 
 
-def _timeout_enabled(value) -> bool:
+def _timeout_enabled(value: Any) -> bool:
     if value is None:
         return False
     text = str(value).strip().lower()
@@ -139,7 +143,7 @@ class StatementFacts:
         at = self.file.created_indexes.get(index)
         return at is not None and at < self.order
 
-    def column_type(self, table: str, column: str) -> dict | None:
+    def column_type(self, table: str, column: str) -> Node | None:
         """The column's TypeName as defined earlier in this file, if it was."""
         return latest_before(self.file.column_types.get((table, column)), self.order)
 
@@ -193,7 +197,7 @@ class FileFacts:
     flyway_nontransactional: list[Statement] = field(default_factory=list)
     problems: list[TransactionProblem] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
-    column_types: dict[tuple[str, str], list[tuple[int, dict]]] = field(default_factory=dict)
+    column_types: dict[tuple[str, str], list[tuple[int, Node]]] = field(default_factory=dict)
     proven_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
     pending_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) → column
     created_indexes: dict[str, int] = field(default_factory=dict)  # index → order of its CREATE INDEX
@@ -243,8 +247,8 @@ def analyze(
     for stmt in statements:
         units_in_order.append(stmt)
         if stmt.kind == "DoStmt":
-            inner, error = expand_do_block(stmt)
-            units_in_order.extend(inner)
+            body, error = expand_do_block(stmt)
+            units_in_order.extend(body)
             if error:
                 facts.do_block_errors.append((stmt, error))
         reason = nontransactional_reason(stmt, pg_version)
@@ -312,7 +316,7 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
         index = qualify((stmt.node.get("relation") or {}).get("schemaname"), stmt.node["idxname"])
         facts.created_indexes.setdefault(index, order)
         facts.index_tables.setdefault(index, []).append((order, qualified_name(stmt.node.get("relation"))))
-    if stmt.kind == "CreateStmt":
+    if stmt.kind == "CreateStmt" and table is not None:
         for element in stmt.node.get("tableElts", ()):
             column = element.get("ColumnDef")
             if column and column.get("colname"):
@@ -351,7 +355,7 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
                     facts.proven_not_null.setdefault((table, column), order)
 
 
-def _record_foreign_key(facts: FileFacts, order: int, table: str, con: dict, columns: list[str] | None = None) -> None:
+def _record_foreign_key(facts: FileFacts, order: int, table: str, con: Node, columns: list[str] | None = None) -> None:
     if con.get("contype") != "CONSTR_FOREIGN" or not con.get("pktable"):
         return
     name = con.get("conname") or foreign_key_name(table, columns or name_list(con.get("fk_attrs")))
@@ -363,16 +367,16 @@ def foreign_key_name(table: str, columns: list[str]) -> str:
     return f"{table.rsplit('.', 1)[-1]}_{'_'.join(columns)}_fkey"[:63]
 
 
-def latest_before(history: list[tuple[int, object]] | None, order: int):
+def latest_before(history: Sequence[tuple[int, T]] | None, order: int) -> T | None:
     """The value of the last (order, value) entry before ``order``; ``None`` when there is none."""
-    found = None
+    found: T | None = None
     for at, value in history or ():
         if at < order:
             found = value
     return found
 
 
-def not_null_check_column(con: dict) -> str | None:
+def not_null_check_column(con: Node) -> str | None:
     """The column of a ``CHECK (col IS NOT NULL)`` constraint (possibly AND-ed with more)."""
     if con.get("contype") != "CONSTR_CHECK":
         return None
@@ -450,7 +454,7 @@ def expand_do_block(stmt: Statement) -> tuple[list[Statement], str | None]:
     return statements, None
 
 
-def _body_start(stmt: Statement, body_elem: dict) -> int:
+def _body_start(stmt: Statement, body_elem: Node) -> int:
     """Character offset (in the parsed text) where the DO body begins."""
     source = stmt.source
     text = source.parsed_text
@@ -466,7 +470,7 @@ def _body_start(stmt: Statement, body_elem: dict) -> int:
     return pos + 1
 
 
-def _plpgsql_queries(tree) -> list[tuple[int, str]]:
+def _plpgsql_queries(tree: Any) -> list[tuple[int, str]]:
     """(lineno, SQL text) of every SQL statement in a PL/pgSQL function tree."""
     found: list[tuple[int, str]] = []
     stack = [tree]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from .analysis import FileFacts, StatementFacts
 from .config import Config
@@ -24,7 +25,7 @@ from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
 from .source import Source
-from .sqlnodes import qualified_name
+from .sqlnodes import Node, qualified_name
 from .version import Version
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (``earlier_schema.EarlierSchema``).
@@ -35,7 +36,7 @@ SchemaLookup = Callable[..., Any]
 class ProjectContext:
     project: Project
     config: Config
-    in_scope: frozenset  # paths (on disk) whose findings are reported
+    in_scope: frozenset[Path]  # paths (on disk) whose findings are reported
 
     def reports_on(self, migration: MigrationFile) -> bool:
         return migration.path in self.in_scope
@@ -52,9 +53,9 @@ class FileContext:
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
     #: Asks what the migrations before this file defined: ``lookup(kind, *args)`` (earlier_schema.py).
-    schema_lookup: Any = None
+    schema_lookup: SchemaLookup | None = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
-    statement_contexts: list = field(default_factory=list)
+    statement_contexts: list[StatementContext] = field(default_factory=list)
 
     @property
     def statements(self) -> list[Statement]:
@@ -66,7 +67,7 @@ class StatementContext:
     statement: Statement
     file: FileContext
     facts: StatementFacts
-    _locks: Any = field(default=None, repr=False)
+    _locks: list[LockEffect] | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -96,7 +97,7 @@ class StatementContext:
         """The statement's target table (``relation``), schema-qualified."""
         return qualified_name(self.statement.node.get("relation"))
 
-    def _earlier(self, kind: str, *args: str):
+    def _earlier(self, kind: str, *args: str) -> Any:
         lookup = self.file.schema_lookup
         return lookup(kind, *args) if lookup is not None else None
 
@@ -104,19 +105,23 @@ class StatementContext:
         """A validated ``CHECK (column IS NOT NULL)`` exists before this statement."""
         return self.facts.not_null_proven(table, column)
 
-    def column_type(self, table: str, column: str) -> dict | None:
+    def column_type(self, table: str, column: str) -> Node | None:
         """The column's current TypeName: this file first, then earlier migrations."""
         found = self.facts.column_type(table, column)
-        return found if found is not None else self._earlier("column_type", table, column)
+        return found if found is not None else cast("Node | None", self._earlier("column_type", table, column))
 
     def index_table(self, index: str) -> str | None:
         """The table an index belongs to: this file first, then earlier migrations."""
         found = self.facts.index_table(index)
-        return found if found is not None else self._earlier("index_table", index)
+        return found if found is not None else cast("str | None", self._earlier("index_table", index))
 
     def foreign_keys_of(self, table: str) -> dict[str, str]:
         """``{constraint: referenced table}`` of a table as this statement finds it."""
-        earlier = self._earlier("foreign_keys", table) if not self.is_new_table(table) else None
+        earlier = (
+            cast("dict[str, str] | None", self._earlier("foreign_keys", table))
+            if not self.is_new_table(table)
+            else None
+        )
         return self.facts.foreign_keys_of(table, earlier)
 
     @property
@@ -201,8 +206,9 @@ class ChangeSetContext:
     merged: list[MigrationFile]  # every file of the migration folders on the base
     applied: list[AppliedMigration] | None = None  # with --database-url
     database: list[DatabaseState] | None = None  # every migration against ``applied``
-    current_checksums: dict = field(default_factory=dict)  # MigrationFile.path → checksum (None: unreadable)
-    location_displays: dict = field(default_factory=dict)  # location path → how reports show it
+    #: MigrationFile.path → checksum (None: unreadable)
+    current_checksums: dict[Path, int | None] = field(default_factory=dict)
+    location_displays: dict[Path, str] = field(default_factory=dict)  # location path → how reports show it
 
     def base_only(self) -> list[MigrationFile]:
         """Files merged on the base that this branch neither has nor removed (merged after it started)."""
@@ -212,7 +218,7 @@ class ChangeSetContext:
             m for m in self.merged if (m.location, m.relpath) not in present and (m.location, m.relpath) not in touched
         ]
 
-    def display_in(self, location, relpath: str) -> str:
+    def display_in(self, location: Path, relpath: str) -> str:
         """How reports show ``relpath`` inside ``location``."""
         root = self.location_displays.get(location, ".")
         return relpath if root in ("", ".") else os.path.join(root, relpath)

@@ -22,13 +22,19 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
+from .analysis import FileFacts
 from .config import Config
 from .load import load_file
 from .migration import MigrationFile, Project
+from .sqlnodes import Node
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (see :class:`EarlierSchema`).
 Lookup = Callable[..., object]
+VersionKey = tuple[Any, ...]
+T = TypeVar("T")
 
 # An unquoted identifier as PostgreSQL's scanner reads it (ident_start / ident_cont: any
 # non-ASCII character counts as a letter), and the inside of a quoted one ("" is a quote).
@@ -40,34 +46,35 @@ class EarlierSchema:
     def __init__(self, project: Project, config: Config):
         self.project = project
         self.config = config
-        self._files: list[MigrationFile] | None = None  # versioned, in version order
-        self._keys: list[tuple] = []
-        self._position: dict = {}  # path → index into _files
+        self._loaded = False
+        self._files: list[MigrationFile] = []  # versioned, in version order (once loaded)
+        self._keys: list[VersionKey] = []
+        self._position: dict[Path, int] = {}  # path → index into _files
         self._merged: set[int] = set()  # files whose facts are in the maps below
         self._unmerged_from = 0  # every file before this index is merged
         # (version key, value) histories, kept in version order.
-        self._columns: dict[tuple[str, str], list[tuple[tuple, dict]]] = {}
-        self._indexes: dict[str, list[tuple[tuple, str]]] = {}
-        self._foreign_keys: dict[str, list[tuple[tuple, str, str | None]]] = {}
+        self._columns: dict[tuple[str, str], list[tuple[VersionKey, Node]]] = {}
+        self._indexes: dict[str, list[tuple[VersionKey, str]]] = {}
+        self._foreign_keys: dict[str, list[tuple[VersionKey, str, str | None]]] = {}
         self._words: dict[str, set[int]] | None = None  # identifier → unanalysed files using it
         self._unscannable: set[int] = set()
-        self._asked: dict[tuple[str, ...], tuple | None] = {}  # words → version limit already read up to
+        self._asked: dict[tuple[str, ...], VersionKey | None] = {}  # words → version limit already read up to
 
     # ------------------------------------------------------------------ the questions
 
     def lookup_for(self, migration: MigrationFile) -> Lookup:
-        answers = {
+        answers: dict[str, Callable[..., object]] = {
             "column_type": self.column_type,
             "index_table": self.index_table,
             "foreign_keys": self.foreign_keys,
         }
 
-        def lookup(kind: str, *args: str):
+        def lookup(kind: str, *args: str) -> object:
             return answers[kind](*args, before=migration)
 
         return lookup
 
-    def column_type(self, table: str, column: str, *, before: MigrationFile) -> dict | None:
+    def column_type(self, table: str, column: str, *, before: MigrationFile) -> Node | None:
         limit = self._prepare(before, _relation(table), column)
         return _last(self._columns.get((table, column)), limit)
 
@@ -88,7 +95,7 @@ class EarlierSchema:
                 keys[name] = referenced
         return keys
 
-    def record(self, migration: MigrationFile, facts) -> None:
+    def record(self, migration: MigrationFile, facts: FileFacts | None) -> None:
         """The engine analysed this file: keep its facts, so no lookup parses it again."""
         if migration.kind != "versioned" or migration.version is None or facts is None:
             return
@@ -99,7 +106,7 @@ class EarlierSchema:
 
     # ------------------------------------------------------------------ reading
 
-    def _prepare(self, before: MigrationFile, *words: str) -> tuple | None:
+    def _prepare(self, before: MigrationFile, *words: str) -> VersionKey | None:
         """Make sure the earlier files that may answer are merged; returns the version limit.
 
         Files that are not migrations (misnamed, data, callbacks) have no place in
@@ -124,12 +131,13 @@ class EarlierSchema:
         return limit
 
     def _load(self) -> None:
-        if self._files is not None:
+        if self._loaded:
             return
-        self._files = sorted(
-            (f for f in self.project.files if f.kind == "versioned" and f.version), key=lambda f: f.version.key
-        )
-        self._keys = [f.version.key for f in self._files]
+        self._loaded = True
+        versioned = [(f.version.key, f) for f in self.project.files if f.kind == "versioned" and f.version]
+        versioned.sort(key=lambda item: item[0])
+        self._files = [f for _, f in versioned]
+        self._keys = [key for key, _ in versioned]
         self._position = {f.path: i for i, f in enumerate(self._files)}
 
     def _unanalysed_candidates(self, words: tuple[str, ...]) -> list[int]:
@@ -178,21 +186,21 @@ class EarlierSchema:
             return
         self._merge(index, loaded.facts)
 
-    def _merge(self, index: int, facts) -> None:
+    def _merge(self, index: int, facts: FileFacts) -> None:
         if index in self._merged:
             return
         self._merged.add(index)
         key = self._keys[index]
-        for column, history in facts.column_types.items():
-            _insert(self._columns.setdefault(column, []), (key, history[-1][1]))
-        for name, history in facts.index_tables.items():
-            _insert(self._indexes.setdefault(name, []), (key, history[-1][1]))
-        for (table, name), history in facts.foreign_keys.items():
-            for _, referenced in history:
+        for column, types in facts.column_types.items():
+            _insert(self._columns.setdefault(column, []), (key, types[-1][1]))
+        for name, tables in facts.index_tables.items():
+            _insert(self._indexes.setdefault(name, []), (key, tables[-1][1]))
+        for (table, name), references in facts.foreign_keys.items():
+            for _, referenced in references:
                 _insert(self._foreign_keys.setdefault(table, []), (key, name, referenced))
 
 
-def _insert(history: list, entry: tuple) -> None:
+def _insert(history: list[Any], entry: tuple[Any, ...]) -> None:
     """Keep a history in version order (files are usually merged in order: append)."""
     if not history or history[-1][0] <= entry[0]:
         history.append(entry)
@@ -201,7 +209,7 @@ def _insert(history: list, entry: tuple) -> None:
         history.insert(position, entry)
 
 
-def _last(history: list | None, limit: tuple | None):
+def _last(history: list[tuple[VersionKey, T]] | None, limit: VersionKey | None) -> T | None:
     """The value of the last entry before ``limit`` (None: no limit)."""
     if not history:
         return None

@@ -27,7 +27,7 @@ def qualified_name(rangevar: Node | None) -> str:
     return qualify(rangevar.get("schemaname"), rangevar.get("relname", "?"))
 
 
-def name_list(items: list | None) -> list[str]:
+def name_list(items: list[Any] | None) -> list[str]:
     """``[{"String": {"sval": "a"}}, …]`` → ``["a", …]``."""
     return [item["String"]["sval"] for item in items or () if "String" in item]
 
@@ -38,9 +38,9 @@ def qualified_from_names(names: list[str]) -> str:
     return qualify(None, names[0]) if names else "?"
 
 
-def def_elems(items: list | None) -> dict[str, Node]:
+def def_elems(items: list[Any] | None) -> dict[str, Node]:
     """Options as ``{defname: DefElem}``."""
-    result = {}
+    result: dict[str, Node] = {}
     for item in items or ():
         if "DefElem" in item:
             result[item["DefElem"].get("defname", "")] = item["DefElem"]

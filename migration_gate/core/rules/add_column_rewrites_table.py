@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
 from .volatility import default_rewrites
@@ -44,7 +49,7 @@ class AddColumnRewritesTable(StatementRule):
         "statement, and backfill existing rows in batches"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AddColumn":
             return
         table = ctx.table

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import SHARE, STRENGTH
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import effect_phrase
 
@@ -50,7 +55,7 @@ class BlockingMaintenanceOperation(StatementRule):
         "or move the operation out of the deploy"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         kind = ctx.statement.kind
         if kind == "RefreshMatViewStmt" and node.get("concurrent"):
             return  # EXCLUSIVE on the view: reads continue

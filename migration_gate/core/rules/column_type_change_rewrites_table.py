@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
 from .typechange import column_type_change_rewrites
@@ -44,7 +49,7 @@ class ColumnTypeChangeRewritesTable(StatementRule):
         "the old column (expand/contract)"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AlterColumnType":
             return
         table = ctx.table

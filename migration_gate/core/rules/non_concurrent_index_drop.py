@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import name_list, qualified_from_names
+from ..sqlnodes import Node, name_list, qualified_from_names
 from .base import StatementRule
 
 
@@ -38,7 +42,7 @@ class NonConcurrentIndexDrop(StatementRule):
     node_types = ("DropStmt",)
     help = "use DROP INDEX CONCURRENTLY in a migration that runs outside a transaction"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
             return
         for item in node.get("objects", ()):

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref, lock_phrase
 
@@ -47,7 +52,7 @@ class SetNotNullOnExistingColumn(StatementRule):
         "(PostgreSQL 12+ uses the validated check and skips the scan) and drop the check"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_SetNotNull":
             return
         table = ctx.table

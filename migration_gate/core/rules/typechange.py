@@ -17,7 +17,19 @@ assumed free and any other target is assumed to rewrite.
 
 from __future__ import annotations
 
-from ..sqlnodes import const_value, type_names
+from typing import Any, Protocol
+
+from ..sqlnodes import Node, const_value, type_names
+
+#: (base type, typmods, is array)
+NormalType = tuple[str, tuple[Any, ...], bool]
+
+
+class ColumnTypes(Protocol):
+    """Where a column's current type comes from (the statement's context)."""
+
+    def column_type(self, table: str, column: str) -> Node | None: ...
+
 
 _ALIASES = {
     "character varying": "varchar",
@@ -33,7 +45,7 @@ _ALIASES = {
 _TEXTUAL = {"text", "varchar"}
 
 
-def normalise(type_name: dict | None) -> tuple[str, tuple, bool]:
+def normalise(type_name: Node | None) -> NormalType:
     """(base type, typmods, is array) of a TypeName node."""
     if not type_name:
         return "", (), False
@@ -44,13 +56,13 @@ def normalise(type_name: dict | None) -> tuple[str, tuple, bool]:
     return base, mods, bool(type_name.get("arrayBounds"))
 
 
-def describe(type_name: dict | None) -> str:
+def describe(type_name: Node | None) -> str:
     base, mods, array = normalise(type_name)
     text = base + (f"({', '.join(str(m) for m in mods)})" if mods else "")
     return text + ("[]" if array else "")
 
 
-def no_rewrite(old: tuple[str, tuple, bool], new: tuple[str, tuple, bool]) -> bool:
+def no_rewrite(old: NormalType, new: NormalType) -> bool:
     (old_base, old_mods, old_array), (new_base, new_mods, new_array) = old, new
     if old_array != new_array:
         return False
@@ -77,14 +89,14 @@ def no_rewrite(old: tuple[str, tuple, bool], new: tuple[str, tuple, bool]) -> bo
     return False
 
 
-def _int(value) -> int:
+def _int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         return 0
 
 
-def column_type_change_rewrites(cmd: dict, table: str, ctx) -> tuple[bool, str]:
+def column_type_change_rewrites(cmd: Node, table: str, ctx: ColumnTypes | None) -> tuple[bool, str]:
     """(rewrites?, why) for an ``AT_AlterColumnType`` command."""
     column = cmd.get("name", "")
     definition = cmd.get("def", {}).get("ColumnDef", {})

@@ -12,7 +12,7 @@ volatile unless declared otherwise.
 
 from __future__ import annotations
 
-from ..sqlnodes import name_list, type_names, unwrap, walk
+from ..sqlnodes import Node, name_list, type_names, unwrap, walk
 
 VOLATILE_FUNCTIONS = {
     "random",
@@ -107,7 +107,7 @@ NON_VOLATILE_FUNCTIONS = {
 _SERIAL_TYPES = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
 
-def expression_is_volatile(expr: dict | None) -> tuple[bool, str]:
+def expression_is_volatile(expr: Node | None) -> tuple[bool, str]:
     """(volatile?, the function that makes it so)."""
     if not expr:
         return False, ""
@@ -121,7 +121,7 @@ def expression_is_volatile(expr: dict | None) -> tuple[bool, str]:
     return False, ""
 
 
-def default_rewrites(column: dict, pg_version: int) -> tuple[bool, str]:
+def default_rewrites(column: Node, pg_version: int) -> tuple[bool, str]:
     """Does ``ADD COLUMN <column>`` rewrite the table, and why."""
     names = [n.lower() for n in type_names(column.get("typeName"))]
     if names and names[-1] in _SERIAL_TYPES:
