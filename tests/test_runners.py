@@ -49,7 +49,7 @@ def test_every_layout_documents_itself(name):
 
     layout = LAYOUTS[name]
     doc = sys.modules[type(layout).__module__].__doc__
-    assert doc.startswith(f"# ") and f"`layout: {name}`" in doc.splitlines()[0]
+    assert doc.startswith("# ") and f"`layout: {name}`" in doc.splitlines()[0]
     for attribute in ("files", "transaction_summary", "rollback_summary", "ordering"):
         assert getattr(layout, attribute)
     if not layout.has_rollbacks:
