@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol
 
 from .core.config import Config
@@ -39,6 +40,7 @@ from .core.runners import runner
 from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
 from .core.runners.up_down import POSTGRES_DIALECTS
 from .errors import UsageError
+from .listings import listing_for
 
 # --------------------------------------------------------------------------- naming
 
@@ -60,12 +62,18 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    info = runner(config.layout).classify(rel, config.description_style)
-    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
+    layout = config.layout_of(location)
+    layout_runner = runner(layout)
+    settings = config.settings_for(location)
+    listing = listing_for(location, layout)
+    info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
+    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
 
 
-def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
+def _sidecar_opt_out(
+    path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None, layout: str = "flyway"
+) -> bool:
     """Per-file opt-outs from the runner's transaction that live next to the file.
 
     pop's ``.autocommit.`` names, Diesel's ``metadata.toml`` with
@@ -85,6 +93,8 @@ def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozense
                     data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
                 except tomllib.TOMLDecodeError:
                     return False
+                if layout == "diesel":  # `#[serde(default)] run_in_transaction: bool`: a missing key is false
+                    return data.get("run_in_transaction") is not True
                 return data.get("run_in_transaction") is False
     conf_name = path.name + ".conf"
     if siblings is None or conf_name in siblings:
@@ -100,27 +110,36 @@ def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozense
 # --------------------------------------------------------------------------- walking
 
 
-def _walk(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
-    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped."""
+def _walk(folder: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, list[str]]]:
+    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped.
+
+    ``skip``: absolute keys of sub-folders that are locations of their own.
+    """
     root = os.fspath(folder)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and (not skip or absolute_key(os.path.join(dirpath, d)) not in skip)
+        )
         rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
         yield dirpath, rel, sorted(filenames)
 
 
-def discover_location(location: Path, display_root: str, config: Config) -> list[MigrationFile]:
-    """Classify every ``.sql`` file of one location."""
+def discover_location(
+    location: Path, display_root: str, config: Config, skip: frozenset[str] = frozenset()
+) -> list[MigrationFile]:
+    """Classify every ``.sql`` file of one location (``skip``: sub-folders that are locations of their own)."""
     files = []
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
-    for dirpath, rel_dir, names in _walk(location):
+    for dirpath, rel_dir, names in _walk(location, skip):
         siblings = frozenset(names)
         for name in names:
             if not name.endswith(".sql"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
             files.append(classify(Path(dirpath, name), prefix + rel, location, config, rel, siblings))
-    if config.layout == "up-down":
+    if config.layout_of(location) in ("up-down", "pop"):
         files = _shadow_generic_twins(files)
     return files
 
@@ -163,36 +182,136 @@ def configured_locations(config: Config) -> list[tuple[Path, str]]:
 def location_of(path: Path, config: Config) -> Path:
     """The migrations folder a single file belongs to."""
     resolved = path.resolve()
-    for location, _ in configured_locations(config):
+    candidates = [loc for loc, _ in configured_locations(config)]
+    candidates += [Path(loc.key) for loc in config.locations if loc.key]
+    for location in sorted(candidates, key=lambda p: len(p.resolve().parts), reverse=True):
         try:
             resolved.relative_to(location.resolve())
             return location
         except ValueError:
             continue
     parent = path.parent
-    if config.layout == "flyway" and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
+    layout = config.layout
+    if layout in ("flyway", "auto") and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
         return parent.parent
-    if config.layout == "up-down" and path.name in ("up.sql", "down.sql"):
+    if layout in ("up-down", "diesel", "auto") and path.name in ("up.sql", "down.sql"):
+        return parent.parent
+    if layout in ("prisma", "drizzle", "auto") and path.name == "migration.sql":
+        return parent.parent
+    if layout in ("sqitch", "auto") and parent.name in ("deploy", "revert", "verify"):
         return parent.parent
     return parent
 
 
-def build_project(locations: Iterable[tuple[Path, str]], config: Config) -> Project:
+def build_project(
+    locations: Iterable[tuple[Path, str]] | Iterable[tuple[Path, str, frozenset[str]]], config: Config
+) -> Project:
     located: list[Path] = []
     files: list[MigrationFile] = []
     by_location: dict[str, list[MigrationFile]] = {}
     seen: dict[Path, list[MigrationFile]] = {}
-    for location, display in locations:
+    for entry in locations:
+        location, display = entry[0], entry[1]
+        skip: frozenset[str] = entry[2] if len(entry) > 2 else frozenset()
         key = location.resolve()
         if key in seen:
             by_location.setdefault(absolute_key(location), seen[key])
             continue
-        found = discover_location(location, display, config) if location.is_dir() else []
+        found = discover_location(location, display, config, skip) if location.is_dir() else []
         seen[key] = by_location[absolute_key(location)] = found
         located.append(location)
         files.extend(found)
     files.sort(key=lambda f: f.display)
     return Project(config=config, locations=located, files=files, by_location=by_location)
+
+
+# --------------------------------------------------------------------------- layout: auto
+
+
+Located = tuple[Path, str, frozenset[str]]  # (folder, how reports show it, sub-folders that are locations of their own)
+
+
+def resolve_layouts(
+    locations: list[tuple[Path, str]], config: Config, notes: list[str], *, keep_rest: bool, searched: bool = False
+) -> tuple[list[Located], Config]:
+    """Give every ``layout: auto`` location its runner (splitting it into the folders found), and say so.
+
+    ``keep_rest``: the location was given as a PATH, so its ``.sql`` files outside the folders found
+    are still checked (with the Flyway default); a configured or searched location keeps only those.
+    A given or configured folder whose migrations are all Flyway's stays one location (Flyway reads
+    its locations recursively); ``searched`` (the repository's root, searched for want of a configured
+    folder) is always split into the folders found.
+    Returns the locations to discover and the configuration with each folder's layout and runner
+    options (``Config.locations``).
+    """
+    from .core.config import LocationConfig, location_key
+    from .detection import detect
+
+    resolved: list[Located] = []
+    added: list[LocationConfig] = []
+    kept = [loc for loc in config.locations if loc.layout != "auto"]
+    layouts: set[str] = set()
+    for location, display in locations:
+        configured = config.location_config(location)
+        layout = configured.layout if configured is not None else config.layout
+        if layout != "auto":
+            resolved.append((location, display, frozenset()))
+            layouts.add(layout)
+            continue
+        options = dict(configured.runner_options) if configured is not None else {}
+        base = configured or LocationConfig(path=str(location))
+        found = detect(location) if location.is_dir() else []
+        if not found:
+            if location.is_dir() and any(name.endswith(".sql") for _, _, names in _walk(location) for name in names):
+                notes.append(
+                    f"migration-gate: {display}: flyway (no runner's markers found: the default; set migrations.layout)"
+                )
+            added.append(replace(base, layout="flyway", key=location_key(location)))
+            resolved.append((location, display, frozenset()))
+            layouts.add("flyway")
+            continue
+        if not searched and all(f.layout == "flyway" for f in found):
+            line = found[0].line(display)
+            notes.append(line)
+            added.append(
+                replace(
+                    base,
+                    layout="flyway",
+                    key=location_key(location),
+                    detected=line,
+                    runner_options=MappingProxyType({**found[0].options, **options}),
+                )
+            )
+            resolved.append((location, display, frozenset()))
+            layouts.add("flyway")
+            continue
+        subs = frozenset(location_key(f.folder) for f in found if location_key(f.folder) != location_key(location))
+        for item in found:
+            rel = os.path.relpath(item.folder, location)
+            shown = display if rel == "." else (rel if display in ("", ".") else os.path.join(display, rel))
+            line = item.line(shown)
+            notes.append(line)
+            merged = MappingProxyType({**item.options, **options})
+            added.append(
+                replace(
+                    base,
+                    path=str(item.folder),
+                    layout=item.layout,
+                    key=location_key(item.folder),
+                    detected=line,
+                    runner_options=merged,
+                )
+            )
+            inner = frozenset(
+                k for k in subs if k != location_key(item.folder) and k.startswith(location_key(item.folder) + os.sep)
+            )
+            resolved.append((item.folder, shown, inner))
+            layouts.add(item.layout)
+        if keep_rest and location_key(location) not in {location_key(f.folder) for f in found}:
+            added.append(replace(base, layout="flyway", key=location_key(location)))
+            resolved.append((location, display, subs))
+    new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
+    return resolved, new
 
 
 def absolute_key(path: Path | str) -> str:
@@ -219,10 +338,16 @@ class Scope:
     change_set: bool = False  # True when ``files`` is a change set against a base
     #: A base and/or the database's history for the change-set rules (``history.git.History``).
     history: HistorySource | None = None
+    #: What ``layout: auto`` found, one line per migrations folder (printed on stderr).
+    notes: list[str] = field(default_factory=list)
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
-    """``check PATH …``: exactly these files (folders recursively, every ``.sql``)."""
+    """``check PATH …``: exactly these files (folders recursively, every ``.sql``).
+
+    With ``layout: auto`` each folder's runner is found first (``Scope.notes`` says what was found);
+    the scope's project carries the configuration with the layouts found.
+    """
     wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
     locations: list[tuple[Path, str]] = []
     for raw in paths:
@@ -236,7 +361,9 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             locations.append((location, _location_display(raw, path, location)))
         else:
             raise UsageError(f"{raw}: no such file or folder")
-    project = build_project(locations, config)
+    notes: list[str] = []
+    resolved, config = resolve_layouts(_unique(locations), config, notes, keep_rest=True)
+    project = build_project(resolved, config)
     known: dict[str, MigrationFile] | None = None
     files: list[MigrationFile] = []
     seen: set[str] = set()
@@ -253,6 +380,10 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
             for migration in project.by_location.get(root, ()):
                 take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
+            for location_key_, found_files in sorted(project.by_location.items()):
+                if location_key_.startswith(root + os.sep):  # folders layout: auto found inside it
+                    for migration in found_files:
+                        take(absolute_key(migration.path), migration, migration.display)
             continue
         if known is None:
             known = {absolute_key(f.path): f for f in project.files}
@@ -262,18 +393,48 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             found = classify(wanted_path, raw, location_of(wanted_path, config), config)
             project.files.append(found)
         take(key, found, raw)
-    return Scope(project, _in_run_order(files))
+    return Scope(project, _in_run_order(files), notes=notes)
+
+
+def _unique(locations: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    seen: set[str] = set()
+    out = []
+    for location, display in locations:
+        key = absolute_key(location)
+        if key not in seen:
+            seen.add(key)
+            out.append((location, display))
+    return out
 
 
 def scope_from_config(config: Config) -> Scope:
-    locations = configured_locations(config)
+    """The configured migration folders; with ``layout: auto`` and no ``migrations.path``, the repository's."""
+    configured = configured_locations(config)
+    locations = configured
+    searched = config.layout == "auto" and not config.paths_configured
+    if searched and not any(path.is_dir() for path, _ in locations):
+        locations = [(config.root, _shown(config.root))]
     missing = [display for path, display in locations if not path.is_dir()]
+    not_found = UsageError(
+        f"{configured[0][1]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"
+    )
     if missing and len(missing) == len(locations):
-        raise UsageError(
-            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"
-        )
-    project = build_project(locations, config)
-    return Scope(project, _in_run_order(list(project.files)))
+        raise not_found
+    notes: list[str] = []
+    root_searched = searched and locations[0][0] == config.root
+    resolved, config = resolve_layouts(locations, config, notes, keep_rest=False, searched=root_searched)
+    if root_searched and not any(loc.detected for loc in config.locations):
+        raise not_found
+    project = build_project(resolved, config)
+    return Scope(project, _in_run_order(list(project.files)), notes=notes)
+
+
+def _shown(path: Path) -> str:
+    try:
+        display = os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
+    return str(path) if display.startswith(".." + os.sep + "..") else display
 
 
 def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:

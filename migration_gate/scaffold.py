@@ -116,15 +116,16 @@ def plan(
         raise UsageError("NAME is empty: give the migration's description, e.g. add_user_preferences")
     if any(sep in name for sep in ("/", "\\", "\0")) or name.startswith("."):
         raise UsageError(f"NAME {name!r} is not a file name: no folders, no leading dot")
+    layout = config.layout_of(location)
     highest = _highest(project)
-    version = next_version(_version_text(highest) if highest else None, config.layout, now)
+    version = next_version(_version_text(highest) if highest else None, layout, now)
     diesel = highest is not None and highest.path.name == "up.sql"
 
     def shown(path: Path) -> str:
         rel = path.relative_to(location).as_posix()
         return rel if location_display in ("", ".") else os.path.join(location_display, rel)
 
-    if config.layout == "flyway":
+    if layout == "flyway":
         file_name = f"V{version}__{name}.sql"
         path = location / file_name
         rollback_dir = (config.root / config.rollback_path) if config.rollback_path else location / "rollback"
@@ -144,7 +145,7 @@ def plan(
     migration = classify(path, shown(path), location, config)
     if migration.kind != "versioned" or migration.name_problem:
         raise _reject(name, file_name, migration.name_problem or migration.note or "not a versioned migration name")
-    if config.layout != "flyway" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+    if layout != "flyway" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
         raise _reject(name, file_name, "use letters, digits, `_` and `-` only")
     if (
         highest is not None

@@ -47,12 +47,13 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         config = config.replace(fail_on=args.fail_on)
     scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    config = scope.project.config  # with the layouts `layout: auto` found
     plan = _plan(scope, config, args.base, auto=not args.paths)
 
     with _terminate_as_interrupt():
         result = _verify(plan, config, args)
 
-    print_notes(result.notes)
+    print_notes([*scope.notes, *result.notes])
     write_report(args, result, ReportContext(notes=list(result.notes)))
     return 1 if result.failed else 0
 
