@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from conftest import run_subprocess
 
-
 #: What `layout: auto` prints about the folder (stderr).
 DETECTED = "migration-gate: migrations: flyway (from V<version>__<description>.sql names)\n"
 
