@@ -30,6 +30,9 @@ class MigrationFile:
     layout: str = ""
     #: The runner has no way to undo this migration (sqlx simple files, Prisma, Atlas, drizzle).
     forward_only: bool = False
+    #: ``down``: this is the down section of the file at ``path`` (goose, dbmate, sql-migrate, Liquibase),
+    #: seen as its rollback; empty for a whole file.
+    section: str = ""
 
     @property
     def is_migration(self) -> bool:

@@ -38,6 +38,8 @@ class UndefinedPlaceholder(FileRule):
     help = "define it under `placeholders:` in .migration-gate.yml (as in the runner's configuration)"
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.is_down_section:
+            return  # reported once, for the whole file
         substitution = ctx.source.substitution if ctx.source else None
         for item in substitution.undefined if substitution else ():
             yield self.finding(f"placeholder ${{{item.name}}} has no value", offset=item.start, end_offset=item.end)

@@ -68,7 +68,6 @@ from .base import (
     Shape,
     bom_rejected,
     numeric_version,
-    quoted_semicolons,
 )
 from .flyway import legacy_execution
 
@@ -122,16 +121,12 @@ class GolangMigrate(Runner):
             problems.append(bom_rejected("golang-migrate"))
         if settings is not None and settings.flag("x-multi-statement"):
             cuts = tuple(i + 1 for i, ch in enumerate(text) if ch == ";")
-            for at in quoted_semicolons(text)[:1]:
-                problems.append(
-                    (
-                        at,
-                        at + 1,
-                        "golang-migrate's x-multi-statement splits the file on every `;`, also this one "
-                        "inside a string, comment or $$ body: it sends a broken statement and the migration fails",
-                    )
-                )
-            return Shape(cuts=cuts, cut_rule="x-multi-statement splits on every `;`", problems=tuple(problems))
+            return Shape(
+                cuts=cuts,
+                cut_rule="golang-migrate's x-multi-statement splits the file on every `;`, also inside strings, "
+                "comments and $$ bodies",
+                problems=tuple(problems),
+            )
         return Shape(problems=tuple(problems))
 
     def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
