@@ -101,6 +101,7 @@ def file_directives(text: str) -> list[tuple[str, str, int, int]]:
 
 
 class Atlas(Runner):
+    opt_out_hint = 'start the file with `-- atlas:txmode none` followed by a blank line'
     name = "atlas"
     title = "Atlas"
     files = "top-level `<version>[_<name>].sql` + `atlas.sum`"

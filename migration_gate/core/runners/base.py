@@ -138,6 +138,23 @@ class Execution:
     batch: bool = False
     scope: str = "file"  # what one transaction covers: file | section | changeset | batch
 
+    @property
+    def covers(self) -> str:
+        """What one of the runner's transactions covers, for messages."""
+        return {
+            "file": "the file",
+            "section": "the section",
+            "changeset": "the changeset",
+            "batch": "all pending migrations of a deploy",
+        }.get(self.scope, "the file")
+
+    @property
+    def sends(self) -> str:
+        """How the runner sends what it runs, for messages."""
+        if self.delivery == ONE_QUERY:
+            return f"{self.runner} sends {self.covers if self.scope != 'batch' else 'each file'} as one query string"
+        return f"{self.runner} sends statements one at a time"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -204,6 +221,8 @@ class Runner:
     ordering: ClassVar[str] = ""
     #: Flyway ``${placeholders}`` are substituted by default.
     placeholders: ClassVar[bool] = False
+    #: How to run a statement that cannot run in a transaction with this runner (the fix in findings).
+    opt_out_hint: ClassVar[str | None] = None
 
     # ------------------------------------------------------------------ naming
 

@@ -89,6 +89,10 @@ _COMMENT = re.compile(r"\s*--")
 
 
 class Dbmate(Runner):
+    opt_out_hint = (
+        'add `transaction:false` to the marker line and keep the '
+        'statement alone in its section (the section is one query string)'
+    )
     name = "dbmate"
     title = "dbmate"
     files = "`<version>…sql` (any separator) with `-- migrate:up` / `-- migrate:down` sections"

@@ -64,6 +64,7 @@ def diesel_version(folder: str) -> Version:
 
 
 class Diesel(Runner):
+    opt_out_hint = 'put it alone in a migration whose metadata.toml says `run_in_transaction = false`'
     name = "diesel"
     title = "Diesel"
     files = "`<version>_<name>/up.sql` + optional `down.sql`, `metadata.toml`"

@@ -79,6 +79,10 @@ def journal_entries(text: str) -> list[tuple[str, int | None]]:
 
 
 class Drizzle(Runner):
+    opt_out_hint = (
+        'drizzle runs every pending migration in one transaction and '
+        "has no opt-out: run the statement outside drizzle's migrator"
+    )
     name = "drizzle"
     title = "drizzle-kit / drizzle-orm"
     files = "`NNNN_<name>.sql` listed in `meta/_journal.json` (v1: `<timestamp>_<name>/migration.sql`)"

@@ -83,6 +83,10 @@ def golang_migrate_version(text: str) -> Version:
 
 
 class GolangMigrate(Runner):
+    opt_out_hint = (
+        'keep the statement alone in its own migration file (golang-migrate '
+        'sends a file as one query; a single statement runs outside any transaction)'
+    )
     name = "golang-migrate"
     title = "golang-migrate"
     files = "`<version>_<name>.up.sql` / `.down.sql`"

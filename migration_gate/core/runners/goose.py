@@ -134,6 +134,7 @@ def goose_version(name: str) -> Version:
 
 
 class Goose(Runner):
+    opt_out_hint = 'add `-- +goose NO TRANSACTION` to the file (goose then runs each statement alone)'
     name = "goose"
     title = "goose"
     files = "`<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections"

@@ -126,6 +126,7 @@ def is_formatted(text: str) -> bool:
 
 
 class Liquibase(Runner):
+    opt_out_hint = 'give it a changeset of its own with `runInTransaction:false`'
     name = "liquibase"
     title = "Liquibase (formatted SQL)"
     files = "`--liquibase formatted sql` changelogs with `--changeset author:id`, ordered by the master changelog"

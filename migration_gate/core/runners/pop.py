@@ -54,6 +54,7 @@ _NAME = re.compile(
 
 
 class Pop(Runner):
+    opt_out_hint = "give it a migration of its own named `….autocommit.up.sql` (Ory's popx; gobuffalo/pop always wraps)"
     name = "pop"
     title = "pop / soda (and Ory popx)"
     files = "`<version>_<name>[.postgres][.autocommit].up.sql` / `.down.sql`"

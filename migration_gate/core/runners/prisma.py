@@ -89,6 +89,9 @@ def parse_semver(text: str | None) -> tuple[int, ...] | None:
 
 
 class Prisma(Runner):
+    opt_out_hint = (
+        'keep the statement alone in its own migration (Prisma ≤ 7.3 sends a file as one query), or use Prisma 7.4+'
+    )
     name = "prisma"
     title = "Prisma Migrate"
     files = "`<folder>/migration.sql` + `migration_lock.toml`"

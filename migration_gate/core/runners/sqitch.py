@@ -58,6 +58,7 @@ DEPLOY, REVERT, VERIFY = "deploy", "revert", "verify"
 
 
 class Sqitch(Runner):
+    opt_out_hint = 'move it out of `BEGIN … COMMIT` (Sqitch adds no transaction of its own)'
     name = "sqitch"
     title = "Sqitch"
     files = "`sqitch.plan` + `deploy/`, `revert/`, `verify/` scripts"

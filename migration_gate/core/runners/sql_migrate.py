@@ -88,6 +88,7 @@ def sql_migrate_version(name: str) -> Version:
 
 
 class SqlMigrate(Runner):
+    opt_out_hint = 'add `notransaction` to the marker line (`-- +migrate Up notransaction`)'
     name = "sql-migrate"
     title = "sql-migrate"
     files = "every `*.sql`, `-- +migrate Up` / `-- +migrate Down` sections"

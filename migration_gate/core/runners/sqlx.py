@@ -71,6 +71,9 @@ def sqlx_version(text: str) -> Version:
 
 
 class Sqlx(Runner):
+    opt_out_hint = (
+        'start the file with `-- no-transaction` and keep the statement alone in it (the file is one query string)'
+    )
     name = "sqlx"
     title = "sqlx"
     files = "`<version>_<description>.sql`, or `.up.sql` / `.down.sql`"
