@@ -218,8 +218,9 @@ class TransactionProblem:
     #: "begin-in-runner" | "end-in-runner" (transaction control inside the runner's transaction)
     kind: str
     statement: Statement
-    #: For end-in-runner: what the statements after it run in: "nothing" (none follow), "autocommit",
-    #: "reopened" (a transaction the driver opens), "implicit" (the rest of the same query string).
+    #: For end-in-runner: what the statements after it run in: "nothing" (none follow), "split" (a BEGIN
+    #: follows at once), "autocommit", "reopened" (a transaction the driver opens), "implicit" (the rest of
+    #: the same query string).
     after: str = ""
     #: The statements after a COMMIT are all non-transactional, up to a BEGIN (the deliberate escape).
     escape: bool = False
@@ -445,13 +446,13 @@ def _describe_end(
     """What the statements after a COMMIT/ROLLBACK inside the runner's transaction run in."""
     execution = runs[problem.run].execution
     following = []
-    for stmt in statements:
-        if stmt.start > problem.statement.start and top_runs[id(stmt)] == problem.run:
-            if stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _BEGIN:
-                break
-            following.append(stmt)
+    rest = [s for s in statements if s.start > problem.statement.start and top_runs[id(s)] == problem.run]
+    for stmt in rest:
+        if stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _BEGIN:
+            break
+        following.append(stmt)
     if not following:
-        problem.after = "nothing"
+        problem.after = "split" if rest else "nothing"
     elif execution.delivery == ONE_QUERY:
         problem.after = "implicit"
     elif execution.reopens:

@@ -294,7 +294,7 @@ def legacy_execution(settings: Settings, runner: str, *, default: str | None, op
 
         delivery = ONE_QUERY
         assumed = "statement delivery assumed: one query string per file (set statement_delivery)"
-    return Execution(opt_out is None, delivery, runner, mode="per-file", opt_out=opt_out, assumed=assumed)
+    return Execution(opt_out is None, delivery, "the runner", mode="per-file", opt_out=opt_out, assumed=assumed)
 
 
 RUNNER = Flyway()
