@@ -196,10 +196,14 @@ def test_begin_and_rollback_inside_the_runners_transaction(cli, tmp_path):
         (2, "warning", "BEGIN inside the transaction goose opens for the file: Postg"),
         (4, "error", "ROLLBACK inside the transaction goose opens for the file und"),
     ]
-    # a COMMIT as the file's last statement only warns
+    # the file in BEGIN … COMMIT inside goose's transaction: one warning for the pair
     found = check(cli, tmp_path, "goose", {"1_b.sql": "-- +goose Up\nBEGIN;\nSELECT 1;\nCOMMIT;\n"})
-    assert [(line, severity) for _, line, _, severity, _ in found] == [(2, "warning"), (4, "warning")]
-    assert found[1][4].startswith("COMMIT ends the transaction goose opens for the file before the runner does")
+    assert [(line, severity) for _, line, _, severity, _ in found] == [(2, "warning")]
+    assert found[0][4].startswith("BEGIN … COMMIT inside the transaction goose opens for the file: PostgreSQL ignores")
+    # a COMMIT as the last statement, without a BEGIN, only warns
+    found = check(cli, tmp_path, "goose", {"1_b.sql": "-- +goose Up\nSELECT 1;\nCOMMIT;\n"})
+    assert [(line, severity) for _, line, _, severity, _ in found] == [(3, "warning")]
+    assert found[0][4].startswith("COMMIT ends the transaction goose opens for the file before the runner does")
 
 
 def test_explicit_mode_is_unchanged(cli, tmp_path):

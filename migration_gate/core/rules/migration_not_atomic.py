@@ -79,9 +79,20 @@ class MigrationNotAtomic(FileRule):
         facts = ctx.facts
         if facts is None:
             return
-        for problem in facts.problems:
-            if problem.kind in ("begin-in-runner", "end-in-runner"):
-                yield _inside_runner(self, problem, facts.runs[problem.run].execution)
+        inside = [p for p in facts.problems if p.kind in ("begin-in-runner", "end-in-runner")]
+        for index, problem in enumerate(inside):
+            following = inside[index + 1] if index + 1 < len(inside) else None
+            execution = facts.runs[problem.run].execution
+            if (
+                problem.kind == "begin-in-runner"
+                and following is not None
+                and following.kind == "end-in-runner"
+                and following.after == "nothing"
+                and following.run == problem.run
+            ):
+                yield _bracket(self, problem, following, execution)
+            elif not (problem.kind == "end-in-runner" and index and _bracketed(inside[index - 1], problem)):
+                yield _inside_runner(self, problem, execution)
         if facts.mode != "explicit":
             return
         for problem in facts.problems:
@@ -128,6 +139,27 @@ _AFTER = {
     "reopened": "the driver opens a new transaction for the statements after it (JDBC, autocommit off)",
     "implicit": "the rest of the file is the same query string, which PostgreSQL runs as one implicit transaction",
 }
+
+
+def _bracketed(begin: TransactionProblem, end: TransactionProblem) -> bool:
+    return begin.kind == "begin-in-runner" and end.after == "nothing" and begin.run == end.run
+
+
+def _bracket(
+    rule: MigrationNotAtomic, begin: TransactionProblem, end: TransactionProblem, execution: Execution
+) -> Finding:
+    """The whole file in BEGIN … COMMIT inside the runner's transaction: one finding for the pair."""
+    who = "the runner" if execution.mode == "per-file" else execution.runner
+    return rule.finding(
+        f"BEGIN … COMMIT inside the transaction {who} opens for {execution.covers}: PostgreSQL ignores the BEGIN "
+        f"(there is already a transaction in progress), and the COMMIT ends {who}'s transaction before {who} "
+        "records the migration; its own COMMIT then only warns",
+        severity=Severity.WARNING,
+        help="remove BEGIN and COMMIT: the runner already runs the migration in a transaction "
+        "(or set `transaction: explicit` if the files are run by a tool that does not wrap them, such as psql)",
+        offset=begin.statement.start,
+        end_offset=begin.statement.end,
+    )
 
 
 def _inside_runner(rule: MigrationNotAtomic, problem: TransactionProblem, execution: Execution) -> Finding:
