@@ -119,3 +119,24 @@ def test_down_statements_are_counted_and_reported_once(cli, tmp_path):
     doc = result.json()
     assert doc["summary"]["statements"] == 3
     assert not [v for v in doc["violations"] if v["rule"] in ("non-concurrent-index-drop", "unused-ignore")]
+
+
+def test_golang_migrate_multi_statement_cuts_a_dollar_body(cli, tmp_path):
+    text = "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql;\nSELECT 'a';\n"
+    write(
+        tmp_path,
+        {
+            "1_f.up.sql": text,
+            ".migration-gate.yml": "migrations:\n  layout: golang-migrate\n  runner_options:\n"
+            "    x-multi-statement: true\n",
+        },
+    )
+    result = cli("check", ".", "--no-cache", "--format", "json", "--rule", "syntax-error", cwd=tmp_path)
+    found = [(v["line"], v["column"], v["message"][:100]) for v in result.json()["violations"]]
+    assert found == [
+        (
+            1,
+            text.index("; END") + 1,
+            "the runner cuts this statement here (golang-migrate's x-multi-statement splits the file on every `;`",
+        ),
+    ]
