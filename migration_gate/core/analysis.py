@@ -248,6 +248,8 @@ class FileFacts:
     foreign_keys: dict[tuple[str, str], list[tuple[int, str | None]]] = field(default_factory=dict)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
+    #: Per run: the runner opens a transaction around it (Flyway's rule applied).
+    run_wraps: list[bool] = field(default_factory=list)
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -333,6 +335,7 @@ def analyze(
             wraps.append(stretch.execution.wraps)
     used = sorted(set(top_runs.values())) or [0]
     facts.runner_wraps = wraps[used[0]]
+    facts.run_wraps = wraps
     queries = _queries(statements, runs, top_runs, cuts)
 
     explicit = False
