@@ -311,7 +311,17 @@ def resolve_layouts(
             added.append(replace(base, layout="flyway", key=location_key(location)))
             resolved.append((location, display, subs))
     new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
-    return resolved, new
+    return _skip_nested(resolved), new
+
+
+def _skip_nested(resolved: list[Located]) -> list[Located]:
+    """A location's walk skips the locations inside it (their files belong to them)."""
+    keys = [absolute_key(location) for location, _, _ in resolved]
+    out = []
+    for (location, display, skip), key in zip(resolved, keys):
+        inner = frozenset(k for k in keys if k != key and k.startswith(key + os.sep))
+        out.append((location, display, skip | inner))
+    return out
 
 
 def absolute_key(path: Path | str) -> str:
@@ -350,11 +360,18 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
     """
     wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
     locations: list[tuple[Path, str]] = []
+    configured = configured_locations(config) if config.paths_configured else []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             wanted.append((raw, None))
-            locations.append((path, raw))
+            inside = _configured_inside(path, raw, configured)
+            if inside:  # the configured folders are the locations; the rest of PATH is checked too
+                locations.extend(inside)
+                if not any(absolute_key(loc) == absolute_key(path) for loc, _ in inside):
+                    locations.append((path, raw))
+            else:
+                locations.append((path, raw))
         elif path.exists():
             wanted.append((raw, path))
             location = location_of(path, config)
@@ -394,6 +411,19 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             project.files.append(found)
         take(key, found, raw)
     return Scope(project, _in_run_order(files), notes=notes)
+
+
+def _configured_inside(path: Path, raw: str, configured: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The configured migration folders inside (or equal to) a folder given as PATH, shown under it."""
+    root = absolute_key(path)
+    found = []
+    for location, _ in configured:
+        key = absolute_key(location)
+        if key == root or key.startswith(root + os.sep):
+            rel = os.path.relpath(key, root)
+            shown = raw if rel == "." else (rel if raw in ("", ".") else os.path.join(raw, rel))
+            found.append((location, shown))
+    return found
 
 
 def _unique(locations: list[tuple[Path, str]]) -> list[tuple[Path, str]]:

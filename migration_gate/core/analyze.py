@@ -67,6 +67,7 @@ def analyze_file(
         tables_created_earlier=tables_created_earlier,
         schema_lookup=lookup,
         shape=loaded.shape,
+        down_statements=len(loaded.down.parse.statements) if loaded.down is not None else 0,
     )
     found = dispatch(ctx, rules)
     if loaded.source is None or loaded.facts is None:

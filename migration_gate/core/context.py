@@ -59,6 +59,8 @@ class FileContext:
     statement_contexts: list[StatementContext] = field(default_factory=list)
     #: What the file's runner read in it besides SQL: sections, opt-outs, refusals (``core.runners``).
     shape: Shape = NO_SHAPE
+    #: How many statements the file's down section holds (its rollback, analysed in a context of its own).
+    down_statements: int = 0
 
     @property
     def is_down_section(self) -> bool:
