@@ -257,6 +257,11 @@ def resolve_layouts(
         if layout != "auto":
             resolved.append((location, display, frozenset()))
             layouts.add(layout)
+            found_settings = _repository_settings(location, layout)
+            if found_settings:  # what the runner's own files say, under what the configuration says
+                base = configured or LocationConfig(path=str(location), layout=layout)
+                merged = MappingProxyType({**found_settings, **base.runner_options})
+                added.append(replace(base, key=location_key(location), runner_options=merged))
             continue
         options = dict(configured.runner_options) if configured is not None else {}
         base = configured or LocationConfig(path=str(location))
@@ -312,6 +317,18 @@ def resolve_layouts(
             resolved.append((location, display, subs))
     new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
     return _skip_nested(resolved), new
+
+
+def _repository_settings(location: Path, layout: str) -> dict[str, str]:
+    """The runner settings the repository holds for an explicitly configured folder."""
+    from .detection import Found
+    from .runner_settings import Hints, read_settings, repo_root
+
+    if not location.is_dir():
+        return {}
+    found = Found(location, layout, "configured")
+    read_settings(found, Hints(repo_root(location)))
+    return found.options
 
 
 def _skip_nested(resolved: list[Located]) -> list[Located]:

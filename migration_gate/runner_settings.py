@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -89,6 +90,8 @@ def read_settings(found: Found, hints: Hints) -> None:
     reader = _READERS.get(found.layout)
     if reader is not None:
         reader(found, hints)
+    if found.layout not in ("flyway", "liquibase", "sqitch", "prisma", "drizzle"):
+        _committed_urls(found, hints)
 
 
 def _package_version(found: Found, hints: Hints, packages: tuple[str, ...]) -> tuple[str, str] | None:
@@ -197,17 +200,194 @@ def _golang_migrate(found: Found, hints: Hints) -> None:
         found.facts.append(f"golang-migrate {version} from go.mod")
 
 
-_READERS = {
-    "prisma": _prisma,
-    "drizzle": _drizzle,
-    "sqlx": _sqlx,
-    "goose": _goose,
-    "golang-migrate": _golang_migrate,
-}
-
-
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+# --------------------------------------------------------------------------- Flyway
+
+
+def flyway_conf(text: str) -> dict[str, str]:
+    """``flyway.conf`` (Java properties, ``flyway.<key>=value``) → {key: value}."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")):
+            continue
+        key, sep, value = _property(line)
+        if sep and key.startswith("flyway."):
+            values[key[len("flyway.") :]] = value
+    return values
+
+
+def _property(line: str) -> tuple[str, str, str]:
+    match = re.match(r"([^=:\s]+)\s*([=:\s])\s*(.*)", line)
+    if not match:
+        return line, "", ""
+    return match.group(1), match.group(2), match.group(3).strip()
+
+
+def _table(data: dict[str, object], key: str) -> dict[str, object]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def flyway_toml(text: str) -> dict[str, str]:
+    """``flyway.toml``: ``[flyway]`` keys, and the selected environment's (``[flyway] environment``, else
+    ``default``) ``schemas`` and ``initSql`` (flyway/flyway ConfigurationModel, EnvironmentModel)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    values: dict[str, str] = {}
+    flyway = _table(data, "flyway")
+    for key, value in flyway.items():
+        if key == "placeholders" and isinstance(value, dict):
+            for name, text_value in value.items():
+                values[f"placeholders.{name}"] = str(text_value)
+        elif isinstance(value, (str, int, float, bool)):
+            values[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        elif isinstance(value, list):
+            values[key] = ",".join(map(str, value))
+    environments = _table(data, "environments")
+    selected = environments.get(str(flyway.get("environment", "default")))
+    if isinstance(selected, dict):
+        for key in ("schemas", "initSql", "url"):
+            value = selected.get(key)
+            if isinstance(value, list):
+                values.setdefault(key, ",".join(map(str, value)))
+            elif isinstance(value, str):
+                values.setdefault(key, value)
+    return values
+
+
+def _flyway(found: Found, hints: Hints) -> None:
+    values: dict[str, str] = {}
+    where = None
+    for name in ("flyway.toml", "flyway.conf", "conf/flyway.conf"):
+        nearest = hints.nearest(found.folder, name)
+        if nearest:
+            values = flyway_toml(nearest[1]) if name.endswith(".toml") else flyway_conf(nearest[1])
+            where = name
+            break
+    if not values or where is None:
+        return
+    read = []
+    schema = values.get("defaultSchema") or (values.get("schemas") or "").split(",")[0].strip()
+    if schema:
+        found.options["default-schema"] = schema
+        read.append(f"defaultSchema {schema} (prepended to search_path)")
+    for key in ("group", "mixed", "outOfOrder", "executeInTransaction"):
+        if key in values:
+            found.options[key] = values[key].strip().lower()
+            read.append(f"{key} = {values[key]}")
+    for key, value in values.items():
+        if key.startswith("placeholders."):
+            found.options[f"placeholder.{key[len('placeholders.') :]}"] = value
+    placeholders = sum(1 for key in values if key.startswith("placeholders."))
+    if placeholders:
+        read.append(f"{placeholders} placeholder{'s' * (placeholders != 1)}")
+    init = values.get("initSql", "")
+    if re.search(r"\b(lock_timeout|statement_timeout)\b", init, re.I):
+        found.options["lock-timeout"] = "initSql"
+        read.append("a timeout in initSql")
+    _url_settings(found, values.get("url", ""))
+    if read:
+        found.facts.append(f"{where}: " + ", ".join(read))
+
+
+# --------------------------------------------------------------------------- committed URLs
+
+_URL = re.compile(r"postgres(?:ql)?://[^\s'\"`]+")
+
+
+def _url_settings(found: Found, text: str) -> None:
+    """Settings in a database URL: golang-migrate's x-multi-statement / x-statement-timeout, search_path,
+    and a lock_timeout or statement_timeout in ``options=-c …``."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    for url in _URL.findall(text):
+        query = parse_qs(urlsplit(url).query)
+        for key in ("x-multi-statement", "x-statement-timeout", "search_path"):
+            if key in query:
+                found.options.setdefault(key, query[key][0])
+        options = unquote(" ".join(query.get("options", [])))
+        if re.search(r"\b(lock_timeout|statement_timeout)\b", options) or "x-statement-timeout" in query:
+            found.options.setdefault("lock-timeout", "the database URL")
+
+
+def _committed_urls(found: Found, hints: Hints) -> None:
+    """Database URLs committed next to the migrations (.env, Makefile, compose files)."""
+    seen = []
+    for name in (".env", "Makefile", "docker-compose.yml", "docker-compose.yaml", "compose.yaml", "dbconfig.yml"):
+        nearest = hints.nearest(found.folder, name)
+        if nearest and _URL.search(nearest[1]):
+            before = dict(found.options)
+            _url_settings(found, nearest[1])
+            if found.options != before:
+                seen.append(name)
+    if seen:
+        keys = [
+            k for k in ("x-multi-statement", "x-statement-timeout", "search_path", "lock-timeout") if k in found.options
+        ]
+        found.facts.append(f"{', '.join(keys)} from the database URL in {', '.join(seen)}")
+
+
+def _sqlx_toml(found: Found, hints: Hints) -> None:
+    nearest = hints.nearest(found.folder, "sqlx.toml")
+    if not nearest:
+        return
+    import tomllib
+
+    try:
+        data = tomllib.loads(nearest[1])
+    except tomllib.TOMLDecodeError:
+        return
+    migrate = _table(data, "migrate")
+    chars = migrate.get("ignored-chars")
+    if isinstance(chars, list) and all(isinstance(c, str) for c in chars):
+        found.options["ignored-chars"] = "".join(chars)
+        found.facts.append("sqlx.toml ignored-chars (sqlx 0.9)")
+        found.options.setdefault("version", "0.9")
+
+
+def _atlas_hcl(found: Found, hints: Hints) -> None:
+    for candidate in ancestors(found.folder, hints.top):
+        text = hints.read(candidate / "atlas.hcl")
+        if text is None:
+            continue
+        match = re.search(r'exec_order\s*=\s*"?([\w-]+)', text)
+        if match:
+            found.options["exec-order"] = match.group(1)
+            found.facts.append(f"atlas.hcl exec_order = {match.group(1)}")
+        before = dict(found.options)
+        _url_settings(found, text)
+        if "search_path" in found.options and "search_path" not in before:
+            found.facts.append(f"search_path {found.options['search_path']} from atlas.hcl")
+        return
+
+
+def _sqlx_all(found: Found, hints: Hints) -> None:
+    _sqlx_toml(found, hints)
+    if "version" not in found.options:
+        _sqlx(found, hints)
+
+
+def _atlas(found: Found, hints: Hints) -> None:
+    _atlas_hcl(found, hints)
+
+
+_READERS: dict[str, Callable[[Found, Hints], None]] = {
+    "prisma": _prisma,
+    "drizzle": _drizzle,
+    "sqlx": _sqlx_all,
+    "goose": _goose,
+    "golang-migrate": _golang_migrate,
+    "flyway": _flyway,
+    "atlas": _atlas,
+}

@@ -300,12 +300,14 @@ def analyze(
     runner_transaction: bool | None = None,
     runs: list[Run] | None = None,
     cuts: tuple[int, ...] | None = None,
+    timeout_set: bool = False,
 ) -> FileFacts:
     """Run the pre-pass.
 
     ``runs``: how the runner executes each stretch of the file (default: one run, the legacy
     ``mode`` with ``runner_transaction=False`` as a per-file opt-out).  ``cuts``: where the runner
-    itself ends a query string, when it splits the text with its own rule.
+    itself ends a query string, when it splits the text with its own rule.  ``timeout_set``: the
+    runner's connection already has a ``lock_timeout`` (or ``statement_timeout``), from its settings.
     """
     if not runs:
         runs = [Run(0, 1 << 62, legacy_execution(mode, runner_transaction))]
@@ -342,7 +344,7 @@ def analyze(
     began_in_runner = False
     runner_tx = wraps[used[0]]
     current = used[0]
-    timeout_session = False
+    timeout_session = timeout_set
     timeout_local = False
     last_begin: Statement | None = None
     ends: list[TransactionProblem] = []

@@ -142,7 +142,8 @@ class Config:
             pattern = found.pattern or pattern
         if pattern:
             options["pattern"] = pattern
-        return Settings(transaction=transaction, delivery=delivery, mixed=self.mixed, options=options)
+        mixed = self.mixed or options.get("mixed") == "true"
+        return Settings(transaction=transaction, delivery=delivery, mixed=mixed, options=options)
 
     def description_style_of(self, location: Path | str) -> str:
         found = self.location_config(location)

@@ -81,7 +81,8 @@ def load_file(migration: MigrationFile, config: Config, data: bytes | None = Non
     loaded.shape = shape
     text = _masked(source.text, shape)
     if config.substitutes_placeholders_for(runner.name):
-        source.substitution = substitute(text, config.placeholders, migration.name)
+        values = {k[len("placeholder.") :]: v for k, v in settings.options.items() if k.startswith("placeholder.")}
+        source.substitution = substitute(text, {**values, **config.placeholders}, migration.name)
     if source.substitution is None and text is not source.text:
         source.substitution = Substitution(text, [], [], [], [], [])
     parsed = parse_source(source)
@@ -175,4 +176,5 @@ def _facts(
         )
         for section in sections
     ]
-    return analyze(statements, runs=runs, cuts=shape.cuts, pg_version=pg_version)
+    timeout = bool(settings.option("lock-timeout"))
+    return analyze(statements, runs=runs, cuts=shape.cuts, pg_version=pg_version, timeout_set=timeout)

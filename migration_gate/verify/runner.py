@@ -110,7 +110,8 @@ def prepare(
 def _flyway_refusal(loaded: LoadedFile, config: Config) -> tuple[str, int] | None:
     """Flyway refuses a migration that mixes transactional and non-transactional statements (``mixed=false``)."""
     facts = loaded.facts
-    if facts is None or loaded.parse is None or facts.mode != "flyway" or config.mixed:
+    mixed = config.settings_for(loaded.migration.location).mixed
+    if facts is None or loaded.parse is None or facts.mode != "flyway" or mixed:
         return None
     if not facts.flyway_nontransactional or len(loaded.parse.statements) <= len(facts.flyway_nontransactional):
         return None

@@ -214,8 +214,14 @@ class Flyway(Runner):
         return flyway_version(text)
 
     def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
+        if opt_out is None and settings.option("executeInTransaction") == "false":
+            opt_out = "executeInTransaction = false in the Flyway configuration"
         legacy = legacy_execution(settings, "Flyway", default="flyway", opt_out=opt_out)
         assert legacy is not None
+        if legacy.flyway and settings.flag("group"):
+            from dataclasses import replace
+
+            return replace(legacy, batch=True)
         return legacy
 
     def rollback_expected(self, rel: str) -> str:
