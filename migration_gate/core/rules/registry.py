@@ -30,6 +30,7 @@ from .non_idempotent_repeatable import NonIdempotentRepeatable
 from .non_transactional_statement_in_transaction import NonTransactionalStatementInTransaction
 from .observed_locks import ObservedLocks
 from .orphan_rollback import OrphanRollback
+from .psql_meta_command import PsqlMetaCommand
 from .out_of_order_migration_version import OutOfOrderMigrationVersion
 from .reapply_fails import ReapplyFails
 from .renamed_column import RenamedColumn
@@ -53,6 +54,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnreadableFile,
     UnusedIgnore,
     UndefinedPlaceholder,
+    PsqlMetaCommand,
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
     NonConcurrentReindex,
