@@ -30,8 +30,8 @@ from .non_idempotent_repeatable import NonIdempotentRepeatable
 from .non_transactional_statement_in_transaction import NonTransactionalStatementInTransaction
 from .observed_locks import ObservedLocks
 from .orphan_rollback import OrphanRollback
-from .psql_meta_command import PsqlMetaCommand
 from .out_of_order_migration_version import OutOfOrderMigrationVersion
+from .psql_meta_command import PsqlMetaCommand
 from .reapply_fails import ReapplyFails
 from .renamed_column import RenamedColumn
 from .renamed_table import RenamedTable
