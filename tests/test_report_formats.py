@@ -349,7 +349,9 @@ def test_sarif_guide_is_golden_and_valid(cli):
     assert len(run["results"]) == len(as_json["violations"])
     (rule,) = [r for r in rules if r["id"] == "MG303"]
     assert rule["name"] == "missing-rollback"
-    assert rule["shortDescription"]["text"] == "A versioned migration has no rollback, with a runner that has rollbacks."
+    assert (
+        rule["shortDescription"]["text"] == "A versioned migration has no rollback, with a runner that has rollbacks."
+    )
     assert rule["helpUri"].endswith("/rules/missing-rollback.md")
     first = next(r for r in run["results"] if r["ruleId"] == "MG303")
     assert first["level"] == "error"

@@ -34,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
     write(files)
     print_notes(notes)
     for f in files:
-        print(f"created {f.display}")
+        print(f"{'updated' if f.append else 'created'} {f.display}")
     return 0
