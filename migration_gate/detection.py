@@ -152,8 +152,9 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
     if any(head.startswith("-- no-transaction") for head in heads.values()):
         votes.append(_Vote("sqlx", 'from a "-- no-transaction" first line'))
     flyway_names = [n for n in folder.sql if _FLYWAY_NAME.match(n)]
-    if flyway_names:
-        votes.append(_Vote("flyway", "from V<version>__<description>.sql names", strong=False))
+    if flyway_names:  # Flyway reads its locations recursively: the sub-folders (rollback/, seeds/) are its own
+        inner = tuple(p for p in folders if path in p.parents)
+        votes.append(_Vote("flyway", "from V<version>__<description>.sql names", strong=False, claims=inner))
     if any(_GM_OTHER_EXT.match(n) for n in folder.others):
         votes.append(
             _Vote("golang-migrate", "from <version>_<name>.up.<ext> files (golang-migrate reads any extension)")

@@ -207,7 +207,8 @@ def _parse(text: str) -> Shape:
                     split_checks.append((run_start, at))
             elif run_kind in (DOWN, "empty"):
                 shown = "empty" if run_kind == "empty" else label
-                sections.append(Section(DOWN, run_start, at, marker=marker, label=shown, pair=changeset))
+                undo = {k: v for k, v in attrs.items() if k in ("transaction", "opt_out")}  # runInTransaction too
+                sections.append(Section(DOWN, run_start, at, marker=marker, label=shown, pair=changeset, **undo))
         run_start, run_kind = at, next_kind
 
     for start, end, after in line_spans(text):
