@@ -247,3 +247,75 @@ def test_bad_layout_settings_are_exit_2(cli, tmp_path, config, message):
     result = cli("check", "--no-cache", cwd=tmp_path)
     assert result.code == 2
     assert message in result.err and result.err.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- versions, order, duplicates
+
+
+def _run_order(tmp_path, layout: str, files: dict[str, str]) -> list[str]:
+    from migration_gate.config import load_config
+    from migration_gate.discovery import scope_from_config
+
+    write(tmp_path, {**files, ".migration-gate.yml": f"migrations:\n  path: m\n  layout: {layout}\n"})
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        scope = scope_from_config(load_config(None))
+    finally:
+        os.chdir(cwd)
+    return [f.relpath for f in scope.files if f.kind == "versioned"]
+
+
+def test_run_order_is_the_runners(tmp_path):
+    journal = '{"entries":[{"tag":"0002_b","when":1},{"tag":"0001_a","when":2}]}'
+    drizzle = {"m/meta/_journal.json": journal, "m/0001_a.sql": "SELECT 1;\n", "m/0002_b.sql": "SELECT 2;\n"}
+    assert _run_order(tmp_path / "d", "drizzle", drizzle) == ["0002_b.sql", "0001_a.sql"]  # journal order
+    plan = "%project=x\n\nzeta 2026-01-01T00:00:00Z a <a@b>\nalpha 2026-01-01T00:00:01Z a <a@b>\n"
+    sqitch = {"m/sqitch.plan": plan, "m/deploy/zeta.sql": "SELECT 1;\n", "m/deploy/alpha.sql": "SELECT 2;\n"}
+    assert _run_order(tmp_path / "s", "sqitch", sqitch) == ["deploy/zeta.sql", "deploy/alpha.sql"]
+    prisma = {f"m/{n}/migration.sql": "SELECT 1;\n" for n in ("10_x", "9_x", "B_x", "a_x", "1_init")}
+    assert _run_order(tmp_path / "p", "prisma", prisma) == [
+        "1_init/migration.sql",
+        "10_x/migration.sql",
+        "9_x/migration.sql",
+        "a_x/migration.sql",
+        "B_x/migration.sql",
+    ]
+    goose = {f"m/{n}": "-- +goose Up\nSELECT 1;\n" for n in ("10_b.sql", "9_a.sql")}
+    assert _run_order(tmp_path / "g", "goose", goose) == ["9_a.sql", "10_b.sql"]  # numbers
+    dbmate = {f"m/{n}": "-- migrate:up\n-- migrate:down\n" for n in ("10_b.sql", "9_a.sql")}
+    assert _run_order(tmp_path / "db", "dbmate", dbmate) == ["10_b.sql", "9_a.sql"]  # text
+
+
+@pytest.mark.parametrize(
+    ("layout", "names", "duplicates"),
+    [
+        ("goose", ["1_a.sql", "001_b.sql"], True),  # the same number
+        ("dbmate", ["1_a.sql", "001_b.sql"], False),  # versions are text
+        ("sql-migrate", ["1_a.sql", "1_b.sql"], False),  # the identity is the file name
+        ("sqlx", ["1_a.sql", "01_b.sql"], True),
+    ],
+)
+def test_duplicates_as_the_runner_sees_them(cli, tmp_path, layout, names, duplicates):
+    body = {"goose": "-- +goose Up\nSELECT 1;\n", "dbmate": "-- migrate:up\n-- migrate:down\n"}.get(
+        layout, "-- +migrate Up\nSELECT 1;\n" if layout == "sql-migrate" else "SELECT 1;\n"
+    )
+    write(tmp_path, {f"m/{n}": body for n in names})
+    write(tmp_path, {".migration-gate.yml": f"migrations:\n  path: m\n  layout: {layout}\n"})
+    result = cli("check", "--no-cache", "--format", "json", "--rule", "duplicate-migration-version", cwd=tmp_path)
+    assert bool(result.json()["violations"]) == duplicates
+
+
+def test_versions_are_per_folder_for_runners_that_read_one_folder(cli, tmp_path):
+    write(
+        tmp_path,
+        {
+            "a/1_x.sql": "-- +goose Up\nSELECT 1;\n",
+            "b/1_y.sql": "-- +goose Up\nSELECT 1;\n",
+            ".migration-gate.yml": "migrations:\n  path: [a, b]\n  layout: goose\n",
+        },
+    )
+    result = cli("check", "--no-cache", "--format", "json", "--rule", "duplicate-migration-version", cwd=tmp_path)
+    assert result.json()["violations"] == []
