@@ -319,3 +319,17 @@ def test_versions_are_per_folder_for_runners_that_read_one_folder(cli, tmp_path)
     )
     result = cli("check", "--no-cache", "--format", "json", "--rule", "duplicate-migration-version", cwd=tmp_path)
     assert result.json()["violations"] == []
+
+
+def test_every_layout_in_one_run(cli):
+    """A monorepo of every runner: one line per folder, versions of different runners never compared."""
+    from conftest import FIXTURES
+
+    result = cli("check", str(FIXTURES / "layouts"), "--no-cache", "--format", "json")
+    assert result.code == 1, result.err
+    found = {
+        line.split(": ", 2)[2].split(" (")[0] for line in result.err.splitlines() if line.startswith("migration-gate:")
+    }
+    # up-down and pattern fixtures name their layout in a config this run does not read: found as what they are
+    assert found >= {"atlas", "dbmate", "diesel", "drizzle", "flyway", "golang-migrate", "goose", "liquibase"}
+    assert found >= {"pop", "prisma", "sqitch", "sql-migrate", "sqlx"}

@@ -262,6 +262,11 @@ class Runner:
 # --------------------------------------------------------------------------- shared helpers
 
 
+# Version keys are ``(family, payload)``: payloads of one family compare with each other, and keys of
+# different runners (a monorepo) still sort without error: 0 numbers (Flyway's parts, goose, sqlx, …),
+# 1 text, 2 localeCompare, 3/4 sql-migrate's numbered / unnumbered names, 5 positions in a plan or journal.
+
+
 def numeric_version(text: str, digits: str | None = None) -> Version:
     """A version compared as a number (``digits``: the number's text when it differs from ``text``)."""
     number = digits if digits is not None else text
@@ -280,7 +285,7 @@ def text_version(text: str, compare: str | None = None) -> Version:
 
 def ordinal_version(text: str, position: int) -> Version:
     """A version that is a position in a list the runner keeps (a plan, a journal, a changelog)."""
-    return Version(text, (0, (position,)))
+    return Version(text, (5, (position,)))
 
 
 def locale_key(text: str) -> tuple[object, ...]:

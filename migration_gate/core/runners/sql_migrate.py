@@ -83,8 +83,8 @@ def sql_migrate_version(name: str) -> Version:
     """Numeric prefix first (ties by name), then names without one; the identity is the name."""
     match = _NUMERIC.match(name)
     if match:
-        return Version(name, (0, (int(match.group(1)), name)))
-    return Version(name, (1, (name,)))
+        return Version(name, (3, (int(match.group(1)), name)))
+    return Version(name, (4, (name,)))
 
 
 class SqlMigrate(Runner):
