@@ -372,6 +372,24 @@ def _atlas_hcl(found: Found, hints: Hints) -> None:
         return
 
 
+def _liquibase(found: Found, hints: Hints) -> None:
+    """Liquibase's version (checksums changed from v8 to v9 in 4.22): Maven, Gradle or a Docker image."""
+    checks = (
+        ("pom.xml", r"<artifactId>liquibase-core</artifactId>\s*<version>([0-9][^<]*)</version>"),
+        ("build.gradle", r"org\.liquibase:liquibase-core:([0-9][\w.-]*)"),
+        ("build.gradle.kts", r"org\.liquibase:liquibase-core:([0-9][\w.-]*)"),
+        ("Dockerfile", r"liquibase/liquibase:([0-9][\w.-]*)"),
+    )
+    for name, pattern in checks:
+        nearest = hints.nearest(found.folder, name)
+        match = re.search(pattern, nearest[1]) if nearest else None
+        if match:
+            found.options["version"] = match.group(1)
+            found.facts.append(f"Liquibase {match.group(1)} from {name}")
+            return
+    found.facts.append("Liquibase version not found: assumed 4.22 or later (checksums 9:)")
+
+
 def _sqlx_all(found: Found, hints: Hints) -> None:
     _sqlx_toml(found, hints)
     if "version" not in found.options:
@@ -390,4 +408,5 @@ _READERS: dict[str, Callable[[Found, Hints], None]] = {
     "golang-migrate": _golang_migrate,
     "flyway": _flyway,
     "atlas": _atlas,
+    "liquibase": _liquibase,
 }

@@ -55,10 +55,12 @@ EXPECTED = {
     "goose/bitmagnet-io__bitmagnet": ['migrations: goose (from "-- +goose Up" annotations)'],
     "liquibase/City-of-Helsinki__haitaton-backend": [
         "services/hanke-service/src/main/resources/db/changelog: liquibase "
-        "(from the Liquibase changelog db.changelog-master.yaml)"
+        "(from the Liquibase changelog db.changelog-master.yaml; Liquibase version not found: assumed 4.22 or later "
+        "(checksums 9:))"
     ],
     "liquibase/epam__edp-ddm-citus": [
-        "platform-db/changesets: liquibase (from the Liquibase changelog audit-changelog.xml)"
+        "platform-db/changesets: liquibase (from the Liquibase changelog audit-changelog.xml; "
+        "Liquibase version not found: assumed 4.22 or later (checksums 9:))"
     ],
     "prisma/documenso__documenso": [
         "packages/prisma/migrations: prisma (from migration_lock.toml; "
