@@ -137,6 +137,7 @@ class Liquibase(Runner):
     rollback_in_file = True
     recursive = True
     ordering = "the master changelog's order, then changesets in file order"
+    placeholders = True  # changelog parameters `${name}` are expanded before the SQL runs
 
     def classify(
         self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
