@@ -209,7 +209,7 @@ def test_atlas_check_names_the_stale_line():
 def test_atlas_check_missing_and_extra_files_and_bad_sums():
     added = [*ATLAS_FILES, ("1a_new.sql", b"SELECT 1;\n")]
     assert [(p.line, p.file, p.reason) for p in atlas.check(ATLAS_SUM, added)] == [
-        (2, "1a_new.sql", "1a_new.sql is not listed (added without `atlas migrate hash`)")
+        (3, "1a_new.sql", "1a_new.sql is not listed (added without `atlas migrate hash`)")
     ]
     assert [(p.line, p.file) for p in atlas.check(ATLAS_SUM, ATLAS_FILES[:1])] == [(3, "2_idx.sql")]
     assert [p.reason for p in atlas.check(None, ATLAS_FILES)] == [

@@ -97,9 +97,9 @@ def sum_of(files: Iterable[tuple[str, bytes]]) -> str:
 class Problem:
     """Where a committed ``atlas.sum`` differs from the directory.
 
-    ``line`` is 1-based in ``atlas.sum`` (the line to fix, or the line after
-    which a missing entry belongs); ``file`` the migration it is about (``None``
-    for the total line or the whole file).
+    ``line`` is 1-based in ``atlas.sum``: the line to fix, or for a file that
+    is not listed the line its entry belongs on; ``file`` the migration it is
+    about (``None`` for the total line or the whole file).
     """
 
     line: int
@@ -138,7 +138,7 @@ def check(sum_text: str | None, files: Iterable[tuple[str, bytes]]) -> list[Prob
             problems.append(Problem(number, line.name, f"{line.name} is listed but is not in the directory"))
     for line in expected:
         if line.name not in have:
-            after = 1 + sum(1 for _, other in listed if other.name.encode() < line.name.encode())
+            after = 2 + sum(1 for _, other in listed if other.name.encode() < line.name.encode())
             problems.append(
                 Problem(after, line.name, f"{line.name} is not listed (added without `atlas migrate hash`)")
             )
