@@ -1124,3 +1124,140 @@ def test_info_for_flyway_is_unchanged(git_repo, monkeypatch):
         "database",
     ]
     assert row["checksum"] == checksum_of_bytes(b"SELECT 1;\n")
+
+
+# --------------------------------------------------------------------------- renames and re-saves, the rest of the runners
+
+RENAMES = {
+    # layout: (folder, merged files, the rename keeping the version, the renumbering)
+    "golang-migrate": (
+        ("migrations/000001_create_users.up.sql", "migrations/000001_users.up.sql"),
+        ("migrations/000002_create_orders.up.sql", "migrations/000003_create_orders.up.sql"),
+        ("000001", "000002", "000003"),
+    ),
+    "dbmate": (
+        ("db/migrations/20240101000000_create_users.sql", "db/migrations/20240101000000_users.sql"),
+        ("db/migrations/20240102000000_create_orders.sql", "db/migrations/20240103000000_create_orders.sql"),
+        ("20240101000000", "20240102000000", "20240103000000"),
+    ),
+    "pop": (
+        ("migrations/20240101000000_create_users.up.sql", "migrations/20240101000000_users.up.sql"),
+        ("migrations/20240102000000_create_orders.up.sql", "migrations/20240103000000_create_orders.up.sql"),
+        ("20240101000000", "20240102000000", "20240103000000"),
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(RENAMES))
+def test_rename_keeping_the_version_is_info_and_renumbering_runs_again(git_repo, monkeypatch, layout):
+    folder, files, _first, _what, who = CHECKSUMLESS[layout]
+    sha = merged(git_repo, files)
+    (kept_from, kept_to), (moved_from, moved_to), (v1, v2, v3) = RENAMES[layout]
+    git_repo.git("mv", kept_from, kept_to)
+    git_repo.git("mv", moved_from, moved_to)
+    assert history_findings(monkeypatch, git_repo.path, layout, folder) == [
+        (
+            "MG306",
+            "info",
+            kept_to,
+            1,
+            1,
+            f"version {v1} is merged on the base ({sha}) as {kept_from} and was renamed to {kept_to}, keeping its "
+            f"version: {who} identifies it by its version, so nothing runs again",
+        ),
+        (
+            "MG306",
+            "error",
+            moved_to,
+            1,
+            1,
+            f"version {v2} is merged on the base ({sha}) as {moved_from} and was renamed to {moved_to}: {who} "
+            f"identifies migrations by version, so databases that applied version {v2} run it again as version {v3}",
+        ),
+    ]
+
+
+def test_atlas_whitespace_edit_and_rename(git_repo, monkeypatch):
+    sha = merged(git_repo, atlas_files())
+    git_repo.write("migrations/20240101000000_users.sql", "CREATE TABLE users  (id bigint);\n")
+    git_repo.git("mv", "migrations/20240102000000_index.sql", "migrations/20240102000000_users_id.sql")
+    rehash(git_repo)
+    assert history_findings(monkeypatch, git_repo.path, "atlas", "migrations") == [
+        (
+            "MG306",
+            "info",
+            "migrations/20240101000000_users.sql",
+            1,
+            1,
+            f"version 20240101000000 is merged on the base ({sha}) and was edited, but only in comments, whitespace "
+            "or line endings: Atlas never compares an applied file with its revision once atlas.sum is re-hashed, and "
+            "the SQL it would run is unchanged; atlas.sum must still be re-hashed",
+        ),
+        (
+            "MG306",
+            "info",
+            "migrations/20240102000000_users_id.sql",
+            1,
+            1,
+            f"version 20240102000000 is merged on the base ({sha}) as migrations/20240102000000_index.sql and was "
+            "renamed to migrations/20240102000000_users_id.sql, keeping its version: Atlas identifies it by its "
+            "version, so nothing runs again (atlas.sum must be re-hashed: it hashes file names)",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("how", ["crlf", "whitespace"])
+def test_drizzle_resave_keeping_the_sql_is_info(git_repo, monkeypatch, how):
+    sha = merged(git_repo, DRIZZLE)
+    text = DRIZZLE["drizzle/0001_orders.sql"]
+    git_repo.write(
+        "drizzle/0001_orders.sql", crlf(text) if how == "crlf" else text.replace('"orders" (', '"orders"  (')
+    )
+    assert history_findings(monkeypatch, git_repo.path, "drizzle", "drizzle") == [
+        (
+            "MG306",
+            "info",
+            "drizzle/0001_orders.sql",
+            1,
+            1,
+            f"version 0001 is merged on the base ({sha}) and was edited, but only in comments, whitespace or line "
+            "endings: drizzle stores a hash of each migration but never compares it, and never runs an applied one "
+            "again, and the SQL it would run is unchanged",
+        )
+    ]
+
+
+def test_drizzle_v1_folder_rename_runs_again(git_repo, monkeypatch):
+    sha = merged(git_repo, {"drizzle/20240101000000_init/migration.sql": 'CREATE TABLE "users" ("id" integer);\n'})
+    git_repo.git("mv", "drizzle/20240101000000_init", "drizzle/20240101000000_users")
+    assert history_findings(monkeypatch, git_repo.path, "drizzle", "drizzle") == [
+        (
+            "MG306",
+            "error",
+            "drizzle/20240101000000_users/migration.sql",
+            1,
+            1,
+            f"migration `20240101000000_init` is merged on the base ({sha}) as "
+            "drizzle/20240101000000_init/migration.sql and was renamed to drizzle/20240101000000_users/migration.sql: "
+            "drizzle identifies a migration by its folder name, so it runs `20240101000000_users` again where "
+            "`20240101000000_init` was applied",
+        )
+    ]
+
+
+def test_sqitch_whitespace_only_edit_of_a_deploy_script_is_a_warning(git_repo, monkeypatch):
+    merged(git_repo, SQITCH)
+    git_repo.write("db/deploy/orders.sql", "BEGIN;\nCREATE TABLE orders  (id bigint);\n-- orders\nCOMMIT;\n")
+    found = history_findings(monkeypatch, git_repo.path, "sqitch", "db")
+    assert [(f[0], f[1], f[2], f[3]) for f in found] == [("MG306", "warning", "db/deploy/orders.sql", 2)]
+    assert found[0][5].endswith('`sqitch check` fails ("Script signatures diverge at change orders @v1")')
+
+
+def test_sqitch_rework_script_is_the_first_rework_tag_that_has_a_file(git_repo, monkeypatch):
+    plan = PLAN + "@v2 2024-01-02T00:00:02Z Dev <dev@example.com> # tag v2\n"
+    merged(git_repo, {**SQITCH, "db/sqitch.plan": plan})
+    # Reworked after two tags; the old script kept under the second one (Plan/Change.pm: the first tag with a file).
+    git_repo.write("db/deploy/users@v2.sql", SQITCH["db/deploy/users.sql"])
+    git_repo.write("db/deploy/users.sql", "BEGIN;\nALTER TABLE users ADD COLUMN email text;\nCOMMIT;\n")
+    git_repo.write("db/sqitch.plan", plan + "users [users@v2] 2024-01-03T00:00:00Z Dev <dev@example.com> # email\n")
+    assert history_findings(monkeypatch, git_repo.path, "sqitch", "db") == []
