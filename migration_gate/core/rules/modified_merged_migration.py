@@ -15,15 +15,58 @@ class ModifiedMergedMigration(ChangeSetRule):
 
     ## What it does
     Compares every versioned migration on the base branch with the working
-    tree. An edit that changes Flyway's checksum, a rename and a deletion are
-    errors. An edit Flyway cannot see (line endings, blank lines, a BOM: the
-    checksum is unchanged) is reported as info. With `--database-url`, a file
-    whose checksum differs from the one recorded in `flyway_schema_history`, or
-    an applied version whose file is gone, is reported too.
+    tree, in the terms of the runner its folder uses (the layout that
+    classified its files).
 
-    Repeatable (`R__`) migrations may change: that is their purpose. Renaming
-    or deleting one is a warning, because Flyway reports the applied
-    repeatable as missing when it validates.
+    **Flyway**: an edit that changes Flyway's checksum, a rename and a
+    deletion are errors. An edit Flyway cannot see (line endings, blank lines,
+    a BOM: the checksum is unchanged) is reported as info. With
+    `--database-url`, a file whose checksum differs from the one recorded in
+    `flyway_schema_history`, or an applied version whose file is gone, is
+    reported too. Repeatable (`R__`) migrations may change: that is their
+    purpose. Renaming or deleting one is a warning, because Flyway reports the
+    applied repeatable as missing when it validates.
+
+    **Runners that check a checksum before every deploy**, with the runner's
+    own error in the message:
+
+    - sqlx: SHA-384 of the file's bytes (`_sqlx_migrations.checksum`), after
+      removing sqlx 0.9's `ignored-chars` (`sqlx.toml`): "migration 1 was
+      previously applied but has been modified". An edit the checksum ignores
+      is info (sqlx-core `migrate/migration.rs`, `migrator.rs`, `error.rs`).
+    - Liquibase, per changeset (id, author, changelog path): MD5 checksum
+      version 9 (Liquibase 4.22 and later; version 8 when the repository pins
+      an older Liquibase): "Validation Failed: 1 changesets check sum …". A
+      whitespace-only edit keeps the version 9 checksum: info. Moving a
+      changelog, or changing a changeset's id or author, makes Liquibase run it
+      again: error (unless `logicalFilePath` keeps the path). `runOnChange` and
+      `--validCheckSum` edits are info.
+    - Atlas: `atlas.sum` must match the directory, or Atlas refuses to apply
+      anything ("You have a checksum error in your migration directory."); the
+      first stale line of `atlas.sum` is reported there. Once re-hashed, Atlas
+      never compares an applied file again, so the edit itself is an error.
+
+    **Runners that compare only outside the deploy**: Prisma's
+    `migrate deploy` never compares `_prisma_migrations.checksum` (SHA-256);
+    `migrate dev` stops with "The migration `…` was modified after it was
+    applied." and asks to reset. A re-save in the other line ending is info
+    (Prisma accepts the LF/CRLF variants). Sqitch's `deploy` never compares a
+    deployed change's `script_hash`; `sqitch check` reports "Script signatures
+    diverge at change …" (error; a warning when only comments or whitespace
+    changed). Editing or removing a merged line of `sqitch.plan` changes the
+    change IDs, and `sqitch deploy` stops ("Cannot find change … in
+    sqitch.plan"). A deploy script changed through `sqitch rework` is fine.
+
+    **Runners without a checksum** (golang-migrate, goose, dbmate,
+    sql-migrate, Diesel, pop, drizzle, whose stored hash is never compared, and
+    `pattern`): they never run an applied migration again, so any change to
+    the SQL is an error; a change to comments, whitespace or line endings only
+    is info.
+
+    **Renames** follow what identifies a migration to the runner: its version
+    (most runners: keeping it is info), its file name (sql-migrate:
+    "unknown migration in database"), its folder name (Prisma, drizzle 1.0),
+    its journal `when` (drizzle 0.x).
 
     ## Why is this bad?
     Every database that already ran the migration keeps the old version.
@@ -31,8 +74,8 @@ class ModifiedMergedMigration(ChangeSetRule):
     "Migration checksum mismatch for migration version 3" and the deploy stops;
     databases created afterwards get the new text, so environments silently
     diverge. A renamed file is a description mismatch, a deleted one
-    "Detected applied migration not resolved locally". golang-migrate, Diesel
-    and pop keep no checksum: the edit is simply never applied where the
+    "Detected applied migration not resolved locally". Runners without a
+    checksum never notice: the edit is simply never applied where the
     migration already ran, and a renumbered file runs a second time.
 
     ## Example

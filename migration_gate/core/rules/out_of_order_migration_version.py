@@ -15,10 +15,33 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
 
     ## What it does
     Reports a versioned migration added by the change set whose version is not
-    greater than the highest version on the base branch (a version equal to a
-    merged one is `duplicate-migration-version`). With `--database-url`, also
-    every migration that is not applied while a higher version is.
-    `out_of_order: allow` (Flyway's `outOfOrder=true`) turns the rule off.
+    greater than the highest version merged on the base branch in its folder
+    (Flyway: in all its locations; a version equal to a merged one is
+    `duplicate-migration-version`). With `--database-url`, also every Flyway
+    migration that is not applied while a higher version is.
+    `out_of_order: allow` turns the rule off.
+
+    Its level follows what the folder's runner does with such a migration:
+
+    | runner | what it does | level |
+    |---|---|---|
+    | Flyway | refused (`outOfOrder=false`, the default): validate fails | error |
+    | Flyway with `outOfOrder=true` in `flyway.toml`/`flyway.conf` | applied | warning |
+    | golang-migrate | never applied: it runs only versions above the current one | error |
+    | goose | refused: "found N missing migrations before current version" | error |
+    | goose with `-allow-missing`, `WithAllowMissing` or `WithAllowOutofOrder(true)` committed | applied | warning |
+    | dbmate | applied | warning |
+    | dbmate with `--strict` or `DBMATE_STRICT` committed | refused: "migration … is out of order …" | error |
+    | Atlas (`exec_order` linear, the default) | refused: "migration file … was added out of order" | error |
+    | Atlas `exec_order` linear-skip / non-linear (`atlas.hcl` or `--exec-order`) | skipped / applied | error / warning |
+    | drizzle 0.x: a new journal entry whose `when` is not later than the newest merged one | never applied | error |
+    | sqlx, sql-migrate, Diesel, pop, Prisma, drizzle 1.0 | applied | warning |
+    | Sqitch: a new change placed in `sqitch.plan` before merged ones | refused: "Cannot find change …" | error |
+    | `pattern` | unknown | warning |
+
+    Liquibase runs changesets in changelog order; it has no versions to
+    compare. When the repository does not hold the setting, the message says
+    which default was assumed.
 
     ## Why is this bad?
     With `outOfOrder=false` (Flyway's default) a migration below the highest
@@ -26,9 +49,10 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
     validates first) fails with "Detected resolved migration not applied to
     database", or the migration is silently skipped where `ignored` migrations
     are allowed. golang-migrate only moves forward from the current version,
-    so it never applies it; Diesel and pop apply it, but after migrations that
-    were written later. It happens when another branch merged a higher version
-    first.
+    so it never applies it; drizzle 0.x skips a journal entry older than the
+    last applied one; goose and Atlas stop the deploy; sqlx, Diesel and pop
+    apply it, but after migrations that were written later. It happens when
+    another branch merged a higher version first.
 
     ## Example
     ```text
