@@ -1261,3 +1261,19 @@ def test_sqitch_rework_script_is_the_first_rework_tag_that_has_a_file(git_repo, 
     git_repo.write("db/deploy/users.sql", "BEGIN;\nALTER TABLE users ADD COLUMN email text;\nCOMMIT;\n")
     git_repo.write("db/sqitch.plan", plan + "users [users@v2] 2024-01-03T00:00:00Z Dev <dev@example.com> # email\n")
     assert history_findings(monkeypatch, git_repo.path, "sqitch", "db") == []
+
+
+def test_atlas_sum_of_a_golang_migrate_format_directory_covers_the_up_files(git_repo, monkeypatch):
+    # atlas.hcl `format = golang-migrate` (openmeter in the runner corpus): atlas.sum lists the .up.sql files only.
+    hcl = 'env "local" {\n  migration {\n    dir = "file://migrations"\n    format = golang-migrate\n  }\n}\n'
+    up = {"20240101000000_users.up.sql": ATLAS_1, "20240102000000_index.up.sql": "SELECT 1;\n"}
+    files = {f"migrations/{name}": text for name, text in up.items()}
+    files["migrations/20240101000000_users.down.sql"] = "DROP TABLE users;\n"
+    files["migrations/atlas.sum"] = atlas.sum_of([(n, t.encode()) for n, t in up.items()])
+    merged(git_repo, {**files, "atlas.hcl": hcl})
+    git_repo.write("migrations/20240103000000_more.up.sql", "SELECT 2;\n")
+    git_repo.write("migrations/20240103000000_more.down.sql", "SELECT 3;\n")
+    found = history_findings(monkeypatch, git_repo.path, "atlas", "migrations")
+    assert [(f[2], f[3], f[5].split(": ")[1]) for f in found] == [
+        ("migrations/atlas.sum", 4, "20240103000000_more.up.sql is not listed (added without `atlas migrate hash`)")
+    ]

@@ -197,6 +197,15 @@ def _atlas_exec_order(location: Path, root: Path | None) -> RunnerSetting | None
     return None
 
 
+def _atlas_format(location: Path, root: Path | None) -> str | None:
+    for folder in _ancestors(location, root):
+        text = _read(folder / "atlas.hcl")
+        if text is not None:
+            match = re.search(r"\bformat\s*=\s*\"?([A-Za-z_-]+)", text)
+            return match.group(1).lower().replace("_", "-") if match else None
+    return None
+
+
 def _sqlx_ignored_chars(location: Path, root: Path | None) -> RunnerSetting | None:
     for folder in _ancestors(location, root):
         text = _read(folder / "sqlx.toml")
@@ -388,7 +397,9 @@ def _atlas_facts(facts: RunnerFacts, location: Path, history: History) -> None:
     root = history.root
     facts.sum_display = _display_of(sum_path, location, facts.display)
     files = []
-    for path in sorted(location.glob("*.sql")):
+    # atlas.hcl `format = golang-migrate`: Atlas reads (and hashes) the .up.sql files only.
+    pattern = "*.up.sql" if _atlas_format(location, root) == "golang-migrate" else "*.sql"
+    for path in sorted(location.glob(pattern)):
         if path.is_file():
             try:
                 files.append((path.name, path.read_bytes()))
@@ -397,7 +408,7 @@ def _atlas_facts(facts: RunnerFacts, location: Path, history: History) -> None:
     text = _read(sum_path) if sum_path.is_file() else None
     starts = _line_offsets(text or "")
     facts.sum_problems = tuple(
-        SumProblem(p.line, starts[p.line - 1] if p.line - 1 < len(starts) else 0, p.file, p.reason)
+        SumProblem(p.line, starts[p.line - 1] if p.line - 1 < len(starts) else len(text or ""), p.file, p.reason)
         for p in atlas.check(text, files)
     )
     if facts.sum_problems and root is not None and history.base is not None:
@@ -406,7 +417,8 @@ def _atlas_facts(facts: RunnerFacts, location: Path, history: History) -> None:
             prefix = "" if folder == "." else folder + "/"
             names = [p for p in history.merged if p.startswith(prefix) and "/" not in p[len(prefix) :]]
             base = _blob_bytes(history, names)
-            base_files = [(p[len(prefix) :], b) for p, b in base.items() if p.endswith(".sql")]
+            suffix = pattern[1:]
+            base_files = [(p[len(prefix) :], b) for p, b in base.items() if p.endswith(suffix)]
             base_sum = base.get(prefix + atlas.SUM_FILE)
             base_text = base_sum.decode("utf-8", "replace") if base_sum is not None else None
             facts.sum_broken_on_base = bool(base_files or base_text) and bool(atlas.check(base_text, base_files))

@@ -33,7 +33,8 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
     | dbmate | applied | warning |
     | dbmate with `--strict` or `DBMATE_STRICT` committed | refused: "migration … is out of order …" | error |
     | Atlas (`exec_order` linear, the default) | refused: "migration file … was added out of order" | error |
-    | Atlas `exec_order` linear-skip / non-linear (`atlas.hcl` or `--exec-order`) | skipped / applied | error / warning |
+    | Atlas `exec_order` linear-skip (`atlas.hcl` or `--exec-order`) | skipped | error |
+    | Atlas `exec_order` non-linear | applied | warning |
     | drizzle 0.x: a new journal entry whose `when` is not later than the newest merged one | never applied | error |
     | sqlx, sql-migrate, Diesel, pop, Prisma, drizzle 1.0 | applied | warning |
     | Sqitch: a new change placed in `sqitch.plan` before merged ones | refused: "Cannot find change …" | error |
