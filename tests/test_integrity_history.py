@@ -1277,3 +1277,10 @@ def test_atlas_sum_of_a_golang_migrate_format_directory_covers_the_up_files(git_
     assert [(f[2], f[3], f[5].split(": ")[1]) for f in found] == [
         ("migrations/atlas.sum", 4, "20240103000000_more.up.sql is not listed (added without `atlas migrate hash`)")
     ]
+
+
+def test_a_flag_mentioned_in_documentation_is_not_a_setting(git_repo, monkeypatch):
+    files = {**CHECKSUMLESS["goose"][1], "docs/MIGRATIONS.md": "Never run `goose -allow-missing up` in production.\n"}
+    merged(git_repo, files)
+    git_repo.write("migrations/00000_backfill.sql", "-- +goose Up\nSELECT 1;\n")
+    assert [f[1] for f in history_findings(monkeypatch, git_repo.path, "goose", "migrations")] == ["error"]

@@ -115,13 +115,21 @@ def _display_of(path: Path, location: Path, location_display: str) -> str:
     return rel if location_display in ("", ".") else f"{location_display}/{rel}"
 
 
+#: Files that talk about a runner's flags rather than set them (documentation, changelogs).
+_NOT_SETTINGS = (":(exclude,glob)**/*.md", ":(exclude,glob)**/*.rst", ":(exclude,glob)**/*.txt")
+
+
 def _grep(root: Path | None, pattern: str) -> list[tuple[str, int, str]]:
-    """``git grep`` over the repository's tracked and untracked text files: (path, line, text)."""
+    """``git grep`` over the repository's tracked and untracked text files: (path, line, text).
+
+    Documentation (``*.md``, ``*.rst``, ``*.txt``) is left out: a README that
+    mentions ``-allow-missing`` does not set it.
+    """
     if root is None:
         return []
     try:
         done = subprocess.run(
-            ["git", "grep", "-I", "-n", "-E", "--untracked", "--no-color", "-e", pattern],
+            ["git", "grep", "-I", "-n", "-E", "--untracked", "--no-color", "-e", pattern, "--", ".", *_NOT_SETTINGS],
             cwd=root,
             capture_output=True,
         )
