@@ -60,8 +60,8 @@ def _dbmate(rel: str, config: Config) -> dict:
 def _sql_migrate(rel: str, config: Config) -> dict:
     if "/" in rel or not rel.endswith(".sql"):
         return {"kind": "other"}
-    match = re.match(r"(\d+)", rel)
-    return _versioned(_numeric(match.group(1)) if match else _text(rel), rel[:-4])
+    match = re.match(r"(\d+)", rel)  # numeric prefix first, ties by name; the identity is the file name
+    return _versioned(Version(rel, (0, (int(match.group(1)), rel)) if match else (1, (rel,))), rel[:-4])
 
 
 def _sqlx(rel: str, config: Config) -> dict:
@@ -77,7 +77,8 @@ def _diesel(rel: str, config: Config) -> dict:
     if not match:
         return {"kind": "other"}
     kind = "versioned" if match.group(3) == "up" else "rollback"
-    return {"kind": kind, "version": _text(match.group(1).replace("-", "")), "description": match.group(2)}
+    version = Version(match.group(1), (1, (match.group(1).replace("-", ""),)))  # text order, `-` ignored
+    return {"kind": kind, "version": version, "description": match.group(2)}
 
 
 def _prisma(rel: str, config: Config) -> dict:
@@ -104,8 +105,8 @@ def _sqitch(rel: str, config: Config) -> dict:
 
 def _drizzle(rel: str, config: Config) -> dict:
     journal = re.fullmatch(r"(\d{4})_(.+)\.sql", rel)
-    if journal:
-        return _versioned(_numeric(journal.group(1)), journal.group(2))
+    if journal:  # the journal's order (its tag's number here)
+        return _versioned(Version(rel[:-4], (0, (int(journal.group(1)),))), journal.group(2))
     folder = re.fullmatch(r"((\d{14})_[^/]+)/migration\.sql", rel)
     return _versioned(_text(folder.group(1)), folder.group(1)) if folder else {"kind": "other"}
 

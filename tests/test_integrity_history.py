@@ -95,7 +95,7 @@ CHECKSUMLESS = {
             "migrations/2024-01-02-000000_create_orders/down.sql": "DROP TABLE orders;\n",
         },
         ("migrations/2024-01-01-000000_create_users/up.sql", USERS, 1),
-        "version 20240101000000",
+        "version 2024-01-01-000000",
         "Diesel",
     ),
     "pop": (
@@ -202,7 +202,17 @@ def test_sql_migrate_rename_runs_the_file_again(git_repo, monkeypatch):
             "renamed to migrations/1_users.sql: sql-migrate records the file name (gorp_migrations.id), so "
             'databases that applied it stop with "Unable to create migration plan because of 1_create_users.sql: '
             'unknown migration in database" (with IgnoreUnknown set, they run 1_users.sql again)',
-        )
+        ),
+        (  # to sql-migrate the renamed file is a new migration, and it sorts before a merged one
+            "MG308",
+            "warning",
+            "migrations/1_users.sql",
+            1,
+            1,
+            "migration 1_users.sql is new here but sorts before migration 2_create_orders.sql "
+            f"(migrations/2_create_orders.sql), merged on the base ({sha}): sql-migrate applies it there anyway, "
+            "after migrations written later",
+        ),
     ]
 
 
@@ -216,7 +226,7 @@ def test_diesel_folder_rename_keeping_the_version_is_info(git_repo, monkeypatch)
             "migrations/2024-01-01-000000_users/up.sql",
             1,
             1,
-            f"version 20240101000000 is merged on the base ({sha}) as "
+            f"version 2024-01-01-000000 is merged on the base ({sha}) as "
             "migrations/2024-01-01-000000_create_users/up.sql and was renamed to "
             "migrations/2024-01-01-000000_users/up.sql, keeping its version: Diesel identifies it by its version, "
             "so nothing runs again",
@@ -258,8 +268,8 @@ OUT_OF_ORDER = {
         "migrations/2024-01-01-120000_backfill/up.sql",
         "SELECT 1;\n",
         "warning",
-        "20240101120000",
-        ("20240102000000", "migrations/2024-01-02-000000_create_orders/up.sql"),
+        "2024-01-01-120000",
+        ("2024-01-02-000000", "migrations/2024-01-02-000000_create_orders/up.sql"),
         "Diesel applies it there anyway, after migrations written later",
     ),
     "pop": (
@@ -325,22 +335,15 @@ def test_out_of_order_numeric_runners(git_repo, monkeypatch, layout, path, text,
     folder, files, _first, _what, _who = CHECKSUMLESS[layout]
     sha = merged(git_repo, files)
     git_repo.write(path, text)
-    version = {"golang-migrate": "000000", "goose": "00000", "sql-migrate": "0"}[layout]
-    top, highest = {
-        "golang-migrate": ("000002", "migrations/000002_create_orders.up.sql"),
-        "goose": ("00002", "migrations/00002_create_orders.sql"),
-        "sql-migrate": ("2", "migrations/2_create_orders.sql"),
+    lead = {
+        "golang-migrate": "version 000000 is new here but below version 000002 (migrations/000002_create_orders.up.sql)",
+        "goose": "version 00000 is new here but below version 00002 (migrations/00002_create_orders.sql)",
+        # sql-migrate's identity is the file name: numeric prefix first, then the name
+        "sql-migrate": "migration 0_backfill.sql is new here but sorts before migration 2_create_orders.sql "
+        "(migrations/2_create_orders.sql)",
     }[layout]
     assert history_findings(monkeypatch, git_repo.path, layout, folder) == [
-        (
-            "MG308",
-            level,
-            path,
-            1,
-            1,
-            f"version {version} is new here but below version {top} ({highest}), merged on the base ({sha}): "
-            f"{consequence}",
-        )
+        ("MG308", level, path, 1, 1, f"{lead}, merged on the base ({sha}): {consequence}")
     ]
 
 
@@ -537,7 +540,7 @@ def test_prisma_folder_rename_runs_again_and_an_older_folder_is_applied(git_repo
             "prisma/migrations/20240101120000_backfill/migration.sql",
             1,
             1,
-            "version 20240101120000_backfill is new here but below version 20240102000000_orders "
+            "migration 20240101120000_backfill is new here but sorts before migration 20240102000000_orders "
             "(prisma/migrations/20240102000000_orders/migration.sql), merged on the base "
             f"({sha}): `prisma migrate deploy` applies it there anyway (it selects migrations by folder name)",
         ),
@@ -558,7 +561,7 @@ def test_prisma_folder_rename_runs_again_and_an_older_folder_is_applied(git_repo
             "prisma/migrations/20240102000000_add_orders/migration.sql",
             1,
             1,
-            "version 20240102000000_add_orders is new here but below version 20240102000000_orders "
+            "migration 20240102000000_add_orders is new here but sorts before migration 20240102000000_orders "
             "(prisma/migrations/20240102000000_orders/migration.sql), merged on the base "
             f"({sha}): `prisma migrate deploy` applies it there anyway (it selects migrations by folder name)",
         ),
@@ -946,7 +949,7 @@ def test_drizzle_edit_is_silently_skipped(git_repo, monkeypatch):
             "drizzle/0000_init.sql",
             1,
             1,
-            f"version 0000 is merged on the base ({sha}) and was edited: drizzle stores a hash of each migration but "
+            f"migration 0000_init is merged on the base ({sha}) and was edited: drizzle stores a hash of each migration but "
             "never compares it, and never runs an applied one again, so databases that applied it keep the old "
             "version while new databases get the new one",
         )
@@ -992,7 +995,7 @@ def test_drizzle_rename_with_the_journal_keeping_its_when(git_repo, monkeypatch)
             "drizzle/0001_add_orders.sql",
             1,
             1,
-            f"version 0001 is merged on the base ({sha}) as drizzle/0001_orders.sql and was renamed to "
+            f"migration 0001_orders is merged on the base ({sha}) as drizzle/0001_orders.sql and was renamed to "
             "drizzle/0001_add_orders.sql, keeping its journal `when`: drizzle identifies it by its journal `when`, "
             "so nothing runs again",
         )
@@ -1015,7 +1018,7 @@ def test_drizzle_v1_folders_are_applied_by_name(git_repo, monkeypatch):
             "drizzle/20240101120000_backfill/migration.sql",
             1,
             1,
-            "version 20240101120000_backfill is new here but below version 20240102000000_orders "
+            "migration 20240101120000_backfill is new here but sorts before migration 20240102000000_orders "
             f"(drizzle/20240102000000_orders/migration.sql), merged on the base ({sha}): drizzle 1.0 applies it "
             "there anyway (it selects migrations by folder name)",
         )
@@ -1220,7 +1223,7 @@ def test_drizzle_resave_keeping_the_sql_is_info(git_repo, monkeypatch, how):
             "drizzle/0001_orders.sql",
             1,
             1,
-            f"version 0001 is merged on the base ({sha}) and was edited, but only in comments, whitespace or line "
+            f"migration 0001_orders is merged on the base ({sha}) and was edited, but only in comments, whitespace or line "
             "endings: drizzle stores a hash of each migration but never compares it, and never runs an applied one "
             "again, and the SQL it would run is unchanged",
         )

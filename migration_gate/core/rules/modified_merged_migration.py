@@ -531,8 +531,10 @@ def _what(migration: MigrationFile, facts: RunnerFacts | None) -> str:
     layout = migration.layout
     if layout == "prisma" or (layout == "drizzle" and facts is not None and facts.drizzle_major == 1):
         return f"migration `{_folder(migration)}`"
-    if layout == "sql-migrate" or (layout == "drizzle" and migration.version is None):
+    if layout == "sql-migrate":
         return f"migration {migration.name}"
+    if layout == "drizzle":  # 0.x: a journal entry, named by its tag
+        return f"migration {migration.name.removesuffix('.sql')}"
     return f"version {migration.version}" if migration.version is not None else f"migration {migration.name}"
 
 

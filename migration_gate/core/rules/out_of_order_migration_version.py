@@ -97,10 +97,11 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
                 continue
             out_of_order.append((current, current.version, layout, facts, highest, top))
         for current, version, layout, facts, highest, top in out_of_order:
-            lead = (
-                f"version {version} is new here but below version {top} "
-                f"({highest.display}), merged on the base ({base}): "
-            )
+            if layout in _NAMED:  # the runner's version is the migration's name: it sorts, it is not numbered
+                lead = f"migration {version} is new here but sorts before migration {top} "
+            else:
+                lead = f"version {version} is new here but below version {top} "
+            lead += f"({highest.display}), merged on the base ({base}): "
             if layout in ("flyway", "up-down"):
                 yield from self._classic(layout, facts, lead, current)
                 continue
@@ -165,6 +166,10 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
                 path=item.path,
                 offset=item.offset,
             )
+
+
+#: Runners whose version is the migration's file or folder name.
+_NAMED = ("sql-migrate", "prisma", "drizzle")
 
 
 def _drizzle_major(facts: RunnerFacts | None) -> int | None:
