@@ -19,18 +19,18 @@ import base64
 import hashlib
 
 import pytest
-from conftest import CORPUS_RUNNERS, IN_CI
+from conftest import IN_CI, RUNNER_CORPUS
 
 from migration_gate.core.integrity import atlas, drizzle, first_difference, liquibase, prisma, same_statements, sqitch
 from migration_gate.core.integrity import sqlx as sqlx_checksum
 
 
 def corpus(relpath: str):
-    path = CORPUS_RUNNERS / relpath
+    path = RUNNER_CORPUS / relpath
     if not path.exists():
         if IN_CI:
             pytest.fail(f"the runner corpus is required under CI=true: {path} is missing")
-        pytest.skip(f"runner corpus not present at {CORPUS_RUNNERS}")
+        pytest.skip(f"runner corpus not present at {RUNNER_CORPUS}")
     return path
 
 
