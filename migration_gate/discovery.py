@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -112,8 +112,9 @@ def classify(
     config: Config,
     rel: str | None = None,
     siblings: set[str] | frozenset[str] | None = None,
+    layout: str | None = None,
 ) -> MigrationFile:
-    """Classify one file of a location by the configured layout.
+    """Classify one file of a location by its layout (the configured one unless ``layout`` is given).
 
     ``siblings``: the names of the other files in its folder, when the caller listed it.
     """
@@ -122,9 +123,10 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
+    layout = layout or config.layout
+    info = CLASSIFIERS.get(layout, CLASSIFIERS["up-down"])(rel, config)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
 
 
 def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
@@ -300,6 +302,13 @@ def _updown_info(
     if dialect:
         info["note"] = dialect
     return info
+
+
+#: How each layout reads a file's name: (path inside the location, config) → MigrationFile fields.
+CLASSIFIERS: dict[str, Callable[[str, Config], dict]] = {
+    "flyway": _classify_flyway,
+    "up-down": lambda rel, config: _classify_updown(rel),
+}
 
 
 # --------------------------------------------------------------------------- walking
