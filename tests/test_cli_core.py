@@ -116,11 +116,25 @@ def test_no_migrations_folder(cli, tmp_path):
     assert "migrations folder not found" in one_line(result.err)
 
 
-def test_directory_without_migrations_passes(cli, tmp_path):
+def test_directory_without_migrations_is_a_usage_error(cli, tmp_path):
+    """Not "0 files: gate passed": a folder named on the command line with no .sql file is exit 2."""
     (tmp_path / "empty").mkdir()
-    result = cli("check", "empty", cwd=tmp_path)
-    assert result.code == 0
-    assert "0 errors" in result.out and "in 0 files" in result.out
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.txt").write_text("not SQL\n")
+    for folder in ("empty", "docs"):
+        result = cli("check", folder, cwd=tmp_path)
+        assert result.code == 2
+        assert result.out == ""
+        assert one_line(result.err) == (
+            f"migration-gate: error: no migration files found in {folder} (no .sql file in it or its subfolders)"
+        )
+
+
+def test_a_folder_of_misnamed_sql_files_is_still_analysed(cli, tmp_path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "create_users.sql").write_text("CREATE TABLE users (id bigint);\n")
+    result = cli("check", "sql", "--format", "json", cwd=tmp_path)
+    assert [v["rule"] for v in result.json()["violations"]] == ["invalid-migration-filename"]
 
 
 def test_empty_file_is_fine(cli, tmp_path):
