@@ -137,13 +137,22 @@ def test_a_folder_of_misnamed_sql_files_is_still_analysed(cli, tmp_path):
     assert [v["rule"] for v in result.json()["violations"]] == ["invalid-migration-filename"]
 
 
-def test_empty_file_is_fine(cli, tmp_path):
+def test_empty_file_is_a_warning(cli, tmp_path):
     (tmp_path / "V1__empty.sql").write_text("")
     (tmp_path / "rollback").mkdir()
     (tmp_path / "rollback" / "V1__rollback.sql").write_text("")
     result = cli("check", "V1__empty.sql", "--format", "json", cwd=tmp_path)
     assert result.code == 0, result.out
     assert result.json()["summary"]["statements"] == 0
+    assert [(v["rule"], v["severity"], v["line"], v["column"], v["message"]) for v in result.json()["violations"]] == [
+        (
+            "empty-migration",
+            "warning",
+            1,
+            1,
+            "the migration is empty: no statement runs, yet the runner records the version as applied",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from .column_type_change_rewrites_table import ColumnTypeChangeRewritesTable
 from .dropped_column import DroppedColumn
 from .dropped_table import DroppedTable
 from .duplicate_migration_version import DuplicateMigrationVersion
+from .empty_migration import EmptyMigration
 from .foreign_key_without_not_valid import ForeignKeyWithoutNotValid
 from .int_primary_key import IntPrimaryKey
 from .invalid_migration_filename import InvalidMigrationFilename
@@ -78,6 +79,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    EmptyMigration,
     ModifiedMergedMigration,
     ModifiedMergedRollback,
     OutOfOrderMigrationVersion,

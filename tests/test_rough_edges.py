@@ -1,0 +1,75 @@
+"""The rough edges a newcomer hits (issue 17, part 3): each one's fixed behaviour, asserted exactly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REPO, run_subprocess
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {text!r}"
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- empty-migration
+
+
+def _diesel(tmp_path, up: bytes) -> None:
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\n")
+    folder = tmp_path / "migrations" / "2024-01-01-000000_create_users"
+    folder.mkdir(parents=True)
+    (folder / "up.sql").write_bytes(up)
+    (folder / "down.sql").write_text("SELECT 1;\n")
+
+
+def _findings(result, rule: str) -> list[tuple]:
+    return [
+        (v["path"], v["line"], v["column"], v["severity"], v["message"])
+        for v in result.json()["violations"]
+        if v["rule"] == rule
+    ]
+
+
+def test_diesel_refuses_a_zero_byte_up_sql_so_it_is_an_error(cli, tmp_path):
+    _diesel(tmp_path, b"")
+    result = cli("check", "migrations", "--format", "json", cwd=tmp_path)
+    assert result.code == 1
+    assert _findings(result, "empty-migration") == [
+        (
+            "migrations/2024-01-01-000000_create_users/up.sql",
+            1,
+            1,
+            "error",
+            "the file is empty (0 bytes): Diesel refuses to run it (\"Attempted to run an empty migration.\"), "
+            "and the deploy stops there",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [(b"-- Your SQL goes here\n", "holds only comments"), (b"\n  \n", "is empty"), (b"\xef\xbb\xbf", "is empty")],
+)
+def test_diesel_runs_a_comment_only_or_blank_up_sql_so_it_is_a_warning(cli, tmp_path, content, what):
+    _diesel(tmp_path, content)
+    result = cli("check", "migrations", "--format", "json", cwd=tmp_path)
+    assert result.code == 0
+    assert _findings(result, "empty-migration") == [
+        (
+            "migrations/2024-01-01-000000_create_users/up.sql",
+            1,
+            1,
+            "warning",
+            f"the migration {what}: no statement runs, yet the runner records the version as applied",
+        )
+    ]
+
+
+def test_empty_migration_can_be_turned_off(cli, tmp_path):
+    _diesel(tmp_path, b"")
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\nrules:\n  empty-migration: off\n")
+    result = cli("check", "migrations", "--format", "json", cwd=tmp_path)
+    assert result.code == 0 and _findings(result, "empty-migration") == []
