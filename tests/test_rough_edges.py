@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import REPO, run_subprocess
 
 
 def one_line(text: str) -> str:
@@ -73,3 +70,57 @@ def test_empty_migration_can_be_turned_off(cli, tmp_path):
     (tmp_path / ".migration-gate.yml").write_text("migrations:\n  layout: up-down\nrules:\n  empty-migration: off\n")
     result = cli("check", "migrations", "--format", "json", cwd=tmp_path)
     assert result.code == 0 and _findings(result, "empty-migration") == []
+
+
+# --------------------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            "rules:\n  non-concurent-index-creation: off\n",
+            "rules.non-concurent-index-creation: unknown rule; did you mean `non-concurrent-index-creation`? "
+            "(see `migration-gate rules`)",
+        ),
+        ("fail_onn: error\n", "fail_onn: unknown setting; did you mean `fail_on`?"),
+        ("migrations:\n  layot: up-down\n", "migrations.layot: unknown setting; did you mean `layout`?"),
+        (
+            "rules:\n  non-concurrent-index-creation: warn\n",
+            "rules.non-concurrent-index-creation: 'warn' is not a level (use off, info, warning or error); "
+            "did you mean `warning`?",
+        ),
+        (
+            "rules:\n  unbatched-update: {level: eror}\n",
+            "rules.unbatched-update: 'eror' is not a level (use off, info, warning or error); did you mean `error`?",
+        ),
+        (
+            "migrations:\n  layout: updown\n",
+            "migrations.layout: 'updown' is not one of flyway, up-down; did you mean `up-down`?",
+        ),
+        ("rules:\n  xyzzy: off\n", "rules.xyzzy: unknown rule (see `migration-gate rules`)"),  # nothing close
+    ],
+)
+def test_config_errors_suggest_close_matches(cli, tmp_path, config, message):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "V1__a.sql").write_text("SELECT 1;\n")
+    (tmp_path / ".migration-gate.yml").write_text(config)
+    result = cli("check", "migrations", cwd=tmp_path)
+    assert result.code == 2
+    assert one_line(result.err) == f"migration-gate: error: .migration-gate.yml: {message}"
+
+
+def test_rule_flag_and_explain_suggest_close_matches(cli, tmp_path):
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;\n")
+    result = cli("check", "V1__a.sql", "--rule", "unbatched-updates", cwd=tmp_path)
+    assert result.code == 2
+    assert one_line(result.err) == (
+        "migration-gate: error: --rule unbatched-updates: unknown rule; did you mean `unbatched-update`? "
+        "(see `migration-gate rules`)"
+    )
+    result = cli("explain", "missing-rolback", cwd=tmp_path)
+    assert result.code == 2
+    assert one_line(result.err) == (
+        "migration-gate: error: missing-rolback: unknown rule; did you mean `missing-rollback`? "
+        "(see `migration-gate rules`)"
+    )

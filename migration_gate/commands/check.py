@@ -129,7 +129,10 @@ def _run(args: argparse.Namespace, plan) -> int:
         config = config.replace(fail_on=args.fail_on)
     for name in args.only or ():
         if registry.lookup(name) is None:
-            raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
+            from ..config import did_you_mean
+
+            hint = did_you_mean(name, registry.rule_keys())
+            raise UsageError(f"--rule {name}: unknown rule{hint} (see `migration-gate rules`)")
 
     context = ReportContext(workspace=plan.workspace, pretty=args.output is None and sys.stdout.isatty())
     if args.paths:

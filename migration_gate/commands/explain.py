@@ -16,6 +16,9 @@ def run(args) -> int:
 
     rule = registry.lookup(args.rule)
     if rule is None:
-        raise UsageError(f"{args.rule}: unknown rule (see `migration-gate rules`)")
+        from ..config import did_you_mean
+
+        hint = did_you_mean(args.rule, registry.rule_keys())
+        raise UsageError(f"{args.rule}: unknown rule{hint} (see `migration-gate rules`)")
     sys.stdout.write(render_rule_page(rule))
     return 0

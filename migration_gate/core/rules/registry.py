@@ -108,5 +108,10 @@ def lookup(key: str) -> type[Rule] | None:
     return _BY_KEY.get(key.strip().lower())
 
 
+def rule_keys() -> list[str]:
+    """Every rule's name and aliases (what a configuration or a comment may call it)."""
+    return sorted({key for rule in ALL_RULES for key in (rule.name, *rule.aliases)})
+
+
 def sorted_rules() -> list[type[Rule]]:
     return sorted(ALL_RULES, key=lambda r: r.code)
