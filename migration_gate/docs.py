@@ -92,8 +92,11 @@ def pages() -> dict[str, str]:
     return result
 
 
-def write_pages(out: Path, *, check: bool = False) -> list[Path]:
-    """Write (or with ``check`` only compare) the pages; returns those that differ."""
+def write_pages(out: Path, *, check: bool = False, prune: bool = True) -> list[Path]:
+    """Write (or with ``check`` only compare) the pages; returns those that differ.
+
+    ``prune``: also remove (or report) other ``*.md`` files in ``out``: the pages of rules that are gone.
+    """
     wanted = pages()
     stale: list[Path] = []
     for name, text in sorted(wanted.items()):
@@ -104,7 +107,7 @@ def write_pages(out: Path, *, check: bool = False) -> list[Path]:
             if not check:
                 out.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-    if out.is_dir():
+    if prune and out.is_dir():
         for path in sorted(out.glob("*.md")):
             if path.name not in wanted:
                 stale.append(path)

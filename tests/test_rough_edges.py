@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 
 
 def one_line(text: str) -> str:
@@ -124,3 +125,38 @@ def test_rule_flag_and_explain_suggest_close_matches(cli, tmp_path):
         "migration-gate: error: missing-rolback: unknown rule; did you mean `missing-rollback`? "
         "(see `migration-gate rules`)"
     )
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_docs_refuses_to_write_into_a_users_project(cli, tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "team-rules.md").write_text("# our own rules\n")
+    result = cli("docs", cwd=tmp_path)
+    assert result.code == 2
+    assert one_line(result.err) == (
+        "migration-gate: error: docs regenerates migration-gate's own rule pages (rules/ of its source tree); "
+        "to write them here, name the folder: --output DIR (`migration-gate explain RULE` shows one page)"
+    )
+    assert sorted(p.name for p in (tmp_path / "rules").iterdir()) == ["team-rules.md"]
+    result = cli("docs", "--check", cwd=tmp_path)
+    assert result.code == 2
+
+
+def test_docs_with_output_writes_the_pages_and_removes_nothing(cli, tmp_path):
+    from migration_gate.core.rules import registry
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "team-rules.md").write_text("# our own rules\n")
+    result = cli("docs", "--output", "pages", cwd=tmp_path)
+    assert result.code == 0
+    names = sorted(p.name for p in (tmp_path / "pages").iterdir())
+    assert names == sorted(["README.md", "team-rules.md", *(f"{r.name}.md" for r in registry.ALL_RULES)])
+    assert cli("docs", "--out", "pages", "--check", cwd=tmp_path).code == 0  # the old spelling still works
+    assert (tmp_path / "pages" / "team-rules.md").read_text() == "# our own rules\n"
+
+
+def test_docs_in_its_own_source_tree_checks_rules(cli):
+    result = cli("docs", "--check", cwd=REPO)
+    assert result.code == 0, result.out
