@@ -160,3 +160,75 @@ def test_docs_with_output_writes_the_pages_and_removes_nothing(cli, tmp_path):
 def test_docs_in_its_own_source_tree_checks_rules(cli):
     result = cli("docs", "--check", cwd=REPO)
     assert result.code == 0, result.out
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def _run_on_a_terminal(*args: str, env: dict[str, str | None]) -> str:
+    """Run the CLI with its stdout on a pseudo-terminal; what the terminal received."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    done = subprocess.Popen(
+        [sys.executable, "-m", "migration_gate", *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    done.wait(timeout=60)
+    os.close(leader)
+    assert done.returncode == 0
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def test_explain_piped_is_plain_markdown_without_the_maintainer_comment(cli):
+    result = cli("explain", "MG101")
+    assert result.code == 0
+    assert result.out.startswith(
+        "# non-concurrent-index-creation (MG101)\n\n`CREATE INDEX` on an existing table without `CONCURRENTLY`.\n"
+    )
+    assert "<!--" not in result.out and "edit the docstring" not in result.out
+    assert "```sql\nCREATE INDEX idx_orders_user_id ON orders (user_id);\n```" in result.out
+    # The committed page keeps the note for maintainers.
+    assert (REPO / "rules" / "non-concurrent-index-creation.md").read_text().startswith("<!-- Generated from")
+
+
+def test_explain_on_a_terminal_is_laid_out_for_reading():
+    out = _run_on_a_terminal("explain", "MG101", env={"NO_COLOR": "1"})
+    assert out.startswith(
+        "non-concurrent-index-creation (MG101)\n"
+        "=====================================\n"
+        "\n"
+        "`CREATE INDEX` on an existing table without `CONCURRENTLY`.\n"
+        "\n"
+        "  Code                 MG101\n"
+        "  Name                 non-concurrent-index-creation\n"
+        "  Level (recommended)  error\n"
+        "  Level (strict)       error\n"
+        "  Aliases              require-concurrent-index-creation\n"
+        "\n"
+        "What it does\n"
+        "------------\n"
+    )
+    assert "\nExample\n-------\n\n    CREATE INDEX idx_orders_user_id ON orders (user_id);\n\n" in out
+    assert "```" not in out and "<!--" not in out and "\x1b[" not in out
+
+
+def test_explain_on_a_colour_terminal_paints_headings_and_code():
+    out = _run_on_a_terminal("explain", "MG101", env={"NO_COLOR": None, "TERM": "xterm"})
+    assert out.startswith("\x1b[1mnon-concurrent-index-creation (MG101)\x1b[0m\n")
+    assert "    \x1b[33mCREATE INDEX idx_orders_user_id ON orders (user_id);\x1b[0m\n" in out

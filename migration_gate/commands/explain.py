@@ -1,7 +1,14 @@
-"""``migration-gate explain RULE``: a rule's documentation page."""
+"""``migration-gate explain RULE``: a rule's documentation page.
+
+To a terminal it is laid out for reading (headings underlined, code blocks
+indented, colour unless ``NO_COLOR``); to a pipe or a file it is the page's
+plain Markdown.  Neither carries the rule pages' "generated from the
+docstring" note, which is for maintainers.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -11,7 +18,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..core.rules import registry
-    from ..docs import render_rule_page
+    from ..docs import for_terminal, render_rule_page
     from ..errors import UsageError
 
     rule = registry.lookup(args.rule)
@@ -20,5 +27,8 @@ def run(args) -> int:
 
         hint = did_you_mean(args.rule, registry.rule_keys())
         raise UsageError(f"{args.rule}: unknown rule{hint} (see `migration-gate rules`)")
-    sys.stdout.write(render_rule_page(rule))
+    page = render_rule_page(rule, maintainer_note=False)
+    if sys.stdout.isatty():
+        page = for_terminal(page, color="NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb")
+    sys.stdout.write(page)
     return 0
