@@ -232,3 +232,29 @@ def test_explain_on_a_colour_terminal_paints_headings_and_code():
     out = _run_on_a_terminal("explain", "MG101", env={"NO_COLOR": None, "TERM": "xterm"})
     assert out.startswith("\x1b[1mnon-concurrent-index-creation (MG101)\x1b[0m\n")
     assert "    \x1b[33mCREATE INDEX idx_orders_user_id ON orders (user_id);\x1b[0m\n" in out
+
+
+# --------------------------------------------------------------------------- undefined placeholder
+
+
+def test_an_undefined_placeholder_is_reported_alone(cli, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "V1__ph.sql").write_text(
+        "CREATE TABLE t (id int);\nINSERT INTO t VALUES (${missing});\nSELEC 1;\n"
+    )
+    result = cli("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    found = [(v["rule"], v["line"], v["column"], v["message"]) for v in result.json()["violations"]]
+    assert [f for f in found if f[0] in ("syntax-error", "undefined-placeholder")] == [
+        ("undefined-placeholder", 2, 23, "placeholder ${missing} has no value")
+    ]
+
+
+def test_a_syntax_error_elsewhere_is_still_reported(cli, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "V1__ph.sql").write_text("INSERT INTO t VALUES ('${missing}');\nSELEC 1;\n")
+    result = cli("check", "migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    found = [(v["rule"], v["line"], v["column"]) for v in result.json()["violations"]]
+    assert [f for f in found if f[0] in ("syntax-error", "undefined-placeholder")] == [
+        ("undefined-placeholder", 1, 24),
+        ("syntax-error", 2, 1),
+    ]
