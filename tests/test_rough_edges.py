@@ -258,3 +258,21 @@ def test_a_syntax_error_elsewhere_is_still_reported(cli, tmp_path):
         ("undefined-placeholder", 1, 24),
         ("syntax-error", 2, 1),
     ]
+
+
+# --------------------------------------------------------------------------- new NAME twice
+
+
+def test_new_twice_with_the_same_description_warns_naming_the_existing_file(cli, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    first = cli("new", "add_users", cwd=tmp_path)
+    assert first.code == 0 and first.err == ""
+    second = cli("new", "add_users", cwd=tmp_path)
+    assert second.code == 0
+    assert second.out == "created migrations/V002__add_users.sql\ncreated migrations/rollback/V002__rollback.sql\n"
+    assert one_line(second.err) == (
+        "migration-gate: warning: migrations/V001__add_users.sql already has the description 'add_users'; "
+        "if migrations/V002__add_users.sql was not meant as a second migration of that name, delete both new files"
+    )
+    third = cli("new", "add_orders", cwd=tmp_path)
+    assert third.code == 0 and third.err == ""
