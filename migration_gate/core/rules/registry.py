@@ -38,6 +38,7 @@ from .renamed_table import RenamedTable
 from .rollback_collides_with_migration import RollbackCollidesWithMigration
 from .rollback_fails import RollbackFails
 from .rollback_incomplete import RollbackIncomplete
+from .rollback_not_verified import RollbackNotVerified
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
 from .syntax_error import SyntaxError_
@@ -93,6 +94,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RollbackFails,
     RollbackIncomplete,
     ReapplyFails,
+    RollbackNotVerified,
     LockPredictionMismatch,
     ObservedLocks,
 )
