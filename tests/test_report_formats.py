@@ -445,6 +445,7 @@ def test_report_flag_bad_values(cli, tmp_path, value, message):
 
 
 def test_report_flag_unwritable_path(cli, tmp_path):
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;\n")
     done = cli(
         "check",
         ".",

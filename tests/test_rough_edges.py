@@ -276,3 +276,26 @@ def test_new_twice_with_the_same_description_warns_naming_the_existing_file(cli,
     )
     third = cli("new", "add_orders", cwd=tmp_path)
     assert third.code == 0 and third.err == ""
+
+
+# --------------------------------------------------------------------------- plurals
+
+
+@pytest.mark.parametrize(
+    ("sql", "summary"),
+    [
+        ("", "0 errors, 1 warning, 0 infos in 1 file (0 statements): gate passed"),
+        ("CREATE TABLE a (id bigint);\n", "0 errors, 0 warnings, 0 infos in 1 file (1 statement): gate passed"),
+        (
+            "CREATE TABLE a (id bigint);\nCREATE TABLE b (id bigint);\n",
+            "0 errors, 0 warnings, 0 infos in 1 file (2 statements): gate passed",
+        ),
+    ],
+)
+def test_summary_counts_statements_in_the_right_number(cli, tmp_path, sql, summary):
+    (tmp_path / "V1__a.sql").write_text(sql)
+    (tmp_path / "rollback").mkdir()
+    (tmp_path / "rollback" / "V1__rollback.sql").write_text("DROP TABLE IF EXISTS a;\n")
+    (tmp_path / ".migration-gate.yml").write_text("ignore_rollback_collision: true\n")
+    result = cli("check", "V1__a.sql", cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert result.out.splitlines()[-1] == summary
