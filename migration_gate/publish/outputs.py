@@ -120,7 +120,12 @@ class Plan:
 
     @property
     def workspace(self) -> Path | None:
-        return self.env.workspace if self.env.in_actions else None
+        """The checkout's root, which report paths are relative to in CI (GitHub Actions, GitLab CI)."""
+        if self.env.in_actions:
+            return self.env.workspace
+        if os.environ.get("GITLAB_CI") == "true" and os.environ.get("CI_PROJECT_DIR"):
+            return Path(os.environ["CI_PROJECT_DIR"])
+        return None
 
     def path_of(self, path: str) -> str:
         return repo_path(path, self.workspace)
