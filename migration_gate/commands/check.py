@@ -139,7 +139,7 @@ def _run(args: argparse.Namespace, plan) -> int:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
-    if args.base or not args.paths or args.database_url or args.github:
+    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history
 
         scope = attach_history(
@@ -150,8 +150,8 @@ def _run(args: argparse.Namespace, plan) -> int:
             database_url=args.database_url,
             start=first,
             notes=context.notes,
-            required=bool(args.github),
-        )  # --github asks for the pull request's base
+            required=bool(args.github or args.gitlab),
+        )  # --github and --gitlab ask for the pull (merge) request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)
