@@ -25,6 +25,7 @@ COMMANDS = {
     "docs": ("docs", "regenerate the rule pages (rules/ of migration-gate's source tree, or --output DIR)"),
     "info": ("info", "list migrations with version, checksum and state against the base (like flyway info)"),
     "new": ("new", "write the next versioned migration and its rollback from the guide's template"),
+    "lsp": ("lsp", "language server for editors, over stdio (pip install 'migration-gate[lsp]')"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
