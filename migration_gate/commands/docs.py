@@ -8,12 +8,13 @@ of rules that no longer exist).  Anywhere else it writes only where it is told
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 OWN_PAGES = "rules"
 
 
-def configure(parser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
         "--out",
@@ -36,10 +37,10 @@ def own_source_tree(folder: Path) -> bool:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
-    return project.get("name") == "migration-gate"
+    return bool(project.get("name") == "migration-gate")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..docs import write_pages
     from ..errors import UsageError
 

@@ -8,15 +8,16 @@ docstring" note, which is for maintainers.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
 
-def configure(parser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule", metavar="RULE", help="code (MG101), name or alias")
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..core.rules import registry
     from ..docs import for_terminal, render_rule_page
     from ..errors import UsageError

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..core.config import Config
 from ..core.findings import Violation
@@ -53,7 +54,7 @@ class Analysis:
     violations: list[Violation]
     statements: list[StatementReport]
     #: Top-level statements as (start, end, kind, node): what the fixes and related places need.
-    spans: list[tuple[int, int, str, dict]] = field(default_factory=list)
+    spans: list[tuple[int, int, str, dict[str, Any]]] = field(default_factory=list)
     project_files: list[MigrationFile] = field(default_factory=list)
     location: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -202,7 +203,7 @@ def related_places(analysis: Analysis, v: Violation) -> list[Related]:
     return places
 
 
-def _lock_words(lock) -> str:
+def _lock_words(lock: Any) -> str:
     from ..core.lockmodes import label
     from ..core.names import display_name
 
@@ -214,7 +215,7 @@ _ENDS = ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED
 
 
 def _transaction_around(
-    spans: list[tuple[int, int, str, dict]], offset: int
+    spans: list[tuple[int, int, str, dict[str, Any]]], offset: int
 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     """The BEGIN before ``offset`` that no COMMIT closed yet, and the COMMIT that closes it."""
     begin = None

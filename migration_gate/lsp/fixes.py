@@ -17,8 +17,13 @@ comment or a string that says ``INDEX`` is never edited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+Span = tuple[int, int, str, dict[str, Any]]
+Token = tuple[int, int, str]
 
 REASON = "TODO: why this is safe here"
 NO_IGNORE = ("unused-ignore",)
@@ -65,7 +70,7 @@ def _eol(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
 
-def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+def _tokens(text: str, start: int, end: int) -> list[Token]:
     """(start, end exclusive, token name) of the statement's tokens, as offsets into ``text``."""
     from pglast.parser import scan
 
@@ -75,7 +80,7 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         return []
 
 
-def _after(tokens: list[tuple[int, int, str]], *names: str) -> int | None:
+def _after(tokens: list[Token], *names: str) -> int | None:
     """The offset where the token following the first run of ``names`` starts."""
     for i, (_, _, name) in enumerate(tokens):
         if name == names[0] and tuple(t[2] for t in tokens[i : i + len(names)]) == names:
@@ -85,7 +90,11 @@ def _after(tokens: list[tuple[int, int, str]], *names: str) -> int | None:
 
 
 def mechanical_fix(
-    rule: str, text: str, span: tuple[int, int, str, dict] | None, violation_offset: int | None, context: dict
+    rule: str,
+    text: str,
+    span: Span | None,
+    violation_offset: int | None,
+    context: dict[str, Callable[[str, str], list[NewFile]] | None],
 ) -> Fix | None:
     """The edit that removes the hazard, for the rules that have one (None otherwise)."""
     if span is None:
@@ -115,7 +124,14 @@ def mechanical_fix(
     return None
 
 
-def _not_valid(rule: str, text: str, tokens, kind: str, node: dict, context: dict) -> Fix | None:
+def _not_valid(
+    rule: str,
+    text: str,
+    tokens: list[Token],
+    kind: str,
+    node: dict[str, Any],
+    context: dict[str, Callable[[str, str], list[NewFile]] | None],
+) -> Fix | None:
     if kind != "AlterTableStmt" or len(node.get("cmds", ())) != 1:
         return None
     cmd = node["cmds"][0].get("AlterTableCmd", {})
@@ -158,7 +174,9 @@ _IF_NOT_EXISTS_AFTER = {
 }
 
 
-def _if_not_exists(rule: str, tokens, kind: str, node: dict, violation_offset: int | None) -> Fix | None:
+def _if_not_exists(
+    rule: str, tokens: list[Token], kind: str, node: dict[str, Any], violation_offset: int | None
+) -> Fix | None:
     at = None
     if kind == "IndexStmt":
         at = _after(tokens, "INDEX", "CONCURRENTLY") if node.get("concurrent") else _after(tokens, "INDEX")

@@ -25,7 +25,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__
-from .analysis import Analysis, Workspace, related_places
+from .analysis import Analysis, Related, Workspace, related_places
 from .fixes import Fix, NewFile, ignore_fix, mechanical_fix
 
 DEBOUNCE = float(os.environ.get("MIGRATION_GATE_LSP_DEBOUNCE", "0.3"))
@@ -120,7 +120,7 @@ def diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
     return found
 
 
-def _offsets_range(analysis: Analysis, place) -> types.Range:
+def _offsets_range(analysis: Analysis, place: Related) -> types.Range:
     start = analysis.lines.offset_to_lsp(place.start)
     end = analysis.lines.offset_to_lsp(place.end)
     return types.Range(types.Position(*start), types.Position(*end))
@@ -152,8 +152,9 @@ def hover_text(analysis: Analysis, line: int) -> str | None:
         }
         for lock in report.locks
     ]
-    template = _environment().get_template("lsp_hover.md.j2")
-    return template.render(locks=locks, line=report.line, end_line=report.end_line).strip() + "\n"
+    template = _environment().get_template("lsp_hover.md.j2")  # type: ignore[no-untyped-call]
+    text: str = template.render(locks=locks, line=report.line, end_line=report.end_line)
+    return text.strip() + "\n"
 
 
 # --------------------------------------------------------------------------- code actions
@@ -168,7 +169,7 @@ def code_actions(server: GateServer, analysis: Analysis, params: types.CodeActio
         data = diagnostic.data if isinstance(diagnostic.data, dict) else None
         if data is None or not str(diagnostic.source or "").startswith(SOURCE):
             continue
-        rule = data.get("rule")
+        rule = str(data.get("rule") or "")
         statement = data.get("statement")
         span = spans.get(tuple(statement)) if statement else None
         start = analysis.lines.to_offset(diagnostic.range.start.line, diagnostic.range.start.character)

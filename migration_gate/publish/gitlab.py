@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .github import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_TIMEOUT, Publication, ReportingError, redact
 
@@ -112,6 +113,7 @@ class NotePublisher:
             per_page=100,
             retry_transient_errors=False,  # retries are ours: bounded, and aware of what a POST may have done
         )
+        assert env.project is not None and env.merge_request is not None  # missing() said so
         project = self.gitlab.projects.get(env.project, lazy=True)
         self.merge_request = project.mergerequests.get(env.merge_request, lazy=True)
 
@@ -133,7 +135,7 @@ class NotePublisher:
             return kind, True, True
         return f"{type(exc).__name__}: {exc}", False, False
 
-    def _call(self, what: str, fn: Callable, before_retry: Callable | None = None):
+    def _call(self, what: str, fn: Callable[[], Any], before_retry: Callable[[], Any] | None = None) -> Any:
         """``fn()`` with retries of 5xx and timeouts; ``before_retry()`` may return a result instead."""
         import requests
         from gitlab.exceptions import GitlabError
@@ -155,10 +157,10 @@ class NotePublisher:
                     return found
         raise AssertionError("unreachable")
 
-    def find_note(self, marker: str):
+    def find_note(self, marker: str) -> Any:
         iid = self.env.merge_request
 
-        def search():
+        def search() -> Any:
             for note in self.merge_request.notes.list(iterator=True):
                 if marker in (note.body or ""):
                     return note
@@ -172,9 +174,9 @@ class NotePublisher:
         if existing is None:
             if clean:
                 return "none"
-            found_on_retry: list = []
+            found_on_retry: list[Any] = []
 
-            def look_again():
+            def look_again() -> Any:
                 # The failed attempt may have reached GitLab: never post a second note.
                 found = self.find_note(marker)
                 if found is not None:
@@ -192,7 +194,7 @@ class NotePublisher:
         if _same(existing.body, body):
             return "unchanged"
 
-        def edit():
+        def edit() -> None:
             existing.body = body
             existing.save()
 
@@ -204,7 +206,7 @@ def _same(a: str | None, b: str) -> bool:
     return (a or "").replace("\r\n", "\n") == b.replace("\r\n", "\n")
 
 
-def publish(env: GitLabEnv, publication: Publication, **settings) -> tuple[str, list[str]]:
+def publish(env: GitLabEnv, publication: Publication, **settings: Any) -> tuple[str, list[str]]:
     """The sticky note for one run: (outcome, warnings); never raises."""
     try:
         publisher = NotePublisher(env, **settings)

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
+from ..core.results import RunResult
 from ..core.severity import Severity
 from .quoting import Quotes, repo_path
 from .sarif import fingerprint
@@ -29,7 +31,7 @@ from .sarif import fingerprint
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
 
-def issues(result, context) -> list[dict]:
+def issues(result: RunResult, context: object) -> list[dict[str, Any]]:
     workspace = getattr(context, "workspace", None)
     quotes = Quotes(result)
     seen: dict[str, int] = {}
@@ -52,5 +54,5 @@ def issues(result, context) -> list[dict]:
     return found
 
 
-def render(result, context) -> str:
+def render(result: RunResult, context: object) -> str:
     return json.dumps(issues(result, context), indent=2, ensure_ascii=False) + "\n"

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
+from ..core.findings import Violation
+from ..core.results import RunResult
 from ..core.severity import Severity
 
 PASSED_CASE = "migration-gate"
@@ -28,14 +30,14 @@ def _attr(text: str) -> str:
     return quoteattr(_clean(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def _finding(v) -> str:
+def _finding(v: Violation) -> str:
     line = f"{v.path}:{v.line}:{v.column}: {v.severity.label}[{v.rule}] {v.message}"
     return line + (f"\n  = help: {v.help}" if v.help else "")
 
 
-def render(result, context) -> str:
+def render(result: RunResult, context: object) -> str:
     threshold = None if result.fail_on == "never" else Severity.parse(result.fail_on)
-    by_file: dict[str, dict[tuple[str, str], list]] = {f.migration.display: {} for f in result.files}
+    by_file: dict[str, dict[tuple[str, str], list[Violation]]] = {f.migration.display: {} for f in result.files}
     for v in result.violations:
         by_file.setdefault(v.path, {}).setdefault((v.rule, v.code), []).append(v)
     suites = []
