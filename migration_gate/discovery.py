@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
@@ -407,6 +408,19 @@ def absolute_key(path: Path | str) -> str:
 # --------------------------------------------------------------------------- what to check
 
 
+class HistorySource(Protocol):
+    """What the scope knows of the history it is checked against (``history.git.History`` is one)."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def added_paths(self) -> set[Path] | None:
+        """The files the change adds (absent from the base); None without a base."""
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed."""
+
+
 @dataclass(slots=True)
 class Scope:
     """What to check: the project (for context) and the files to report on."""
@@ -414,7 +428,8 @@ class Scope:
     project: Project
     files: list[MigrationFile]  # analysed and reported on, in order
     change_set: bool = False  # True when ``files`` is a change set against a base
-    history: object = None  # changes.History: a base and/or the database's history (change-set rules)
+    #: A base and/or the database's history for the change-set rules (``history.git.History``).
+    history: HistorySource | None = None
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
@@ -443,8 +458,8 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         seen.add(key)
         files.append(migration if migration.display == display else _with_display(migration, display))
 
-    for raw, path in wanted:
-        if path is None:  # a folder: the files discovery found in it (listed once)
+    for raw, wanted_path in wanted:
+        if wanted_path is None:  # a folder: the files discovery found in it (listed once)
             root = absolute_key(raw)
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
             if not project.by_location.get(root):
@@ -454,12 +469,12 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             continue
         if known is None:
             known = {absolute_key(f.path): f for f in project.files}
-        key = absolute_key(path)
-        migration = known.get(key)
-        if migration is None:
-            migration = classify(path, raw, location_of(path, config), config)
-            project.files.append(migration)
-        take(key, migration, raw)
+        key = absolute_key(wanted_path)
+        found = known.get(key)
+        if found is None:
+            found = classify(wanted_path, raw, location_of(wanted_path, config), config)
+            project.files.append(found)
+        take(key, found, raw)
     return Scope(project, _in_run_order(files))
 
 

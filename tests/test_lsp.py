@@ -294,8 +294,8 @@ async def test_related_information_points_at_the_second_place(client: LanguageCl
     found = {d.code: d for d in await editor.open()}
     held = found["MG107"].related_information
     assert [(r.location.uri, r.location.range, r.message) for r in held] == [
-        (editor.uri, rng(0, 0, 0, 5), "the transaction that holds ACCESS EXCLUSIVE on products opens here"),
-        (editor.uri, rng(3, 0, 3, 6), "ACCESS EXCLUSIVE on products is held until here"),
+        (editor.uri, rng(0, 0, 0, 5), "the transaction opens here"),
+        (editor.uri, rng(3, 0, 3, 6), "ACCESS EXCLUSIVE on products, taken by this statement, is held until here"),
     ]
     duplicate = found["MG302"].related_information
     assert [(r.location.uri, r.location.range, r.message) for r in duplicate] == [
@@ -304,6 +304,23 @@ async def test_related_information_points_at_the_second_place(client: LanguageCl
             rng(0, 0, 0, 0),
             f"{shown(folder / 'V02__again.sql')} has version 02 too",
         )
+    ]
+
+
+@pytest.mark.asyncio
+async def test_related_information_names_the_statement_that_took_the_held_lock(client: LanguageClient, tmp_path):
+    text = (
+        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE products ADD COLUMN name text;\n"
+        "UPDATE products SET name = sku;\nCOMMIT;\n"
+    )
+    folder = project(tmp_path, {**BASE, "V2__backfill.sql": text})
+    editor = Editor(client, folder / "V2__backfill.sql", text)
+    held = next(d for d in await editor.open() if d.source == "migration-gate(long-operation-under-held-lock)")
+    assert held.range == rng(3, 0, 3, 30)
+    assert [(r.location.range, r.message) for r in held.related_information] == [
+        (rng(2, 0, 2, 41), "the lock is taken here, by `ALTER TABLE products ADD COLUMN name …`"),
+        (rng(0, 0, 0, 5), "the transaction opens here"),
+        (rng(4, 0, 4, 6), "ROW EXCLUSIVE on products, taken by this statement, is held until here"),
     ]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .analysis import FileFacts, StatementFacts
@@ -23,9 +24,12 @@ from .config import Config
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
+from .schema import SchemaView
 from .source import Source
-from .sqlnodes import qualified_name
+from .sqlnodes import Node, qualified_name
 from .version import Version
+
+_ENDS = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (``earlier_schema.EarlierSchema``).
 SchemaLookup = Callable[..., Any]
@@ -35,7 +39,7 @@ SchemaLookup = Callable[..., Any]
 class ProjectContext:
     project: Project
     config: Config
-    in_scope: frozenset  # paths (on disk) whose findings are reported
+    in_scope: frozenset[Path]  # paths (on disk) whose findings are reported
 
     def reports_on(self, migration: MigrationFile) -> bool:
         return migration.path in self.in_scope
@@ -52,9 +56,9 @@ class FileContext:
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
     #: Asks what the migrations before this file defined: ``lookup(kind, *args)`` (earlier_schema.py).
-    schema_lookup: Any = None
+    schema_lookup: SchemaLookup | None = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
-    statement_contexts: list = field(default_factory=list)
+    statement_contexts: list[StatementContext] = field(default_factory=list)
 
     @property
     def statements(self) -> list[Statement]:
@@ -66,7 +70,7 @@ class StatementContext:
     statement: Statement
     file: FileContext
     facts: StatementFacts
-    _locks: Any = field(default=None, repr=False)
+    _locks: list[LockEffect] | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -84,40 +88,60 @@ class StatementContext:
     def lock_timeout_set(self) -> bool:
         return self.facts.lock_timeout_set
 
-    def is_new_table(self, table: str) -> bool:
-        """Created earlier in this file or by an earlier migration of the change set."""
-        facts = self.facts
-        return (
-            facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
+    @property
+    def schema(self) -> SchemaView:
+        """The schema just before this statement: this file's statements before it, then the migrations
+        before the file (``schema_lookup``), with the tables the change set added before the file."""
+        return SchemaView(
+            self.facts.file.schema, self.facts.order, self.file.schema_lookup, self.file.tables_created_earlier
         )
+
+    def is_new_table(self, table: str) -> bool:
+        """Created by this statement, earlier in this file, or by a migration the change set adds before
+        this file (a table a merged migration created exists in every database that applied it)."""
+        facts = self.facts
+        order = facts.order
+        if any(key == order and action == "create" for key, action, _ in facts.file.schema.tables.get(table, ())):
+            return True
+        return SchemaView(facts.file.schema, order, None, self.file.tables_created_earlier).is_new_table(table)
 
     @property
     def table(self) -> str:
         """The statement's target table (``relation``), schema-qualified."""
         return qualified_name(self.statement.node.get("relation"))
 
-    def _earlier(self, kind: str, *args: str):
-        lookup = self.file.schema_lookup
-        return lookup(kind, *args) if lookup is not None else None
-
     def not_null_proven(self, table: str, column: str | None) -> bool:
         """A validated ``CHECK (column IS NOT NULL)`` exists before this statement."""
-        return self.facts.not_null_proven(table, column)
+        return column is not None and self.schema.not_null_proven(table, column)
 
-    def column_type(self, table: str, column: str) -> dict | None:
+    def column_type(self, table: str, column: str) -> Node | None:
         """The column's current TypeName: this file first, then earlier migrations."""
-        found = self.facts.column_type(table, column)
-        return found if found is not None else self._earlier("column_type", table, column)
+        info = self.schema.column(table, column)
+        return info.type_name if info is not None else None
 
     def index_table(self, index: str) -> str | None:
         """The table an index belongs to: this file first, then earlier migrations."""
-        found = self.facts.index_table(index)
-        return found if found is not None else self._earlier("index_table", index)
+        info = self.schema.index(index)
+        return info.table if info is not None else None
 
     def foreign_keys_of(self, table: str) -> dict[str, str]:
         """``{constraint: referenced table}`` of a table as this statement finds it."""
-        earlier = self._earlier("foreign_keys", table) if not self.is_new_table(table) else None
-        return self.facts.foreign_keys_of(table, earlier)
+        return self.schema.foreign_keys_of(table)
+
+    def later_in_transaction(self) -> list[Statement]:
+        """The statements after this one in the same transaction (none when it runs outside one)."""
+        facts = self.facts
+        if not facts.in_transaction:
+            return []
+        later: list[Statement] = []
+        for unit in facts.file.units[facts.order + 1 :]:
+            stmt = unit.statement
+            if not unit.in_transaction:
+                break
+            if stmt.parent is None and stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _ENDS:
+                break
+            later.append(stmt)
+        return later
 
     @property
     def locks(self) -> list[LockEffect]:
@@ -201,8 +225,9 @@ class ChangeSetContext:
     merged: list[MigrationFile]  # every file of the migration folders on the base
     applied: list[AppliedMigration] | None = None  # with --database-url
     database: list[DatabaseState] | None = None  # every migration against ``applied``
-    current_checksums: dict = field(default_factory=dict)  # MigrationFile.path → checksum (None: unreadable)
-    location_displays: dict = field(default_factory=dict)  # location path → how reports show it
+    #: MigrationFile.path → checksum (None: unreadable)
+    current_checksums: dict[Path, int | None] = field(default_factory=dict)
+    location_displays: dict[Path, str] = field(default_factory=dict)  # location path → how reports show it
 
     def base_only(self) -> list[MigrationFile]:
         """Files merged on the base that this branch neither has nor removed (merged after it started)."""
@@ -212,7 +237,7 @@ class ChangeSetContext:
             m for m in self.merged if (m.location, m.relpath) not in present and (m.location, m.relpath) not in touched
         ]
 
-    def display_in(self, location, relpath: str) -> str:
+    def display_in(self, location: Path, relpath: str) -> str:
         """How reports show ``relpath`` inside ``location``."""
         root = self.location_displays.get(location, ".")
         return relpath if root in ("", ".") else os.path.join(root, relpath)

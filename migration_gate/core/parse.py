@@ -69,7 +69,8 @@ class ParseResult:
     error: SyntaxProblem | None = None
 
 
-def _parser():
+def _parser() -> Any:
+    """pglast's C parser module, imported on first use."""
     from pglast import parser
 
     return parser
@@ -87,7 +88,7 @@ def parse_source(source: Source) -> ParseResult:
 
 
 def _statements(
-    source: Source, raw: list, byte_base: int, first_index: int, limit: int | None = None
+    source: Source, raw: list[Any], byte_base: int, first_index: int, limit: int | None = None
 ) -> list[Statement]:
     """Statement records from pglast's ``stmts``; ``limit`` is where the parsed chunk ends."""
     text = source.parsed_text
@@ -115,7 +116,7 @@ def _statements(
     return out
 
 
-def _parse_after_error(source: Source, parser, exc) -> ParseResult:
+def _parse_after_error(source: Source, parser: Any, exc: Exception) -> ParseResult:
     text = source.parsed_text
     # pglast reports the error position in characters (None: end of input).
     message, offset = exc.args[0], (exc.args[1] if len(exc.args) > 1 else None)
@@ -203,7 +204,7 @@ def _strip_trailing_comments(text: str, start: int, end: int) -> int:
         return end
     for token in reversed(tokens):
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
-            return start + token.end + 1
+            return start + int(token.end) + 1
     return end
 
 

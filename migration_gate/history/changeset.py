@@ -16,20 +16,17 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast
 
 from ..core.checksum import checksum_of_bytes
 from ..core.config import Config
 from ..core.context import ChangedMigration, ChangeSetContext
 from ..core.findings import Violation
 from ..core.migration import MigrationFile
-from ..discovery import classify
-
-if TYPE_CHECKING:
-    from ..core.results import FileResult
-    from ..core.ruleset import RuleSet
-    from ..discovery import Scope
-    from .git import History
+from ..core.results import FileResult
+from ..core.ruleset import RuleSet
+from ..discovery import Scope, classify
+from .git import History
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
@@ -140,7 +137,7 @@ def _decode(data: bytes | None) -> tuple[str | None, bool]:
 
 
 def build_context(scope: Scope, results: list[FileResult], config: Config) -> ChangeSetContext:
-    history: History = scope.history
+    history = cast("History", scope.history)
     project = scope.project
     displays = location_displays(project)
     by_path = {f.path.resolve(): f for f in project.files}
@@ -162,7 +159,7 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
         old_rel = raw.old_path or raw.path
         base_file = merged_at.get(old_rel)
         current = None
-        if raw.status != "deleted":
+        if raw.status != "deleted" and root is not None:
             current = by_path.get((root / raw.path).resolve())
         if current is None and base_file is None:
             continue  # not a file of the migration folders, then or now
@@ -198,7 +195,9 @@ def _compare(
     raw, current: MigrationFile | None, base_file: MigrationFile | None, history: History, analysed: dict
 ) -> ChangedMigration:
     status = raw.status
-    display = current.display if current is not None else base_file.display
+    known = current or base_file
+    assert known is not None  # a change of a file that is in neither tree is not a migration's
+    display = known.display
     old_display = base_file.display if status == "renamed" and base_file is not None else None
     if status == "renamed" and base_file is None and raw.old_path:
         old_display = raw.old_path

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..core.checksum import checksum_of_bytes
-
-if TYPE_CHECKING:
-    from ..core.config import Config
-    from ..discovery import Scope
+from ..core.config import Config
+from ..discovery import Scope
 
 
 @dataclass(slots=True)
@@ -104,25 +101,25 @@ def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
                         sort_key=_order(merged.kind, merged.version, change.display),
                     )
                 )
-        for state in ctx.database or ():
-            if state.migration is None and state.row is not None:
-                row = state.row
+        for db_state in ctx.database or ():
+            if db_state.migration is None and db_state.row is not None:
+                applied = db_state.row
                 location = project.locations[0] if project.locations else None
-                path = ctx.display_in(location, row.script) if location is not None else row.script
+                path = ctx.display_in(location, applied.script) if location is not None else applied.script
                 rows.append(
                     InfoRow(
                         path,
                         "versioned",
-                        row.version_text,
-                        row.description.replace(" ", "_"),
-                        row.checksum,
+                        applied.version_text,
+                        applied.description.replace(" ", "_"),
+                        applied.checksum,
                         None,
-                        database=_database(state),
-                        sort_key=_order("versioned", row.version, path),
+                        database=_database(db_state),
+                        sort_key=_order("versioned", applied.version, path),
                     )
                 )
     rows.sort(key=lambda r: r.sort_key)
-    base = {"sha": ctx.base.sha, "source": ctx.base.source} if base_known else None
+    base = {"sha": ctx.base.sha, "source": ctx.base.source} if ctx is not None and ctx.base is not None else None
     return Info(base, rows, notes)
 
 

@@ -22,6 +22,7 @@ findings, their positions and their levels are those of ``check``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -190,17 +191,34 @@ def related_places(analysis: Analysis, v: Violation) -> list[Related]:
                 and absolute_key(other.path) != absolute_key(analysis.path)
             ):
                 places.append(Related(other.path, 0, 0, f"{other.display} has version {other.version} too"))
-    if v.statement is not None:
-        begin, end = _transaction_around(analysis.spans, v.statement[0])
+    held = _HELD.search(v.message) if v.rule == "long-operation-under-held-lock" else None
+    if held is not None:  # the statement that took the lock the long step runs under
+        line = int(held.group(1))
+        for start, end, _, _ in analysis.spans:
+            if analysis.lines.index.position(start)[0] == line:
+                places.append(Related(analysis.path, start, end, f"the lock is taken here, by {held.group(2)}"))
+                break
+    at = v.statement[0] if v.statement is not None else _offset(analysis, v) if v.in_text else None
+    if at is not None:
+        begin, end = _transaction_around(analysis.spans, at)
         report = analysis.statement_at(v.line)
         locks = ", ".join(_lock_words(lock) for lock in report.locks) if report is not None else ""
         if begin is not None:
-            held = f"the transaction that holds {locks} opens here" if locks else "the transaction opens here"
-            places.append(Related(analysis.path, begin[0], begin[1], held))
+            places.append(Related(analysis.path, begin[0], begin[1], "the transaction opens here"))
             if end is not None:
-                released = f"{locks} {'is' if ',' not in locks else 'are'} held until here" if locks else ""
-                places.append(Related(analysis.path, end[0], end[1], released or "the transaction ends here"))
+                what = f"{locks}, taken by this statement, {'is' if ',' not in locks else 'are'}" if locks else ""
+                message = f"{what} held until here" if what else "the transaction ends here"
+                places.append(Related(analysis.path, end[0], end[1], message))
     return places
+
+
+def _offset(analysis: Analysis, v: Violation) -> int:
+    starts = analysis.lines.index.starts
+    return starts[min(v.line, len(starts)) - 1] + v.column - 1
+
+
+#: How long-operation-under-held-lock names the statement that took the lock (its message is the contract).
+_HELD = re.compile(r"taken at line (\d+) by (.+?): that lock")
 
 
 def _lock_words(lock: Any) -> str:

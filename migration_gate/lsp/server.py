@@ -152,7 +152,7 @@ def hover_text(analysis: Analysis, line: int) -> str | None:
         }
         for lock in report.locks
     ]
-    template = _environment().get_template("lsp_hover.md.j2")  # type: ignore[no-untyped-call]
+    template = _environment().get_template("lsp_hover.md.j2")
     text: str = template.render(locks=locks, line=report.line, end_line=report.end_line)
     return text.strip() + "\n"
 

@@ -21,10 +21,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..reporters.quoting import repo_path
 from .ghenv import ActionsEnv, read_env
+
+if TYPE_CHECKING:
+    from .gitlab import GitLabEnv
 
 EXIT_REPORTING = 3
 
@@ -104,7 +108,7 @@ class Plan:
     strict: bool
     annotations_to: str | None  # "stdout" | "stderr" | None
     settings: dict = field(default_factory=dict)
-    gitlab: object = None  # publish.gitlab.GitLabEnv with --gitlab
+    gitlab: GitLabEnv | None = None  # with --gitlab
     warnings: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ output helpers

@@ -15,14 +15,13 @@ arithmetic, and keep no state between calls.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
+from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
 from ..findings import Finding
 from ..severity import Severity
-
-if TYPE_CHECKING:
-    from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
+from ..sqlnodes import Node
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,11 +35,13 @@ class Rule:
     level: ClassVar[Severity]
     strict_level: ClassVar[Severity | None] = None
     aliases: ClassVar[tuple[str, ...]] = ()
-    Options: ClassVar[type] = NoOptions
+    #: What to do about a finding, when the finding does not say it itself.
+    help: ClassVar[str] = ""
+    Options: ClassVar[type[Any]] = NoOptions
     #: Produced by the engine or a command rather than by dispatch.
     produced_by: ClassVar[str | None] = None
     #: Settings the docstring's examples assume (e.g. a transaction mode); the docs test uses them.
-    example_config: ClassVar[dict] = {}
+    example_config: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
@@ -56,16 +57,15 @@ class Rule:
         return cls.level
 
     @classmethod
-    def validate_options(cls, raw: dict) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         """Raise ``ValueError("key: problem")`` for an unknown key or a bad value."""
         cls.make_options(raw)
 
     @classmethod
-    def make_options(cls, raw: dict | None) -> Any:
-        raw = dict(raw or {})
+    def make_options(cls, raw: Mapping[str, Any] | None) -> Any:
         fields = {f.name: f for f in dataclasses.fields(cls.Options)}
-        values = {}
-        for key, value in raw.items():
+        values: dict[str, Any] = {}
+        for key, value in dict(raw or {}).items():
             name = key.replace("-", "_")
             if name not in fields:
                 raise ValueError(f"{key}: unknown option of rule {cls.name}")
@@ -105,7 +105,7 @@ class StatementRule(Rule):
     #: Also run on statements inside DO blocks (they execute at migration time).
     in_do_blocks: ClassVar[bool] = True
 
-    def check(self, node: dict, ctx: StatementContext) -> Iterable[Finding]:
+    def check(self, node: Node, ctx: StatementContext) -> Iterable[Finding]:
         raise NotImplementedError
 
 

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 from .rulekit import effect_phrase
@@ -40,7 +44,7 @@ class MissingLockTimeout(FileRule):
     aliases = ("require-timeout-settings",)
     help = "start the migration with SET lock_timeout = '5s' (or SET LOCAL inside its transaction) and retry on timeout"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.facts is None:
             return
         offenders = []

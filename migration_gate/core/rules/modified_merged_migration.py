@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import ChangedMigration, ChangeSetContext, DatabaseState
+from ..findings import Finding
+from ..migration import MigrationFile
 from ..severity import Severity
 from .base import ChangeSetRule
 
@@ -47,22 +52,21 @@ class ModifiedMergedMigration(ChangeSetRule):
     produced_by = "history"
     help = "revert the change and put it in a new migration; merged migrations are never edited"
 
-    def check_change_set(self, ctx):
+    def check_change_set(self, ctx: ChangeSetContext) -> Iterator[Finding]:
         base = f"the base ({ctx.base.short})" if ctx.base is not None else "the base"
         for change in ctx.changes:
             merged = change.merged
             if merged is None:
                 continue
             if merged.kind == "repeatable":
-                yield from self._repeatable(change, base)
+                yield from self._repeatable(change, merged, base)
             elif merged.kind == "versioned":
                 flyway = ctx.config.layout == "flyway"
-                yield from (self._versioned(change, base) if flyway else self._up_down(change, base))
+                yield from (self._versioned(change, merged, base) if flyway else self._up_down(change, merged, base))
         for state in ctx.database or ():
             yield from self._database(state, ctx)
 
-    def _versioned(self, change, base):
-        merged = change.merged
+    def _versioned(self, change: ChangedMigration, merged: MigrationFile, base: str) -> Iterator[Finding]:
         what = f"version {merged.version}"
         if change.status == "deleted":
             yield self.finding(
@@ -117,9 +121,8 @@ class ModifiedMergedMigration(ChangeSetRule):
                     offset=change.first_difference,
                 )
 
-    def _up_down(self, change, base):
+    def _up_down(self, change: ChangedMigration, merged: MigrationFile, base: str) -> Iterator[Finding]:
         """golang-migrate, Diesel and pop record only the version: no checksum, no name."""
-        merged = change.merged
         what = f"version {merged.version}"
         if change.status == "deleted":
             yield self.finding(
@@ -166,22 +169,24 @@ class ModifiedMergedMigration(ChangeSetRule):
                     offset=change.first_difference,
                 )
 
-    def _repeatable(self, change, base):
+    def _repeatable(self, change: ChangedMigration, merged: MigrationFile, base: str) -> Iterator[Finding]:
         if change.status not in ("deleted", "renamed") or (change.status == "renamed" and _same_identity(change)):
             return
-        what = f"repeatable migration {change.merged.display}"
+        what = f"repeatable migration {merged.display}"
         done = "deleted" if change.status == "deleted" else f"renamed to {change.display}"
         yield self.finding(
             f"{what} is merged on {base} and was {done}: Flyway's validate reports the applied "
-            f"repeatable \"{(change.merged.description or '').replace('_', ' ')}\" as missing",
+            f"repeatable \"{(merged.description or '').replace('_', ' ')}\" as missing",
             help="keep the file (edit its content instead), or add `*:missing` to Flyway's ignoreMigrationPatterns",
             path=change.display,
             severity=Severity.WARNING,
         )
 
-    def _database(self, state, ctx):
+    def _database(self, state: DatabaseState, ctx: ChangeSetContext) -> Iterator[Finding]:
         row = state.row
-        if state.state == "checksum-mismatch":
+        if row is None:
+            return
+        if state.state == "checksum-mismatch" and state.migration is not None:
             yield self.finding(
                 f"version {state.migration.version} was applied to the database with checksum {row.checksum} "
                 f"(on {row.installed_on}); the file's checksum is {state.checksum}: Flyway's validate fails",
@@ -200,11 +205,12 @@ class ModifiedMergedMigration(ChangeSetRule):
             )
 
 
-def _same_identity(change, *, version_only: bool = False) -> bool:
+def _same_identity(change: ChangedMigration, *, version_only: bool = False) -> bool:
     """Still the same migration to the runner: same kind and version, and for Flyway the same description."""
     current, merged = change.current, change.merged
     return (
         current is not None
+        and merged is not None
         and current.kind == merged.kind
         and current.version == merged.version
         and (version_only or current.description == merged.description)

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import ChangeSetContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import ChangeSetRule
 
@@ -43,18 +47,19 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
     produced_by = "history"
     help = "renumber the migration above the highest merged version (or set out_of_order: allow)"
 
-    def check_change_set(self, ctx):
+    def check_change_set(self, ctx: ChangeSetContext) -> Iterator[Finding]:
         if ctx.config.out_of_order == "allow":
             return
-        merged = [m for m in ctx.merged if m.kind == "versioned" and m.version is not None]
+        merged = [(m, m.version) for m in ctx.merged if m.kind == "versioned" and m.version is not None]
         if merged:
-            highest = max(merged, key=lambda m: (m.version.key, m.display))
-            versions = {m.version for m in merged}
+            highest, top = max(merged, key=lambda item: (item[1].key, item[0].display))
+            versions = {version for _, version in merged}
+            base = ctx.base.short if ctx.base is not None else "?"
             for change in ctx.changes:
                 current = change.current
-                if not change.is_new or current.version is None or current.version in versions:
+                if not change.is_new or current is None or current.version is None or current.version in versions:
                     continue
-                if current.version < highest.version:
+                if current.version < top:
                     consequence = (
                         "with outOfOrder=false Flyway never runs it and its validate fails"
                         if ctx.config.layout == "flyway"
@@ -62,12 +67,12 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
                         "Diesel and pop apply it there out of order"
                     )
                     yield self.finding(
-                        f"version {current.version} is new here but below version {highest.version} "
-                        f"({highest.display}), merged on the base ({ctx.base.short}): {consequence}",
+                        f"version {current.version} is new here but below version {top} "
+                        f"({highest.display}), merged on the base ({base}): {consequence}",
                         path=current.display,
                     )
         for state in ctx.database or ():
-            if state.state == "ignored":
+            if state.state == "ignored" and state.migration is not None:
                 yield self.finding(
                     f"version {state.migration.version} is not applied to the database, but a higher version is: "
                     "with outOfOrder=false Flyway reports it as ignored and its validate fails",

@@ -16,6 +16,7 @@ from .foreign_key_without_not_valid import ForeignKeyWithoutNotValid
 from .int_primary_key import IntPrimaryKey
 from .invalid_migration_filename import InvalidMigrationFilename
 from .lock_prediction_mismatch import LockPredictionMismatch
+from .long_operation_under_held_lock import LongOperationUnderHeldLock
 from .migration_fails import MigrationFails
 from .migration_not_atomic import MigrationNotAtomic
 from .missing_lock_timeout import MissingLockTimeout
@@ -70,6 +71,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UniqueConstraintBuildsIndex,
     BlockingMaintenanceOperation,
     MissingLockTimeout,
+    LongOperationUnderHeldLock,
     RenamedColumn,
     RenamedTable,
     DroppedColumn,

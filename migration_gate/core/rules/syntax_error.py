@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -37,7 +41,7 @@ class SyntaxError_(FileRule):
     level = Severity.ERROR
     help = "fix the SQL; PostgreSQL would reject this migration"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.parse and ctx.parse.error and not _at_undefined_placeholder(ctx, ctx.parse.error.offset):
             yield self.finding(ctx.parse.error.message, offset=ctx.parse.error.offset)
         if ctx.facts:
@@ -45,7 +49,7 @@ class SyntaxError_(FileRule):
                 yield self.finding(f"invalid PL/pgSQL in DO block: {message}", offset=stmt.start, end_offset=stmt.end)
 
 
-def _at_undefined_placeholder(ctx, offset):
+def _at_undefined_placeholder(ctx: FileContext, offset: int) -> bool:
     """Is the error at an undefined ``${name}`` (left in the text)? undefined-placeholder reports it there."""
     substitution = ctx.source.substitution if ctx.source else None
     return substitution is not None and any(p.start <= offset < p.end for p in substitution.undefined)
