@@ -49,7 +49,9 @@ def test_guide_gitlab_report_is_valid_and_golden(cli, gitlab_schema):
     assert result.code == 1
     doc = json.loads(result.out)
     assert gitlab_errors(gitlab_schema, doc) == []
-    assert len(doc) == 46  # 16 errors + 30 warnings, as the text report counts them
+    summary = json.loads(cli("check", "fixtures/guide/migrations", "--format", "json", cwd=REPO).out)["summary"]
+    assert len(doc) == summary["errors"] + summary["warnings"] + summary["infos"]
+    assert [d["severity"] for d in doc].count("major") == summary["errors"]
     assert {d["severity"] for d in doc} == {"major", "minor"}
     assert len({d["fingerprint"] for d in doc}) == len(doc)
     first_index = next(d for d in doc if d["check_name"] == "non-concurrent-index-creation")
@@ -73,8 +75,13 @@ def test_guide_junit_report_is_valid_and_golden(cli, junit_schema):
     assert root.get("tests") == str(len(cases))
     failed = [c for c in cases if c.find("failure") is not None]
     assert root.get("failures") == str(len(failed))
-    # Every error fails its case; the 16 errors sit in 15 (file, rule) cases.
-    assert len(failed) == 15
+    # Every error fails its case, and only errors (fail_on: error): one failed case per (file, rule) with one.
+    violations = json.loads(cli("check", "fixtures/guide/migrations", "--format", "json", cwd=REPO).out)["violations"]
+    with_errors = {(v["path"], v["rule"]) for v in violations if v["severity"] == "error"}
+    assert sorted((c.get("classname"), c.get("name")) for c in failed) == sorted(with_errors)
+    assert len(cases) == len({(v["path"], v["rule"]) for v in violations}) + sum(
+        1 for s in suites if s.get("failures") == "0" and len(s) == 1 and s[0].get("name") == "migration-gate"
+    )
     check_golden("guide.junit.xml", result.out)
 
 
@@ -133,7 +140,7 @@ def test_severities_map_to_gitlab_levels(cli, tmp_path):
     _write(
         tmp_path,
         {
-            ".migration-gate.yml": "rules:\n  unbatched-update: info\n",
+            ".migration-gate.yml": "rules:\n  unbatched-update: info\n  long-operation-under-held-lock: off\n",
             "V1__x.sql": "CREATE INDEX idx_a ON orders (a);\nUPDATE orders SET a = 1;\n",
         },
     )
@@ -167,7 +174,8 @@ def test_junit_cases_per_file_and_rule(cli, tmp_path, junit_schema):
     _write(
         tmp_path,
         {
-            ".migration-gate.yml": "ignore_rollback_collision: true\nrules:\n  missing-lock-timeout: off\n",
+            ".migration-gate.yml": "ignore_rollback_collision: true\nrules:\n  missing-lock-timeout: off\n"
+            "  long-operation-under-held-lock: off\n",
             "V1__clean.sql": "CREATE TABLE t (id bigint);\n",
             "rollback/V1__rollback.sql": "DROP TABLE t;\n",
             "V2__two_indexes.sql": INDEXES + "UPDATE orders SET a = '<&]]>\"';\n",
