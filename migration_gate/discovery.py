@@ -471,6 +471,8 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         if wanted_path is None:  # a folder: the files discovery found in it (listed once)
             root = absolute_key(raw)
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+            if not project.by_location.get(root):
+                raise UsageError(f"no migration files found in {raw} (no .sql file in it or its subfolders)")
             for migration in project.by_location.get(root, ()):
                 take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
             continue

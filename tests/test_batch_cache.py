@@ -79,6 +79,7 @@ def test_config_changes_invalidate(tmp_path):
 
 
 def test_bad_jobs_value(cli, tmp_path):
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;\n")
     result = cli("check", ".", "--jobs", "-1", cwd=tmp_path)
     assert result.code == 2 and "--jobs -1" in result.err
 

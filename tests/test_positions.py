@@ -35,8 +35,9 @@ def test_statement_lines_with_cr_only_and_trailing_comments(cli):
     # "SELECT 2;" follows a lone CR, so it is on line 6; the last statement has no
     # semicolon and is followed by a comment, which is not part of it.
     assert statements == [(2, 2), (5, 5), (6, 6), (8, 8)]
-    (error,) = doc["violations"]
-    assert (error["line"], error["column"]) == (3, 16)
+    # The parser stops at the undefined ${nope} (3:16): that is undefined-placeholder's finding
+    # (tested above at the same position), not a syntax error of its own.
+    assert doc["violations"] == []
 
 
 def test_syntax_error_column_after_emoji_and_bom(cli):

@@ -13,7 +13,7 @@ and what this process may do while it waits for its workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
 from ..core.source import Source, UnreadableSource, decode_source, read_bytes
-from ..discovery import Scope
+from ..discovery import Scope, absolute_key
 from .packing import Packed, pack, unpack
 from .workers import can_fork, in_workers
 
@@ -50,6 +50,8 @@ class Schedule:
     workers: int | None = None  # worker processes (None: automatic; 1: none)
     #: Work this process may do on its own results while its workers finish (a reporter rendering ahead).
     while_waiting: Callable[[FileResult], None] | None = None
+    #: Files' contents that replace what is on disk, by ``absolute_key(path)`` (an editor's unsaved buffer).
+    contents: Mapping[str, bytes] | None = None
     stats: ScheduleStats = field(default_factory=ScheduleStats)
 
 
@@ -100,15 +102,19 @@ def _analyze_all(
     keep_source = scope.history is not None and getattr(scope.history, "active", False)
     stats = schedule.stats
 
+    contents = schedule.contents or {}
+
     def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
         lookup = columns.lookup_for(migration)
+        given = contents.get(absolute_key(migration.path)) if contents else None
         if cache is None:
-            result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+            rules = rules_for(migration)
+            result = analyze_file(migration, config, rules, earlier, want_statements, lookup, given)
             columns.record(migration, result.facts)
             result.facts = None  # the AST is not needed any more: keep memory (and the GC's work) small
             return result
         try:
-            data = read_bytes(migration.path, config.max_file_size)
+            data = given if given is not None else read_bytes(migration.path, config.max_file_size)
         except UnreadableSource:
             return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
         # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.

@@ -39,6 +39,7 @@ from ..core.rules.observed_locks import ObservedLocks
 from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
+from ..core.rules.rollback_not_verified import RollbackNotVerified
 from ..core.ruleset import build_ruleset
 from ..core.schema import SchemaView
 from ..core.severity import Severity
@@ -372,12 +373,11 @@ class Verifier:
             rollback = self.plan.rollbacks.get(migration.version) if migration.version is not None else None
             if rollback is None:
                 self._report(
-                    ReapplyFails,
+                    RollbackNotVerified,
                     "no rollback: the migration applies, but its round trip "
                     "(rollback, apply again) could not be checked",
                     None,
                     migration,
-                    severity=Severity.INFO,
                 )
                 before = applied
                 continue

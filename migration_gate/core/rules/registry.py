@@ -11,6 +11,7 @@ from .column_type_change_rewrites_table import ColumnTypeChangeRewritesTable
 from .dropped_column import DroppedColumn
 from .dropped_table import DroppedTable
 from .duplicate_migration_version import DuplicateMigrationVersion
+from .empty_migration import EmptyMigration
 from .foreign_key_without_not_valid import ForeignKeyWithoutNotValid
 from .int_primary_key import IntPrimaryKey
 from .invalid_migration_filename import InvalidMigrationFilename
@@ -38,6 +39,7 @@ from .renamed_table import RenamedTable
 from .rollback_collides_with_migration import RollbackCollidesWithMigration
 from .rollback_fails import RollbackFails
 from .rollback_incomplete import RollbackIncomplete
+from .rollback_not_verified import RollbackNotVerified
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
 from .syntax_error import SyntaxError_
@@ -80,6 +82,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    EmptyMigration,
     ModifiedMergedMigration,
     ModifiedMergedRollback,
     OutOfOrderMigrationVersion,
@@ -93,6 +96,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RollbackFails,
     RollbackIncomplete,
     ReapplyFails,
+    RollbackNotVerified,
     LockPredictionMismatch,
     ObservedLocks,
 )
@@ -106,6 +110,11 @@ for _rule in ALL_RULES:
 def lookup(key: str) -> type[Rule] | None:
     """A rule by code (``MG101``), name or alias, case-insensitively."""
     return _BY_KEY.get(key.strip().lower())
+
+
+def rule_keys() -> list[str]:
+    """Every rule's name and aliases (what a configuration or a comment may call it)."""
+    return sorted({key for rule in ALL_RULES for key in (rule.name, *rule.aliases)})
 
 
 def sorted_rules() -> list[type[Rule]]:
