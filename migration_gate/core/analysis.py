@@ -302,7 +302,7 @@ def _body_start(stmt: Statement, body_elem: Node) -> int:
     source = stmt.source
     text = source.parsed_text
     loc = body_elem.get("arg_location", body_elem.get("location", -1))
-    pos = source.parsed_char(loc) if isinstance(loc, int) and loc >= 0 else -1
+    pos = source.parsed_char(stmt.byte_base + loc) if isinstance(loc, int) and loc >= 0 else -1
     if pos < 0:
         return 0
     if text.startswith("$", pos):

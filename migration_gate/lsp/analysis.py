@@ -194,9 +194,11 @@ def related_places(analysis: Analysis, v: Violation) -> list[Related]:
     held = _HELD.search(v.message) if v.rule == "long-operation-under-held-lock" else None
     if held is not None:  # the statement that took the lock the long step runs under
         line = int(held.group(1))
-        for start, end, _, _ in analysis.spans:
-            if analysis.lines.index.position(start)[0] == line:
-                places.append(Related(analysis.path, start, end, f"the lock is taken here, by {held.group(2)}"))
+        for span_start, span_end, _, _ in analysis.spans:
+            if analysis.lines.index.position(span_start)[0] == line:
+                places.append(
+                    Related(analysis.path, span_start, span_end, f"the lock is taken here, by {held.group(2)}")
+                )
                 break
     at = v.statement[0] if v.statement is not None else _offset(analysis, v) if v.in_text else None
     if at is not None:
