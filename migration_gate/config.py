@@ -13,7 +13,7 @@ on one line and exits with 2.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -116,6 +116,18 @@ def _read(path: Path) -> dict:
     return data
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``; did you mean `x`?`` for the closest candidate (difflib), or an empty string."""
+    import difflib
+
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)]
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
 class _Reader:
     """Takes keys out of a mapping, type-checking each and naming it on error."""
 
@@ -125,11 +137,13 @@ class _Reader:
         self.data = dict(data)
         self.file = file
         self.prefix = prefix
+        self.known: set[str] = set()  # every key asked for: what an unknown key may have meant
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.file or 'config'}: {self.prefix}{key}: {problem}")
 
     def take(self, key: str, kind: type | tuple, default: Any = None) -> Any:
+        self.known.add(key)
         if key not in self.data:
             return default
         value = self.data.pop(key)
@@ -143,13 +157,13 @@ class _Reader:
     def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> str | None:
         value = self.take(key, str, default)
         if value is not None and value not in choices:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
         return value
 
     def finish(self) -> None:
         if self.data:
             key = sorted(map(str, self.data))[0]
-            raise self.fail(key, "unknown setting")
+            raise self.fail(key, f"unknown setting{did_you_mean(key, self.known)}")
 
 
 def _article(names: str) -> str:
@@ -214,7 +228,8 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
     for key, raw in rules.items():
         rule = registry.lookup(str(key))
         if rule is None:
-            raise top.fail(f"rules.{key}", "unknown rule (see `migration-gate rules`)")
+            hint = did_you_mean(str(key), registry.rule_keys())
+            raise top.fail(f"rules.{key}", f"unknown rule{hint} (see `migration-gate rules`)")
         settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
     values["rules"] = MappingProxyType(settings)
 
@@ -349,7 +364,8 @@ def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Sever
     try:
         return Severity.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{reader.file or 'config'}: {prefix}{key}: {exc}") from None
+        hint = did_you_mean(raw, ("off", "info", "warning", "error"))
+        raise ConfigError(f"{reader.file or 'config'}: {prefix}{key}: {exc}{hint}") from None
 
 
 def _size(value: Any, reader: _Reader) -> int:

@@ -52,8 +52,9 @@ def classify(
     config: Config,
     rel: str | None = None,
     siblings: set[str] | frozenset[str] | None = None,
+    layout: str | None = None,
 ) -> MigrationFile:
-    """Classify one file of a location by the configured layout.
+    """Classify one file of a location by its layout (the configured one unless ``layout`` is given).
 
     ``siblings``: the names of the other files in its folder, when the caller listed it.
     """
@@ -62,10 +63,12 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    layout = config.layout_of(location)
+    layout = layout or config.layout_of(location)
     layout_runner = runner(layout)
     settings = config.settings_for(location)
-    listing = listing_for(location, layout)
+    # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
+    # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
+    listing = listing_for(location, layout) if siblings or path.exists() else None
     info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
     return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
@@ -355,6 +358,12 @@ class HistorySource(Protocol):
     @property
     def active(self) -> bool: ...
 
+    def added_paths(self) -> set[Path] | None:
+        """The files the change adds (absent from the base); None without a base."""
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed."""
+
 
 @dataclass(slots=True)
 class Scope:
@@ -412,12 +421,18 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         if wanted_path is None:  # a folder: the files discovery found in it (listed once)
             root = absolute_key(raw)
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+            inner = [
+                files_
+                for key_, files_ in sorted(project.by_location.items())
+                if key_.startswith(root + os.sep)  # folders configured or found by layout: auto inside it
+            ]
+            if not project.by_location.get(root) and not any(inner):
+                raise UsageError(f"no migration files found in {raw} (no .sql file in it or its subfolders)")
             for migration in project.by_location.get(root, ()):
                 take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
-            for location_key_, found_files in sorted(project.by_location.items()):
-                if location_key_.startswith(root + os.sep):  # folders layout: auto found inside it
-                    for migration in found_files:
-                        take(absolute_key(migration.path), migration, migration.display)
+            for found_files in inner:
+                for migration in found_files:
+                    take(absolute_key(migration.path), migration, migration.display)
             continue
         if known is None:
             known = {absolute_key(f.path): f for f in project.files}

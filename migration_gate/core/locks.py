@@ -39,9 +39,10 @@ from .lockmodes import (
 )
 from .names import display_name
 from .parse import Statement
-from .rules.typechange import column_type_change_rewrites
+from .rules.typechange import column_type_change
 from .rules.volatility import default_rewrites
-from .sqlnodes import Node, def_elems, name_list, qualified_from_names, qualified_name, unwrap
+from .schema import SchemaView
+from .sqlnodes import Node, def_elems, name_list, option_on, qualified_from_names, qualified_name, unwrap
 
 
 class LockContext(Protocol):
@@ -49,6 +50,9 @@ class LockContext(Protocol):
 
     @property
     def pg_version(self) -> int: ...
+
+    @property
+    def schema(self) -> SchemaView: ...
 
     def index_table(self, index: str) -> str | None: ...
 
@@ -137,6 +141,8 @@ def _drop(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
         mode = SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else ACCESS_EXCLUSIVE
         for names in objects:
             index = qualified_from_names(names)
+            if ctx is not None and ctx.schema.index_gone(index):
+                continue  # dropped earlier (or with its table): nothing left to lock (IF EXISTS), or an error
             owner = _index_owner(index, ctx)
             if owner is not None:
                 yield LockEffect(owner, mode)
@@ -154,22 +160,13 @@ def _truncate(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
 
 
 def _vacuum(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
-    options = def_elems(node.get("options"))
-    full = node.get("is_vacuumcmd") and "full" in options and _option_on(options["full"])
+    full = node.get("is_vacuumcmd") and option_on(node.get("options"), "full")
     for rel in node.get("rels", ()):
         relation = rel.get("VacuumRelation", {}).get("relation")
         if full:
             yield LockEffect(qualified_name(relation), ACCESS_EXCLUSIVE, rewrite=True)
         else:
             yield LockEffect(qualified_name(relation), SHARE_UPDATE_EXCLUSIVE)
-
-
-def _option_on(elem: Node) -> bool:
-    kind, value = unwrap(elem.get("arg"))
-    if not kind:
-        return True
-    text = str(value.get("sval", value.get("ival", value.get("boolval", True)))).lower()
-    return text not in ("false", "off", "0")
 
 
 def _cluster(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
@@ -191,7 +188,7 @@ def _refresh(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
 
 
 def _reindex(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
-    concurrent = "concurrently" in def_elems(node.get("params"))
+    concurrent = option_on(node.get("params"), "concurrently")
     relation = node.get("relation")
     if not relation:
         return
@@ -436,8 +433,8 @@ def alter_table_command(cmd: Node, table: str, ctx: LockContext | None) -> Comma
     if subtype == "AT_AddColumn":
         return _add_column(cmd, table, ctx)
     if subtype == "AT_AlterColumnType":
-        rewrites, reason = column_type_change_rewrites(cmd, table, ctx)
-        return CommandEffect(mode, rewrite=rewrites, rewrite_reason=reason)
+        change = column_type_change(cmd, table, ctx.schema if ctx is not None else None)
+        return CommandEffect(mode, rewrite=change.rewrites, scan=change.scans, rewrite_reason=change.reason)
     if subtype == "AT_SetNotNull":
         proven = ctx is not None and pg >= 12 and ctx.not_null_proven(table, cmd.get("name"))
         return CommandEffect(mode, scan=not proven)
@@ -486,7 +483,7 @@ def _add_constraint(con: Node, table: str) -> CommandEffect:
 
 def _add_column(cmd: Node, table: str, ctx: LockContext | None) -> CommandEffect:
     column = cmd.get("def", {}).get("ColumnDef", {})
-    rewrites, reason = default_rewrites(column, _pg(ctx))
+    rewrites, reason, _ = default_rewrites(column, _pg(ctx), ctx.schema if ctx is not None else None)
     scan = False
     others: list[LockEffect] = []
     for constraint in column.get("constraints", ()):

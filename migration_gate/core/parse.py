@@ -37,6 +37,9 @@ class Statement:
     inner_text: str | None = field(default=None, repr=False)
     inner_base: int = 0
     parent: Statement | None = field(default=None, repr=False)
+    #: Where the text its nodes' locations count from starts (UTF-8 bytes into the parsed text): 0, except for
+    #: statements parsed piece by piece after a syntax error, whose locations count from their piece.
+    byte_base: int = 0
 
     @property
     def in_do_block(self) -> bool:
@@ -47,7 +50,7 @@ class Statement:
         if byte_offset is None or byte_offset < 0:
             return self.start
         if self.inner_text is None:
-            return self.source.from_parse_bytes(byte_offset)
+            return self.source.from_parse_bytes(self.byte_base + byte_offset)
         text = self.inner_text
         chars = byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
         return self.source.original_offset(self.inner_base + chars)
@@ -112,7 +115,7 @@ def _statements(
         end = _trim_end(text, start, end, last=not length)
         if substituted:
             start, end = source.original_offset(start), source.original_offset(end)
-        out.append(Statement(first_index + len(out), kind, node, start, end, source))
+        out.append(Statement(first_index + len(out), kind, node, start, end, source, byte_base=byte_base))
     return out
 
 

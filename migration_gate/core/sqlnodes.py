@@ -47,6 +47,24 @@ def def_elems(items: list[Any] | None) -> dict[str, Node]:
     return result
 
 
+def option_on(items: list[Any] | None, name: str) -> bool:
+    """Is the boolean option ``name`` of a parenthesised list (``REINDEX (CONCURRENTLY false)``,
+    ``VACUUM (FULL)``) turned on?  Its value counts, not its presence: ``false``, ``off`` and ``0``
+    turn it off, and an option without a value is on (PostgreSQL's ``defGetBoolean``)."""
+    elem = def_elems(items).get(name)
+    if elem is None:
+        return False
+    kind, value = unwrap(elem.get("arg"))
+    if not kind:
+        return True
+    if kind == "Boolean":
+        return bool(value.get("boolval"))
+    if kind == "Integer":
+        return bool(value.get("ival", 0))
+    text = str(value.get("sval", "")).lower()
+    return text not in ("false", "off", "0", "no")
+
+
 def type_names(type_name: Node | None) -> list[str]:
     """A TypeName's name parts, e.g. ``["pg_catalog", "int4"]``."""
     if not type_name:

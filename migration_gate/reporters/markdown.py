@@ -4,8 +4,9 @@ A verdict line, a table of the checked files (verdict, findings, locks taken),
 then every finding with its rule linked to its page, the message, the help and
 the SQL.  Everything that comes from the user's repository (paths, SQL,
 messages quoting identifiers) is made inert: HTML is escaped, Markdown
-punctuation is escaped, ``@mentions`` and ``#123`` references are broken with
-a zero-width space, and SQL sits in a fence longer than any backtick run in it.
+punctuation is escaped, ``@mentions`` and ``#123`` references (and GitLab's
+``!123``, ``~label``, ``%milestone``, ``$123`` and ``&123``) are broken with a
+zero-width space, and SQL sits in a fence longer than any backtick run in it.
 
 GitHub refuses comments over 65,536 characters, so the body degrades until it
 fits (measured in UTF-8 bytes, which is never less than the character count):
@@ -38,7 +39,8 @@ ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ�
 
 _MD_PUNCTUATION = {c: "\\" + c for c in "\\`*_[]|~"}
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_MENTION_OR_REFERENCE = re.compile(r"([@#])(?=[A-Za-z0-9])")  # @user, @org/team, #123
+# @user, @org/team, #123; and GitLab's !123 (merge request), ~label, %milestone, $123 (snippet), &123 (epic)
+_MENTION_OR_REFERENCE = re.compile(r"([@#!~%$]|&amp;)(?=[A-Za-z0-9])")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -54,7 +56,8 @@ def inline(text: str) -> str:
             out.append(" ")
         else:
             out.append(ch)
-    # A zero-width space after @ or # stops GitHub from linking (and notifying) users, teams and issues.
+    # A zero-width space after @ or # stops GitHub (and after !, ~, %, $ or & GitLab) from linking, and
+    # notifying, users, teams, issues, merge requests, labels, milestones, snippets and epics.
     return _MENTION_OR_REFERENCE.sub(r"\1&#8203;", "".join(out))
 
 

@@ -40,8 +40,10 @@ from ..core.rules.observed_locks import ObservedLocks
 from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
+from ..core.rules.rollback_not_verified import RollbackNotVerified
 from ..core.ruleset import build_ruleset
 from ..core.runners import LAYOUTS
+from ..core.schema import SchemaView
 from ..core.severity import Severity
 from ..core.version import Version
 from ..core.violations import make_violation
@@ -386,17 +388,17 @@ class Verifier:
                 if rest:
                     self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) not verified")
                 raise _Stop
-            created |= set(prepared.facts.created if prepared.facts else {})
+            if prepared.facts is not None:
+                created = set(SchemaView(prepared.facts.schema, None, None, frozenset(created)).new_relations())
             applied = self._snapshot()
             rollback = self.plan.rollbacks.get(rollback_key(migration)) if migration.version is not None else None
             if rollback is None:
                 self._report(
-                    ReapplyFails,
+                    RollbackNotVerified,
                     "no rollback: the migration applies, but its round trip "
                     "(rollback, apply again) could not be checked",
                     None,
                     migration,
-                    severity=Severity.INFO,
                 )
                 before = applied
                 continue

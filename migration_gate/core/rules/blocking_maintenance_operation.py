@@ -59,6 +59,13 @@ class BlockingMaintenanceOperation(StatementRule):
         kind = ctx.statement.kind
         if kind == "RefreshMatViewStmt" and node.get("concurrent"):
             return  # EXCLUSIVE on the view: reads continue
+        if kind == "ClusterStmt" and not node.get("relation"):
+            yield self.finding(
+                "CLUSTER without a table re-clusters every table of the database that was clustered before, "
+                "one after the other, each rewritten under an ACCESS EXCLUSIVE lock (blocks reads and writes); "
+                "the gate cannot see which tables those are"
+            )
+            return
         for effect in ctx.locks:
             if STRENGTH[effect.mode] < STRENGTH[SHARE] or ctx.is_new_table(effect.table):
                 continue

@@ -61,7 +61,8 @@ class MissingLockTimeout(FileRule):
         more = len(offenders) - 1
         tail = f"; {more} more statement{'s' * (more != 1)} in this file too" if more else ""
         yield self.finding(
-            f"no lock_timeout is set before this statement, which waits for {effect_phrase(effect)}{tail}",
+            f"no lock_timeout is set in this file before this statement, which waits for {effect_phrase(effect)}"
+            f"{tail} (a timeout set by the runner's connection or the database role is not visible here)",
             offset=top.start,
             end_offset=top.end,
         )

@@ -6,7 +6,7 @@ from ..context import StatementContext
 from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import Node, def_elems, qualified_name
+from ..sqlnodes import Node, option_on, qualified_name
 from .base import StatementRule
 
 _TARGET = {
@@ -50,7 +50,7 @@ class NonConcurrentReindex(StatementRule):
 
     def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         kind = node.get("kind")
-        if ctx.pg_version < 12 or kind not in _TARGET or "concurrently" in def_elems(node.get("params")):
+        if ctx.pg_version < 12 or kind not in _TARGET or option_on(node.get("params"), "concurrently"):
             return
         relation = node.get("relation")
         if relation and kind == "REINDEX_OBJECT_TABLE" and ctx.is_new_table(qualified_name(relation)):

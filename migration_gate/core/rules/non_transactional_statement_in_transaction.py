@@ -15,6 +15,7 @@ _KINDS = (
     "DropStmt",
     "ReindexStmt",
     "VacuumStmt",
+    "ClusterStmt",
     "AlterEnumStmt",
     "AlterTableStmt",
     "CreatedbStmt",

@@ -11,10 +11,12 @@ from .column_type_change_rewrites_table import ColumnTypeChangeRewritesTable
 from .dropped_column import DroppedColumn
 from .dropped_table import DroppedTable
 from .duplicate_migration_version import DuplicateMigrationVersion
+from .empty_migration import EmptyMigration
 from .foreign_key_without_not_valid import ForeignKeyWithoutNotValid
 from .int_primary_key import IntPrimaryKey
 from .invalid_migration_filename import InvalidMigrationFilename
 from .lock_prediction_mismatch import LockPredictionMismatch
+from .long_operation_under_held_lock import LongOperationUnderHeldLock
 from .migration_fails import MigrationFails
 from .migration_not_atomic import MigrationNotAtomic
 from .missing_lock_timeout import MissingLockTimeout
@@ -38,6 +40,7 @@ from .renamed_table import RenamedTable
 from .rollback_collides_with_migration import RollbackCollidesWithMigration
 from .rollback_fails import RollbackFails
 from .rollback_incomplete import RollbackIncomplete
+from .rollback_not_verified import RollbackNotVerified
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
 from .syntax_error import SyntaxError_
@@ -70,6 +73,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UniqueConstraintBuildsIndex,
     BlockingMaintenanceOperation,
     MissingLockTimeout,
+    LongOperationUnderHeldLock,
     RenamedColumn,
     RenamedTable,
     DroppedColumn,
@@ -80,6 +84,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MissingRollback,
     OrphanRollback,
     MissingMigrationHeader,
+    EmptyMigration,
     ModifiedMergedMigration,
     ModifiedMergedRollback,
     OutOfOrderMigrationVersion,
@@ -93,6 +98,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RollbackFails,
     RollbackIncomplete,
     ReapplyFails,
+    RollbackNotVerified,
     LockPredictionMismatch,
     ObservedLocks,
 )
@@ -106,6 +112,11 @@ for _rule in ALL_RULES:
 def lookup(key: str) -> type[Rule] | None:
     """A rule by code (``MG101``), name or alias, case-insensitively."""
     return _BY_KEY.get(key.strip().lower())
+
+
+def rule_keys() -> list[str]:
+    """Every rule's name and aliases (what a configuration or a comment may call it)."""
+    return sorted({key for rule in ALL_RULES for key in (rule.name, *rule.aliases)})
 
 
 def sorted_rules() -> list[type[Rule]]:

@@ -51,8 +51,14 @@ class SyntaxError_(FileRule):
         if not ctx.is_down_section:
             for start, end, message in ctx.shape.problems:
                 yield self.finding(message, offset=start, end_offset=end, help=self.runner_help)
-        if ctx.parse and ctx.parse.error:
+        if ctx.parse and ctx.parse.error and not _at_undefined_placeholder(ctx, ctx.parse.error.offset):
             yield self.finding(ctx.parse.error.message, offset=ctx.parse.error.offset)
         if ctx.facts:
             for stmt, message in ctx.facts.do_block_errors:
                 yield self.finding(f"invalid PL/pgSQL in DO block: {message}", offset=stmt.start, end_offset=stmt.end)
+
+
+def _at_undefined_placeholder(ctx: FileContext, offset: int) -> bool:
+    """Is the error at an undefined ``${name}`` (left in the text)? undefined-placeholder reports it there."""
+    substitution = ctx.source.substitution if ctx.source else None
+    return substitution is not None and any(p.start <= offset < p.end for p in substitution.undefined)

@@ -64,6 +64,7 @@ from .flyway import legacy_execution
 
 BREAKPOINT = "--> statement-breakpoint"
 _V1_FOLDER = re.compile(r"\d{14}_.*\Z", re.S)
+_TAG_NUMBER = re.compile(r"(\d+)_")  # drizzle-kit names a file `${idx padded to 4}_${name}` (its journal idx)
 
 
 def journal_entries(text: str) -> list[tuple[str, int | None]]:
@@ -107,8 +108,16 @@ class Drizzle(Runner):
             }
         if len(parts) != 1:
             return {"kind": "other", "note": "not a migration file of the journal"}
-        order = listing.order if listing is not None else {}
-        found = order.get(rel)
+        if listing is None:  # not on disk (a merged file of the base): its journal position is its tag's number
+            tag = rel.removesuffix(".sql")
+            number = _TAG_NUMBER.match(tag)
+            return {
+                "kind": "versioned",
+                "version": ordinal_version(tag, int(number.group(1))) if number else locale_version(tag),
+                "description": tag.partition("_")[2],
+                "forward_only": True,
+            }
+        found = listing.order.get(rel)
         if found is None:
             return {
                 "kind": "other",
