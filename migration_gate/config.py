@@ -198,11 +198,13 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
 
     rules = top.take("rules", dict, {})
     settings: dict[str, RuleSetting] = {}
-    for key, raw in rules.items():
-        rule = registry.lookup(str(key))
-        if rule is None:
+    # An alias may name several rules: its setting applies to each; a rule's own code or name wins.
+    for key, raw in sorted(rules.items(), key=lambda item: not registry.is_alias(str(item[0]))):
+        named = registry.lookup_all(str(key))
+        if not named:
             raise top.fail(f"rules.{key}", "unknown rule (see `migration-gate rules`)")
-        settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+        for rule in named:
+            settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
     values["rules"] = MappingProxyType(settings)
 
     baseline = top.take("baseline", (str, int))

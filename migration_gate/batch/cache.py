@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 
-FORMAT = 3  # bump when FileResult's pickled shape changes (batch.pack)
+FORMAT = 4  # bump when FileResult's pickled shape changes (batch.pack)
 
 
 def default_dir() -> Path:

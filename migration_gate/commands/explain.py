@@ -14,8 +14,8 @@ def run(args) -> int:
     from ..docs import render_rule_page
     from ..errors import UsageError
 
-    rule = registry.lookup(args.rule)
-    if rule is None:
+    rules = registry.lookup_all(args.rule)
+    if not rules:
         raise UsageError(f"{args.rule}: unknown rule (see `migration-gate rules`)")
-    sys.stdout.write(render_rule_page(rule))
+    sys.stdout.write("\n".join(render_rule_page(rule) for rule in rules))  # an alias may name several
     return 0

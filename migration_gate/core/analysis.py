@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 
 from .names import qualify
+from .objects import ObjectKey, created_objects
 from .parse import Statement
 from .sqlnodes import const_value, def_elems, name_list, qualified_name, unwrap
 
@@ -202,6 +203,8 @@ class FileFacts:
     #: (table, constraint) → [(order, referenced table, or None once dropped)]
     foreign_keys: dict[tuple[str, str], list[tuple[int, str | None]]] = field(default_factory=dict)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
+    #: objects other than tables (views, functions, types, …) → orders of the statements creating them
+    objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -308,6 +311,8 @@ def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
     table = created_table(stmt)
     if table is not None and table not in facts.created:
         facts.created[table] = order
+    for key in created_objects(stmt):
+        facts.objects.setdefault(key, []).append(order)
     if stmt.kind == "IndexStmt" and stmt.node.get("idxname"):
         index = qualify((stmt.node.get("relation") or {}).get("schemaname"), stmt.node["idxname"])
         facts.created_indexes.setdefault(index, order)

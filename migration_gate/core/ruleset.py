@@ -37,7 +37,7 @@ NO_RULES = RuleSet(levels={}, by_node={}, file_rules=[], project_rules=[])
 
 def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
     """The rules the configuration enables (``only``: just these, at their level or at least a warning)."""
-    only_names = {rule.name for n in only if (rule := registry.lookup(n)) is not None} if only is not None else None
+    only_names = {rule.name for n in only for rule in registry.lookup_all(n)} if only is not None else None
     levels: dict[str, Severity] = {}
     by_node: dict[str, list[StatementRule]] = {}
     file_rules: list[FileRule] = []

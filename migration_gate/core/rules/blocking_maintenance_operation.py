@@ -44,6 +44,7 @@ class BlockingMaintenanceOperation(StatementRule):
     code = "MG114"
     name = "blocking-maintenance-operation"
     level = Severity.ERROR
+    aliases = ("prefer-repack",)
     node_types = tuple(_WHAT)
     help = (
         "run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "

@@ -34,6 +34,7 @@ class DroppedColumn(StatementRule):
     """
 
     code = "MG118"
+    family = "compatibility"
     name = "dropped-column"
     level = Severity.WARNING
     aliases = ("ban-drop-column",)

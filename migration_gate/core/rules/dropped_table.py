@@ -33,6 +33,7 @@ class DroppedTable(StatementRule):
     """
 
     code = "MG119"
+    family = "compatibility"
     name = "dropped-table"
     level = Severity.WARNING
     aliases = ("ban-drop-table",)

@@ -39,7 +39,7 @@ class ForeignKeyWithoutNotValid(StatementRule):
     code = "MG111"
     name = "foreign-key-without-not-valid"
     level = Severity.ERROR
-    aliases = ("adding-foreign-key-constraint",)
+    aliases = ("adding-foreign-key-constraint", "constraint-missing-not-valid")
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"

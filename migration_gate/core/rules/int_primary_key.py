@@ -37,7 +37,7 @@ class IntPrimaryKey(StatementRule):
     name = "int-primary-key"
     level = Severity.OFF
     strict_level = Severity.WARNING
-    aliases = ("prefer-bigint-over-int",)
+    aliases = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint (bigint GENERATED ALWAYS AS IDENTITY for generated keys)"
 

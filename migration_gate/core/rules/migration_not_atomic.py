@@ -49,6 +49,7 @@ class MigrationNotAtomic(FileRule):
     """
 
     code = "MG106"
+    family = "transaction"
     name = "migration-not-atomic"
     level = Severity.ERROR
     aliases = ("transaction-nesting", "ban-uncommitted-transaction")

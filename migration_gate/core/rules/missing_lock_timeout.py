@@ -37,7 +37,7 @@ class MissingLockTimeout(FileRule):
     code = "MG115"
     name = "missing-lock-timeout"
     level = Severity.WARNING
-    aliases = ("require-timeout-settings",)
+    aliases = ("require-lock-timeout", "require-timeout-settings")
     help = "start the migration with SET lock_timeout = '5s' (or SET LOCAL inside its transaction) and retry on timeout"
 
     def check_file(self, ctx):

@@ -41,6 +41,7 @@ class NonConcurrentReindex(StatementRule):
     code = "MG103"
     name = "non-concurrent-reindex"
     level = Severity.ERROR
+    aliases = ("require-concurrent-reindex",)
     node_types = ("ReindexStmt",)
     help = "use REINDEX … CONCURRENTLY (PostgreSQL 12+) in a migration that runs outside a transaction"
 

@@ -49,6 +49,7 @@ class NonTransactionalStatementInTransaction(StatementRule):
     """
 
     code = "MG104"
+    family = "transaction"
     name = "non-transactional-statement-in-transaction"
     level = Severity.ERROR
     aliases = ("ban-concurrent-index-creation-in-transaction",)

@@ -34,6 +34,7 @@ class RenamedColumn(StatementRule):
     """
 
     code = "MG116"
+    family = "compatibility"
     name = "renamed-column"
     level = Severity.WARNING
     aliases = ("renaming-column",)

@@ -31,6 +31,7 @@ class RenamedTable(StatementRule):
     """
 
     code = "MG117"
+    family = "compatibility"
     name = "renamed-table"
     level = Severity.WARNING
     aliases = ("renaming-table",)

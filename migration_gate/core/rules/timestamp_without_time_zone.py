@@ -35,7 +35,7 @@ class TimestampWithoutTimeZone(StatementRule):
     name = "timestamp-without-time-zone"
     level = Severity.OFF
     strict_level = Severity.WARNING
-    aliases = ("prefer-timestamptz",)
+    aliases = ("prefer-timestamp-tz", "prefer-timestamptz")
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use timestamptz (timestamp with time zone)"
 
