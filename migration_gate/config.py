@@ -4,7 +4,9 @@ The file is found by ``--config FILE`` or by walking up from the first PATH (or
 the working directory) to the repository root, looking for
 ``.migration-gate.yml``, ``.migration-gate.yaml`` or a ``pyproject.toml`` that
 has a ``[tool.migration-gate]`` table.  Relative paths in the file are relative
-to the file's folder.
+to the file's folder.  A repository with none of them but a ``.squawk.toml``
+(found the same way, or named by ``--config``) gets squawk's settings
+translated (:mod:`migration_gate.squawk_config`); one line on stderr says so.
 
 Every key is checked: an unknown key, rule or a bad value is a
 :class:`ConfigError` whose message names the file and the key; the CLI prints it
@@ -66,11 +68,50 @@ def load_config(path: Path | None, *, search_from: Path | None = None) -> Config
     if path is None:
         path = find_config_file(search_from or Path.cwd())
         if path is None:
-            return Config(root=Path.cwd())
+            path = find_squawk_file(search_from or Path.cwd())
+            if path is None:
+                return Config(root=Path.cwd())
     elif not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    if is_squawk_file(path):
+        return _load_squawk(path)
     data = _read(path)
     return parse_config(data, file=_shown(path), root=path.resolve().parent)
+
+
+def find_squawk_file(start: Path) -> Path | None:
+    """A ``.squawk.toml`` in ``start`` or a folder above it, up to the repository root."""
+    from .squawk_config import NAME
+
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / NAME).is_file():
+            return candidate / NAME
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def is_squawk_file(path: Path) -> bool:
+    """squawk's format: ``.squawk.toml``, or any other ``.toml`` than ``pyproject.toml`` named by --config."""
+    return path.suffix == ".toml" and path.name != "pyproject.toml"
+
+
+def _load_squawk(path: Path) -> Config:
+    import sys
+
+    from . import squawk_config
+
+    shown = _shown(path)
+    translation = squawk_config.read(path)
+    excluded_paths = tuple(translation.settings.pop("excluded_paths", ()))
+    config = parse_config(translation.settings, file=shown, root=path.resolve().parent)
+    read = f" ({', '.join(translation.used)})" if translation.used else ""
+    print(f"migration-gate: using squawk's settings from {shown}{read}", file=sys.stderr)
+    for warning in translation.warnings:
+        print(f"migration-gate: warning: {warning}", file=sys.stderr)
+    return config.replace(excluded_paths=excluded_paths) if excluded_paths else config
 
 
 def _shown(path: Path) -> Path:

@@ -45,6 +45,10 @@ class BlockingMaintenanceOperation(StatementRule):
     name = "blocking-maintenance-operation"
     level = Severity.ERROR
     aliases = ("prefer-repack",)
+    alias_notes = {
+        "prefer-repack": "VACUUM FULL and CLUSTER are reported on every pg_version (squawk: from 19, to suggest "
+        "REPACK); LOCK TABLE, REFRESH MATERIALIZED VIEW and TRUNCATE too",
+    }
     node_types = tuple(_WHAT)
     help = (
         "run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "

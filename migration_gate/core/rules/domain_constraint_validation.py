@@ -59,8 +59,8 @@ class DomainConstraintValidation(StatementRule):
     aliases = ("ban-alter-domain-with-add-constraint",)
     alias_notes = {
         "ban-alter-domain-with-add-constraint": "ADD CONSTRAINT … NOT VALID is not reported (no lock, no scan; the "
-        "write restriction is `new-write-restriction`'s); SET NOT NULL and VALIDATE CONSTRAINT, which scan the "
-        "same way, are; not reported for domains created earlier in the migration",
+        "write restriction is `new-write-restriction`'s); SET NOT NULL and VALIDATE CONSTRAINT, which scan the same "
+        "way, are; not reported for domains created earlier in the migration",
     }
     node_types = ("AlterDomainStmt",)
     help = "put the constraint on the table columns (ADD … NOT VALID, then VALIDATE) rather than on the domain"

@@ -46,7 +46,7 @@ class DroppedDatabase(StatementRule):
     level = Severity.ERROR
     aliases = ("ban-drop-database",)
     alias_notes = {
-        "ban-drop-database": "not reported in rollback scripts or for a database created earlier in the file"
+        "ban-drop-database": "not reported in rollback scripts or for a database created earlier in the file",
     }
     node_types = ("DropdbStmt",)
     help = "drop databases outside migrations, by hand and after a backup"

@@ -49,8 +49,8 @@ class ExclusionConstraintBuildsIndex(StatementRule):
     level = Severity.ERROR
     aliases = ("constraint-missing-not-valid",)
     alias_notes = {
-        "constraint-missing-not-valid": "squawk suggests NOT VALID, which PostgreSQL rejects for EXCLUDE: there is "
-        "no online form; not reported on tables created earlier in the migration",
+        "constraint-missing-not-valid": "squawk suggests NOT VALID, which PostgreSQL rejects for EXCLUDE: there is no "
+        "online form; not reported on tables created earlier in the migration",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint",)

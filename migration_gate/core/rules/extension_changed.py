@@ -51,7 +51,9 @@ class ExtensionChanged(StatementRule):
     level = Severity.OFF
     strict_level = Severity.WARNING
     aliases = ("ban-alter-extension",)
-    alias_notes = {"ban-alter-extension": "not reported for an extension created earlier in the migration"}
+    alias_notes = {
+        "ban-alter-extension": "not reported for an extension created earlier in the migration",
+    }
     node_types = ("AlterExtensionStmt", "AlterExtensionContentsStmt")
     help = "upgrade extensions as a separate, tested operation"
 

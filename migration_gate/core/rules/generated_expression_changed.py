@@ -51,9 +51,9 @@ class GeneratedExpressionChanged(StatementRule):
     level = Severity.ERROR
     aliases = ("ban-alter-generated-expression",)
     alias_notes = {
-        "ban-alter-generated-expression": "SET EXPRESSION only, an error because it also rewrites the table; adding "
-        "a generated column changes no existing value (its rewrite is `add-column-rewrites-table`'s, the new "
-        "column `added-column`'s); not reported on tables created earlier in the migration",
+        "ban-alter-generated-expression": "SET EXPRESSION only, an error because it also rewrites the table; adding a "
+        "generated column changes no existing value (its rewrite is `add-column-rewrites-table`'s, the new column "
+        "`added-column`'s); not reported on tables created earlier in the migration",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_SetExpression",)

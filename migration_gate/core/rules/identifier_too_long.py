@@ -132,8 +132,8 @@ class IdentifierTooLong(StatementRule):
     strict_level = Severity.ERROR
     aliases = ("identifier-too-long",)
     alias_notes = {
-        "identifier-too-long": "only names the statement defines; references to a long name (a SELECT, a DROP) "
-        "work, PostgreSQL truncates them the same way, and are not reported",
+        "identifier-too-long": "only names the statement defines; references to a long name (a SELECT, a DROP) work, "
+        "PostgreSQL truncates them the same way, and are not reported",
     }
     node_types = (
         "CreateStmt",

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
 from ..severity import Severity
@@ -13,18 +14,25 @@ from .rulekit import column_ref
 if TYPE_CHECKING:
     from ..context import StatementContext
 
-#: 32- and 16-bit integer type names (as written, and as PostgreSQL spells them) → (bits, largest value).
+#: 32- and 16-bit integer type names (as written, and as PostgreSQL spells them) → (size, bits, largest value).
 _SMALL = {
-    "int4": (32, "2,147,483,647"),
-    "int": (32, "2,147,483,647"),
-    "integer": (32, "2,147,483,647"),
-    "serial": (32, "2,147,483,647"),
-    "serial4": (32, "2,147,483,647"),
-    "int2": (16, "32,767"),
-    "smallint": (16, "32,767"),
-    "smallserial": (16, "32,767"),
-    "serial2": (16, "32,767"),
+    "int4": ("int", 32, "2,147,483,647"),
+    "int": ("int", 32, "2,147,483,647"),
+    "integer": ("int", 32, "2,147,483,647"),
+    "serial": ("int", 32, "2,147,483,647"),
+    "serial4": ("int", 32, "2,147,483,647"),
+    "int2": ("smallint", 16, "32,767"),
+    "smallint": ("smallint", 16, "32,767"),
+    "smallserial": ("smallint", 16, "32,767"),
+    "serial2": ("smallint", 16, "32,767"),
 }
+SIZES = ("int", "smallint")
+
+
+@dataclasses.dataclass(frozen=True)
+class IntegerColumnOptions:
+    #: Which sizes to report: ``int`` (32-bit, serial) and ``smallint`` (16-bit, smallserial).
+    sizes: tuple[str, ...] = SIZES
 
 
 class IntegerColumn(StatementRule):
@@ -34,7 +42,8 @@ class IntegerColumn(StatementRule):
     Flags columns declared `int`, `integer`, `int4`, `smallint`, `int2`,
     `serial` or `smallserial` (arrays of them too) in `CREATE TABLE`,
     `ADD COLUMN` and `ALTER COLUMN … TYPE`, except primary-key columns, which
-    are `int-primary-key`'s. Off in `recommended`, a warning in `strict`.
+    are `int-primary-key`'s. The `sizes` option narrows it to `int` or
+    `smallint`. Off in `recommended`, a warning in `strict`.
 
     ## Why is this bad?
     A 32-bit column overflows at 2,147,483,647 (a 16-bit one at 32,767):
@@ -63,13 +72,24 @@ class IntegerColumn(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
     alias_notes = {
-        "prefer-bigint-over-int": "with `int-primary-key`: squawk's rule covers every column; here keys and the "
-        "other columns are two rules (both named by the alias)",
+        "prefer-bigint-over-int": "with `int-primary-key`: squawk's rule covers every column; here keys and the other "
+        "columns are two rules (both named by the alias)",
         "prefer-bigint-over-smallint": "with `int-primary-key`: squawk's rule covers every column; here keys and the "
         "other columns are two rules (both named by the alias)",
     }
+    alias_scopes = {
+        "prefer-bigint-over-int": ("sizes", ("int",)),
+        "prefer-bigint-over-smallint": ("sizes", ("smallint",)),
+    }
+    Options = IntegerColumnOptions
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint (and bigint GENERATED … AS IDENTITY instead of serial)"
+
+    @classmethod
+    def validate_options(cls, raw: dict[str, Any]) -> None:
+        unknown = sorted(set(cls.make_options(raw).sizes) - set(SIZES))
+        if unknown:
+            raise ValueError(f"sizes: unknown size {unknown[0]!r} (use int, smallint)")
 
     def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         keys: set[str] = set()
@@ -83,9 +103,9 @@ class IntegerColumn(StatementRule):
                 continue  # int-primary-key
             names = type_names(column.get("typeName"))
             found = _SMALL.get(names[-1].lower()) if names else None
-            if found is None:
+            if found is None or found[0] not in self.options.sizes:
                 continue
-            bits, largest = found
+            _, bits, largest = found
             yield self.finding(
                 f"{column_ref(table, column.get('colname'))} is a {bits}-bit {names[-1]}: it overflows at {largest}",
                 at={"ColumnDef": column},

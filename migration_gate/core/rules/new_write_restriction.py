@@ -75,9 +75,9 @@ class NewWriteRestriction(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("ban-new-write-restriction",)
     alias_notes = {
-        "ban-new-write-restriction": "foreign tables are not reported (PostgreSQL does not enforce their "
-        "constraints), nor constraints of a new column that old writes cannot violate (REFERENCES, CHECK, UNIQUE; "
-        "NOT NULL or PRIMARY KEY with a default); DEFERRABLE INITIALLY DEFERRED loosens and is not reported",
+        "ban-new-write-restriction": "foreign tables are not reported (PostgreSQL does not enforce their constraints), "
+        "nor constraints of a new column that old writes cannot violate (REFERENCES, CHECK, UNIQUE; NOT NULL or "
+        "PRIMARY KEY with a default); DEFERRABLE INITIALLY DEFERRED loosens and is not reported",
     }
     node_types = ("AlterTableCmd", "AlterDomainStmt", "IndexStmt")
     subtypes = ("AT_AddConstraint", "AT_SetNotNull", "AT_AddColumn", "AT_AlterConstraint")

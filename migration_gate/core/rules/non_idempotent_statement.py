@@ -96,9 +96,9 @@ class NonIdempotentStatement(StatementRule):
     level = Severity.WARNING
     aliases = ("prefer-robust-stmts",)
     alias_notes = {
-        "prefer-robust-stmts": "only statements committed before a later one can fail (squawk: every statement "
-        "outside a transaction, the last one too, which PostgreSQL rolls back by itself when it fails); statements "
-        "that succeed when run twice (SET NOT NULL, ENABLE ROW LEVEL SECURITY, …) are not reported; CREATE INDEX "
+        "prefer-robust-stmts": "only statements committed before a later one can fail (squawk: every statement outside "
+        "a transaction, the last one too, which PostgreSQL rolls back by itself when it fails); statements that "
+        "succeed when run twice (SET NOT NULL, ENABLE ROW LEVEL SECURITY, …) are not reported; CREATE INDEX "
         "CONCURRENTLY IF NOT EXISTS and unnamed ones are (an INVALID leftover is kept or duplicated)",
     }
     node_types = (
@@ -118,7 +118,8 @@ class NonIdempotentStatement(StatementRule):
             return
         stmt = ctx.statement
         if stmt.kind == "IndexStmt" and node.get("concurrent"):
-            yield from self._concurrent_index(node, ctx)
+            if not ctx.in_transaction:  # inside one it fails at once (non-transactional-statement-in-transaction)
+                yield from self._concurrent_index(node, ctx)
             return
         problem = _not_rerunnable(stmt)
         if problem is None or _prepared(ctx) or not _committed_before_more(ctx):

@@ -54,8 +54,8 @@ class PartitionDetached(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("ban-detach-inheritance",)
     alias_notes = {
-        "ban-detach-inheritance": "not reported when the table was created earlier in the migration (also with "
-        "IF NOT EXISTS), nor in rollback scripts",
+        "ban-detach-inheritance": "not reported when the table was created earlier in the migration (also with IF NOT "
+        "EXISTS), nor in rollback scripts",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_DetachPartition", "AT_DropInherit")

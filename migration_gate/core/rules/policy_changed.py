@@ -71,8 +71,8 @@ class PolicyChanged(StatementRule):
     alias_notes = {
         "ban-create-policy": "not reported on tables created earlier in the migration, nor in rollback scripts",
         "ban-alter-policy-roles": "not reported for policies created earlier in the migration, nor in rollback scripts",
-        "ban-alter-policy-condition": "not reported for policies created earlier in the migration, nor in "
-        "rollback scripts",
+        "ban-alter-policy-condition": "not reported for policies created earlier in the migration, nor in rollback "
+        "scriptsnot reported for policies created earlier in the migration, nor in rollback scripts",
     }
     Options = PolicyChangedOptions
     node_types = ("CreatePolicyStmt", "AlterPolicyStmt")

@@ -54,8 +54,8 @@ class PrivilegeRemoved(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("ban-revoke",)
     alias_notes = {
-        "ban-revoke": "REVOKE and OWNER TO on tables created earlier in the migration are not reported, nor "
-        "rollback scripts",
+        "ban-revoke": "REVOKE and OWNER TO on tables created earlier in the migration are not reported, nor rollback "
+        "scriptsREVOKE and OWNER TO on tables created earlier in the migration are not reported, nor rollback scripts",
     }
     node_types = (
         "GrantStmt",

@@ -81,8 +81,8 @@ class RenamedObject(StatementRule):
     level = Severity.WARNING
     aliases = ("renaming-object",)
     alias_notes = {
-        "renaming-object": "not reported on objects created earlier in the migration, nor in rollback scripts; "
-        "foreign tables are here too (squawk: renaming-object as well)",
+        "renaming-object": "not reported on objects created earlier in the migration, nor in rollback scripts; foreign "
+        "tables are here too (squawk: renaming-object as well)",
     }
     node_types = ("RenameStmt", "AlterEnumStmt")
     help = "expand/contract: introduce the new name next to the old one, move every reader, drop the old name later"

@@ -62,8 +62,8 @@ class ReplacedDefinition(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("ban-replace-view-function",)
     alias_notes = {
-        "ban-replace-view-function": "not reported in repeatable migrations (R__), for objects created earlier in "
-        "the migration, nor in rollback scripts",
+        "ban-replace-view-function": "not reported in repeatable migrations (R__), for objects created earlier in the "
+        "migration, nor in rollback scripts",
     }
     node_types = tuple(_WORDS)
     help = "give the new definition a new name (expand/contract), or make sure the running release expects it"

@@ -55,7 +55,8 @@ class ReplicationChanged(StatementRule):
     aliases = ("ban-replica-identity",)
     alias_notes = {
         "ban-replica-identity": "not reported on tables or publications created earlier in the migration, nor in "
-        "rollback scripts",
+        "rollback scriptsnot reported on tables or publications created earlier in the migration, nor in rollback "
+        "scripts",
     }
     node_types = ("AlterTableCmd", "DropStmt", "AlterPublicationStmt")
     subtypes = ("AT_ReplicaIdentity",)

@@ -60,8 +60,9 @@ class SequenceValuesChanged(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("ban-alter-sequence-values",)
     alias_notes = {
-        "ban-alter-sequence-values": "not reported for sequences and tables created earlier in the migration, nor "
-        "in rollback scripts",
+        "ban-alter-sequence-values": "not reported for sequences and tables created earlier in the migration, nor in "
+        "rollback scriptsnot reported for sequences and tables created earlier in the migration, nor in rollback "
+        "scripts",
     }
     node_types = ("AlterSeqStmt", "AlterTableCmd")
     subtypes = ("AT_SetIdentity",)

@@ -76,8 +76,8 @@ class TriggerFiringChanged(StatementRule):
     aliases = ("ban-disable-trigger",)
     alias_notes = {
         "ban-disable-trigger": "ROW LEVEL SECURITY switches are `row-level-security-changed`'s only (squawk reports "
-        "DISABLE/FORCE ROW LEVEL SECURITY under both names); not reported on tables created earlier in the "
-        "migration, nor in rollback scripts",
+        "DISABLE/FORCE ROW LEVEL SECURITY under both names); not reported on tables created earlier in the migration, "
+        "nor in rollback scripts",
     }
     node_types = ("AlterTableCmd",)
     subtypes = tuple(_WHAT)

@@ -49,7 +49,9 @@ class TruncateCascade(StatementRule):
     name = "truncate-cascade"
     level = Severity.ERROR
     aliases = ("ban-truncate-cascade",)
-    alias_notes = {"ban-truncate-cascade": "not reported when every named table was created earlier in the migration"}
+    alias_notes = {
+        "ban-truncate-cascade": "not reported when every named table was created earlier in the migration",
+    }
     node_types = ("TruncateStmt",)
     help = "name every table to empty and leave CASCADE out: TRUNCATE then fails instead of reaching further"
 

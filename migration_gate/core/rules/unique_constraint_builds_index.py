@@ -41,8 +41,10 @@ class UniqueConstraintBuildsIndex(StatementRule):
     level = Severity.ERROR
     aliases = ("disallowed-unique-constraint", "adding-serial-primary-key-field", "constraint-missing-not-valid")
     alias_notes = {
-        "adding-serial-primary-key-field": "every added primary key, serial or not (as squawk does, despite the "
-        "name); not reported on tables created earlier in the migration or change set",
+        "disallowed-unique-constraint": "tables created earlier in the migration (CREATE TABLE AS and SELECT INTO "
+        "too) are exempt in every transaction mode, ADD COLUMN … UNIQUE on them included",
+        "adding-serial-primary-key-field": "every added primary key, serial or not (as squawk does, despite the name); "
+        "not reported on tables created earlier in the migration or change set",
         "constraint-missing-not-valid": "for UNIQUE and PRIMARY KEY squawk's NOT VALID advice is impossible "
         "(PostgreSQL rejects it): the fix is CREATE UNIQUE INDEX CONCURRENTLY + USING INDEX",
     }
