@@ -17,24 +17,25 @@ _ENDS = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
 
 
 class MissingStatementTimeout(FileRule):
-    """A statement that blocks writes runs without a `statement_timeout`.
+    """A statement that scans or rewrites a table while blocking its writes runs without a `statement_timeout`.
 
     ## What it does
-    Flags the first statement of a migration that takes a SHARE or stronger
-    lock on an existing table (the statements `missing-lock-timeout` looks
-    at) when no `SET statement_timeout` (or `SET LOCAL statement_timeout` in
-    the same transaction, or `set_config('statement_timeout', …)`) came
-    before it. One finding per file; the message counts the other statements
-    it covers.
+    Flags the first statement of a migration that holds a SHARE or stronger
+    lock on an existing table while it reads every row or rewrites the table
+    (an index build, `SET NOT NULL`, a validated constraint, a rewriting
+    `ALTER`), when no `SET statement_timeout` (or `SET LOCAL
+    statement_timeout` in the same transaction, or
+    `set_config('statement_timeout', …)`) came before it. One finding per
+    file; the message counts the other statements it covers.
 
     ## Why is this bad?
     `lock_timeout` bounds the wait for a lock; `statement_timeout` bounds the
-    whole statement, lock wait included. Without it, a statement that holds a
-    write-blocking lock while it scans or rewrites a table that grew larger
-    than expected keeps the table blocked for as long as it takes; with it,
-    the migration fails, rolls back and releases the lock. (A
-    `statement_timeout` is not asked for before `CREATE INDEX CONCURRENTLY`,
-    which blocks no writes and leaves an INVALID index behind when cancelled.)
+    whole statement. Without it, a statement that scans or rewrites a table
+    that grew larger than expected keeps the table's writes blocked for as
+    long as it takes; with it, the migration fails, rolls back and releases
+    the lock. A statement that only changes the catalog holds its lock for a
+    moment and needs just `lock_timeout`; `CREATE INDEX CONCURRENTLY` blocks
+    no writes (and leaves an INVALID index behind when cancelled).
 
     Level: a warning, like `missing-lock-timeout`.
 
@@ -57,8 +58,9 @@ class MissingStatementTimeout(FileRule):
     level = Severity.WARNING
     aliases = ("require-statement-timeout", "require-timeout-settings")
     alias_notes = {
-        "require-statement-timeout": "asked for before statements that block writes on an existing table (squawk: "
-        "before any DDL, CREATE FUNCTION included); set_config('statement_timeout', …) counts",
+        "require-statement-timeout": "asked for before statements that scan or rewrite an existing table while "
+        "blocking its writes (squawk: before any DDL, CREATE FUNCTION included); set_config('statement_timeout', …) "
+        "counts",
         "require-timeout-settings": "names both timeout rules, as in squawk",
     }
     help = "set statement_timeout (or SET LOCAL inside the migration's transaction) to bound how long the lock is held"
@@ -81,7 +83,9 @@ class MissingStatementTimeout(FileRule):
                     session, local = enabled, local and enabled
             if session or local:
                 continue
-            blocking = [e for e in sctx.locks if e.blocks_writes and not sctx.is_new_table(e.table)]
+            blocking = [
+                e for e in sctx.locks if e.blocks_writes and (e.scan or e.rewrite) and not sctx.is_new_table(e.table)
+            ]
             if blocking:
                 offenders.append((stmt, effect_phrase(blocking[0])))
         if not offenders:
