@@ -104,7 +104,7 @@ def _load_squawk(path: Path) -> Config:
     from . import squawk_config
 
     shown = _shown(path)
-    translation = squawk_config.read(path)
+    translation = squawk_config.read(path, str(shown))
     excluded_paths = tuple(translation.settings.pop("excluded_paths", ()))
     config = parse_config(translation.settings, file=shown, root=path.resolve().parent)
     read = f" ({', '.join(translation.used)})" if translation.used else ""

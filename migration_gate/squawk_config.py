@@ -168,8 +168,8 @@ class Translation:
     used: list[str] = field(default_factory=list)
 
 
-def read(path: Path) -> Translation:
-    """Read and translate a squawk configuration file."""
+def read(path: Path, shown: str | None = None) -> Translation:
+    """Read and translate a squawk configuration file (``shown``: how messages name it)."""
     import tomllib
 
     try:
@@ -178,7 +178,7 @@ def read(path: Path) -> Translation:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return translate(data, str(path))
+    return translate(data, shown or str(path))
 
 
 def translate(data: Mapping[str, Any], shown: str) -> Translation:
