@@ -277,6 +277,8 @@ def rule_settings(included: Iterable[str], excluded: Iterable[str]) -> tuple[dic
                     values = set(on[name] or ())
             elif on[name] is not None:
                 values |= on[name] or set()
+        if default_level == Severity.OFF and level is None:
+            continue  # off and not included: excluding a part of it changes nothing
         values -= off.get(name) or set()
         if option and not values:
             settings[name] = "off"
