@@ -171,7 +171,7 @@ def test_an_alias_setting_applies_to_every_rule_it_names_and_names_win():
     assert config.rules["missing-statement-timeout"].level == Severity.OFF
     config = parse_config({"rules": {"dropped-object": "error", "ban-drop-view": "off"}})
     assert config.rules["dropped-object"].level == Severity.ERROR  # the rule's own name wins, in any order
-    with pytest.raises(ConfigError, match="rules.ban-drop-views: unknown rule"):
+    with pytest.raises(ConfigError, match=r"rules\.ban-drop-views: unknown rule"):
         parse_config({"rules": {"ban-drop-views": "off"}})
 
 
