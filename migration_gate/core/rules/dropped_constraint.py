@@ -22,8 +22,9 @@ class DroppedConstraint(StatementRule):
     `ALTER TABLE … ALTER CONSTRAINT … NOT ENFORCED` (PostgreSQL 18).
 
     Not reported: rollback scripts, tables and domains created earlier in the
-    same migration, and a constraint added again under the same name later in
-    the same transaction (it is replaced, never missing).
+    same migration, and a constraint added again under the same name in the
+    same `ALTER TABLE` or later in the same transaction (it is replaced, never
+    missing).
 
     ## Why is this bad?
     The running release may rely on the constraint: a unique constraint is
@@ -92,7 +93,9 @@ class DroppedConstraint(StatementRule):
 
 
 def _readded(ctx: StatementContext, table: str, name: str) -> bool:
-    """The constraint is added again under its name later in the same transaction."""
+    """The constraint is added again under its name by the same statement, or later in the same transaction."""
+    if _adds(ctx.statement.node, name):
+        return True  # one ALTER TABLE: atomic
     facts = ctx.facts
     if not facts.in_transaction:
         return False
@@ -100,11 +103,20 @@ def _readded(ctx: StatementContext, table: str, name: str) -> bool:
         stmt = unit.statement
         if stmt.kind == "TransactionStmt" or not unit.in_transaction:
             return False
-        if stmt.kind != "AlterTableStmt" or qualified_name(stmt.node.get("relation")) != table:
-            continue
-        for item in stmt.node.get("cmds", ()):
-            cmd = item.get("AlterTableCmd", {})
-            con = cmd.get("def", {}).get("Constraint", {})
-            if cmd.get("subtype") == "AT_AddConstraint" and con.get("conname") == name:
-                return True
+        if (
+            stmt.kind == "AlterTableStmt"
+            and qualified_name(stmt.node.get("relation")) == table
+            and _adds(stmt.node, name)
+        ):
+            return True
+    return False
+
+
+def _adds(node: Node, name: str) -> bool:
+    """An ALTER TABLE that adds a constraint of this name."""
+    for item in node.get("cmds", ()):
+        cmd = item.get("AlterTableCmd", {})
+        con = cmd.get("def", {}).get("Constraint", {})
+        if cmd.get("subtype") == "AT_AddConstraint" and con.get("conname") == name:
+            return True
     return False

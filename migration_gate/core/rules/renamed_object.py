@@ -57,12 +57,13 @@ class RenamedObject(StatementRule):
     The running release names these objects in its queries: it calls the
     function, selects from the view, casts to the type, writes the enum label.
     From the moment the migration commits those queries fail (an old enum
-    label is rejected as invalid input). Index, constraint, sequence and
-    trigger names are used by fewer clients (`ON CONFLICT ON CONSTRAINT`,
-    error handling that matches a constraint name, query hints, tooling), and
-    the message says so.
+    label is rejected as invalid input). Index, constraint, sequence,
+    trigger, policy and rule names are used by few clients (`ON CONFLICT ON
+    CONSTRAINT`, error handling that matches a constraint name, query hints,
+    tooling; `nextval()` defaults refer to a sequence by OID): those renames
+    are reported as info.
 
-    Level: a warning, as for `renamed-table`.
+    Level: a warning, as for `renamed-table` (info for the names only tools use).
 
     ## Example
     ```sql
@@ -81,8 +82,8 @@ class RenamedObject(StatementRule):
     level = Severity.WARNING
     aliases = ("renaming-object",)
     alias_notes = {
-        "renaming-object": "not reported on objects created earlier in the migration, nor in rollback scripts; foreign "
-        "tables are here too (squawk: renaming-object as well)",
+        "renaming-object": "index, constraint, sequence, trigger, policy and rule renames are info; not reported on "
+        "objects created earlier in the migration, nor in rollback scripts",
     }
     node_types = ("RenameStmt", "AlterEnumStmt")
     help = "expand/contract: introduce the new name next to the old one, move every reader, drop the old name later"
@@ -108,12 +109,16 @@ class RenamedObject(StatementRule):
         new = ctx.is_new_table(key) if kind == "table" else ctx.is_new_object(kind, key)
         if new:
             return
-        who = (
-            f"queries, hints and error handling of {RUNNING} that name it"
-            if words in _INTERNAL
-            else f"queries of {RUNNING} that use it"
-        )
-        yield self.finding(f"renaming {words} {shown} to {node.get('newname')} breaks {who}")
+        if words in _INTERNAL:
+            yield self.finding(
+                f"renaming {words} {shown} to {node.get('newname')} breaks only what names it "
+                f"(ON CONFLICT ON CONSTRAINT, error handling, hints, tooling of {RUNNING})",
+                severity=Severity.INFO,
+            )
+        else:
+            yield self.finding(
+                f"renaming {words} {shown} to {node.get('newname')} breaks queries of {RUNNING} that use it"
+            )
 
 
 def _renamed_name(node: Node, kind: str, words: str) -> tuple[str, str]:
