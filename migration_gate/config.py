@@ -245,7 +245,11 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
         if not named:
             raise top.fail(f"rules.{key}", "unknown rule (see `migration-gate rules`)")
         for rule in named:
-            settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+            setting = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+            scope = rule.alias_scopes.get(str(key).strip().lower()) if registry.is_alias(str(key)) else None
+            if scope is not None:
+                setting = _scoped(rule, scope, setting, settings.get(rule.name))
+            settings[rule.name] = setting
     values["rules"] = MappingProxyType(settings)
 
     baseline = top.take("baseline", (str, int))
@@ -299,6 +303,24 @@ def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:
     except ValueError as exc:
         raise ConfigError(f"{reader.file or 'config'}: rules.{key}.{exc}") from None
     return RuleSetting(level=level, options=MappingProxyType(options))
+
+
+def _scoped(rule, scope: tuple[str, tuple[str, ...]], setting: RuleSetting, earlier: RuleSetting | None) -> RuleSetting:
+    """A level set by an alias that names part of a rule (``ban-drop-index``: the index part of
+    ``dropped-object``): off takes that part out of the rule's option, another level puts it in."""
+    option, values = scope
+    base = earlier if earlier is not None else RuleSetting()
+    current = set(base.options.get(option, getattr(rule.Options(), option)))
+    options = dict(base.options)
+    if setting.level == Severity.OFF:
+        remaining = current - set(values)
+        if not remaining:
+            return RuleSetting(level=Severity.OFF, options=MappingProxyType(options))
+        options[option] = sorted(remaining)
+        return RuleSetting(level=base.level, options=MappingProxyType(options))
+    options.update(setting.options)
+    options[option] = sorted(current | set(values))
+    return RuleSetting(level=setting.level, options=MappingProxyType(options))
 
 
 def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Severity:

@@ -175,6 +175,25 @@ def test_an_alias_setting_applies_to_every_rule_it_names_and_names_win():
         parse_config({"rules": {"ban-drop-views": "off"}})
 
 
+def test_an_alias_for_part_of_a_rule_turns_that_part_on_or_off():
+    config = parse_config({"rules": {"ban-drop-view": "off", "ban-drop-index": "warning"}})
+    setting = config.rules["dropped-object"]
+    assert setting.level == Severity.WARNING
+    assert setting.options["objects"] == ["domain", "extension", "function", "index", "schema", "sequence", "type"]
+    config = parse_config({"rules": {"BAN-DROP-VIEW": "off"}})
+    assert config.rules["dropped-object"].level is None  # still the preset's level, views taken out
+    assert "view" not in config.rules["dropped-object"].options["objects"]
+    off = ["ban-alter-role-options", "ban-alter-database-options", "ban-alter-system-options"]
+    config = parse_config({"rules": {**dict.fromkeys(off, "off"), "ban-alter-function-options": "off"}})
+    assert config.rules["options-changed"].options["objects"] == ["view"]
+
+
+def test_rule_flag_with_an_alias_for_part_of_a_rule(cli, tmp_path):
+    sql = "DROP INDEX CONCURRENTLY idx_a;\nDROP VIEW v;\n"
+    found = _check(cli, tmp_path, sql, "ban-drop-index")
+    assert [(line, rule) for line, rule, _ in found] == [(1, "dropped-object"), (2, "dropped-object")]
+
+
 def test_rule_option_values_are_checked():
     with pytest.raises(ConfigError, match="objects: unknown kind 'table'"):
         parse_config({"rules": {"dropped-object": {"objects": ["table"]}}})

@@ -38,8 +38,7 @@ class AddColumnNotNullWithoutDefault(StatementRule):
     aliases = ("adding-required-field",)
     alias_notes = {
         "adding-required-field": "not reported on tables created earlier in the migration (PostgreSQL accepts it on an "
-        "empty table)not reported on tables created earlier in the migration (PostgreSQL accepts it on an empty "
-        "table)",
+        "empty table)",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)

@@ -51,7 +51,7 @@ class CompositeAttributeAdded(StatementRule):
     aliases = ("ban-add-composite-attribute",)
     alias_notes = {
         "ban-add-composite-attribute": "not reported for types created earlier in the migration, nor in rollback "
-        "scriptsnot reported for types created earlier in the migration, nor in rollback scripts",
+        "scripts",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)

@@ -51,7 +51,7 @@ class DroppedGeneratedExpression(StatementRule):
     aliases = ("ban-drop-generated-expression",)
     alias_notes = {
         "ban-drop-generated-expression": "not reported on tables created earlier in the migration, nor in rollback "
-        "scriptsnot reported on tables created earlier in the migration, nor in rollback scripts",
+        "scripts",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_DropExpression",)

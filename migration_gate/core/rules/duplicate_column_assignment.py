@@ -56,7 +56,6 @@ class DuplicateColumnAssignment(StatementRule):
     aliases = ("ban-duplicate-column-assignments",)
     alias_notes = {
         "ban-duplicate-column-assignments": "output columns whose derived name is uncertain (SELECT *, less common "
-        "expressions) are not comparedoutput columns whose derived name is uncertain (SELECT *, less common "
         "expressions) are not compared",
     }
     node_types = (

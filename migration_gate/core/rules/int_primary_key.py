@@ -41,7 +41,7 @@ class IntPrimaryKey(StatementRule):
     alias_notes = {
         "prefer-bigint-over-int": "primary keys only; the other columns are integer-column\"s (the alias names both)",
         "prefer-bigint-over-smallint": "primary keys only; the other columns are integer-column\"s (the alias names "
-        "both)primary keys only; the other columns are integer-column\"s (the alias names both)",
+        "both)",
     }
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint (bigint GENERATED ALWAYS AS IDENTITY for generated keys)"

@@ -57,8 +57,7 @@ class MigrationNotAtomic(FileRule):
         "transaction-nesting": "one rule with ban-uncommitted-transaction; in transaction: explicit every file needs "
         "its own BEGIN … COMMIT",
         "ban-uncommitted-transaction": "one rule with transaction-nesting; in transaction: explicit every file needs "
-        "its own BEGIN … COMMITone rule with transaction-nesting; in transaction: explicit every file needs its own "
-        "BEGIN … COMMIT",
+        "its own BEGIN … COMMIT",
     }
     example_config = {"transaction": "explicit"}
     help = "wrap the whole migration in one BEGIN; … COMMIT; (keep CONCURRENTLY statements in their own file)"

@@ -85,7 +85,6 @@ class OptionsChanged(StatementRule):
         "ban-alter-database-options": "not reported for a database created earlier in the migration",
         "ban-alter-role-options": "not reported for a role created earlier in the migration",
         "ban-alter-system-options": "that ALTER SYSTEM cannot run in a transaction is "
-        "`non-transactional-statement-in-transaction`'sthat ALTER SYSTEM cannot run in a transaction is "
         "`non-transactional-statement-in-transaction`'s",
         "ban-alter-function-options": "not reported for a function created earlier in the migration",
         "ban-alter-view-options": "not reported for a view created earlier in the migration",

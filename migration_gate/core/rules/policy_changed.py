@@ -72,7 +72,7 @@ class PolicyChanged(StatementRule):
         "ban-create-policy": "not reported on tables created earlier in the migration, nor in rollback scripts",
         "ban-alter-policy-roles": "not reported for policies created earlier in the migration, nor in rollback scripts",
         "ban-alter-policy-condition": "not reported for policies created earlier in the migration, nor in rollback "
-        "scriptsnot reported for policies created earlier in the migration, nor in rollback scripts",
+        "scripts",
     }
     Options = PolicyChangedOptions
     node_types = ("CreatePolicyStmt", "AlterPolicyStmt")

@@ -55,7 +55,7 @@ class PrivilegeRemoved(StatementRule):
     aliases = ("ban-revoke",)
     alias_notes = {
         "ban-revoke": "REVOKE and OWNER TO on tables created earlier in the migration are not reported, nor rollback "
-        "scriptsREVOKE and OWNER TO on tables created earlier in the migration are not reported, nor rollback scripts",
+        "scripts",
     }
     node_types = (
         "GrantStmt",

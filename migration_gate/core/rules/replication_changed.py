@@ -55,8 +55,7 @@ class ReplicationChanged(StatementRule):
     aliases = ("ban-replica-identity",)
     alias_notes = {
         "ban-replica-identity": "not reported on tables or publications created earlier in the migration, nor in "
-        "rollback scriptsnot reported on tables or publications created earlier in the migration, nor in rollback "
-        "scripts",
+        "rollback scripts",
     }
     node_types = ("AlterTableCmd", "DropStmt", "AlterPublicationStmt")
     subtypes = ("AT_ReplicaIdentity",)

@@ -60,7 +60,7 @@ class RowLevelSecurityChanged(StatementRule):
     aliases = ("ban-alter-row-level-security",)
     alias_notes = {
         "ban-alter-row-level-security": "not reported on tables created earlier in the migration, nor in rollback "
-        "scriptsnot reported on tables created earlier in the migration, nor in rollback scripts",
+        "scripts",
     }
     node_types = ("AlterTableCmd",)
     subtypes = tuple(_WHAT)

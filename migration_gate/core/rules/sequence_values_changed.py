@@ -61,8 +61,7 @@ class SequenceValuesChanged(StatementRule):
     aliases = ("ban-alter-sequence-values",)
     alias_notes = {
         "ban-alter-sequence-values": "not reported for sequences and tables created earlier in the migration, nor in "
-        "rollback scriptsnot reported for sequences and tables created earlier in the migration, nor in rollback "
-        "scripts",
+        "rollback scripts",
     }
     node_types = ("AlterSeqStmt", "AlterTableCmd")
     subtypes = ("AT_SetIdentity",)

@@ -38,8 +38,7 @@ class TimestampWithoutTimeZone(StatementRule):
     aliases = ("prefer-timestamp-tz", "prefer-timestamptz")
     alias_notes = {
         "prefer-timestamp-tz": "pg_catalog.timestamp is reported; a quoted \"varchar\"(n) is not (squawk mistakes it "
-        "for a timestamp)pg_catalog.timestamp is reported; a quoted \"varchar\"(n) is not (squawk mistakes it for a "
-        "timestamp)",
+        "for a timestamp)",
         "prefer-timestamptz": "squawk's older spelling of prefer-timestamp-tz",
     }
     node_types = ("CreateStmt", "AlterTableStmt")
