@@ -37,7 +37,7 @@ class CheckConstraintWithoutNotValid(StatementRule):
     level = Severity.ERROR
     aliases = ("constraint-missing-not-valid",)
     alias_notes = {
-        "constraint-missing-not-valid": "the CHECK part of squawk\"s rule (foreign keys, UNIQUE/PRIMARY KEY and "
+        "constraint-missing-not-valid": "the CHECK part of squawk's rule (foreign keys, UNIQUE/PRIMARY KEY and "
         "EXCLUDE are the other rules it names); tables created earlier in the migration are exempt in every "
         "transaction mode",
     }

@@ -43,8 +43,8 @@ class ForeignKeyWithoutNotValid(StatementRule):
     alias_notes = {
         "adding-foreign-key-constraint": "tables created earlier in the migration are exempt in every transaction mode "
         "(squawk: only inside the same open transaction); public.t and t are one table",
-        "constraint-missing-not-valid": "the foreign-key part of squawk\"s rule; NOT VALID + VALIDATE in one "
-        "transaction is the held-lock hazard, not this rule\"s",
+        "constraint-missing-not-valid": "the foreign-key part of squawk's rule; NOT VALID + VALIDATE in one "
+        "transaction is the held-lock hazard, not this rule's",
     }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint", "AT_AddColumn")

@@ -39,8 +39,8 @@ class IntPrimaryKey(StatementRule):
     strict_level = Severity.WARNING
     aliases = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
     alias_notes = {
-        "prefer-bigint-over-int": "primary keys only; the other columns are integer-column\"s (the alias names both)",
-        "prefer-bigint-over-smallint": "primary keys only; the other columns are integer-column\"s (the alias names "
+        "prefer-bigint-over-int": "primary keys only; the other columns are integer-column's (the alias names both)",
+        "prefer-bigint-over-smallint": "primary keys only; the other columns are integer-column's (the alias names "
         "both)",
     }
     node_types = ("CreateStmt", "AlterTableStmt")
