@@ -27,9 +27,10 @@ class DomainWithConstraint(StatementRule):
     means `ALTER DOMAIN … ADD CONSTRAINT` or `VALIDATE`, which check every
     table using the domain while blocking their writes (see
     `domain-constraint-validation`): there is no online path. And a domain's
-    `NOT NULL` is not always enforced: PostgreSQL's `CREATE DOMAIN` reference
-    notes that a column of the domain can still read as null (an outer join,
-    an `INSERT` from a `SELECT` of nulls in some cases). Constraints on the
+    `NOT NULL` is not always honoured: PostgreSQL's `CREATE DOMAIN` reference
+    (its `NOT NULL` entry, since postgres/postgres commit d800b03) says a value
+    of the domain can still become null, through a `LEFT OUTER JOIN` or an
+    `INSERT` of a scalar subquery that returns no row. Constraints on the
     table columns can be changed with `NOT VALID` + `VALIDATE`.
 
     Level: off in `recommended`; `strict` reports it.
