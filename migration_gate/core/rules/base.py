@@ -15,7 +15,7 @@ MG1xx    lock: locks, scans, rewrites and timeouts (MG104–MG106 and
          MG126: transaction; MG116–MG119: compatibility, kept where
          they were first numbered)
 MG2xx    data: data changes (backfills)
-MG3xx    files: names, versions, rollbacks (MG306–MG310: history)
+MG3xx    files: names, versions, rollbacks (MG302, MG306–MG310: history)
 MG4xx    verify: findings of ``migration-gate verify``
 MG5xx    types: column types and schema style (``style`` where declared)
 MG6xx    compatibility: changes that break the application release still

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..names import display_name
-from ..sqlnodes import Node, name_list, qualified_from_names, qualified_name
+from ..sqlnodes import Node, name_list, qualified_from_names
 
 if TYPE_CHECKING:
     from ..context import StatementContext
@@ -59,7 +59,3 @@ def domain_name(node: Node) -> str:
 
 def shown(qualified: str) -> str:
     return display_name(qualified)
-
-
-def rangevar_name(node: Node | None) -> str:
-    return qualified_name(node)

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from ..findings import Finding
 from ..severity import Severity
-from ..sqlnodes import Node
+from ..sqlnodes import Node, qualified_name
 from .base import StatementRule
 from .compat import RUNNING, existing_relation, shown, undoing
 
@@ -37,8 +37,10 @@ class TriggerFiringChanged(StatementRule):
     warning in `strict`. Row-level security switches are
     `row-level-security-changed`'s.
 
-    Not reported: rollback scripts and tables created earlier in the same
-    migration.
+    Not reported: rollback scripts, tables created earlier in the same
+    migration, and a switch undone later in the same transaction (disabled
+    around a backfill and enabled again before `COMMIT`: no other session
+    sees it).
 
     ## Why is this bad?
     Triggers and rules are part of what every write does: with one disabled,
@@ -57,13 +59,10 @@ class TriggerFiringChanged(StatementRule):
 
     ## Use instead
     ```sql
-    -- keep the trigger; backfill in batches that the trigger can handle,
-    -- or disable it only in the same transaction as the backfill:
+    -- switched off and on again inside one transaction: no other session sees the trigger missing
     BEGIN;
-    -- migration-gate: ignore trigger-firing-changed -- re-enabled below, in the same transaction
     ALTER TABLE orders DISABLE TRIGGER orders_touch;
     UPDATE orders SET note = '' WHERE note IS NULL AND id < 1000;
-    -- migration-gate: ignore trigger-firing-changed -- restores the trigger disabled above
     ALTER TABLE orders ENABLE TRIGGER orders_touch;
     COMMIT;
     ```
@@ -88,7 +87,7 @@ class TriggerFiringChanged(StatementRule):
             return
         table = existing_relation(ctx)
         found = _WHAT.get(node.get("subtype", ""))
-        if table is None or found is None:
+        if table is None or found is None or _restored(ctx, table, node):
             return
         words, what = found
         if what == "all":
@@ -98,3 +97,32 @@ class TriggerFiringChanged(StatementRule):
         else:
             effect = f"{what} {node.get('name')}"
         yield self.finding(f"{words} on {shown(table)} changes what writes of {RUNNING} do ({effect})")
+
+
+def _switch(node: Node) -> tuple[bool, str, str | None]:
+    """(disables, what: trigger/rule/all/user, name) of an ENABLE/DISABLE subcommand."""
+    subtype = node.get("subtype", "")
+    what = _WHAT[subtype][1]
+    return subtype.startswith("AT_Disable"), what, node.get("name") if what in ("trigger", "rule") else None
+
+
+def _restored(ctx: StatementContext, table: str, node: Node) -> bool:
+    """Switched off and on again (or on and off) within one transaction: no other session sees a change."""
+    facts = ctx.facts
+    if not facts.in_transaction:
+        return False
+    disables, what, name = _switch(node)
+    units = facts.file.units
+    # the other half of the pair: later in the transaction for a DISABLE, earlier for an ENABLE
+    window = units[facts.order + 1 :] if disables else reversed(units[: facts.order])
+    for unit in window:
+        stmt = unit.statement
+        if stmt.kind == "TransactionStmt" or not unit.in_transaction:
+            return False
+        if stmt.kind != "AlterTableStmt" or qualified_name(stmt.node.get("relation")) != table:
+            continue
+        for item in stmt.node.get("cmds", ()):
+            other = item.get("AlterTableCmd", {})
+            if other.get("subtype") in _WHAT and _switch(other) == (not disables, what, name):
+                return True
+    return False
