@@ -103,13 +103,15 @@ def entry() -> None:
     """
     import atexit
 
+    code: int
     try:
         code = main()
     except SystemExit as exc:  # argparse's --help and --version
-        code = exc.code
-        if isinstance(code, str):
-            print(code, file=sys.stderr)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
             code = 1
+        else:
+            code = exc.code or 0
         code = code or 0
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
@@ -111,8 +112,9 @@ def classify(
     config: Config,
     rel: str | None = None,
     siblings: set[str] | frozenset[str] | None = None,
+    layout: str | None = None,
 ) -> MigrationFile:
-    """Classify one file of a location by the configured layout.
+    """Classify one file of a location by its layout (the configured one unless ``layout`` is given).
 
     ``siblings``: the names of the other files in its folder, when the caller listed it.
     """
@@ -121,9 +123,10 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
+    layout = layout or config.layout
+    info = CLASSIFIERS.get(layout, CLASSIFIERS["up-down"])(rel, config)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
 
 
 def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
@@ -301,6 +304,13 @@ def _updown_info(
     return info
 
 
+#: How each layout reads a file's name: (path inside the location, config) → MigrationFile fields.
+CLASSIFIERS: dict[str, Callable[[str, Config], dict]] = {
+    "flyway": _classify_flyway,
+    "up-down": lambda rel, config: _classify_updown(rel),
+}
+
+
 # --------------------------------------------------------------------------- walking
 
 
@@ -407,6 +417,19 @@ def absolute_key(path: Path | str) -> str:
 # --------------------------------------------------------------------------- what to check
 
 
+class HistorySource(Protocol):
+    """What the scope knows of the history it is checked against (``history.git.History`` is one)."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def added_paths(self) -> set[Path] | None:
+        """The files the change adds (absent from the base); None without a base."""
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed."""
+
+
 @dataclass(slots=True)
 class Scope:
     """What to check: the project (for context) and the files to report on."""
@@ -414,7 +437,8 @@ class Scope:
     project: Project
     files: list[MigrationFile]  # analysed and reported on, in order
     change_set: bool = False  # True when ``files`` is a change set against a base
-    history: object = None  # changes.History: a base and/or the database's history (change-set rules)
+    #: A base and/or the database's history for the change-set rules (``history.git.History``).
+    history: HistorySource | None = None
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
@@ -443,8 +467,8 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         seen.add(key)
         files.append(migration if migration.display == display else _with_display(migration, display))
 
-    for raw, path in wanted:
-        if path is None:  # a folder: the files discovery found in it (listed once)
+    for raw, wanted_path in wanted:
+        if wanted_path is None:  # a folder: the files discovery found in it (listed once)
             root = absolute_key(raw)
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
             for migration in project.by_location.get(root, ()):
@@ -452,12 +476,12 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             continue
         if known is None:
             known = {absolute_key(f.path): f for f in project.files}
-        key = absolute_key(path)
-        migration = known.get(key)
-        if migration is None:
-            migration = classify(path, raw, location_of(path, config), config)
-            project.files.append(migration)
-        take(key, migration, raw)
+        key = absolute_key(wanted_path)
+        found = known.get(key)
+        if found is None:
+            found = classify(wanted_path, raw, location_of(wanted_path, config), config)
+            project.files.append(found)
+        take(key, found, raw)
     return Scope(project, _in_run_order(files))
 
 

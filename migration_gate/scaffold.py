@@ -73,8 +73,8 @@ def _increment(text: str) -> str:
 
 
 def _highest(project: Project) -> MigrationFile | None:
-    versioned = [m for m in project.versioned() if m.version is not None]
-    return max(versioned, key=lambda m: (m.version.key, m.display)) if versioned else None
+    versioned = [(m.version.key, m.display, m) for m in project.versioned() if m.version is not None]
+    return max(versioned, key=lambda item: item[:2])[2] if versioned else None
 
 
 def _version_text(migration: MigrationFile) -> str:
@@ -146,7 +146,12 @@ def plan(
         raise _reject(name, file_name, migration.name_problem or migration.note or "not a versioned migration name")
     if config.layout != "flyway" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
         raise _reject(name, file_name, "use letters, digits, `_` and `-` only")
-    if highest is not None and migration.version <= highest.version:  # pragma: no cover - defensive
+    if (
+        highest is not None
+        and migration.version is not None
+        and highest.version is not None
+        and migration.version <= highest.version
+    ):  # pragma: no cover - defensive
         raise UsageError(f"cannot find a version above {highest.version}")
 
     from .docs import _environment

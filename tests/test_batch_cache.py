@@ -142,3 +142,83 @@ def test_cache_entries_of_another_shape_are_misses(tmp_path):
         entry.write_bytes(pickle.dumps((1, None, [("x",)], [("p", 1, 1, [])], (), [], ())))
     again = run_subprocess(*args, cwd=tmp_path)
     assert (again.code, again.out, again.err) == (first.code, first.out, "")
+
+
+def _run(tmp_path, **schedule):
+    """check in this process with a given Schedule: (the run's JSON, the scheduler's statistics)."""
+    from migration_gate.batch import Schedule
+    from migration_gate.config import load_config
+    from migration_gate.discovery import scope_from_paths
+    from migration_gate.reporters import json_report
+    from migration_gate.run import run_check
+
+    config = load_config(None, search_from=tmp_path)
+    plan = Schedule(**schedule)
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = run_check(scope_from_paths(["migrations"], config), config, schedule=plan)
+    finally:
+        os.chdir(here)
+    return json_report.Writer(result.docs_url).compact(result), plan.stats
+
+
+def test_the_cache_hits_and_misses(tmp_path):
+    """Not only the same output: the second run reads every result from the cache, and a configuration
+    change makes every key new."""
+    _project(tmp_path, 12)
+    cache = tmp_path / "cache"
+    first, stats = _run(tmp_path, cache_dir=cache, workers=1)
+    assert (stats.cache_hits, stats.cache_misses, stats.cache_stored) == (0, 12, 12)
+    second, stats = _run(tmp_path, cache_dir=cache, workers=1)
+    assert (stats.cache_hits, stats.cache_misses) == (12, 0)
+    assert second == first
+    (tmp_path / ".migration-gate.yml").write_text("pg_version: 10\n")
+    third, stats = _run(tmp_path, cache_dir=cache, workers=1)
+    assert (stats.cache_hits, stats.cache_misses) == (0, 12)
+    assert third != first
+
+
+def test_workers_run_in_other_processes(tmp_path):
+    import os
+
+    _project(tmp_path, 240)
+    serial, stats = _run(tmp_path, workers=1)
+    assert stats.processes == {os.getpid(): 240}
+    parallel, stats = _run(tmp_path, workers=3)
+    assert parallel == serial
+    others = {pid: count for pid, count in stats.processes.items() if pid != os.getpid()}
+    assert len(others) == 2 and sum(stats.processes.values()) == 240
+    assert all(count >= 60 for count in stats.processes.values())  # each took a third of the files
+
+
+def test_packing_round_trips_a_result(tmp_path):
+    """What crosses a worker's pipe and what the cache stores: every field of a result comes back."""
+    import pickle
+
+    from migration_gate.batch.packing import pack, unpack
+    from migration_gate.core.analyze import analyze_file
+    from migration_gate.core.config import Config
+    from migration_gate.core.ruleset import build_ruleset
+    from migration_gate.discovery import discover_location
+
+    folder = _project(tmp_path, 8)
+    (folder / "V8__ignored.sql").write_text(
+        "-- migration-gate: ignore MG101 -- small table\nCREATE INDEX i ON accounts (name);\n"
+        "-- migration-gate: ignore MG102 -- nothing to ignore here\nSELECT 1;\n"
+    )
+    config = Config(root=tmp_path)
+    rules = build_ruleset(config)
+    files = discover_location(folder, "migrations", config)
+    for migration in files:
+        result = analyze_file(migration, config, rules, frozenset({"public.x"}), True, lambda kind, *a: None)
+        back = unpack(pickle.loads(pickle.dumps(pack(result))), migration)
+        assert back.report == result.report
+        assert back.violations == result.violations
+        assert back.statements == result.statements
+        assert back.created_tables == result.created_tables
+        assert back.ignores == result.ignores
+        assert back.lookups == result.lookups
+    assert any(r.ignores for r in [analyze_file(f, config, rules) for f in files])

@@ -95,11 +95,10 @@ def test_earlier_migrations_name_the_table_behind_an_index_and_foreign_keys(cli,
         5: [("public.payments", "AccessExclusiveLock"), ("public.users", "AccessExclusiveLock")],
     }
     messages = [v["message"] for v in doc["violations"] if v["rule"] == "non-concurrent-index-drop"]
+    # idx_orders_user: its table is dropped later in the same (Flyway) transaction, so DROP TABLE is the hazard.
     assert messages == [
-        "DROP INDEX idx_orders_user without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on orders "
-        "(blocks reads and writes)",
         "DROP INDEX idx_nobody_knows without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table "
-        "(blocks reads and writes)",
+        "(blocks reads and writes); the gate found no earlier definition of the index, so it cannot name the table",
     ]
 
 

@@ -30,17 +30,20 @@ SETUP = (LOCKS / "setup.sql").read_text(encoding="utf-8")
 
 
 def _shapes():
-    """(statement text, StatementContext) for each shape, with the setup schema as file context."""
-    text = SETUP + "\n" + (LOCKS / "shapes.sql").read_text(encoding="utf-8")
-    source = Source("shapes.sql", text)
-    parsed = parse_source(source)
+    """(statement text, StatementContext) for each shape, analysed after the setup schema alone: each
+    shape runs on its own against the setup on the server, so the model must not see the others."""
     setup_count = len(parse_source(Source("setup.sql", SETUP)).statements)
-    facts = analyze(parsed.statements, mode="explicit", pg_version=15)
-    migration = MigrationFile(Path("shapes.sql"), "shapes.sql", LOCKS, "shapes.sql", "other")
-    file_ctx = FileContext(migration, Config(), source, parsed, None, facts)
-    return [
-        (unit.statement.text, StatementContext(unit.statement, file_ctx, unit)) for unit in facts.units[setup_count:]
-    ]
+    shapes_text = (LOCKS / "shapes.sql").read_text(encoding="utf-8")
+    found = []
+    for shape in parse_source(Source("shapes.sql", shapes_text)).statements:
+        source = Source("shapes.sql", SETUP + "\n" + shape.text)
+        parsed = parse_source(source)
+        facts = analyze(parsed.statements, mode="explicit", pg_version=15)
+        migration = MigrationFile(Path("shapes.sql"), "shapes.sql", LOCKS, "shapes.sql", "other")
+        file_ctx = FileContext(migration, Config(), source, parsed, None, facts)
+        units = facts.units[setup_count:]
+        found.append((shape.text, StatementContext(units[0].statement, file_ctx, units[0])))
+    return found
 
 
 SHAPES = _shapes()

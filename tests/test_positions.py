@@ -54,3 +54,32 @@ def test_text_report_caret_under_the_character(cli):
     code_line, caret_line = lines[index + 1], lines[index + 2]
     assert code_line.endswith("'☕' AS b FROM WHERE;")
     assert caret_line.index("^") == code_line.index("WHERE")
+
+
+def test_ast_anchored_findings_after_multibyte_text(cli):
+    """Nodes locate themselves in UTF-8 bytes: findings anchored to a node land on its character, after
+    multibyte text on the same line and on earlier lines (BOM, CRLF), and inside a DO block's body."""
+    doc = _violations(cli, "V3__ast_anchored.sql")
+    got = [
+        (v["rule"], v["line"], v["column"], v["end_line"], v["end_column"])
+        for v in doc["violations"]
+        if v["rule"] in ("non-concurrent-index-creation", "foreign-key-without-not-valid", "add-column-rewrites-table")
+    ]
+    assert got == [
+        # line 2: SELECT 'é☕😀'; CREATE INDEX idx_a ON orders (customer_id);  -> "orders" is the 37th character
+        ("non-concurrent-index-creation", 2, 37, 2, 57),
+        # line 3: ALTER TABLE orders ADD CONSTRAINT "fk_é☕" …  -> the constraint starts at the 24th character
+        ("foreign-key-without-not-valid", 3, 24, 3, 90),
+        # line 4: ALTER TABLE "façade😀" ADD COLUMN token …  -> the column definition starts at the 34th
+        ("add-column-rewrites-table", 4, 34, 4, 70),
+        # line 5: DO $$ BEGIN /* é☕😀 */ CREATE INDEX idx_b ON orders (note); END $$;  -> "orders" is the 45th
+        ("non-concurrent-index-creation", 5, 45, 5, 58),
+    ]
+
+
+def test_findings_anchored_in_statements_parsed_after_a_syntax_error(cli):
+    """After a syntax error each piece is parsed alone: its nodes count their bytes from the piece's start."""
+    doc = _violations(cli, "V4__after_syntax_error.sql")
+    got = sorted((v["rule"], v["line"], v["column"]) for v in doc["violations"] if v["code"] in ("MG001", "MG110"))
+    # line 2: ALTER TABLE users ALTER COLUMN email TYPE int …  -> the column definition is the 32nd character
+    assert got == [("column-type-change-rewrites-table", 2, 32), ("syntax-error", 1, 21)]

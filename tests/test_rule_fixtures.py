@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, check_golden
 from fixture_harness import expectations, own_files, sub_projects
 
 from migration_gate.core.rules import registry
@@ -48,3 +48,22 @@ def test_rule_fixture(folder, cli):
             if v["code"] == rule.code
         ]
     assert sorted(actual) == expected
+
+
+@pytest.mark.parametrize("folder", fixture_folders(), ids=lambda p: p.name)
+def test_rule_fixture_rendered(folder, cli):
+    """The fixture's text report with only its rule on (line, column, message, help), as a golden file per
+    rule (tests/golden/rules/RULE.txt; MG_UPDATE_GOLDEN=1 rewrites them): what a (line, code) set misses,
+    a column off by two or a message that lost its table name, shows in review."""
+    rule = registry.lookup(folder.name)
+    parts = []
+    runs = [(folder, [str(p.relative_to(folder)) for p in own_files(folder)])]
+    runs += [(sub, ["."]) for sub in sub_projects(folder)]
+    for cwd, paths in runs:
+        if not paths:
+            continue
+        result = cli("check", *paths, "--rule", rule.name, "--no-cache", cwd=cwd, env={"NO_COLOR": "1"})
+        assert result.code in (0, 1), result.err
+        heading = f"## {cwd.relative_to(folder).as_posix()}" if cwd != folder else "## ."
+        parts.append(f"{heading}\n{result.out}")
+    check_golden(f"rules/{rule.name}.txt", "\n".join(parts))

@@ -1007,3 +1007,27 @@ def test_base_is_found_as_check_finds_it(cli, url, git_repo):
     assert "base: 2 merged migration(s) applied" in result.err.splitlines()
     doc = cli("verify", "--database-url", url, "--format", "json", cwd=git_repo.path).json()
     assert {s["path"] for s in doc["statements"]} == {"migrations/V3__add_index.sql"}
+
+
+def test_predictions_know_foreign_keys_of_earlier_migrations(verify, tmp_path):
+    """verify's lock predictions get the same earlier-schema facts as check's: dropping a foreign key (or a
+    table holding one) created two migrations earlier locks the referenced table, and the prediction says so."""
+    files = base_files()
+    files["migrations/V3__orders_user_fk.sql"] = (
+        "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);\n"
+    )
+    files["migrations/rollback/V3__rollback.sql"] = "ALTER TABLE orders DROP CONSTRAINT fk_orders_user;\n"
+    files["migrations/V4__note.sql"] = "ALTER TABLE users ADD COLUMN note text;\n"
+    files["migrations/rollback/V4__rollback.sql"] = "ALTER TABLE users DROP COLUMN note;\n"
+    files["migrations/V5__drop_fk.sql"] = "ALTER TABLE orders DROP CONSTRAINT fk_orders_user;\n"
+    files["migrations/rollback/V5__rollback.sql"] = (
+        "ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);\n"
+    )
+    folder = write_project(tmp_path / "p", files)
+    doc = verify(folder).json()
+    assert by_rule(doc, "lock-prediction-mismatch") == []
+    v5 = [s for s in doc["statements"] if s["path"].endswith("V5__drop_fk.sql")]
+    assert [(lock["table"], lock["mode"]) for s in v5 for lock in s["locks"]] == [
+        ("public.orders", "AccessExclusiveLock"),
+        ("public.users", "AccessExclusiveLock"),
+    ]

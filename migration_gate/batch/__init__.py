@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.analyze import analyze_file
@@ -32,6 +32,16 @@ PARALLEL_MIN_FILES = 200  # below this, starting workers costs more than it save
 MAX_WORKERS = 8
 
 
+@dataclass(slots=True)
+class ScheduleStats:
+    """What the scheduler did: cache hits and misses, and which processes analysed how many files."""
+
+    cache_hits: int = 0  # (counted in this process: workers fork after the cache is opened)
+    cache_misses: int = 0
+    cache_stored: int = 0
+    processes: dict[int, int] = field(default_factory=dict)  # pid → files analysed there
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """How to analyse a scope's files."""
@@ -40,6 +50,7 @@ class Schedule:
     workers: int | None = None  # worker processes (None: automatic; 1: none)
     #: Work this process may do on its own results while its workers finish (a reporter rendering ahead).
     while_waiting: Callable[[FileResult], None] | None = None
+    stats: ScheduleStats = field(default_factory=ScheduleStats)
 
 
 def analyze_all(
@@ -77,7 +88,9 @@ def _analyze_all(
     want_statements: bool,
     schedule: Schedule,
 ) -> list[FileResult]:
-    columns = EarlierSchema(scope.project, config)
+    history = scope.history
+    base_content = (lambda m: history.base_content(m.path)) if history is not None else None
+    columns = EarlierSchema(scope.project, config, base_content)
     cache = None
     if schedule.cache_dir is not None:
         from .cache import ResultCache
@@ -85,6 +98,7 @@ def _analyze_all(
         # A result made without statement reports must not serve a run that shows them.
         cache = ResultCache(schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}")
     keep_source = scope.history is not None and getattr(scope.history, "active", False)
+    stats = schedule.stats
 
     def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
         lookup = columns.lookup_for(migration)
@@ -99,31 +113,40 @@ def _analyze_all(
             return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
         # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.
         key = cache.key(data, migration.display, f"{migration.kind}|{migration.runner_opt_out}", earlier)
-        result = _from_cache(cache.get(key), migration, lookup)
-        if result is not None:
+        cached = _from_cache(cache.get(key), migration, lookup)
+        if cached is not None:
+            stats.cache_hits += 1
             if keep_source:
-                result.source = _source_or_none(data, migration.display)
-            return result
+                cached.source = _source_or_none(data, migration.display)
+            return cached
+        stats.cache_misses += 1
         result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
         columns.record(migration, result.facts)
         result.facts = None
         cache.put(key, pack(result))
+        stats.cache_stored += 1
         return result
 
     files = scope.files
     if scope.change_set:
+        # A table (or index) is new when this change adds the migration that created it: a merged
+        # migration's tables exist in every database that applied it, whatever the change does to
+        # its file, and --all widens what is reported, never what counts as new.
+        added = history.added_paths() if history is not None else None
         results: list[FileResult] = []
-        created_earlier: set[str] = set()
+        new_before: frozenset[str] = frozenset()
+        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         for migration in files:
-            result = one(migration, frozenset(created_earlier))
-            if migration.kind == "versioned":
-                created_earlier |= result.created_tables
+            result = one(migration, new_before)
+            if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
+                new_before = result.created_tables
             results.append(result)
         return results
     count = worker_count(schedule.workers, len(files))
     if count <= 1 or keep_source or not can_fork():
+        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         return [one(m, frozenset()) for m in files]
-    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting)
+    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting, stats.processes)
 
 
 def _from_cache(packed: Packed | None, migration: MigrationFile, lookup: Lookup) -> FileResult | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 
-FORMAT = 4  # bump when FileResult's pickled shape changes (batch.pack)
+FORMAT = 5  # bump when FileResult's pickled shape changes (batch.pack) or the schema questions do
 
 
 def default_dir() -> Path:
@@ -46,11 +46,25 @@ def _fingerprint(value: Any) -> str:
     return repr(value)
 
 
+def code_fingerprint() -> str:
+    """The installed code itself (size and modification time of every module): a result made by other
+    code is never reused, even under the same version number (a development checkout, a patched install)."""
+    package = Path(__file__).resolve().parent.parent
+    parts = []
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 class ResultCache:
     def __init__(self, folder: Path, config: Any, rules_key: str = ""):
         self.folder = folder
         digest = hashlib.sha256()
-        digest.update(f"{FORMAT}|{__version__}|{rules_key}|".encode())
+        digest.update(f"{FORMAT}|{__version__}|{code_fingerprint()}|{rules_key}|".encode())
         digest.update(_fingerprint(config).encode())
         self.config_key = digest.hexdigest()
         self.hits = self.misses = 0

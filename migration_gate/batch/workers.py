@@ -28,6 +28,7 @@ def in_workers(
     count: int,
     analyse: Callable[[MigrationFile], FileResult],
     while_waiting: Callable[[FileResult], None] | None = None,
+    processes: dict[int, int] | None = None,
 ) -> list[FileResult]:
     """Fork ``count - 1`` workers, analyse a share here, collect theirs through pipes.
 
@@ -35,7 +36,7 @@ def in_workers(
     here needs its machinery, and importing it costs 10 ms on every scan.
     Workers send their results in batches as they go, and this process takes
     in what has arrived between its own files, so little is left to unpack
-    once the last worker is done.
+    once the last worker is done.  ``processes`` counts the files each process (by pid) analysed.
     """
     import gc
 
@@ -61,9 +62,12 @@ def in_workers(
                 finally:
                     os._exit(1)
             os.close(write_end)
-            inboxes.append(_Inbox(pid, read_end, share, files, results))
+            inboxes.append(_Inbox(pid, read_end, share, files, results, processes))
+        here = os.getpid()
         for index in shares[0]:
             results[index] = analyse(files[index])
+            if processes is not None:
+                processes[here] = processes.get(here, 0) + 1
             for inbox in inboxes:
                 inbox.take(wait=False)
         if while_waiting is not None:  # the workers usually finish a little later: use the time
@@ -88,8 +92,17 @@ _LENGTH = 4  # bytes of the length before each pickled batch
 class _Inbox:
     """One worker's pipe: length-prefixed pickled batches of ``(index, packed result)``."""
 
-    def __init__(self, pid: int, read_end: int, share: list[int], files: list[MigrationFile], results: list) -> None:
+    def __init__(
+        self,
+        pid: int,
+        read_end: int,
+        share: list[int],
+        files: list[MigrationFile],
+        results: list,
+        processes: dict[int, int] | None = None,
+    ) -> None:
         self.pid, self.read_end, self.files, self.results = pid, read_end, files, results
+        self.processes = processes
         self.missing = len(share)
         self.buffer = bytearray()
         self.done = False
@@ -124,13 +137,15 @@ class _Inbox:
             size = int.from_bytes(buffer[:_LENGTH], "big")
             if len(buffer) < _LENGTH + size:
                 return
-            status, payload = pickle.loads(buffer[_LENGTH : _LENGTH + size])
+            status, sender, payload = pickle.loads(buffer[_LENGTH : _LENGTH + size])
             del buffer[: _LENGTH + size]
             if status == "error":
                 raise RuntimeError(f"a worker process failed:\n{payload}")
             for index, packed in payload:
                 self.results[index] = unpack(packed, self.files[index])
             self.missing -= len(payload)
+            if self.processes is not None:
+                self.processes[sender] = self.processes.get(sender, 0) + len(payload)
 
     def close(self) -> None:
         os.close(self.read_end)
@@ -160,13 +175,13 @@ def _child(write_end: int, share: list[int], files: list[MigrationFile], analyse
             for index in share:
                 batch.append((index, pack(analyse(files[index]))))
                 if len(batch) == BATCH_FILES:
-                    send(("ok", batch))
+                    send(("ok", os.getpid(), batch))
                     batch = []
-            send(("ok", batch))
+            send(("ok", os.getpid(), batch))
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises
             code = 1
             try:
-                send(("error", traceback.format_exc()))
+                send(("error", os.getpid(), traceback.format_exc()))
             except OSError:
                 pass
         finally:

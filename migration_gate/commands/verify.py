@@ -75,6 +75,7 @@ def _plan(scope, config, base: str | None, *, auto: bool):
             reason = f"no base ({reason})" if reason else "no base"
         plan.notes.append(f"note: {reason}; every migration verified from an empty database")
         return plan
+    assert history.root is not None  # a base was found in it
     added = {(history.root / c.path).resolve() for c in history.changes if c.status in ("added", "renamed")}
     plan = make_plan(scope.project, config, new_paths=added, changed_paths=history.changed_paths())
     plan.notes.append(f"base: {history.base.short} ({history.base.source})")

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
-from .names import qualify
 from .objects import ObjectKey, created_objects
 from .parse import Statement
-from .sqlnodes import const_value, def_elems, name_list, qualified_name, unwrap
+from .schema import SchemaLog
+from .sqlnodes import Node, const_value, def_elems, name_list, option_on, unwrap
 
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {
@@ -51,12 +52,14 @@ def nontransactional_reason(stmt: Statement, pg_version: int) -> str | None:
     if kind == "DropStmt" and node.get("concurrent"):
         return "DROP INDEX CONCURRENTLY"
     if kind == "ReindexStmt":
-        if "concurrently" in def_elems(node.get("params")):
+        if option_on(node.get("params"), "concurrently"):
             return "REINDEX CONCURRENTLY"
         if node.get("kind") in ("REINDEX_OBJECT_SYSTEM", "REINDEX_OBJECT_DATABASE"):
             return "REINDEX SYSTEM/DATABASE"
     if kind == "VacuumStmt" and node.get("is_vacuumcmd"):
         return "VACUUM"
+    if kind == "ClusterStmt" and not node.get("relation"):
+        return "CLUSTER without a table"
     if kind == "AlterEnumStmt" and node.get("newVal") is not None and pg_version < 12:
         return "ALTER TYPE … ADD VALUE (before PostgreSQL 12)"
     if kind == "AlterTableStmt":
@@ -79,18 +82,6 @@ _ALWAYS_NONTRANSACTIONAL = {
 }
 
 
-def created_table(stmt: Statement) -> str | None:
-    """The table a statement creates, if any."""
-    kind, node = stmt.kind, stmt.node
-    if kind == "CreateStmt":
-        return qualified_name(node.get("relation"))
-    if kind == "CreateTableAsStmt" and node.get("objtype") == "OBJECT_TABLE":
-        return qualified_name(node.get("into", {}).get("rel"))
-    if kind == "SelectStmt" and node.get("intoClause"):
-        return qualified_name(node["intoClause"].get("rel"))
-    return None
-
-
 def lock_timeout_change(stmt: Statement) -> tuple[bool, bool] | None:
     """``(enabled, local)`` when the statement sets ``lock_timeout``, else ``None``."""
     if stmt.kind == "VariableSetStmt" and stmt.node.get("name") == "lock_timeout":
@@ -109,7 +100,7 @@ def lock_timeout_change(stmt: Statement) -> tuple[bool, bool] | None:
     return None
 
 
-def _timeout_enabled(value) -> bool:
+def _timeout_enabled(value: Any) -> bool:
     if value is None:
         return False
     text = str(value).strip().lower()
@@ -126,55 +117,6 @@ class StatementFacts:
     lock_timeout_set: bool
     order: int  # position in the file's analysis order (DO bodies follow their DO)
     file: FileFacts = field(repr=False)
-
-    @property
-    def new_tables(self) -> _CreatedBefore:
-        return _CreatedBefore(self.file.created, self.order)
-
-    def not_null_proven(self, table: str, column: str | None) -> bool:
-        """A validated ``CHECK (column IS NOT NULL)`` exists (PostgreSQL 12+ skips the scan)."""
-        at = self.file.proven_not_null.get((table, column or ""))
-        return at is not None and at < self.order
-
-    def index_created_here(self, index: str) -> bool:
-        at = self.file.created_indexes.get(index)
-        return at is not None and at < self.order
-
-    def column_type(self, table: str, column: str) -> dict | None:
-        """The column's TypeName as defined earlier in this file, if it was."""
-        return latest_before(self.file.column_types.get((table, column)), self.order)
-
-    def index_table(self, index: str) -> str | None:
-        """The table of an index created earlier in this file."""
-        return latest_before(self.file.index_tables.get(index), self.order)
-
-    def foreign_keys_of(self, table: str, earlier: dict[str, str] | None = None) -> dict[str, str]:
-        """``{constraint: referenced table}`` of a table before this statement (``earlier``: from
-        the migrations before this file, to which this file's changes are applied)."""
-        keys = dict(earlier or {})
-        for (owner, name), history in self.file.foreign_keys.items():
-            if owner != table:
-                continue
-            for at, referenced in history:
-                if at >= self.order:
-                    break
-                if referenced is None:
-                    keys.pop(name, None)
-                else:
-                    keys[name] = referenced
-        return keys
-
-
-class _CreatedBefore:
-    """``table in facts.new_tables``: created earlier in the same file, or by this statement."""
-
-    __slots__ = ("created", "order")
-
-    def __init__(self, created: dict[str, int], order: int):
-        self.created, self.order = created, order
-
-    def __contains__(self, table: str) -> bool:
-        return self.created.get(table, self.order + 1) <= self.order
 
 
 @dataclass(slots=True)
@@ -193,15 +135,8 @@ class FileFacts:
     #: statements Flyway detects as non-transactional (it then runs the file without one)
     flyway_nontransactional: list[Statement] = field(default_factory=list)
     problems: list[TransactionProblem] = field(default_factory=list)
-    created: dict[str, int] = field(default_factory=dict)
-    column_types: dict[tuple[str, str], list[tuple[int, dict]]] = field(default_factory=dict)
-    proven_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
-    pending_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) → column
-    created_indexes: dict[str, int] = field(default_factory=dict)  # index → order of its CREATE INDEX
-    #: index → [(order, its table)]
-    index_tables: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    #: (table, constraint) → [(order, referenced table, or None once dropped)]
-    foreign_keys: dict[tuple[str, str], list[tuple[int, str | None]]] = field(default_factory=dict)
+    #: What the statements do to the schema, keyed by their order (``schema.SchemaLog``).
+    schema: SchemaLog = field(default_factory=SchemaLog)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
     #: objects other than tables (views, functions, types, …) → orders of the statements creating them
     objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
@@ -246,8 +181,8 @@ def analyze(
     for stmt in statements:
         units_in_order.append(stmt)
         if stmt.kind == "DoStmt":
-            inner, error = expand_do_block(stmt)
-            units_in_order.extend(inner)
+            body, error = expand_do_block(stmt)
+            units_in_order.extend(body)
             if error:
                 facts.do_block_errors.append((stmt, error))
         reason = nontransactional_reason(stmt, pg_version)
@@ -300,100 +235,12 @@ def analyze(
                 file=facts,
             )
         )
-        _record_schema(stmt, order, facts)
+        facts.schema.record(stmt.kind, stmt.node, order)
+        for key in created_objects(stmt):
+            facts.objects.setdefault(key, []).append(order)
     if explicit and last_begin is not None:
         facts.problems.append(TransactionProblem("unclosed", last_begin))
     return facts
-
-
-def _record_schema(stmt: Statement, order: int, facts: FileFacts) -> None:
-    """What later statements of the file may need: new tables, column types, NOT NULL proofs."""
-    table = created_table(stmt)
-    if table is not None and table not in facts.created:
-        facts.created[table] = order
-    for key in created_objects(stmt):
-        facts.objects.setdefault(key, []).append(order)
-    if stmt.kind == "IndexStmt" and stmt.node.get("idxname"):
-        index = qualify((stmt.node.get("relation") or {}).get("schemaname"), stmt.node["idxname"])
-        facts.created_indexes.setdefault(index, order)
-        facts.index_tables.setdefault(index, []).append((order, qualified_name(stmt.node.get("relation"))))
-    if stmt.kind == "CreateStmt":
-        for element in stmt.node.get("tableElts", ()):
-            column = element.get("ColumnDef")
-            if column and column.get("colname"):
-                facts.column_types.setdefault((table, column["colname"]), []).append((order, column.get("typeName")))
-                for con in column.get("constraints", ()):
-                    _record_foreign_key(facts, order, table, con.get("Constraint", {}), [column["colname"]])
-            elif "Constraint" in element:
-                _record_foreign_key(facts, order, table, element["Constraint"])
-    elif stmt.kind == "AlterTableStmt":
-        table = qualified_name(stmt.node.get("relation"))
-        for item in stmt.node.get("cmds", ()):
-            cmd = item.get("AlterTableCmd", {})
-            subtype = cmd.get("subtype")
-            if subtype in ("AT_AddColumn", "AT_AlterColumnType"):
-                column = cmd.get("def", {}).get("ColumnDef", {})
-                name = column.get("colname") or cmd.get("name")
-                if name:
-                    facts.column_types.setdefault((table, name), []).append((order, column.get("typeName")))
-                if subtype == "AT_AddColumn" and name:
-                    for con in column.get("constraints", ()):
-                        _record_foreign_key(facts, order, table, con.get("Constraint", {}), [name])
-            elif subtype == "AT_DropConstraint" and cmd.get("name"):
-                facts.foreign_keys.setdefault((table, cmd["name"]), []).append((order, None))
-            elif subtype == "AT_AddConstraint":
-                con = cmd.get("def", {}).get("Constraint", {})
-                _record_foreign_key(facts, order, table, con)
-                column = not_null_check_column(con)
-                if column is not None:
-                    key = (table, con.get("conname") or "")
-                    facts.pending_checks[key] = column
-                    if not con.get("skip_validation"):
-                        facts.proven_not_null.setdefault((table, column), order)
-            elif subtype == "AT_ValidateConstraint":
-                column = facts.pending_checks.get((table, cmd.get("name") or ""))
-                if column is not None:
-                    facts.proven_not_null.setdefault((table, column), order)
-
-
-def _record_foreign_key(facts: FileFacts, order: int, table: str, con: dict, columns: list[str] | None = None) -> None:
-    if con.get("contype") != "CONSTR_FOREIGN" or not con.get("pktable"):
-        return
-    name = con.get("conname") or foreign_key_name(table, columns or name_list(con.get("fk_attrs")))
-    facts.foreign_keys.setdefault((table, name), []).append((order, qualified_name(con["pktable"])))
-
-
-def foreign_key_name(table: str, columns: list[str]) -> str:
-    """The name PostgreSQL gives an unnamed foreign key: ``<table>_<columns>_fkey`` (63 bytes at most)."""
-    return f"{table.rsplit('.', 1)[-1]}_{'_'.join(columns)}_fkey"[:63]
-
-
-def latest_before(history: list[tuple[int, object]] | None, order: int):
-    """The value of the last (order, value) entry before ``order``; ``None`` when there is none."""
-    found = None
-    for at, value in history or ():
-        if at < order:
-            found = value
-    return found
-
-
-def not_null_check_column(con: dict) -> str | None:
-    """The column of a ``CHECK (col IS NOT NULL)`` constraint (possibly AND-ed with more)."""
-    if con.get("contype") != "CONSTR_CHECK":
-        return None
-    expr = con.get("raw_expr")
-    stack = [expr]
-    while stack:
-        kind, node = unwrap(stack.pop())
-        if kind == "BoolExpr" and node.get("boolop") == "AND_EXPR":
-            stack.extend(node.get("args", ()))
-        elif kind == "NullTest" and node.get("nulltesttype") == "IS_NOT_NULL":
-            arg_kind, arg = unwrap(node.get("arg"))
-            if arg_kind == "ColumnRef":
-                fields = name_list(arg.get("fields"))
-                if fields:
-                    return fields[-1]
-    return None
 
 
 # --------------------------------------------------------------------------- DO blocks
@@ -455,7 +302,7 @@ def expand_do_block(stmt: Statement) -> tuple[list[Statement], str | None]:
     return statements, None
 
 
-def _body_start(stmt: Statement, body_elem: dict) -> int:
+def _body_start(stmt: Statement, body_elem: Node) -> int:
     """Character offset (in the parsed text) where the DO body begins."""
     source = stmt.source
     text = source.parsed_text
@@ -471,7 +318,7 @@ def _body_start(stmt: Statement, body_elem: dict) -> int:
     return pos + 1
 
 
-def _plpgsql_queries(tree) -> list[tuple[int, str]]:
+def _plpgsql_queries(tree: Any) -> list[tuple[int, str]]:
     """(lineno, SQL text) of every SQL statement in a PL/pgSQL function tree."""
     found: list[tuple[int, str]] = []
     stack = [tree]

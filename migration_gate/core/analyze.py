@@ -16,6 +16,7 @@ from .locks import LockEffect, merge
 from .migration import MigrationFile
 from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
 from .ruleset import RuleSet
+from .schema import SchemaView
 from .suppression import place_ignores, resolve
 
 
@@ -72,7 +73,7 @@ def analyze_file(
     violations = resolve(found, ctx, rules, directives)
     place_ignores(directives, loaded.source)
     facts = loaded.facts
-    created = frozenset(facts.created)
+    created = SchemaView(facts.schema, None, None, tables_created_earlier).new_relations()
     ctx.statement_contexts.clear()
     if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
         facts.units.clear()  # (the batch runs with the cyclic GC paused)

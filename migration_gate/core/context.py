@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .analysis import FileFacts, StatementFacts
@@ -23,9 +24,12 @@ from .config import Config
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
+from .schema import SchemaView
 from .source import Source
-from .sqlnodes import qualified_name
+from .sqlnodes import Node, qualified_name
 from .version import Version
+
+_ENDS = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (``earlier_schema.EarlierSchema``).
 SchemaLookup = Callable[..., Any]
@@ -35,7 +39,7 @@ SchemaLookup = Callable[..., Any]
 class ProjectContext:
     project: Project
     config: Config
-    in_scope: frozenset  # paths (on disk) whose findings are reported
+    in_scope: frozenset[Path]  # paths (on disk) whose findings are reported
 
     def reports_on(self, migration: MigrationFile) -> bool:
         return migration.path in self.in_scope
@@ -52,9 +56,9 @@ class FileContext:
     #: Tables created by earlier migrations of the change set (qualified names).
     tables_created_earlier: frozenset[str] = frozenset()
     #: Asks what the migrations before this file defined: ``lookup(kind, *args)`` (earlier_schema.py).
-    schema_lookup: Any = None
+    schema_lookup: SchemaLookup | None = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
-    statement_contexts: list = field(default_factory=list)
+    statement_contexts: list[StatementContext] = field(default_factory=list)
 
     @property
     def statements(self) -> list[Statement]:
@@ -66,7 +70,7 @@ class StatementContext:
     statement: Statement
     file: FileContext
     facts: StatementFacts
-    _locks: Any = field(default=None, repr=False)
+    _locks: list[LockEffect] | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -84,12 +88,22 @@ class StatementContext:
     def lock_timeout_set(self) -> bool:
         return self.facts.lock_timeout_set
 
-    def is_new_table(self, table: str) -> bool:
-        """Created earlier in this file or by an earlier migration of the change set."""
-        facts = self.facts
-        return (
-            facts.file.created.get(table, facts.order + 1) <= facts.order or table in self.file.tables_created_earlier
+    @property
+    def schema(self) -> SchemaView:
+        """The schema just before this statement: this file's statements before it, then the migrations
+        before the file (``schema_lookup``), with the tables the change set added before the file."""
+        return SchemaView(
+            self.facts.file.schema, self.facts.order, self.file.schema_lookup, self.file.tables_created_earlier
         )
+
+    def is_new_table(self, table: str) -> bool:
+        """Created by this statement, earlier in this file, or by a migration the change set adds before
+        this file (a table a merged migration created exists in every database that applied it)."""
+        facts = self.facts
+        order = facts.order
+        if any(key == order and action == "create" for key, action, _ in facts.file.schema.tables.get(table, ())):
+            return True
+        return SchemaView(facts.file.schema, order, None, self.file.tables_created_earlier).is_new_table(table)
 
     def is_new_object(self, kind: str, name: str) -> bool:
         """A view, function, type, … (``objects.ObjectKey``) created earlier in this file."""
@@ -117,28 +131,38 @@ class StatementContext:
         """The statement's target table (``relation``), schema-qualified."""
         return qualified_name(self.statement.node.get("relation"))
 
-    def _earlier(self, kind: str, *args: str):
-        lookup = self.file.schema_lookup
-        return lookup(kind, *args) if lookup is not None else None
-
     def not_null_proven(self, table: str, column: str | None) -> bool:
         """A validated ``CHECK (column IS NOT NULL)`` exists before this statement."""
-        return self.facts.not_null_proven(table, column)
+        return column is not None and self.schema.not_null_proven(table, column)
 
-    def column_type(self, table: str, column: str) -> dict | None:
+    def column_type(self, table: str, column: str) -> Node | None:
         """The column's current TypeName: this file first, then earlier migrations."""
-        found = self.facts.column_type(table, column)
-        return found if found is not None else self._earlier("column_type", table, column)
+        info = self.schema.column(table, column)
+        return info.type_name if info is not None else None
 
     def index_table(self, index: str) -> str | None:
         """The table an index belongs to: this file first, then earlier migrations."""
-        found = self.facts.index_table(index)
-        return found if found is not None else self._earlier("index_table", index)
+        info = self.schema.index(index)
+        return info.table if info is not None else None
 
     def foreign_keys_of(self, table: str) -> dict[str, str]:
         """``{constraint: referenced table}`` of a table as this statement finds it."""
-        earlier = self._earlier("foreign_keys", table) if not self.is_new_table(table) else None
-        return self.facts.foreign_keys_of(table, earlier)
+        return self.schema.foreign_keys_of(table)
+
+    def later_in_transaction(self) -> list[Statement]:
+        """The statements after this one in the same transaction (none when it runs outside one)."""
+        facts = self.facts
+        if not facts.in_transaction:
+            return []
+        later: list[Statement] = []
+        for unit in facts.file.units[facts.order + 1 :]:
+            stmt = unit.statement
+            if not unit.in_transaction:
+                break
+            if stmt.parent is None and stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _ENDS:
+                break
+            later.append(stmt)
+        return later
 
     @property
     def locks(self) -> list[LockEffect]:
@@ -160,6 +184,24 @@ class Base:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangesetChange:
+    """A Liquibase changeset of a merged changelog, as the working tree has it now."""
+
+    key: str  # ``path::id::author`` on the base
+    merged_checksum: str  # ``DATABASECHANGELOG.MD5SUM`` on the base, in the version compared
+    checksum: str | None  # now; None when no changeset of that id and author is left
+    offset: int | None  # of its ``--changeset`` line now
+    run_on_change: bool = False  # ``runOnChange:true``: Liquibase runs it again instead of failing
+    accepted: bool = False  # a ``--validCheckSum`` accepts the new value
+    #: The bytes of its body changed but not its checksum (v9 ignores whitespace).
+    whitespace_only: bool = False
+    #: With checksum version 9 unchanged: whether version 8 (Liquibase before 4.22) would see the edit.
+    v8_changed: bool = False
+    #: ``path::id::author`` now, when the file moved and no ``logicalFilePath`` keeps the old identity.
+    key_now: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangedMigration:
     """One file of the migration folders that the change set touches."""
 
@@ -172,6 +214,15 @@ class ChangedMigration:
     merged_checksum: int | None = None  # Flyway's checksum on the base
     content_changed: bool = False  # any byte differs from the base (a mode change alone does not count)
     first_difference: int | None = None  # character offset into the current text of the first changed line
+    #: The checksum the file's runner stores (sqlx, Prisma, drizzle, Sqitch), now and on the base (None: none).
+    runner_checksum: str | None = None
+    merged_runner_checksum: str | None = None
+    #: The runner's own comparison accepts the file for the base's checksum (None: the runner never compares).
+    runner_accepts: bool | None = None
+    #: Now and on the base the file holds the same SQL tokens (only comments, whitespace, line endings differ).
+    statements_unchanged: bool = False
+    #: Liquibase: each changeset of the base's changelog compared with the working tree.
+    changesets: tuple[ChangesetChange, ...] = ()
 
     @property
     def is_new(self) -> bool:
@@ -213,6 +264,81 @@ class DatabaseState:
     checksum: int | None = None  # the local file's checksum
 
 
+@dataclass(frozen=True, slots=True)
+class RunnerSetting:
+    """A runner setting that decides what the runner does, as the repository holds it."""
+
+    name: str  # e.g. ``outOfOrder``
+    value: str
+    source: str | None  # where it was read (``flyway.conf``); None: not in the repository, the default assumed
+
+
+@dataclass(frozen=True, slots=True)
+class SumProblem:
+    """A line of a committed ``atlas.sum`` that does not match the directory."""
+
+    line: int  # 1-based
+    offset: int  # character offset of that line in ``atlas.sum``
+    file: str | None  # the migration it is about
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SqitchChange:
+    """A change of the base's ``sqitch.plan`` whose deployed identity the working tree changes."""
+
+    kind: str  # script (its deploy script's hash) | id (its change ID) | inserted (a new change before it)
+    change: str  # as Sqitch names it: ``idx @v1``
+    path: str  # where to report: the deploy script, or the plan
+    offset: int | None
+    merged_value: str  # script_hash or change ID on the base
+    value: str | None  # now (None: the change or its script is gone)
+    statements_unchanged: bool = False  # kind script: only comments or whitespace changed
+    inserted: str | None = None  # kind inserted: the new change placed before it
+    #: kinds id and inserted: the last merged change (the one a deployed database's registry ends with) and its ID
+    #: on the base: ``sqitch deploy`` looks that ID up in the plan first.
+    last_change: str | None = None
+    last_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntryChange:
+    """A drizzle journal entry the branch adds, and the newest ``when`` merged on the base."""
+
+    tag: str
+    when: int
+    offset: int  # in the journal
+    newest_merged_tag: str
+    newest_merged_when: int
+
+
+@dataclass(slots=True)
+class RunnerFacts:
+    """What the repository says about one migrations folder's runner (read at the edge)."""
+
+    layout: str
+    display: str  # the folder as reports show it
+    settings: dict[str, RunnerSetting] = field(default_factory=dict)
+    #: Atlas: ``atlas.sum`` as reports show it, and where it differs from the directory (empty: Atlas accepts it).
+    sum_display: str | None = None
+    sum_problems: tuple[SumProblem, ...] = ()
+    #: Atlas: whether the base's ``atlas.sum`` already had problems (then the branch did not cause them).
+    sum_broken_on_base: bool = False
+    #: Sqitch: the plan as reports show it, and the merged changes whose identity changed.
+    plan_display: str | None = None
+    sqitch: tuple[SqitchChange, ...] = ()
+    #: drizzle: ``meta/_journal.json`` as reports show it; 0 (journal) or 1 (folder per migration).
+    journal_display: str | None = None
+    drizzle_major: int | None = None
+    journal_added: tuple[JournalEntryChange, ...] = ()
+    #: drizzle 0.x: each journal entry's ``when`` by tag, now and on the base (the runner's identity of a migration).
+    journal_whens: dict[str, int] = field(default_factory=dict)
+    journal_whens_base: dict[str, int] = field(default_factory=dict)
+
+    def setting(self, name: str) -> RunnerSetting | None:
+        return self.settings.get(name)
+
+
 @dataclass(slots=True)
 class ChangeSetContext:
     project: Project
@@ -222,8 +348,11 @@ class ChangeSetContext:
     merged: list[MigrationFile]  # every file of the migration folders on the base
     applied: list[AppliedMigration] | None = None  # with --database-url
     database: list[DatabaseState] | None = None  # every migration against ``applied``
-    current_checksums: dict = field(default_factory=dict)  # MigrationFile.path → checksum (None: unreadable)
-    location_displays: dict = field(default_factory=dict)  # location path → how reports show it
+    #: MigrationFile.path → checksum (None: unreadable)
+    current_checksums: dict[Path, int | None] = field(default_factory=dict)
+    location_displays: dict[Path, str] = field(default_factory=dict)  # location path → how reports show it
+    #: Per migrations folder (location path): its runner's settings and integrity files (non-Flyway layouts).
+    runners: dict[Path, RunnerFacts] = field(default_factory=dict)
 
     def base_only(self) -> list[MigrationFile]:
         """Files merged on the base that this branch neither has nor removed (merged after it started)."""
@@ -233,7 +362,7 @@ class ChangeSetContext:
             m for m in self.merged if (m.location, m.relpath) not in present and (m.location, m.relpath) not in touched
         ]
 
-    def display_in(self, location, relpath: str) -> str:
+    def display_in(self, location: Path, relpath: str) -> str:
         """How reports show ``relpath`` inside ``location``."""
         root = self.location_displays.get(location, ".")
         return relpath if root in ("", ".") else os.path.join(root, relpath)

@@ -20,15 +20,22 @@ answer, so a cached result is reused only while the answers are the same.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
+from .analysis import FileFacts
 from .config import Config
 from .load import load_file
 from .migration import MigrationFile, Project
+from .schema import SchemaLog, SchemaView
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (see :class:`EarlierSchema`).
 Lookup = Callable[..., object]
+VersionKey = tuple[Any, ...]
+T = TypeVar("T")
 
 # An unquoted identifier as PostgreSQL's scanner reads it (ident_start / ident_cont: any
 # non-ASCII character counts as a letter), and the inside of a quoted one ("" is a quote).
@@ -37,60 +44,72 @@ _QUOTED = re.compile(r'"((?:[^"]|"")+)"')
 
 
 class EarlierSchema:
-    def __init__(self, project: Project, config: Config):
+    """The schema as the migrations before a given file left it (see the module docstring).
+
+    ``base_content`` gives, for a merged migration the change edited, the content the base has: what
+    databases applied is the merged text, never an edited file's new text.
+    """
+
+    def __init__(
+        self, project: Project, config: Config, base_content: Callable[[MigrationFile], bytes | None] | None = None
+    ) -> None:
         self.project = project
         self.config = config
-        self._files: list[MigrationFile] | None = None  # versioned, in version order
-        self._keys: list[tuple] = []
-        self._position: dict = {}  # path → index into _files
-        self._merged: set[int] = set()  # files whose facts are in the maps below
+        self.base_content = base_content
+        self._loaded = False
+        self._files: list[MigrationFile] = []  # versioned, in version order (once loaded)
+        self._keys: list[VersionKey] = []
+        self._position: dict[Path, int] = {}  # path → index into _files
+        self._merged: set[int] = set()  # files whose events are in the log
         self._unmerged_from = 0  # every file before this index is merged
-        # (version key, value) histories, kept in version order.
-        self._columns: dict[tuple[str, str], list[tuple[tuple, dict]]] = {}
-        self._indexes: dict[str, list[tuple[tuple, str]]] = {}
-        self._foreign_keys: dict[str, list[tuple[tuple, str, str | None]]] = {}
+        self.log = SchemaLog()  # the merged files' events, keyed (version key, order)
         self._words: dict[str, set[int]] | None = None  # identifier → unanalysed files using it
         self._unscannable: set[int] = set()
-        self._asked: dict[tuple[str, ...], tuple | None] = {}  # words → version limit already read up to
+        self._asked: dict[tuple[str, ...], VersionKey | None] = {}  # words → version limit already read up to
 
     # ------------------------------------------------------------------ the questions
 
     def lookup_for(self, migration: MigrationFile) -> Lookup:
-        answers = {
-            "column_type": self.column_type,
-            "index_table": self.index_table,
-            "foreign_keys": self.foreign_keys,
-        }
+        """``lookup(kind, *args)`` for the file ``migration``: a :class:`SchemaView` question about the
+        schema before it (``column``, ``index``, ``indexes_of``, ``checks_of``, ``foreign_keys_of``,
+        ``function``)."""
 
-        def lookup(kind: str, *args: str):
-            return answers[kind](*args, before=migration)
+        def lookup(kind: str, *args: str) -> object:
+            return self.answer(kind, args, before=migration)
 
         return lookup
 
-    def column_type(self, table: str, column: str, *, before: MigrationFile) -> dict | None:
-        limit = self._prepare(before, _relation(table), column)
-        return _last(self._columns.get((table, column)), limit)
-
-    def index_table(self, index: str, *, before: MigrationFile) -> str | None:
-        limit = self._prepare(before, _relation(index))
-        return _last(self._indexes.get(index), limit)
-
-    def foreign_keys(self, table: str, *, before: MigrationFile) -> dict[str, str]:
-        """``{constraint: referenced table}`` for a table after the earlier migrations."""
-        limit = self._prepare(before, _relation(table))
-        keys: dict[str, str] = {}
-        for key, name, referenced in self._foreign_keys.get(table, ()):
-            if limit is not None and key >= limit:
-                break
-            if referenced is None:
-                keys.pop(name, None)
+    def answer(self, kind: str, args: tuple[str, ...], *, before: MigrationFile) -> object:
+        """Read the earlier files that may hold the answer (following renames), then answer."""
+        if kind not in _QUESTIONS:
+            raise ValueError(f"unknown schema question {kind!r}")
+        limit = self._limit(before)
+        upper: Any = None
+        if limit is not None:
+            # A rollback runs right after its migration: the schema it finds includes that migration.
+            upper = (limit, math.inf) if before.kind == "rollback" else (limit,)
+        names = {args[0]}
+        asked: set[str] = set()
+        while True:
+            for name in sorted(names - asked):
+                self._prepare(before, *_words(kind, name, args))
+            asked |= names
+            view = SchemaView(self.log, upper)
+            result = getattr(view, kind)(*args)
+            if kind in ("index", "function"):
+                renamed = {old for key, old in self.log.index_renames.get(args[0], ()) if view._below(key, upper)}
             else:
-                keys[name] = referenced
-        return keys
+                renamed = {name for name, _, _ in view.lineage(args[0]).spans}
+            if renamed <= asked:
+                return result
+            names |= renamed
 
-    def record(self, migration: MigrationFile, facts) -> None:
-        """The engine analysed this file: keep its facts, so no lookup parses it again."""
+    def record(self, migration: MigrationFile, facts: FileFacts | None) -> None:
+        """The engine analysed this file: keep its events, so no lookup parses it again (an edited merged
+        migration is read as the base has it instead, when a question needs it)."""
         if migration.kind != "versioned" or migration.version is None or facts is None:
+            return
+        if self.base_content is not None and self.base_content(migration) is not None:
             return
         self._load()
         index = self._position.get(migration.path)
@@ -99,7 +118,16 @@ class EarlierSchema:
 
     # ------------------------------------------------------------------ reading
 
-    def _prepare(self, before: MigrationFile, *words: str) -> tuple | None:
+    def _limit(self, before: MigrationFile) -> VersionKey | None:
+        """The version key the answer's events must be below (``()``: none count; None: all); a rollback's
+        is its migration's version."""
+        if before.kind == "other":
+            return ()
+        if before.kind in ("versioned", "rollback") and before.version is not None:
+            return before.version.key
+        return None
+
+    def _prepare(self, before: MigrationFile, *words: str) -> VersionKey | None:
         """Make sure the earlier files that may answer are merged; returns the version limit.
 
         Files that are not migrations (misnamed, data, callbacks) have no place in
@@ -124,12 +152,13 @@ class EarlierSchema:
         return limit
 
     def _load(self) -> None:
-        if self._files is not None:
+        if self._loaded:
             return
-        self._files = sorted(
-            (f for f in self.project.files if f.kind == "versioned" and f.version), key=lambda f: f.version.key
-        )
-        self._keys = [f.version.key for f in self._files]
+        self._loaded = True
+        versioned = [(f.version.key, f) for f in self.project.files if f.kind == "versioned" and f.version]
+        versioned.sort(key=lambda item: item[0])
+        self._files = [f for _, f in versioned]
+        self._keys = [key for key, _ in versioned]
         self._position = {f.path: i for i, f in enumerate(self._files)}
 
     def _unanalysed_candidates(self, words: tuple[str, ...]) -> list[int]:
@@ -156,7 +185,9 @@ class EarlierSchema:
             if index in self._merged:
                 continue
             try:
-                text = migration.path.read_bytes().decode("utf-8-sig", "replace").lower()
+                data = self._content(migration)
+                text = (data if data is not None else migration.path.read_bytes()).decode("utf-8-sig", "replace")
+                text = text.lower()
             except OSError:
                 self._unscannable.add(index)
                 continue
@@ -171,44 +202,32 @@ class EarlierSchema:
         self._words = words
         return words
 
+    def _content(self, migration: MigrationFile) -> bytes | None:
+        return self.base_content(migration) if self.base_content is not None else None
+
     def _parse_and_merge(self, index: int) -> None:
-        loaded = load_file(self._files[index], self.config)
+        migration = self._files[index]
+        loaded = load_file(migration, self.config, self._content(migration))
         if loaded.facts is None:  # unreadable: it defines nothing we can know
             self._merged.add(index)
             return
         self._merge(index, loaded.facts)
 
-    def _merge(self, index: int, facts) -> None:
+    def _merge(self, index: int, facts: FileFacts) -> None:
         if index in self._merged:
             return
         self._merged.add(index)
-        key = self._keys[index]
-        for column, history in facts.column_types.items():
-            _insert(self._columns.setdefault(column, []), (key, history[-1][1]))
-        for name, history in facts.index_tables.items():
-            _insert(self._indexes.setdefault(name, []), (key, history[-1][1]))
-        for (table, name), history in facts.foreign_keys.items():
-            for _, referenced in history:
-                _insert(self._foreign_keys.setdefault(table, []), (key, name, referenced))
+        self.log.merge(facts.schema, self._keys[index])
 
 
-def _insert(history: list, entry: tuple) -> None:
-    """Keep a history in version order (files are usually merged in order: append)."""
-    if not history or history[-1][0] <= entry[0]:
-        history.append(entry)
-    else:
-        position = bisect.bisect_right([item[0] for item in history], entry[0])
-        history.insert(position, entry)
+_QUESTIONS = {"column", "index", "indexes_of", "checks_of", "foreign_keys_of", "function"}
 
 
-def _last(history: list | None, limit: tuple | None):
-    """The value of the last entry before ``limit`` (None: no limit)."""
-    if not history:
-        return None
-    if limit is None:
-        return history[-1][1]
-    position = bisect.bisect_left([item[0] for item in history], limit)
-    return history[position - 1][1] if position else None
+def _words(kind: str, name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """The words a file must hold to answer: the relation's own name (and the column's)."""
+    if kind == "column" and len(args) > 1:
+        return (_relation(name), args[1])
+    return (_relation(name),)
 
 
 def _relation(name: str) -> str:

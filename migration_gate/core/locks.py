@@ -19,7 +19,7 @@ tables whose foreign keys point at a dropped or truncated table).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,9 +39,10 @@ from .lockmodes import (
 )
 from .names import display_name
 from .parse import Statement
-from .rules.typechange import column_type_change_rewrites
+from .rules.typechange import column_type_change
 from .rules.volatility import default_rewrites
-from .sqlnodes import def_elems, name_list, qualified_from_names, qualified_name, unwrap
+from .schema import SchemaView
+from .sqlnodes import Node, def_elems, name_list, option_on, qualified_from_names, qualified_name, unwrap
 
 
 class LockContext(Protocol):
@@ -49,6 +50,9 @@ class LockContext(Protocol):
 
     @property
     def pg_version(self) -> int: ...
+
+    @property
+    def schema(self) -> SchemaView: ...
 
     def index_table(self, index: str) -> str | None: ...
 
@@ -105,23 +109,23 @@ def predict_locks(statement: Statement, ctx: LockContext | None = None) -> list[
 
 # --------------------------------------------------------------------------- handlers
 
-Handler = Callable[[dict, LockContext | None], Iterable[LockEffect]]
+Handler = Callable[[Node, LockContext | None], Iterable[LockEffect]]
 
 
-def _pg(ctx) -> int:
+def _pg(ctx: LockContext | None) -> int:
     return ctx.pg_version if ctx is not None else 15
 
 
-def _index(node, ctx):
+def _index(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     mode = SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else SHARE
     yield LockEffect(qualified_name(node.get("relation")), mode, scan=True)
 
 
-def _index_owner(index: str, ctx) -> str | None:
+def _index_owner(index: str, ctx: LockContext | None) -> str | None:
     return ctx.index_table(index) if ctx is not None else None
 
 
-def _drop(node, ctx):
+def _drop(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     kind = node.get("removeType")
     objects = [name_list(o.get("List", {}).get("items")) for o in node.get("objects", ()) if "List" in o]
     if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
@@ -137,9 +141,11 @@ def _drop(node, ctx):
         mode = SHARE_UPDATE_EXCLUSIVE if node.get("concurrent") else ACCESS_EXCLUSIVE
         for names in objects:
             index = qualified_from_names(names)
-            table = _index_owner(index, ctx)
-            if table is not None:
-                yield LockEffect(table, mode)
+            if ctx is not None and ctx.schema.index_gone(index):
+                continue  # dropped earlier (or with its table): nothing left to lock (IF EXISTS), or an error
+            owner = _index_owner(index, ctx)
+            if owner is not None:
+                yield LockEffect(owner, mode)
             else:  # the statement alone does not say which table: name the index
                 yield LockEffect(index, mode, index=True)
     elif kind in ("OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"):
@@ -148,14 +154,13 @@ def _drop(node, ctx):
                 yield LockEffect(qualified_from_names(names[:-1]), ACCESS_EXCLUSIVE)
 
 
-def _truncate(node, ctx):
+def _truncate(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     for rel in node.get("relations", ()):
         yield LockEffect(qualified_name(rel), ACCESS_EXCLUSIVE, rewrite=True)
 
 
-def _vacuum(node, ctx):
-    options = def_elems(node.get("options"))
-    full = node.get("is_vacuumcmd") and "full" in options and _option_on(options["full"])
+def _vacuum(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
+    full = node.get("is_vacuumcmd") and option_on(node.get("options"), "full")
     for rel in node.get("rels", ()):
         relation = rel.get("VacuumRelation", {}).get("relation")
         if full:
@@ -164,34 +169,26 @@ def _vacuum(node, ctx):
             yield LockEffect(qualified_name(relation), SHARE_UPDATE_EXCLUSIVE)
 
 
-def _option_on(elem: dict) -> bool:
-    kind, value = unwrap(elem.get("arg"))
-    if not kind:
-        return True
-    text = str(value.get("sval", value.get("ival", value.get("boolval", True)))).lower()
-    return text not in ("false", "off", "0")
-
-
-def _cluster(node, ctx):
+def _cluster(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     if node.get("relation"):
         yield LockEffect(qualified_name(node["relation"]), ACCESS_EXCLUSIVE, rewrite=True)
 
 
-def _lock(node, ctx):
+def _lock(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     mode = _LOCK_STMT_MODES.get(node.get("mode", 8), ACCESS_EXCLUSIVE)
     for rel in node.get("relations", ()):
         yield LockEffect(qualified_name(rel), mode)
 
 
-def _refresh(node, ctx):
+def _refresh(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     if node.get("concurrent"):
         yield LockEffect(qualified_name(node.get("relation")), EXCLUSIVE)
     else:
         yield LockEffect(qualified_name(node.get("relation")), ACCESS_EXCLUSIVE, rewrite=True)
 
 
-def _reindex(node, ctx):
-    concurrent = "concurrently" in def_elems(node.get("params"))
+def _reindex(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
+    concurrent = option_on(node.get("params"), "concurrently")
     relation = node.get("relation")
     if not relation:
         return
@@ -208,9 +205,9 @@ def _reindex(node, ctx):
             yield LockEffect(table, SHARE_UPDATE_EXCLUSIVE if concurrent else SHARE)
 
 
-def _referenced_tables(node, skip: set[str]) -> list[str]:
+def _referenced_tables(node: Any, skip: set[str]) -> list[str]:
     """Tables a query reads (its RangeVars), excluding CTE names and ``skip``, in order."""
-    rangevars: list[dict] = []
+    rangevars: list[Node] = []
     ctes: set[str] = set()
     stack = [node]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -227,7 +224,7 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
             name = current.get("ctename")
             if name is not None:
                 ctes.add(name)
-            values = current.values()
+            values: Iterable[Any] = current.values()
             if "valuesLists" in current:  # INSERT … VALUES rows: literals (seed data can hold thousands)
                 values = [v for k, v in current.items() if k != "valuesLists"]
             for value in values:
@@ -248,7 +245,7 @@ def _referenced_tables(node, skip: set[str]) -> list[str]:
     return names
 
 
-def _dml(node, ctx):
+def _dml(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     target = qualified_name(node.get("relation"))
     unbounded = "whereClause" not in node and "selectStmt" not in node and "cols" not in node
     yield LockEffect(target, ROW_EXCLUSIVE, scan=unbounded and "fromClause" not in node and "usingClause" not in node)
@@ -257,7 +254,7 @@ def _dml(node, ctx):
         yield LockEffect(table, ACCESS_SHARE)
 
 
-def _insert(node, ctx):
+def _insert(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     target = qualified_name(node.get("relation"))
     yield LockEffect(target, ROW_EXCLUSIVE)
     rest = {k: v for k, v in node.items() if k != "relation"}
@@ -265,7 +262,7 @@ def _insert(node, ctx):
         yield LockEffect(table, ACCESS_SHARE)
 
 
-def _select(node, ctx):
+def _select(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     mode = ROW_SHARE if node.get("lockingClause") else ACCESS_SHARE
     if node.get("intoClause"):
         yield LockEffect(qualified_name(node["intoClause"].get("rel")), ACCESS_EXCLUSIVE)
@@ -273,7 +270,7 @@ def _select(node, ctx):
         yield LockEffect(table, mode)
 
 
-def _create_table(node, ctx):
+def _create_table(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     table = qualified_name(node.get("relation"))
     yield LockEffect(table, ACCESS_EXCLUSIVE)
     for parent in node.get("inhRelations", ()):
@@ -292,29 +289,29 @@ def _create_table(node, ctx):
                     yield LockEffect(referenced, SHARE_ROW_EXCLUSIVE)
 
 
-def _create_table_as(node, ctx):
+def _create_table_as(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     into = node.get("into", {})
     yield LockEffect(qualified_name(into.get("rel")), ACCESS_EXCLUSIVE)
     for table in _referenced_tables(node.get("query"), set()):
         yield LockEffect(table, ACCESS_SHARE)
 
 
-def _view(node, ctx):
+def _view(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     view = qualified_name(node.get("view"))
     yield LockEffect(view, ACCESS_EXCLUSIVE)
     for table in _referenced_tables(node.get("query"), {view}):
         yield LockEffect(table, ACCESS_SHARE)
 
 
-def _trigger(node, ctx):
+def _trigger(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     yield LockEffect(qualified_name(node.get("relation")), SHARE_ROW_EXCLUSIVE)
 
 
-def _table_ddl_access_exclusive(node, ctx):
+def _table_ddl_access_exclusive(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     yield LockEffect(qualified_name(node.get("relation") or node.get("table")), ACCESS_EXCLUSIVE)
 
 
-def _comment(node, ctx):
+def _comment(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     if node.get("objtype") in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_VIEW", "OBJECT_MATVIEW"):
         names = name_list(node.get("object", {}).get("List", {}).get("items"))
         if node.get("objtype") == "OBJECT_COLUMN":
@@ -323,7 +320,7 @@ def _comment(node, ctx):
             yield LockEffect(qualified_from_names(names), SHARE_UPDATE_EXCLUSIVE)
 
 
-def _rename(node, ctx):
+def _rename(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     kind = node.get("renameType")
     relation = node.get("relation")
     if not relation:
@@ -345,12 +342,12 @@ def _rename(node, ctx):
         yield LockEffect(name, ACCESS_EXCLUSIVE)
 
 
-def _set_schema(node, ctx):
+def _set_schema(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
         yield LockEffect(qualified_name(node["relation"]), ACCESS_EXCLUSIVE)
 
 
-def _create_stats(node, ctx):
+def _create_stats(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     for rel in node.get("relations", ()):
         yield LockEffect(qualified_name(rel), SHARE_UPDATE_EXCLUSIVE)
 
@@ -419,7 +416,7 @@ class CommandEffect:
     others: tuple[LockEffect, ...] = ()
 
 
-def alter_table_command(cmd: dict, table: str, ctx) -> CommandEffect:
+def alter_table_command(cmd: Node, table: str, ctx: LockContext | None) -> CommandEffect:
     """The lock level and effects of one AlterTableCmd (fields of the node)."""
     subtype = cmd.get("subtype", "")
     mode = _CMD_LEVEL.get(subtype, ACCESS_EXCLUSIVE)
@@ -436,8 +433,8 @@ def alter_table_command(cmd: dict, table: str, ctx) -> CommandEffect:
     if subtype == "AT_AddColumn":
         return _add_column(cmd, table, ctx)
     if subtype == "AT_AlterColumnType":
-        rewrites, reason = column_type_change_rewrites(cmd, table, ctx)
-        return CommandEffect(mode, rewrite=rewrites, rewrite_reason=reason)
+        change = column_type_change(cmd, table, ctx.schema if ctx is not None else None)
+        return CommandEffect(mode, rewrite=change.rewrites, scan=change.scans, rewrite_reason=change.reason)
     if subtype == "AT_SetNotNull":
         proven = ctx is not None and pg >= 12 and ctx.not_null_proven(table, cmd.get("name"))
         return CommandEffect(mode, scan=not proven)
@@ -469,7 +466,7 @@ def alter_table_command(cmd: dict, table: str, ctx) -> CommandEffect:
     return CommandEffect(mode)
 
 
-def _add_constraint(con: dict, table: str) -> CommandEffect:
+def _add_constraint(con: Node, table: str) -> CommandEffect:
     contype = con.get("contype")
     validated = not con.get("skip_validation")
     if contype == "CONSTR_FOREIGN":
@@ -484,9 +481,9 @@ def _add_constraint(con: dict, table: str) -> CommandEffect:
     return CommandEffect(ACCESS_EXCLUSIVE)
 
 
-def _add_column(cmd: dict, table: str, ctx) -> CommandEffect:
+def _add_column(cmd: Node, table: str, ctx: LockContext | None) -> CommandEffect:
     column = cmd.get("def", {}).get("ColumnDef", {})
-    rewrites, reason = default_rewrites(column, _pg(ctx))
+    rewrites, reason, _ = default_rewrites(column, _pg(ctx), ctx.schema if ctx is not None else None)
     scan = False
     others: list[LockEffect] = []
     for constraint in column.get("constraints", ()):
@@ -504,7 +501,7 @@ def _add_column(cmd: dict, table: str, ctx) -> CommandEffect:
     return CommandEffect(ACCESS_EXCLUSIVE, rewrite=rewrites, scan=scan, rewrite_reason=reason, others=tuple(others))
 
 
-def _alter_table(node, ctx):
+def _alter_table(node: Node, ctx: LockContext | None) -> Iterator[LockEffect]:
     if node.get("objtype") not in (
         "OBJECT_TABLE",
         "OBJECT_MATVIEW",

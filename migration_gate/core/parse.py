@@ -37,6 +37,9 @@ class Statement:
     inner_text: str | None = field(default=None, repr=False)
     inner_base: int = 0
     parent: Statement | None = field(default=None, repr=False)
+    #: Where the text its nodes' locations count from starts (UTF-8 bytes into the parsed text): 0, except for
+    #: statements parsed piece by piece after a syntax error, whose locations count from their piece.
+    byte_base: int = 0
 
     @property
     def in_do_block(self) -> bool:
@@ -47,7 +50,7 @@ class Statement:
         if byte_offset is None or byte_offset < 0:
             return self.start
         if self.inner_text is None:
-            return self.source.from_parse_bytes(byte_offset)
+            return self.source.from_parse_bytes(self.byte_base + byte_offset)
         text = self.inner_text
         chars = byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
         return self.source.original_offset(self.inner_base + chars)
@@ -69,7 +72,8 @@ class ParseResult:
     error: SyntaxProblem | None = None
 
 
-def _parser():
+def _parser() -> Any:
+    """pglast's C parser module, imported on first use."""
     from pglast import parser
 
     return parser
@@ -87,7 +91,7 @@ def parse_source(source: Source) -> ParseResult:
 
 
 def _statements(
-    source: Source, raw: list, byte_base: int, first_index: int, limit: int | None = None
+    source: Source, raw: list[Any], byte_base: int, first_index: int, limit: int | None = None
 ) -> list[Statement]:
     """Statement records from pglast's ``stmts``; ``limit`` is where the parsed chunk ends."""
     text = source.parsed_text
@@ -111,11 +115,11 @@ def _statements(
         end = _trim_end(text, start, end, last=not length)
         if substituted:
             start, end = source.original_offset(start), source.original_offset(end)
-        out.append(Statement(first_index + len(out), kind, node, start, end, source))
+        out.append(Statement(first_index + len(out), kind, node, start, end, source, byte_base=byte_base))
     return out
 
 
-def _parse_after_error(source: Source, parser, exc) -> ParseResult:
+def _parse_after_error(source: Source, parser: Any, exc: Exception) -> ParseResult:
     text = source.parsed_text
     # pglast reports the error position in characters (None: end of input).
     message, offset = exc.args[0], (exc.args[1] if len(exc.args) > 1 else None)
@@ -203,7 +207,7 @@ def _strip_trailing_comments(text: str, start: int, end: int) -> int:
         return end
     for token in reversed(tokens):
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
-            return start + token.end + 1
+            return start + int(token.end) + 1
     return end
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .analysis import FileFacts
 from .findings import Violation
 from .migration import MigrationFile
 from .severity import Severity
@@ -49,7 +50,7 @@ class FileResult:
     ignores: list[Ignore] = field(default_factory=list)  # unused ignores are reported after project rules
     source: Source | None = None  # the text as read, for change-set rules
     lookups: tuple[Lookup, ...] = ()  # what the analysis looked up in earlier migrations
-    facts: object = field(default=None, repr=False)  # the pre-pass (for later files' lookups)
+    facts: FileFacts | None = field(default=None, repr=False)  # the pre-pass (for later files' lookups)
 
 
 @dataclass(slots=True)

@@ -171,8 +171,9 @@ def decode_source(data: bytes, display: str) -> Source:
 
 
 def _human(size: int) -> str:
+    amount = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
-        size /= 1024
-    return f"{size} GB"
+        if amount < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{amount:.1f} {unit}".replace(".0 ", " ")
+        amount /= 1024
+    return f"{amount} GB"

@@ -27,7 +27,7 @@ def qualified_name(rangevar: Node | None) -> str:
     return qualify(rangevar.get("schemaname"), rangevar.get("relname", "?"))
 
 
-def name_list(items: list | None) -> list[str]:
+def name_list(items: list[Any] | None) -> list[str]:
     """``[{"String": {"sval": "a"}}, …]`` → ``["a", …]``."""
     return [item["String"]["sval"] for item in items or () if "String" in item]
 
@@ -38,13 +38,31 @@ def qualified_from_names(names: list[str]) -> str:
     return qualify(None, names[0]) if names else "?"
 
 
-def def_elems(items: list | None) -> dict[str, Node]:
+def def_elems(items: list[Any] | None) -> dict[str, Node]:
     """Options as ``{defname: DefElem}``."""
-    result = {}
+    result: dict[str, Node] = {}
     for item in items or ():
         if "DefElem" in item:
             result[item["DefElem"].get("defname", "")] = item["DefElem"]
     return result
+
+
+def option_on(items: list[Any] | None, name: str) -> bool:
+    """Is the boolean option ``name`` of a parenthesised list (``REINDEX (CONCURRENTLY false)``,
+    ``VACUUM (FULL)``) turned on?  Its value counts, not its presence: ``false``, ``off`` and ``0``
+    turn it off, and an option without a value is on (PostgreSQL's ``defGetBoolean``)."""
+    elem = def_elems(items).get(name)
+    if elem is None:
+        return False
+    kind, value = unwrap(elem.get("arg"))
+    if not kind:
+        return True
+    if kind == "Boolean":
+        return bool(value.get("boolval"))
+    if kind == "Integer":
+        return bool(value.get("ival", 0))
+    text = str(value.get("sval", "")).lower()
+    return text not in ("false", "off", "0", "no")
 
 
 def type_names(type_name: Node | None) -> list[str]:

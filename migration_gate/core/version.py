@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _FLYWAY_SPLIT = re.compile(r"\.(?=\d)")
 
@@ -30,7 +31,7 @@ class Version:
     """A comparable migration version; ``text`` is kept for display."""
 
     text: str
-    key: tuple = field(compare=False, repr=False)
+    key: tuple[Any, ...] = field(compare=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Version) and self.key == other.key

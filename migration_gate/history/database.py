@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from ..core.context import AppliedMigration, ChangeSetContext, DatabaseState
-from ..core.version import InvalidVersion, flyway_version
+from ..core.version import InvalidVersion, Version, flyway_version
 from ..errors import UsageError
 
 TABLE = "flyway_schema_history"
@@ -57,7 +57,8 @@ def read_applied(url: str) -> tuple[list[AppliedMigration], str | None]:
         conn.read_only = True
         with conn.cursor() as cur:
             cur.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,))
-            if not cur.fetchone()[0]:
+            found = cur.fetchone()
+            if not (found and found[0]):
                 return [], (
                     f"database: no {TABLE} table on the search path: no migration is applied yet "
                     "(or Flyway uses another schema or table)"
@@ -93,23 +94,26 @@ def _row(row: tuple) -> AppliedMigration:
 def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
     """Every local migration (and every row without its file) against the applied rows."""
     applied = ctx.applied or []
-    latest: dict = {}  # version → latest row about it
+    latest: dict[Version, AppliedMigration] = {}  # version → latest row about it
     repeatable: dict[str, AppliedMigration] = {}  # description → latest row
-    baseline = None
-    for row in applied:
-        if row.type == "BASELINE" or row.type.endswith("_BASELINE"):
-            baseline = row.version if baseline is None or (row.version and row.version > baseline) else baseline
-        if row.type == "DELETE" or (row.type.startswith("UNDO") and row.success):
-            latest.pop(row.version, None)
+    baseline: Version | None = None
+    for entry in applied:
+        if entry.type == "BASELINE" or entry.type.endswith("_BASELINE"):
+            if entry.version is not None and (baseline is None or entry.version > baseline):
+                baseline = entry.version
+        if entry.type == "DELETE" or (entry.type.startswith("UNDO") and entry.success):
+            if entry.version is not None:
+                latest.pop(entry.version, None)
             continue
-        if row.version is not None and row.type in _FILE_TYPES | {"JDBC", "SPRING_JDBC", "BASELINE"}:
-            latest[row.version] = row
-        elif row.version is None and row.version_text is None and row.type in _FILE_TYPES:
-            repeatable[row.description] = row
+        if entry.version is not None and entry.type in _FILE_TYPES | {"JDBC", "SPRING_JDBC", "BASELINE"}:
+            latest[entry.version] = entry
+        elif entry.version is None and entry.version_text is None and entry.type in _FILE_TYPES:
+            repeatable[entry.description] = entry
     highest = max((v for v, r in latest.items() if r.success), default=None)
     checksums = ctx.current_checksums
     states: list[DatabaseState] = []
-    seen = set()
+    seen: set[Version] = set()
+    row: AppliedMigration | None
     for migration in ctx.project.versioned():
         if migration.version is None:
             continue
@@ -144,9 +148,9 @@ def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
         else:
             state = "applied" if row.checksum == checksum else "outdated"
         states.append(DatabaseState(state, migration, row, checksum))
-    for version, row in latest.items():
-        if version not in seen and row.type in _FILE_TYPES and row.success:
-            states.append(DatabaseState("missing", None, row))
+    for version, entry in latest.items():
+        if version not in seen and entry.type in _FILE_TYPES and entry.success:
+            states.append(DatabaseState("missing", None, entry))
     return states
 
 

@@ -33,14 +33,11 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from ..core.context import Base
+from ..core.context import AppliedMigration, Base
 from ..discovery import Scope
 from ..errors import UsageError
-
-if TYPE_CHECKING:
-    from ..core.context import AppliedMigration
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 DEFAULT_BRANCH_REFS = ("origin/HEAD", "origin/main", "origin/master")
@@ -112,7 +109,8 @@ def pull_request_event(env: Mapping[str, str] | None = None) -> PullRequestEvent
     sha = base.get("sha") if isinstance(base, dict) else None
     if not isinstance(sha, str) or not _SHA.match(sha):
         raise UsageError(f"the GitHub event {event_path} has no pull_request.base.sha (pass --base REF)")
-    head = pull.get("head") if isinstance(pull.get("head"), dict) else {}
+    assert isinstance(pull, dict)  # a base sha was found in it
+    head: dict[str, Any] = pull["head"] if isinstance(pull.get("head"), dict) else {}
     head_sha = head.get("sha") if isinstance(head.get("sha"), str) else None
     number = pull.get("number") if isinstance(pull.get("number"), int) else None
     return PullRequestEvent(sha, head_sha, number)
@@ -230,8 +228,8 @@ def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChang
     i = 0
     while i < len(fields) and fields[i].startswith(":"):
         meta = fields[i][1:].split()
-        old_blob, letter = meta[2], meta[4][0]
-        old_blob = None if set(old_blob) == {"0"} else old_blob
+        letter = meta[4][0]
+        old_blob: str | None = None if set(meta[2]) == {"0"} else meta[2]
         if letter in "RC":
             old, new = fields[i + 1], fields[i + 2]
             if letter == "R":
@@ -266,7 +264,7 @@ def _untracked_renames(root: Path, changes: list[_RawChange], untracked: list[st
             root,
             input="".join(f"{p}\n" for p in untracked).encode("utf-8", "surrogateescape"),
         )
-        blobs = hashed.decode().split()
+        blobs = list(hashed.decode().split())
     result = list(changes)
     for path, blob in zip(untracked, blobs):
         gone = deleted.pop(blob, None) if blob else None
@@ -281,7 +279,7 @@ def _untracked_renames(root: Path, changes: list[_RawChange], untracked: list[st
 def changed_files(root: Path, base_sha: str, locations: list[str] | None = None) -> list[Change]:
     """Files that differ between ``base_sha`` and the working tree (renames detected)."""
     return [
-        Change(c.status, root / c.path, root / c.old_path if c.status == "renamed" else None)
+        Change(c.status, root / c.path, root / c.old_path if c.status == "renamed" and c.old_path else None)
         for c in _raw_changes(root, base_sha, locations or [])
     ]
 
@@ -334,6 +332,7 @@ class History:
     merged_bytes: dict[str, bytes] = field(default_factory=dict)  # content of the merged files that changed
     applied: list[AppliedMigration] | None = None  # flyway_schema_history, with --database-url
     note: str | None = None  # why history checks were skipped
+    _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
 
     @property
     def active(self) -> bool:
@@ -343,6 +342,31 @@ class History:
         """Files (absolute) that were added, modified or renamed."""
         assert self.root is not None
         return {(self.root / c.path).resolve() for c in self.changes if c.status != "deleted"}
+
+    def added_paths(self) -> set[Path] | None:
+        """Files (absolute) this change adds: absent from the base under any name (None: no base).
+
+        Only these run for the first time where the change is deployed; a merged file stays merged
+        whatever the change does to it (edited, renamed, re-saved).
+        """
+        if self.base is None or self.root is None:
+            return None
+        return {(self.root / c.path).resolve() for c in self.changes if c.status == "added"}
+
+    def base_content(self, path: Path) -> bytes | None:
+        """The base's content of a merged file the change edited or renamed (None: not such a file)."""
+        if self._base_contents is None:
+            contents: dict[Path, bytes] = {}
+            if self.root is not None:
+                for change in self.changes:
+                    if change.status not in ("modified", "renamed"):
+                        continue
+                    blob = self.merged.get(change.old_path or change.path)
+                    data = self.merged_bytes.get(blob) if blob is not None else None
+                    if data is not None:
+                        contents[(self.root / change.path).resolve()] = data
+            self._base_contents = contents
+        return self._base_contents.get(path.resolve())
 
 
 def _location_specs(root: Path, locations: list[Path]) -> list[str]:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -92,12 +93,12 @@ def pull_request_from_event(event: object) -> PullRequest | None:
     if not isinstance(pr, dict):
         return None
     number = pr.get("number", event.get("number"))
-    head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
-    base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
+    head: dict[str, Any] = pr["head"] if isinstance(pr.get("head"), dict) else {}
+    base: dict[str, Any] = pr["base"] if isinstance(pr.get("base"), dict) else {}
     if not isinstance(number, int) or not isinstance(head.get("sha"), str):
         raise ValueError("the pull_request in the event has no number or head sha")
-    head_repo = head.get("repo") if isinstance(head.get("repo"), dict) else {}
-    base_repo = base.get("repo") if isinstance(base.get("repo"), dict) else {}
+    head_repo: dict[str, Any] = head["repo"] if isinstance(head.get("repo"), dict) else {}
+    base_repo: dict[str, Any] = base["repo"] if isinstance(base.get("repo"), dict) else {}
     fork = bool(head_repo.get("fork")) or (
         head_repo.get("full_name") is not None and head_repo.get("full_name") != base_repo.get("full_name")
     )

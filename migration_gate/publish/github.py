@@ -291,11 +291,19 @@ def publish(
         )
     if status and sha:
         state = "failure" if publication.failed else "success"
-        steps.append(
-            ("status", lambda: (publisher.post_status(sha, state, status_description(publication)), "posted")[1])
-        )
+
+        def post_status() -> str:
+            publisher.post_status(sha, state, status_description(publication))
+            return "posted"
+
+        steps.append(("status", post_status))
     if checks and sha:
-        steps.append(("check_run", lambda: (publisher.post_check_run(sha, publication), "posted")[1]))
+
+        def post_check_run() -> str:
+            publisher.post_check_run(sha, publication)
+            return "posted"
+
+        steps.append(("check_run", post_check_run))
     for name, step in steps:
         try:
             setattr(outcome, name, step())

@@ -176,7 +176,7 @@ def _file_rows(result) -> list[FileRow]:
 
 
 def _shorten(text: str, lines: int | None, width: int | None) -> str:
-    if lines is None:
+    if lines is None or width is None:
         return text
     all_lines = text.splitlines()
     kept = [line if len(line) <= width else line[: width - 1] + "…" for line in all_lines[:lines]]

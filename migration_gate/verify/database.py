@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 
 class DatabaseError(Exception):
@@ -64,7 +65,7 @@ class Workspace:
         self.what = what
         self.prefix = f"mg_verify_{os.getpid()}_{secrets.token_hex(3)}"
         self.created: list[str] = []
-        self._admin = None
+        self._admin: Any = None  # a psycopg connection, once open
         self._count = 0
 
     def open(self) -> None:

@@ -204,6 +204,7 @@ class TemporaryServer:
     def keep_instructions(self, dbname: str | None = None) -> list[str]:
         """How to connect to a kept server, and how to stop and delete it."""
         assert self.connection is not None and self.data is not None and self.base is not None
+        assert self.bindir is not None
         stop = f"{shlex.quote(str(self.bindir / 'pg_ctl'))} -D {shlex.quote(str(self.data))} stop"
         user = self._server_user()
         if user and os.geteuid() == 0:
@@ -270,7 +271,8 @@ class TemporaryServer:
 
         entry = pwd.getpwnam(user)
         for folder in (self.base, self.socket_dir):
-            os.chown(folder, entry.pw_uid, entry.pw_gid)
+            if folder is not None:
+                os.chown(folder, entry.pw_uid, entry.pw_gid)
 
     def _run(self, command: list[str], user: str | None, what: str) -> None:
         try:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.lockmodes import STRENGTH, strength
 from ..core.names import display_name
@@ -141,7 +142,9 @@ def compare_states(
     held: dict[str, tuple[str, ...]] = {}
     for oid in sorted(set(before.relations) | set(after.relations)):
         old, new = before.relations.get(oid), after.relations.get(oid)
-        name = (old or new).name
+        known = old or new
+        assert known is not None  # the oid came from one of the two
+        name = known.name
         if first_modes is None:
             had = before.locks.get(oid, frozenset())
             modes = tuple(sorted(after.locks.get(oid, frozenset()) - had, key=strength))
@@ -181,7 +184,7 @@ class Watcher:
 
     def __init__(self, connect):
         self._connect = connect  # () -> an autocommit psycopg connection
-        self._monitor = None
+        self._monitor: Any = None  # a psycopg connection that watches the others
         self._idle: list = []
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..core.config import Config
 from ..core.findings import Finding, Violation
-from ..core.migration import MigrationFile
+from ..core.migration import MigrationFile, Project
 from ..core.names import display_name
 from ..core.results import FileReport, LockReport, RunResult, StatementReport
 from ..core.rules.lock_prediction_mismatch import LockPredictionMismatch
@@ -40,6 +40,7 @@ from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
 from ..core.ruleset import build_ruleset
+from ..core.schema import SchemaView
 from ..core.severity import Severity
 from ..core.version import Version
 from ..core.violations import make_violation
@@ -62,7 +63,7 @@ class Plan:
     rollbacks: dict[Version, MigrationFile]
     seeds: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    project: object = None  # the discovery Project, for the lock model's column history
+    project: Project | None = None  # the discovery Project, for the lock model's column history
 
 
 def _versioned_order(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -194,8 +195,13 @@ class Verifier:
             self.session.close()
             self.session = None
 
+    def _live(self) -> Session:
+        """The open session (verification opens one before it runs anything)."""
+        assert self.session is not None
+        return self.session
+
     def _snapshot(self) -> Snapshot:
-        return take_snapshot(self.session.conn)
+        return take_snapshot(self._live().conn)
 
     def _file(self, migration: MigrationFile, prepared: PreparedFile) -> None:
         if migration.display not in self.files:
@@ -234,12 +240,13 @@ class Verifier:
         if prepared is None:
             prepared = prepare(migration, self.config)
         self._file(migration, prepared)
-        return prepared, run_file(self.session, prepared, trace=trace, pg_version=self.config.pg_version)
+        return prepared, run_file(self._live(), prepared, trace=trace, pg_version=self.config.pg_version)
 
     def _error_at(
         self, rule, what: str, prepared: PreparedFile, migration: MigrationFile, run: FileRun, suffix: str = ""
     ) -> None:
         error = run.error
+        assert error is not None  # called for a failed run
         stmt = prepared.statements[error.statement] if error.statement is not None else None
         self._report(
             rule,
@@ -314,7 +321,7 @@ class Verifier:
         migration = classify(path, display, path.parent, self.config)
         self.progress.step(f"seed {display}")
         prepared = prepare(migration, self.config)
-        run = run_file(self.session, prepared, pg_version=self.config.pg_version)
+        run = run_file(self._live(), prepared, pg_version=self.config.pg_version)
         if run.error is not None:
             line = prepared.source.position(run.error.offset)[0] if prepared.source else 1
             raise UsageError(
@@ -359,9 +366,10 @@ class Verifier:
                 if rest:
                     self.notes.append(f"verify stopped at {migration.display}: {rest} later migration(s) not verified")
                 raise _Stop
-            created |= set(prepared.facts.created if prepared.facts else {})
+            if prepared.facts is not None:
+                created = set(SchemaView(prepared.facts.schema, None, None, frozenset(created)).new_relations())
             applied = self._snapshot()
-            rollback = self.plan.rollbacks.get(migration.version)
+            rollback = self.plan.rollbacks.get(migration.version) if migration.version is not None else None
             if rollback is None:
                 self._report(
                     ReapplyFails,
@@ -422,6 +430,7 @@ class Verifier:
 
     def _rebuild(self, applied: int) -> None:
         """Make the working database hold the base plus the first ``applied`` new migrations."""
+        assert self.checkpoint is not None  # taken after the base
         self._close_session()
         self.ws.drop(self.work)
         self.work = self.ws.copy(self.checkpoint.database)
@@ -443,7 +452,7 @@ class Verifier:
             state = "; the statements before it stayed applied: " + summarize(differences, "change")
         else:
             state = "; the schema is as before the migration"
-        if run.error.statement is not None:
+        if run.error is not None and run.error.statement is not None:
             state += self._transaction_note(prepared, run.error.statement)
         self._error_at(MigrationFails, "PostgreSQL refuses the migration", prepared, migration, run, state)
 
@@ -525,7 +534,7 @@ def _watch_notes(trace: StatementTrace) -> str:
     if trace.method != "second connection":
         return ""
     parts = []
-    untouched = [t for t in trace.watched or () if trace.effect(t) is None or not trace.effect(t).modes]
+    untouched = [t for t in trace.watched or () if not (effect := trace.effect(t)) or not effect.modes]
     if untouched:
         parts.append(
             "it took no lock on "

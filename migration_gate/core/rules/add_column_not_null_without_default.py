@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
-from ..sqlnodes import type_names
+from ..sqlnodes import Node, type_names
 from .base import StatementRule
 from .rulekit import column_ref
 
@@ -47,7 +51,7 @@ class AddColumnNotNullWithoutDefault(StatementRule):
         "and add NOT NULL later"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AddColumn":
             return
         table = ctx.table

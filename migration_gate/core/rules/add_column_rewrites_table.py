@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
 from .volatility import default_rewrites
@@ -15,6 +20,14 @@ class AddColumnRewritesTable(StatementRule):
     `clock_timestamp()`, a user function), any default before PostgreSQL 11,
     `GENERATED … STORED`, identity columns, and `serial`/`bigserial`. Stable
     defaults such as `now()` and constants are free since PostgreSQL 11.
+
+    A function defined by an earlier migration is judged as PostgreSQL judges
+    it: a simple `LANGUAGE sql` function (one `SELECT` expression, no
+    `SECURITY DEFINER`, `SET` clause or `FROM`) is inlined first, so its body
+    decides even without a label; any other function is as volatile as its
+    label (VOLATILE when it has none), and an IMMUTABLE or STABLE label is
+    taken at its word (every row gets the one value). A function the gate found
+    no definition of gives a warning that says so.
 
     ## Why is this bad?
     The rewrite copies the table while holding an ACCESS EXCLUSIVE lock: all
@@ -50,17 +63,18 @@ class AddColumnRewritesTable(StatementRule):
         "statement, and backfill existing rows in batches"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AddColumn":
             return
         table = ctx.table
         if ctx.is_new_table(table):
             return
         column = node.get("def", {}).get("ColumnDef", {})
-        rewrites, reason = default_rewrites(column, ctx.pg_version)
+        rewrites, reason, certain = default_rewrites(column, ctx.pg_version, ctx.schema)
         if rewrites:
             yield self.finding(
                 f"ADD COLUMN {column_ref(table, column.get('colname'))} rewrites the whole table "
                 f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
                 at=node.get("def"),
+                severity=None if certain else Severity.WARNING,
             )

@@ -34,15 +34,13 @@ arithmetic, and keep no state between calls.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
+from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
 from ..findings import Finding
 from ..severity import Severity
 from ..sqlnodes import Node
-
-if TYPE_CHECKING:
-    from ..context import ChangeSetContext, FileContext, ProjectContext, StatementContext
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,11 +75,13 @@ class Rule:
     #: An alias that names only part of the rule: alias → (option, values). Importing a
     #: ``.squawk.toml`` turns those values of the option on or off instead of the whole rule.
     alias_scopes: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {}
-    Options: ClassVar[type] = NoOptions
+    #: What to do about a finding, when the finding does not say it itself.
+    help: ClassVar[str] = ""
+    Options: ClassVar[type[Any]] = NoOptions
     #: Produced by the engine or a command rather than by dispatch.
     produced_by: ClassVar[str | None] = None
     #: Settings the docstring's examples assume (e.g. a transaction mode); the docs test uses them.
-    example_config: ClassVar[dict] = {}
+    example_config: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
@@ -101,16 +101,15 @@ class Rule:
         return cls.level
 
     @classmethod
-    def validate_options(cls, raw: dict) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         """Raise ``ValueError("key: problem")`` for an unknown key or a bad value."""
         cls.make_options(raw)
 
     @classmethod
-    def make_options(cls, raw: dict | None) -> Any:
-        raw = dict(raw or {})
+    def make_options(cls, raw: Mapping[str, Any] | None) -> Any:
         fields = {f.name: f for f in dataclasses.fields(cls.Options)}
-        values = {}
-        for key, value in raw.items():
+        values: dict[str, Any] = {}
+        for key, value in dict(raw or {}).items():
             name = key.replace("-", "_")
             if name not in fields:
                 raise ValueError(f"{key}: unknown option of rule {cls.name}")

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import SHARE, STRENGTH
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import effect_phrase
 
@@ -55,10 +60,17 @@ class BlockingMaintenanceOperation(StatementRule):
         "or move the operation out of the deploy"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         kind = ctx.statement.kind
         if kind == "RefreshMatViewStmt" and node.get("concurrent"):
             return  # EXCLUSIVE on the view: reads continue
+        if kind == "ClusterStmt" and not node.get("relation"):
+            yield self.finding(
+                "CLUSTER without a table re-clusters every table of the database that was clustered before, "
+                "one after the other, each rewritten under an ACCESS EXCLUSIVE lock (blocks reads and writes); "
+                "the gate cannot see which tables those are"
+            )
+            return
         for effect in ctx.locks:
             if STRENGTH[effect.mode] < STRENGTH[SHARE] or ctx.is_new_table(effect.table):
                 continue

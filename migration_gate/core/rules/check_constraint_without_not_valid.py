@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import lock_phrase
 
@@ -45,7 +50,7 @@ class CheckConstraintWithoutNotValid(StatementRule):
     subtypes = ("AT_AddConstraint",)
     help = "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AddConstraint":
             return
         con = node.get("def", {}).get("Constraint", {})

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
+from ..names import display_name
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
-from .typechange import column_type_change_rewrites
+from .typechange import column_type_change
 
 
 class ColumnTypeChangeRewritesTable(StatementRule):
@@ -17,9 +23,22 @@ class ColumnTypeChangeRewritesTable(StatementRule):
     `varbit(m ≥ n)`, `cidr` → `inet`. The current type is taken from the
     earlier migrations; the message says which change it is.
 
+    A change that keeps the rows is not free either, and is flagged too when it
+    still reads the table under ACCESS EXCLUSIVE: PostgreSQL rebuilds every
+    index on the column that has an expression or a `WHERE` predicate (and
+    every index on it when the collation changes, `TYPE text COLLATE "C"`), and
+    verifies every `CHECK` constraint that reads the column with a full scan
+    (proven on PostgreSQL 15: relfilenode, index OIDs, a CHECK counting its
+    calls).
+
+    When no earlier migration defines the column (or the table's indexes),
+    the gate cannot tell a rewrite from a free change: it says so, as a
+    warning.
+
     ## Why is this bad?
     A rewrite copies every row (and rebuilds every index) while holding an
-    ACCESS EXCLUSIVE lock: the table is unavailable for the whole time.
+    ACCESS EXCLUSIVE lock: the table is unavailable for the whole time. An
+    index rebuild or a CHECK scan is shorter, but holds the same lock.
 
     ## Example
     ```sql
@@ -48,16 +67,44 @@ class ColumnTypeChangeRewritesTable(StatementRule):
         "the old column (expand/contract)"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_AlterColumnType":
             return
         table = ctx.table
         if ctx.is_new_table(table):
             return
-        rewrites, reason = column_type_change_rewrites(node, table, ctx)
-        if rewrites:
+        change = column_type_change(node, table, ctx.schema)
+        column = column_ref(table, node.get("name"))
+        if change.rewrites:
             yield self.finding(
-                f"changing the type of {column_ref(table, node.get('name'))} rewrites the whole "
-                f"table under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
+                f"changing the type of {column} rewrites the whole table under an ACCESS EXCLUSIVE lock "
+                f"(blocks reads and writes): {change.reason}",
+                at=node.get("def"),
+                severity=None if change.certain else Severity.WARNING,
+            )
+            return
+        work = []
+        if change.rebuilt:
+            work.append(f"rebuilds {_names('index', change.rebuilt)}")
+        if change.rechecked:
+            work.append(f"verifies {_names('CHECK constraint', change.rechecked)} with a full scan")
+        what = "collation" if change.collation else "type"
+        if work:
+            yield self.finding(
+                f"changing the {what} of {column} keeps the table's rows but {' and '.join(work)} "
+                "under an ACCESS EXCLUSIVE lock (blocks reads and writes)",
                 at=node.get("def"),
             )
+        elif change.collation and not change.certain:
+            yield self.finding(
+                f"changing the collation of {column} rebuilds every index on the column under an ACCESS "
+                "EXCLUSIVE lock (blocks reads and writes); the gate found no earlier definition of the table's "
+                "indexes, so it cannot tell whether there is one",
+                at=node.get("def"),
+                severity=Severity.WARNING,
+            )
+
+
+def _names(what: str, names: tuple[str, ...]) -> str:
+    shown = ", ".join(display_name(n) for n in names)
+    return f"{what}{'es' if what == 'index' and len(names) > 1 else 's' if len(names) > 1 else ''} {shown}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..sqlnodes import qualified_name
+from ..sqlnodes import Node, qualified_name
 
 
-def defined_columns(kind: str, node: dict) -> Iterator[tuple[str, dict]]:
+def defined_columns(kind: str, node: Node) -> Iterator[tuple[str, Node]]:
     """(table, ColumnDef fields) for CREATE TABLE columns and ALTER TABLE ADD COLUMN."""
     if kind == "CreateStmt":
         table = qualified_name(node.get("relation"))

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
 
@@ -45,7 +50,7 @@ class DroppedColumn(StatementRule):
     subtypes = ("AT_DropColumn",)
     help = "drop columns only in a release after the application stopped using them (expand/contract)"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind == "rollback":
             return  # undoing the migration is what a rollback script is for
         if node.get("subtype") != "AT_DropColumn":

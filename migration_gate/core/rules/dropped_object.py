@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
@@ -129,7 +129,7 @@ class DroppedObject(StatementRule):
     help = "drop the object in a later release, once no deployed version uses it (expand/contract)"
 
     @classmethod
-    def validate_options(cls, raw: dict[str, Any]) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         options = cls.make_options(raw)
         unknown = sorted(set(options.objects) - set(OBJECT_GROUPS))
         if unknown:

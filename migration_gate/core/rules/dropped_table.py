@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import name_list, qualified_from_names
+from ..sqlnodes import Node, name_list, qualified_from_names
 from .base import StatementRule
 
 
@@ -43,7 +47,7 @@ class DroppedTable(StatementRule):
     node_types = ("DropStmt",)
     help = "drop tables only in a release after the application stopped using them, and keep a backup"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind == "rollback":
             return  # undoing the migration is what a rollback script is for
         if node.get("removeType") not in ("OBJECT_TABLE", "OBJECT_FOREIGN_TABLE"):

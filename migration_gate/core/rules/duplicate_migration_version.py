@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
+from ..context import ChangeSetContext, ProjectContext
+from ..findings import Finding
+from ..migration import MigrationFile
 from ..severity import Severity
+from ..version import Version
 from .base import ChangeSetRule, ProjectRule
 
 
@@ -43,7 +48,7 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     level = Severity.ERROR
     help = "give one of them the next free version"
 
-    def check_project(self, ctx):
+    def check_project(self, ctx: ProjectContext) -> Iterator[Finding]:
         groups = defaultdict(list)
         for migration in ctx.project.versioned():
             if migration.version is not None:
@@ -73,19 +78,20 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
                         help="keep one rollback script per version",
                     )
 
-    def check_change_set(self, ctx):
+    def check_change_set(self, ctx: ChangeSetContext) -> Iterator[Finding]:
         if ctx.base is None:
             return
-        merged = defaultdict(list)
+        merged: defaultdict[Version, list[MigrationFile]] = defaultdict(list)
+        base = ctx.base.short if ctx.base is not None else "?"
         for migration in ctx.base_only():
             if migration.kind == "versioned" and migration.version is not None:
                 merged[migration.version].append(migration)
         for change in ctx.changes:
             current = change.current
-            if change.is_new and current.version in merged:
+            if change.is_new and current is not None and current.version is not None and current.version in merged:
                 others = ", ".join(m.display for m in merged[current.version])
                 yield self.finding(
-                    f"version {current.version} is also used by {others}, merged on the base ({ctx.base.short}) "
+                    f"version {current.version} is also used by {others}, merged on the base ({base}) "
                     "after this branch started",
                     path=current.display,
                 )

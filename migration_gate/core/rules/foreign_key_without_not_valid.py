@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import SHARE_ROW_EXCLUSIVE
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import qualified_name
+from ..sqlnodes import Node, qualified_name
 from .base import StatementRule
 from .rulekit import added_constraints, lock_phrase
 
@@ -50,7 +54,7 @@ class ForeignKeyWithoutNotValid(StatementRule):
     subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         constraints = added_constraints(node)
         table = ctx.table
         if not constraints or ctx.is_new_table(table):

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
-from ..sqlnodes import name_list, type_names
+from ..sqlnodes import Node, name_list, type_names
 from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
@@ -46,7 +50,7 @@ class IntPrimaryKey(StatementRule):
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint (bigint GENERATED ALWAYS AS IDENTITY for generated keys)"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         columns = list(defined_columns(ctx.statement.kind, node))
         table_pk: set[str] = set()
         for element in node.get("tableElts", ()):

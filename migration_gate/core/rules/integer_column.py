@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
@@ -86,7 +86,7 @@ class IntegerColumn(StatementRule):
     help = "use bigint (and bigint GENERATED … AS IDENTITY instead of serial)"
 
     @classmethod
-    def validate_options(cls, raw: dict[str, Any]) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         unknown = sorted(set(cls.make_options(raw).sizes) - set(SIZES))
         if unknown:
             raise ValueError(f"sizes: unknown size {unknown[0]!r} (use int, smallint)")

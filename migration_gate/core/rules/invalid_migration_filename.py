@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -40,7 +44,7 @@ class InvalidMigrationFilename(FileRule):
     aliases = ("invalid-filename",)
     help = "rename the file to the layout's pattern, e.g. V<version>__<description>.sql"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         problem = ctx.migration.name_problem
         if problem:
             yield self.finding(f"{ctx.migration.name}: {problem}")

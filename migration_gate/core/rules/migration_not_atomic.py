@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
+from ..parse import Statement
 from ..severity import Severity
 from ..sqlnodes import walk
 from .base import FileRule
@@ -62,7 +67,7 @@ class MigrationNotAtomic(FileRule):
     example_config = {"transaction": "explicit"}
     help = "wrap the whole migration in one BEGIN; … COMMIT; (keep CONCURRENTLY statements in their own file)"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         facts = ctx.facts
         if facts is None or facts.mode != "explicit":
             return
@@ -96,7 +101,7 @@ class MigrationNotAtomic(FileRule):
             )
 
 
-def _read_only(stmt) -> bool:
+def _read_only(stmt: Statement) -> bool:
     """A plain SELECT: no INTO and no function calls (setval(), set_config() change state)."""
     if stmt.kind != "SelectStmt" or stmt.node.get("intoClause"):
         return False

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 from .rulekit import effect_phrase
@@ -46,7 +50,7 @@ class MissingLockTimeout(FileRule):
     }
     help = "start the migration with SET lock_timeout = '5s' (or SET LOCAL inside its transaction) and retry on timeout"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.facts is None:
             return
         offenders = []
@@ -63,7 +67,8 @@ class MissingLockTimeout(FileRule):
         more = len(offenders) - 1
         tail = f"; {more} more statement{'s' * (more != 1)} in this file too" if more else ""
         yield self.finding(
-            f"no lock_timeout is set before this statement, which waits for {effect_phrase(effect)}{tail}",
+            f"no lock_timeout is set in this file before this statement, which waits for {effect_phrase(effect)}"
+            f"{tail} (a timeout set by the runner's connection or the database role is not visible here)",
             offset=top.start,
             end_offset=top.end,
         )

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -40,7 +43,7 @@ class MissingMigrationHeader(FileRule):
     strict_level = Severity.ERROR
     help = "start the file with `-- Description: …` and `-- Rollback: <rollback file>` comment lines"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.migration.kind != "versioned" or ctx.source is None:
             return
         statements = ctx.statements

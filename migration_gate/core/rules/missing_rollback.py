@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..config import Config
+from ..context import ProjectContext
+from ..findings import Finding
+from ..migration import MigrationFile
 from ..severity import Severity
 from .base import ProjectRule
 
@@ -34,7 +40,7 @@ class MissingRollback(ProjectRule):
     level = Severity.ERROR
     help = "add the rollback script (it should undo the migration in reverse order)"
 
-    def check_project(self, ctx):
+    def check_project(self, ctx: ProjectContext) -> Iterator[Finding]:
         rollbacks = {r.version for r in ctx.project.rollbacks() if r.version is not None}
         for migration in ctx.project.versioned():
             if ctx.reports_on(migration) and migration.version not in rollbacks:
@@ -44,7 +50,7 @@ class MissingRollback(ProjectRule):
                 )
 
 
-def _expected(migration, config) -> str:
+def _expected(migration: MigrationFile, config: Config) -> str:
     if config.layout == "flyway":
         folder = config.rollback_path or "rollback"
         return f"{folder}/V{migration.version}__rollback.sql"

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -38,7 +42,7 @@ class MixedTransactionalStatements(FileRule):
     level = Severity.ERROR
     help = "put the non-transactional statements in a migration of their own (or set `mixed: true`)"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         facts = ctx.facts
         if facts is None or facts.mode != "flyway" or ctx.config.mixed or not facts.flyway_nontransactional:
             return

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import ChangeSetContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import ChangeSetRule
 
@@ -36,7 +40,7 @@ class ModifiedMergedRollback(ChangeSetRule):
     produced_by = "history"
     help = "make sure the rollback still undoes the migration as it was applied"
 
-    def check_change_set(self, ctx):
+    def check_change_set(self, ctx: ChangeSetContext) -> Iterator[Finding]:
         base = f"the base ({ctx.base.short})" if ctx.base is not None else "the base"
         for change in ctx.changes:
             merged = change.merged

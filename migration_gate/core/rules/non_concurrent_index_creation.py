@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import SHARE
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import qualified_name
+from ..sqlnodes import Node, qualified_name
 from .base import StatementRule
 from .rulekit import lock_phrase
 
@@ -48,7 +52,7 @@ class NonConcurrentIndexCreation(StatementRule):
         "(no BEGIN/COMMIT; Flyway detects it and runs the file without one)"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("concurrent"):
             return
         table = qualified_name(node.get("relation"))

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import def_elems, qualified_name
+from ..sqlnodes import Node, option_on, qualified_name
 from .base import StatementRule
 
 _TARGET = {
@@ -48,9 +52,9 @@ class NonConcurrentReindex(StatementRule):
     node_types = ("ReindexStmt",)
     help = "use REINDEX … CONCURRENTLY (PostgreSQL 12+) in a migration that runs outside a transaction"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         kind = node.get("kind")
-        if ctx.pg_version < 12 or kind not in _TARGET or "concurrently" in def_elems(node.get("params")):
+        if ctx.pg_version < 12 or kind not in _TARGET or option_on(node.get("params"), "concurrently"):
             return
         relation = node.get("relation")
         if relation and kind == "REINDEX_OBJECT_TABLE" and ctx.is_new_table(qualified_name(relation)):

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name, qualify
+from ..parse import Statement
 from ..severity import Severity
-from ..sqlnodes import name_list, qualified_from_names, qualified_name, unwrap
+from ..sqlnodes import Node, name_list, qualified_from_names, qualified_name, unwrap
 from .base import StatementRule
 
 # statement → (what it creates, the Drop removeType that clears it first, the fix)
@@ -71,7 +76,7 @@ class NonIdempotentRepeatable(StatementRule):
     in_do_blocks = False
     help = "make the statement re-runnable: OR REPLACE, IF NOT EXISTS, or drop the object first"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind != "repeatable":
             return
         kind = ctx.statement.kind
@@ -125,7 +130,7 @@ class NonIdempotentRepeatable(StatementRule):
             )
 
 
-def _created_name(kind: str, node: dict) -> str:
+def _created_name(kind: str, node: Node) -> str:
     if kind == "ViewStmt":
         return qualified_name(node.get("view"))
     if kind == "CreateStmt":
@@ -155,7 +160,7 @@ def _created_name(kind: str, node: dict) -> str:
     return "?"
 
 
-def _drop_names(drop: dict) -> list[str]:
+def _drop_names(drop: Node) -> list[str]:
     """The objects of a DROP, named the way :func:`_created_name` names them."""
     remove = drop.get("removeType")
     names = []
@@ -180,12 +185,12 @@ def _drop_names(drop: dict) -> list[str]:
     return names
 
 
-def _earlier(ctx):
+def _earlier(ctx: StatementContext) -> list[Statement]:
     here = ctx.statement.index
     return [s for s in ctx.file.statements if s.index < here]
 
 
-def _dropped_before(ctx, drop_types: tuple[str, ...], name: str) -> bool:
+def _dropped_before(ctx: StatementContext, drop_types: tuple[str, ...], name: str) -> bool:
     for stmt in _earlier(ctx):
         if stmt.kind == "DropStmt" and stmt.node.get("removeType") in drop_types:
             if name in _drop_names(stmt.node):
@@ -193,7 +198,7 @@ def _dropped_before(ctx, drop_types: tuple[str, ...], name: str) -> bool:
     return False
 
 
-def _emptied_before(ctx, table: str) -> bool:
+def _emptied_before(ctx: StatementContext, table: str) -> bool:
     for stmt in _earlier(ctx):
         if stmt.kind == "DeleteStmt" and qualified_name(stmt.node.get("relation")) == table:
             return True

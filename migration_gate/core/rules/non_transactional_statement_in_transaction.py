@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..analysis import nontransactional_reason
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 
 _KINDS = (
@@ -9,6 +14,7 @@ _KINDS = (
     "DropStmt",
     "ReindexStmt",
     "VacuumStmt",
+    "ClusterStmt",
     "AlterEnumStmt",
     "AlterTableStmt",
     "CreatedbStmt",
@@ -65,7 +71,7 @@ class NonTransactionalStatementInTransaction(StatementRule):
         "run_in_transaction = false, or pop's .autocommit. file name)"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         reason = nontransactional_reason(ctx.statement, ctx.pg_version)
         if reason is None or not ctx.in_transaction:
             return
@@ -75,12 +81,12 @@ class NonTransactionalStatementInTransaction(StatementRule):
         )
 
 
-def _where(ctx) -> str:
+def _where(ctx: StatementContext) -> str:
     if ctx.statement.parent is not None:
         return "a DO block (a DO block always runs in a transaction)"
     if ctx.facts.in_explicit_block:
         return "the transaction opened by BEGIN"
-    mode = ctx.file.facts.mode
+    mode = ctx.facts.file.mode
     if mode == "flyway":
         return "the transaction Flyway opens (Flyway does not detect this statement as non-transactional)"
     return f"the transaction the runner opens for the whole file (transaction: {mode})"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
@@ -103,7 +103,7 @@ class OptionsChanged(StatementRule):
     help = "change runtime settings outside the deploy, or make sure every deployed release expects them"
 
     @classmethod
-    def validate_options(cls, raw: dict[str, Any]) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         unknown = sorted(set(cls.make_options(raw).objects) - set(OBJECTS))
         if unknown:
             raise ValueError(f"objects: unknown kind {unknown[0]!r} (use {', '.join(OBJECTS)})")

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import ProjectContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import ProjectRule
 
@@ -34,7 +38,7 @@ class OrphanRollback(ProjectRule):
     level = Severity.WARNING
     help = "rename the rollback to its migration's version, or delete it"
 
-    def check_project(self, ctx):
+    def check_project(self, ctx: ProjectContext) -> Iterator[Finding]:
         versions = {m.version for m in ctx.project.versioned() if m.version is not None}
         for rollback in ctx.project.rollbacks():
             if ctx.reports_on(rollback) and rollback.version not in versions:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
@@ -79,7 +79,7 @@ class PolicyChanged(StatementRule):
     help = "change access rules only in step with the release that expects them"
 
     @classmethod
-    def validate_options(cls, raw: dict[str, Any]) -> None:
+    def validate_options(cls, raw: Mapping[str, Any]) -> None:
         unknown = sorted(set(cls.make_options(raw).changes) - set(CHANGES))
         if unknown:
             raise ValueError(f"changes: unknown change {unknown[0]!r} (use {', '.join(CHANGES)})")

@@ -38,6 +38,7 @@ from .integer_column import IntegerColumn
 from .invalid_migration_filename import InvalidMigrationFilename
 from .json_column import JsonColumn
 from .lock_prediction_mismatch import LockPredictionMismatch
+from .long_operation_under_held_lock import LongOperationUnderHeldLock
 from .migration_fails import MigrationFails
 from .migration_not_atomic import MigrationNotAtomic
 from .missing_lock_timeout import MissingLockTimeout
@@ -109,6 +110,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UniqueConstraintBuildsIndex,
     BlockingMaintenanceOperation,
     MissingLockTimeout,
+    LongOperationUnderHeldLock,
     RenamedColumn,
     RenamedTable,
     DroppedColumn,

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref
 
@@ -46,7 +51,7 @@ class RenamedColumn(StatementRule):
     node_types = ("RenameStmt",)
     help = "expand/contract: add the new column, dual-write and backfill, and drop the old one in a later release"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind == "rollback":
             return  # undoing the migration is what a rollback script is for
         kind = _RELATIONS.get(node.get("relationType"))

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 
 
@@ -41,7 +46,7 @@ class RenamedTable(StatementRule):
     node_types = ("RenameStmt",)
     help = "expand/contract: introduce the new name alongside the old one and drop the old one in a later release"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind == "rollback":
             return  # undoing the migration is what a rollback script is for
         if node.get("renameType") != "OBJECT_TABLE":

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
+from ..context import ProjectContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import ProjectRule
 
@@ -46,7 +49,7 @@ class RollbackCollidesWithMigration(ProjectRule):
         "flyway.locations; if it already does, set ignore_rollback_collision: true"
     )
 
-    def check_project(self, ctx):
+    def check_project(self, ctx: ProjectContext) -> Iterator[Finding]:
         if ctx.config.layout != "flyway" or ctx.config.ignore_rollback_collision:
             return
         loaded = defaultdict(list)

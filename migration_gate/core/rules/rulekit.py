@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..lockmodes import BLOCKS, LABEL
+from ..locks import LockEffect
 from ..names import display_name
+from ..sqlnodes import Node
 
 
 def lock_phrase(mode: str, table: str) -> str:
@@ -17,7 +19,7 @@ def column_ref(table: str, column: str | None) -> str:
     return f"{display_name(table)}.{column}" if column else display_name(table)
 
 
-def effect_phrase(effect) -> str:
+def effect_phrase(effect: LockEffect) -> str:
     """A LockEffect in words; an index stands for its table, which the statement does not name."""
     if effect.index:
         label = LABEL[effect.mode]
@@ -26,7 +28,7 @@ def effect_phrase(effect) -> str:
     return lock_phrase(effect.mode, effect.table)
 
 
-def added_constraints(cmd: dict) -> list[dict]:
+def added_constraints(cmd: Node) -> list[Node]:
     """The constraints an ALTER TABLE command adds: ``ADD CONSTRAINT …`` or inline on ``ADD COLUMN``."""
     subtype = cmd.get("subtype")
     if subtype == "AT_AddConstraint":

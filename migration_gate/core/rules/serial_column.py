@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
-from ..sqlnodes import type_names
+from ..sqlnodes import Node, type_names
 from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
@@ -40,7 +44,7 @@ class SerialColumn(StatementRule):
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint GENERATED ALWAYS AS IDENTITY (or BY DEFAULT) instead of serial"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         for table, column in defined_columns(ctx.statement.kind, node):
             names = type_names(column.get("typeName"))
             if names and names[-1].lower() in _SERIALS:

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import column_ref, lock_phrase
 
@@ -51,15 +56,17 @@ class SetNotNullOnExistingColumn(StatementRule):
         "(PostgreSQL 12+ uses the validated check and skips the scan) and drop the check"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if node.get("subtype") != "AT_SetNotNull":
             return
         table = ctx.table
         if ctx.is_new_table(table):
             return
         column = node.get("name")
-        if ctx.pg_version >= 12 and ctx.facts.not_null_proven(table, column):
+        if ctx.pg_version >= 12 and ctx.not_null_proven(table, column):
             return
+        if any(effect.table == table and effect.rewrite for effect in ctx.locks):
+            return  # the same ALTER TABLE rewrites the table: the check rides on the rewrite (one finding)
         yield self.finding(
             f"SET NOT NULL on {column_ref(table, column)} scans the whole table while holding "
             f"{lock_phrase(ACCESS_EXCLUSIVE, table)}"

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -37,7 +41,7 @@ class SyntaxError_(FileRule):
     level = Severity.ERROR
     help = "fix the SQL; PostgreSQL would reject this migration"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.parse and ctx.parse.error:
             yield self.finding(ctx.parse.error.message, offset=ctx.parse.error.offset)
         if ctx.facts:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
@@ -44,7 +49,7 @@ class TimestampWithoutTimeZone(StatementRule):
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use timestamptz (timestamp with time zone)"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         for table, column in defined_columns(ctx.statement.kind, node):
             if normalise(column.get("typeName"))[0] == "timestamp":
                 yield self.finding(

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..names import display_name
 from ..severity import Severity
-from ..sqlnodes import name_list, qualified_name, unwrap, walk
+from ..sqlnodes import Node, name_list, qualified_name, unwrap, walk
 from .base import StatementRule
 
 _RANGE_OPS = {"<", "<=", ">", ">="}
@@ -50,7 +54,7 @@ class UnbatchedUpdate(StatementRule):
         "(a background job for large tables)"
     )
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         kind = ctx.statement.kind
         if kind == "InsertStmt":
             yield from self._insert_select(node, ctx)
@@ -72,7 +76,7 @@ class UnbatchedUpdate(StatementRule):
                 at=node.get("relation"),
             )
 
-    def _insert_select(self, node, ctx):
+    def _insert_select(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         _, select = unwrap(node.get("selectStmt"))
         if not select or select.get("valuesLists") or select.get("limitCount"):
             return
@@ -91,7 +95,7 @@ class UnbatchedUpdate(StatementRule):
         )
 
 
-def bounded(where: dict) -> bool:
+def bounded(where: Node) -> bool:
     """Does a WHERE clause limit the statement to a batch of rows?"""
     conjuncts = _conjuncts(where)
     lower: set[str] = set()
@@ -126,14 +130,14 @@ def bounded(where: dict) -> bool:
     return bool(lower & upper)
 
 
-def _conjuncts(expr: dict) -> list[dict]:
+def _conjuncts(expr: Node) -> list[Node]:
     kind, node = unwrap(expr)
     if kind == "BoolExpr" and node.get("boolop") == "AND_EXPR":
         return [c for arg in node.get("args", ()) for c in _conjuncts(arg)]
     return [expr]
 
 
-def _column(expr: dict | None) -> str | None:
+def _column(expr: Node | None) -> str | None:
     kind, node = unwrap(expr)
     if kind == "ColumnRef":
         fields = name_list(node.get("fields"))
@@ -141,7 +145,7 @@ def _column(expr: dict | None) -> str | None:
     return None
 
 
-def _limited(subselect: dict | None) -> bool:
+def _limited(subselect: Node | None) -> bool:
     """A sub-select with a LIMIT (an ARRAY(SELECT … LIMIT n) counts too)."""
     _, select = unwrap(subselect)
     return bool(select) and bool(select.get("limitCount"))

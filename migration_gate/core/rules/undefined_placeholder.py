@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -33,7 +37,7 @@ class UndefinedPlaceholder(FileRule):
     level = Severity.ERROR
     help = "define it under `placeholders:` in .migration-gate.yml (as in the runner's configuration)"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         substitution = ctx.source.substitution if ctx.source else None
         for item in substitution.undefined if substitution else ():
             yield self.finding(f"placeholder ${{{item.name}}} has no value", offset=item.start, end_offset=item.end)

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .rulekit import added_constraints, lock_phrase
 
@@ -52,7 +57,7 @@ class UniqueConstraintBuildsIndex(StatementRule):
     subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX <index>"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         constraints = added_constraints(node)
         table = ctx.table
         if not constraints or ctx.is_new_table(table):

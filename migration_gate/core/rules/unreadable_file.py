@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..findings import Finding
 from ..severity import Severity
 from .base import FileRule
 
@@ -33,6 +37,6 @@ class UnreadableFile(FileRule):
     level = Severity.ERROR
     help = "save the file as UTF-8 text (or raise max_file_size for a large generated dump)"
 
-    def check_file(self, ctx):
+    def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.unreadable:
             yield self.finding(f"cannot analyse file: {ctx.unreadable}")

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import StatementContext
+from ..findings import Finding
 from ..severity import Severity
+from ..sqlnodes import Node
 from .base import StatementRule
 from .columns import defined_columns
 from .rulekit import column_ref
@@ -40,7 +45,7 @@ class VarcharLengthLimit(StatementRule):
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use text, with a CHECK (length(col) <= n) constraint if the limit matters"
 
-    def check(self, node, ctx):
+    def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         for table, column in defined_columns(ctx.statement.kind, node):
             base, mods, _ = normalise(column.get("typeName"))
             if base == "varchar" and mods:

@@ -12,7 +12,10 @@ volatile unless declared otherwise.
 
 from __future__ import annotations
 
-from ..sqlnodes import name_list, type_names, unwrap, walk
+from dataclasses import dataclass
+
+from ..schema import FunctionInfo, SchemaView
+from ..sqlnodes import Node, name_list, qualified_from_names, type_names, unwrap, walk
 
 VOLATILE_FUNCTIONS = {
     "random",
@@ -107,40 +110,92 @@ NON_VOLATILE_FUNCTIONS = {
 _SERIAL_TYPES = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 
 
-def expression_is_volatile(expr: dict | None) -> tuple[bool, str]:
-    """(volatile?, the function that makes it so)."""
+@dataclass(frozen=True, slots=True)
+class Volatility:
+    volatile: bool
+    why: str = ""  # the function that makes it volatile, and how the gate knows
+    certain: bool = True  # False: a function the gate found no definition of
+
+
+_STABLE = Volatility(False)
+
+
+def expression_is_volatile(expr: Node | None, schema: SchemaView | None = None, _depth: int = 0) -> Volatility:
+    """Whether PostgreSQL judges ``expr`` volatile (a default is then computed for every row).
+
+    A function this project defined (``schema``) is judged as PostgreSQL judges it: a ``LANGUAGE sql``
+    function made of one ``SELECT`` expression, without ``SECURITY DEFINER``, a ``SET`` clause or a
+    ``FROM``, is inlined first, so its body decides, unless its label is IMMUTABLE or STABLE and the body
+    is more volatile (then PostgreSQL does not inline it and takes the label at its word); any other
+    function is as volatile as its label says (VOLATILE when it says nothing). Proven on PostgreSQL 15
+    with ``pg_attribute.atthasmissing`` and relfilenode.
+    """
     if not expr:
-        return False, ""
+        return _STABLE
+    uncertain: Volatility | None = None
     for kind, node in walk(expr):
-        if kind == "FuncCall":
-            name = (name_list(node.get("funcname")) or [""])[-1].lower()
+        if kind != "FuncCall":
+            continue
+        parts = name_list(node.get("funcname"))
+        name = (parts or [""])[-1].lower()
+        builtin = len(parts) == 1 or parts[0] == "pg_catalog"
+        info = schema.function(qualified_from_names(parts)) if schema is not None and parts else None
+        if info is None and builtin:
             if name in VOLATILE_FUNCTIONS:
-                return True, f"{name}()"
-            if name not in NON_VOLATILE_FUNCTIONS:
-                return True, f"{name}() (not known to be stable; user functions are volatile by default)"
-    return False, ""
+                return Volatility(True, f"{name}()")
+            if name in NON_VOLATILE_FUNCTIONS:
+                continue
+        if info is None:
+            uncertain = uncertain or Volatility(
+                True,
+                f"{name}(), which the gate found no definition of (a function is VOLATILE unless declared otherwise)",
+                certain=False,
+            )
+            continue
+        verdict = _function_volatility(info, schema, _depth)
+        if verdict.volatile:
+            return verdict
+    return uncertain or _STABLE
 
 
-def default_rewrites(column: dict, pg_version: int) -> tuple[bool, str]:
-    """Does ``ADD COLUMN <column>`` rewrite the table, and why."""
+def _function_volatility(info: FunctionInfo, schema: SchemaView | None, depth: int) -> Volatility:
+    label = info.volatility or "volatile"
+    shown = f"{info.name.removeprefix('public.')}()"
+    if info.inline_expression is not None and not info.not_inlined and depth < 8:
+        body = expression_is_volatile(info.inline_expression, schema, depth + 1)
+        if not (body.volatile and label in ("immutable", "stable")):
+            if body.volatile:
+                return Volatility(
+                    True, f"{shown}, a SQL function PostgreSQL inlines: its body calls {body.why}", body.certain
+                )
+            return _STABLE  # inlined: its body is not volatile, whatever its label
+    if label == "volatile":
+        why = info.not_inlined or "its body is not a single SELECT expression"
+        declared = "declared VOLATILE" if info.volatility else "VOLATILE (no label says otherwise)"
+        return Volatility(True, f"{shown}, {declared}; PostgreSQL does not inline it ({why})")
+    return _STABLE
+
+
+def default_rewrites(column: Node, pg_version: int, schema: SchemaView | None = None) -> tuple[bool, str, bool]:
+    """Does ``ADD COLUMN <column>`` rewrite the table, why, and is the gate sure."""
     names = [n.lower() for n in type_names(column.get("typeName"))]
     if names and names[-1] in _SERIAL_TYPES:
-        return True, f"{names[-1]} fills every existing row from a sequence"
+        return True, f"{names[-1]} fills every existing row from a sequence", True
     for constraint in column.get("constraints", ()):
         con = constraint.get("Constraint", {})
         contype = con.get("contype")
         if contype == "CONSTR_IDENTITY":
-            return True, "an identity column fills every existing row"
+            return True, "an identity column fills every existing row", True
         if contype == "CONSTR_GENERATED":
-            return True, "a stored generated column computes every existing row"
+            return True, "a stored generated column computes every existing row", True
         if contype == "CONSTR_DEFAULT":
             expr = con.get("raw_expr")
             kind, value = unwrap(expr)
             if kind == "A_Const" and value.get("isnull"):
                 continue
             if pg_version < 11:
-                return True, f"any default rewrites the table before PostgreSQL 11 (pg_version: {pg_version})"
-            volatile, why = expression_is_volatile(expr)
-            if volatile:
-                return True, f"the default calls volatile {why}"
-    return False, ""
+                return True, f"any default rewrites the table before PostgreSQL 11 (pg_version: {pg_version})", True
+            verdict = expression_is_volatile(expr, schema)
+            if verdict.volatile:
+                return True, f"the default calls volatile {verdict.why}", verdict.certain
+    return False, "", True
