@@ -4,7 +4,9 @@ The file is found by ``--config FILE`` or by walking up from the first PATH (or
 the working directory) to the repository root, looking for
 ``.migration-gate.yml``, ``.migration-gate.yaml`` or a ``pyproject.toml`` that
 has a ``[tool.migration-gate]`` table.  Relative paths in the file are relative
-to the file's folder.
+to the file's folder.  A repository with none of them but a ``.squawk.toml``
+(found the same way, or named by ``--config``) gets squawk's settings
+translated (:mod:`migration_gate.squawk_config`); one line on stderr says so.
 
 Every key is checked: an unknown key, rule or a bad value is a
 :class:`ConfigError` whose message names the file and the key; the CLI prints it
@@ -66,11 +68,50 @@ def load_config(path: Path | None, *, search_from: Path | None = None) -> Config
     if path is None:
         path = find_config_file(search_from or Path.cwd())
         if path is None:
-            return Config(root=Path.cwd())
+            path = find_squawk_file(search_from or Path.cwd())
+            if path is None:
+                return Config(root=Path.cwd())
     elif not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    if is_squawk_file(path):
+        return _load_squawk(path)
     data = _read(path)
     return parse_config(data, file=_shown(path), root=path.resolve().parent)
+
+
+def find_squawk_file(start: Path) -> Path | None:
+    """A ``.squawk.toml`` in ``start`` or a folder above it, up to the repository root."""
+    from .squawk_config import NAME
+
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / NAME).is_file():
+            return candidate / NAME
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def is_squawk_file(path: Path) -> bool:
+    """squawk's format: ``.squawk.toml``, or any other ``.toml`` than ``pyproject.toml`` named by --config."""
+    return path.suffix == ".toml" and path.name != "pyproject.toml"
+
+
+def _load_squawk(path: Path) -> Config:
+    import sys
+
+    from . import squawk_config
+
+    shown = _shown(path)
+    translation = squawk_config.read(path, str(shown))
+    excluded_paths = tuple(translation.settings.pop("excluded_paths", ()))
+    config = parse_config(translation.settings, file=shown, root=path.resolve().parent)
+    read = f" ({', '.join(translation.used)})" if translation.used else ""
+    print(f"migration-gate: using squawk's settings from {shown}{read}", file=sys.stderr)
+    for warning in translation.warnings:
+        print(f"migration-gate: warning: {warning}", file=sys.stderr)
+    return config.replace(excluded_paths=excluded_paths) if excluded_paths else config
 
 
 def _shown(path: Path) -> Path:
@@ -212,12 +253,18 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
 
     rules = top.take("rules", dict, {})
     settings: dict[str, RuleSetting] = {}
-    for key, raw in rules.items():
-        rule = registry.lookup(str(key))
-        if rule is None:
+    # An alias may name several rules: its setting applies to each; a rule's own code or name wins.
+    for key, raw in sorted(rules.items(), key=lambda item: not registry.is_alias(str(item[0]))):
+        named = registry.lookup_all(str(key))
+        if not named:
             hint = did_you_mean(str(key), registry.rule_keys())
             raise top.fail(f"rules.{key}", f"unknown rule{hint} (see `migration-gate rules`)")
-        settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+        for rule in named:
+            setting = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+            scope = rule.alias_scopes.get(str(key).strip().lower()) if registry.is_alias(str(key)) else None
+            if scope is not None:
+                setting = _scoped(rule, scope, setting, settings.get(rule.name))
+            settings[rule.name] = setting
     values["rules"] = MappingProxyType(settings)
 
     baseline = top.take("baseline", (str, int))
@@ -271,6 +318,24 @@ def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:
     except ValueError as exc:
         raise ConfigError(f"{reader.file or 'config'}: rules.{key}.{exc}") from None
     return RuleSetting(level=level, options=MappingProxyType(options))
+
+
+def _scoped(rule, scope: tuple[str, tuple[str, ...]], setting: RuleSetting, earlier: RuleSetting | None) -> RuleSetting:
+    """A level set by an alias that names part of a rule (``ban-drop-index``: the index part of
+    ``dropped-object``): off takes that part out of the rule's option, another level puts it in."""
+    option, values = scope
+    base = earlier if earlier is not None else RuleSetting()
+    current = set(base.options.get(option, getattr(rule.Options(), option)))
+    options = dict(base.options)
+    if setting.level == Severity.OFF:
+        remaining = current - set(values)
+        if not remaining:
+            return RuleSetting(level=Severity.OFF, options=MappingProxyType(options))
+        options[option] = sorted(remaining)
+        return RuleSetting(level=base.level, options=MappingProxyType(options))
+    options.update(setting.options)
+    options[option] = sorted(current | set(values))
+    return RuleSetting(level=setting.level, options=MappingProxyType(options))
 
 
 def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Severity:

@@ -152,7 +152,7 @@ def test_docs_with_output_writes_the_pages_and_removes_nothing(cli, tmp_path):
     result = cli("docs", "--output", "pages", cwd=tmp_path)
     assert result.code == 0
     names = sorted(p.name for p in (tmp_path / "pages").iterdir())
-    assert names == sorted(["README.md", "team-rules.md", *(f"{r.name}.md" for r in registry.ALL_RULES)])
+    assert names == sorted(["README.md", "squawk.md", "team-rules.md", *(f"{r.name}.md" for r in registry.ALL_RULES)])
     assert cli("docs", "--out", "pages", "--check", cwd=tmp_path).code == 0  # the old spelling still works
     assert (tmp_path / "pages" / "team-rules.md").read_text() == "# our own rules\n"
 
@@ -217,6 +217,7 @@ def test_explain_on_a_terminal_is_laid_out_for_reading():
         "\n"
         "  Code                 MG101\n"
         "  Name                 non-concurrent-index-creation\n"
+        "  Family               lock\n"
         "  Level (recommended)  error\n"
         "  Level (strict)       error\n"
         "  Aliases              require-concurrent-index-creation\n"

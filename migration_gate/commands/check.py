@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace, plan) -> int:
     from ..batch import Schedule
     from ..config import load_config
     from ..core.rules import registry
-    from ..discovery import scope_from_config, scope_from_paths
+    from ..discovery import scope_from_config, scope_from_paths, without_excluded
     from ..errors import UsageError
     from ..run import run_check
 
@@ -139,6 +139,7 @@ def _run(args: argparse.Namespace, plan) -> int:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
+    scope = without_excluded(scope, config)
     if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history
 

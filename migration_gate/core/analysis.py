@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .objects import ObjectKey, created_objects
 from .parse import Statement
 from .schema import SchemaLog
 from .sqlnodes import Node, const_value, def_elems, name_list, option_on, unwrap
@@ -137,6 +138,8 @@ class FileFacts:
     #: What the statements do to the schema, keyed by their order (``schema.SchemaLog``).
     schema: SchemaLog = field(default_factory=SchemaLog)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
+    #: objects other than tables (views, functions, types, …) → orders of the statements creating them
+    objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -233,6 +236,8 @@ def analyze(
             )
         )
         facts.schema.record(stmt.kind, stmt.node, order)
+        for key in created_objects(stmt):
+            facts.objects.setdefault(key, []).append(order)
     if explicit and last_begin is not None:
         facts.problems.append(TransactionProblem("unclosed", last_begin))
     return facts

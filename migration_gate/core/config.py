@@ -57,6 +57,8 @@ class Config:
     style_level: Severity = Severity.INFO
     cache_dir: str | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    #: Glob patterns of files not to check (``.squawk.toml``'s ``excluded_paths``; ``*`` matches ``/`` too).
+    excluded_paths: tuple[str, ...] = ()
 
     @property
     def transaction_mode(self) -> str:

@@ -49,6 +49,11 @@ class BlockingMaintenanceOperation(StatementRule):
     code = "MG114"
     name = "blocking-maintenance-operation"
     level = Severity.ERROR
+    aliases = ("prefer-repack",)
+    alias_notes = {
+        "prefer-repack": "VACUUM FULL and CLUSTER are reported on every pg_version (squawk: from 19, to suggest "
+        "REPACK); LOCK TABLE, REFRESH MATERIALIZED VIEW and TRUNCATE too",
+    }
     node_types = tuple(_WHAT)
     help = (
         "run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "

@@ -41,6 +41,11 @@ class CheckConstraintWithoutNotValid(StatementRule):
     name = "check-constraint-without-not-valid"
     level = Severity.ERROR
     aliases = ("constraint-missing-not-valid",)
+    alias_notes = {
+        "constraint-missing-not-valid": "the CHECK part of squawk's rule (foreign keys, UNIQUE/PRIMARY KEY and "
+        "EXCLUDE are the other rules it names); tables created earlier in the migration are exempt in every "
+        "transaction mode",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint",)
     help = "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration"

@@ -56,6 +56,10 @@ class ColumnTypeChangeRewritesTable(StatementRule):
     name = "column-type-change-rewrites-table"
     level = Severity.ERROR
     aliases = ("changing-column-type",)
+    alias_notes = {
+        "changing-column-type": "only type changes that rewrite the table (varchar → text and other binary-coercible "
+        "changes do not); not on tables created earlier in the migration, foreign tables or composite types",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AlterColumnType",)
     help = (

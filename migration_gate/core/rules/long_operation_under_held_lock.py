@@ -76,6 +76,11 @@ class LongOperationUnderHeldLock(FileRule):
     code = "MG150"
     name = "long-operation-under-held-lock"
     level = Severity.ERROR
+    aliases = ("constraint-missing-not-valid",)
+    alias_notes = {
+        "constraint-missing-not-valid": "the second half of squawk's rule (VALIDATE in the transaction of its ADD … "
+        "NOT VALID), and any other long step under a stronger lock held from earlier in the transaction",
+    }
     example_config = {"transaction": "explicit"}
     help = (
         "split the migration: end the transaction after the statement that took the lock, and run the long step "

@@ -42,6 +42,10 @@ class NonConcurrentIndexCreation(StatementRule):
     name = "non-concurrent-index-creation"
     level = Severity.ERROR
     aliases = ("require-concurrent-index-creation",)
+    alias_notes = {
+        "require-concurrent-index-creation": "tables created earlier in the migration (or change set) are exempt in "
+        "every transaction mode; squawk exempts them only inside the same open transaction",
+    }
     node_types = ("IndexStmt",)
     help = (
         "use CREATE INDEX CONCURRENTLY in a migration that runs outside a transaction "

@@ -45,6 +45,10 @@ class NonConcurrentReindex(StatementRule):
     code = "MG103"
     name = "non-concurrent-reindex"
     level = Severity.ERROR
+    aliases = ("require-concurrent-reindex",)
+    alias_notes = {
+        "require-concurrent-reindex": "only from pg_version 12, where REINDEX … CONCURRENTLY exists",
+    }
     node_types = ("ReindexStmt",)
     help = "use REINDEX … CONCURRENTLY (PostgreSQL 12+) in a migration that runs outside a transaction"
 

@@ -45,6 +45,10 @@ class SetNotNullOnExistingColumn(StatementRule):
     name = "set-not-null-on-existing-column"
     level = Severity.ERROR
     aliases = ("adding-not-nullable-field",)
+    alias_notes = {
+        "adding-not-nullable-field": "only a validated CHECK (column IS NOT NULL) skips the scan (squawk accepts any "
+        "earlier VALIDATE on the table); not reported on tables created earlier in the migration",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_SetNotNull",)
     help = (
