@@ -18,6 +18,10 @@ class LockReport:
     mode: str
     rewrite: bool
     scan: bool
+    #: From a table statistics snapshot (None: no snapshot, or a table it does not know).
+    rows: int | None = None
+    bytes: int | None = None
+    estimated_seconds: float | None = None  # the work done under the lock, by the throughput model
 
 
 @dataclass(slots=True)
@@ -33,6 +37,10 @@ class FileReport:
     migration: MigrationFile
     statements: int = 0
     checksum: int | None = None
+    #: ``verify``: the migration's wall time on the seed data, and the throughput model's estimate
+    #: on the sizes of a table statistics snapshot.
+    seconds: float | None = None
+    estimated_seconds: float | None = None
 
 
 #: A lookup the analysis made into earlier migrations: (kind, arguments, answer).

@@ -25,16 +25,7 @@ def document(result, context) -> dict:
     return {
         "schema_version": 1,
         "tool": TOOL,
-        "files": [
-            {
-                "path": f.migration.display,
-                "kind": f.migration.kind,
-                "version": str(f.migration.version) if f.migration.version is not None else None,
-                "description": f.migration.description,
-                "checksum": f.checksum,
-            }
-            for f in result.files
-        ],
+        "files": [file_entry(f) for f in result.files],
         "violations": [
             {
                 "rule": v.rule,
@@ -56,12 +47,37 @@ def document(result, context) -> dict:
                 "path": s.path,
                 "line": s.line,
                 "end_line": s.end_line,
-                "locks": [{"table": l.table, "mode": l.mode, "rewrite": l.rewrite, "scan": l.scan} for l in s.locks],
+                "locks": [
+                    {
+                        "table": l.table,
+                        "mode": l.mode,
+                        "rewrite": l.rewrite,
+                        "scan": l.scan,
+                        "rows": l.rows,
+                        "bytes": l.bytes,
+                        "estimated_seconds": l.estimated_seconds,
+                    }
+                    for l in s.locks
+                ],
             }
             for s in result.statements
         ],
         "summary": summary(result),
     }
+
+
+def file_entry(f) -> dict:
+    entry = {
+        "path": f.migration.display,
+        "kind": f.migration.kind,
+        "version": str(f.migration.version) if f.migration.version is not None else None,
+        "description": f.migration.description,
+        "checksum": f.checksum,
+    }
+    if f.seconds is not None:  # verify: the migration's wall time, and the estimate from table statistics
+        entry["seconds"] = f.seconds
+        entry["estimated_seconds"] = f.estimated_seconds
+    return entry
 
 
 def summary(result) -> dict:
@@ -104,6 +120,8 @@ class Writer:
         version = "null" if migration.version is None else quoted[str(migration.version)]
         description = "null" if migration.description is None else quoted[migration.description]
         checksum = "null" if f.checksum is None else f.checksum
+        if f.seconds is not None:
+            return json.dumps(file_entry(f), ensure_ascii=False)
         return (
             f'{{"path": {quoted[migration.display]}, "kind": {quoted[migration.kind]}, '
             f'"version": {version}, "description": {description}, "checksum": {checksum}}}'
@@ -138,13 +156,15 @@ class Writer:
         )
 
     def lock(self, lock) -> str:
-        key = (lock.table, lock.mode, lock.rewrite, lock.scan)
+        key = (lock.table, lock.mode, lock.rewrite, lock.scan, lock.rows, lock.bytes, lock.estimated_seconds)
         text = self.locks.get(key)
         if text is None:
             text = self.locks[key] = (
                 f'{{"table": {self.quoted[lock.table]}, "mode": {self.quoted[lock.mode]}, '
                 f'"rewrite": {"true" if lock.rewrite else "false"}, '
-                f'"scan": {"true" if lock.scan else "false"}}}'
+                f'"scan": {"true" if lock.scan else "false"}, '
+                f'"rows": {_number(lock.rows)}, "bytes": {_number(lock.bytes)}, '
+                f'"estimated_seconds": {_number(lock.estimated_seconds)}}}'
             )
         return text
 
@@ -166,6 +186,10 @@ class Writer:
             f'{head}, "files": [{files}], "violations": [{violations}], "statements": [{statements}], '
             f'"summary": {tail}}}\n'
         )
+
+
+def _number(value) -> str:
+    return "null" if value is None else json.dumps(value)
 
 
 def render(result, context) -> str:

@@ -33,6 +33,8 @@ from .non_transactional_statement_in_transaction import NonTransactionalStatemen
 from .observed_locks import ObservedLocks
 from .orphan_rollback import OrphanRollback
 from .out_of_order_migration_version import OutOfOrderMigrationVersion
+from .query_broken import QueryBroken
+from .query_plan_regression import QueryPlanRegression
 from .reapply_fails import ReapplyFails
 from .renamed_column import RenamedColumn
 from .renamed_table import RenamedTable
@@ -42,6 +44,7 @@ from .rollback_incomplete import RollbackIncomplete
 from .rollback_not_verified import RollbackNotVerified
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
+from .slow_migration import SlowMigration
 from .syntax_error import SyntaxError_
 from .timestamp_without_time_zone import TimestampWithoutTimeZone
 from .unbatched_update import UnbatchedUpdate
@@ -99,6 +102,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RollbackNotVerified,
     LockPredictionMismatch,
     ObservedLocks,
+    QueryBroken,
+    QueryPlanRegression,
+    SlowMigration,
 )
 
 _BY_KEY: dict[str, type[Rule]] = {}
