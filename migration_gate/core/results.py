@@ -37,10 +37,6 @@ class FileReport:
     migration: MigrationFile
     statements: int = 0
     checksum: int | None = None
-    #: ``verify``: the migration's wall time on the seed data, and the throughput model's estimate
-    #: on the sizes of a table statistics snapshot.
-    seconds: float | None = None
-    estimated_seconds: float | None = None
 
 
 #: A lookup the analysis made into earlier migrations: (kind, arguments, answer).

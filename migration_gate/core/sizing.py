@@ -129,7 +129,9 @@ def _level_clause(finding: Finding, stats: TableStats, sizing: Sizing, config: C
     return None
 
 
-def size_lock(effect: LockEffect, kind: str, sizing: Sizing | None, hazard: str | None = None):
+def size_lock(
+    effect: LockEffect, kind: str, sizing: Sizing | None, hazard: str | None = None
+) -> tuple[int | None, int | None, float | None]:
     """(rows, bytes, estimated seconds) of a predicted lock; Nones for a table the snapshot lacks."""
     stats = sizing.table(effect.table) if sizing is not None else None
     if stats is None or sizing is None:
@@ -257,4 +259,4 @@ def round_seconds(seconds: float) -> float:
         return 0.0
     from math import floor, log10
 
-    return round(seconds, 1 - int(floor(log10(seconds))))
+    return round(seconds, 1 - floor(log10(seconds)))

@@ -25,7 +25,16 @@ def document(result, context) -> dict:
     return {
         "schema_version": 1,
         "tool": TOOL,
-        "files": [file_entry(f) for f in result.files],
+        "files": [
+            {
+                "path": f.migration.display,
+                "kind": f.migration.kind,
+                "version": str(f.migration.version) if f.migration.version is not None else None,
+                "description": f.migration.description,
+                "checksum": f.checksum,
+            }
+            for f in result.files
+        ],
         "violations": [
             {
                 "rule": v.rule,
@@ -64,20 +73,6 @@ def document(result, context) -> dict:
         ],
         "summary": summary(result),
     }
-
-
-def file_entry(f) -> dict:
-    entry = {
-        "path": f.migration.display,
-        "kind": f.migration.kind,
-        "version": str(f.migration.version) if f.migration.version is not None else None,
-        "description": f.migration.description,
-        "checksum": f.checksum,
-    }
-    if f.seconds is not None:  # verify: the migration's wall time, and the estimate from table statistics
-        entry["seconds"] = f.seconds
-        entry["estimated_seconds"] = f.estimated_seconds
-    return entry
 
 
 def summary(result) -> dict:
@@ -120,8 +115,6 @@ class Writer:
         version = "null" if migration.version is None else quoted[str(migration.version)]
         description = "null" if migration.description is None else quoted[migration.description]
         checksum = "null" if f.checksum is None else f.checksum
-        if f.seconds is not None:
-            return json.dumps(file_entry(f), ensure_ascii=False)
         return (
             f'{{"path": {quoted[migration.display]}, "kind": {quoted[migration.kind]}, '
             f'"version": {version}, "description": {description}, "checksum": {checksum}}}'

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from .. import __version__
 from ..verify.database import redact
@@ -189,7 +190,7 @@ def _sizes(conn, tables: list[_Table], indexes: dict[int, _Index]) -> None:
         pass
     for table in stored:
         try:
-            _under_savepoint(conn, lambda table=table: _size_rows(conn, [table], indexes))
+            _under_savepoint(conn, partial(_size_rows, conn, [table], indexes))
         except psycopg.errors.LockNotAvailable:
             table.error = "another session holds a lock on it (lock_timeout)"
         except psycopg.errors.QueryCanceled:

@@ -250,7 +250,7 @@ def regression(before: QueryPlan, after: QueryPlan, cost_ratio: float, gone: set
     reasons = []
     used_before = {(s.table, i.strip()) for s in before.scans if s.index for i in s.index.split(",")}
     used_after = {(s.table, i.strip()) for s in after.scans if s.index for i in s.index.split(",")}
-    for table, index in sorted(used_before - used_after, key=lambda pair: (pair[1], str(pair[0]))):
+    for _table, index in sorted(used_before - used_after, key=lambda pair: (pair[1], str(pair[0]))):
         if index in gone:
             reasons.append(f"index {index} it used is gone")
     indexed_before = {table for table, _ in used_before}

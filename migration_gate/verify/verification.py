@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -507,9 +508,6 @@ class Verifier:
         """The migration's wall time (and the estimate from table statistics), and ``slow-migration``."""
         seconds = run.executing
         estimate = _estimate(prepared)
-        report = self.files[migration.display]
-        report.seconds = round(seconds, 3)
-        report.estimated_seconds = estimate
         beside = (
             f" (estimate on the table statistics' sizes: {duration_text(estimate)})" if estimate is not None else ""
         )
@@ -538,8 +536,9 @@ class Verifier:
 
     def _plan_queries(self, first: bool = False) -> list[QueryPlan]:
         """Every query's plan now (after ANALYZE, so that the planner sees the data)."""
-        conn = self.session.conn
-        self.session.reset()
+        session = self._live()
+        conn = session.conn
+        session.reset()
         conn.execute("ANALYZE")
         plans = [plan_query(conn, q, self.config.verify.explain_analyze) for q in self.plan.queries]
         if first:
@@ -559,7 +558,7 @@ class Verifier:
             if not before.ok:
                 continue
             stmt = _statement_touching(prepared, run, before.tables())
-            where = dict(start=stmt.start, end=stmt.end, statement=stmt) if stmt is not None else {}
+            where = {"start": stmt.start, "end": stmt.end, "statement": stmt} if stmt is not None else {}
             if not after.ok:
                 at = f" (at {query.path}:{after.error_line})" if after.error_line not in (None, query.line) else ""
                 self._report(
@@ -570,7 +569,7 @@ class Verifier:
                     **where,
                 )
                 continue
-            reasons = regression(before, after, ratio, indexes_gone(self.session.conn, before))
+            reasons = regression(before, after, ratio, indexes_gone(self._live().conn, before))
             if reasons:
                 self._report(
                     QueryPlanRegression,
@@ -606,7 +605,9 @@ class Verifier:
                     statement=stmt,
                 )
                 continue
-            self.statements.append(StatementReport(migration.display, line, end_line, _lock_reports(trace)))
+            self.statements.append(
+                StatementReport(migration.display, line, end_line, _lock_reports(trace, prepared.predicted[index]))
+            )
             words = describe_trace(trace, existing=existing)
             extra = _watch_notes(trace)
             if words or extra:
@@ -653,13 +654,17 @@ def _statement_touching(prepared: PreparedFile, run: FileRun, tables: set[str]):
     return None
 
 
-def _lock_reports(trace: StatementTrace) -> list[LockReport]:
+def _lock_reports(trace: StatementTrace, predicted: Sequence[LockReport] = ()) -> list[LockReport]:
+    """The observed locks; a table's size and the estimate come from the prediction (table statistics)."""
+    sized = {lock.table: lock for lock in predicted if lock.rows is not None or lock.bytes is not None}
     out = []
     for effect in trace.tables:
         mode = effect.mode or (trace.held.get(effect.table) or (None,))[-1]
         if mode is None:
             continue
-        out.append(LockReport(effect.table, mode, effect.rewrite, bool(effect.scan)))
+        known = sized.get(effect.table)
+        sizes = (known.rows, known.bytes, known.estimated_seconds) if known is not None else (None, None, None)
+        out.append(LockReport(effect.table, mode, effect.rewrite, bool(effect.scan), *sizes))
     return out
 
 

@@ -13,9 +13,9 @@ class SlowMigration(Rule):
     PostgreSQL takes for the migration's statements and the runner's
     transaction, without verify's own tracing queries.  A migration slower
     than `verify.max_duration` (default 60 s) is reported at its slowest
-    statement.  Every migration's time is in the JSON report (`files[].seconds`)
-    and on stderr; with table statistics (`--table-stats`) the throughput
-    model's estimate on production sizes is shown beside it.
+    statement.  Every migration's time is printed on stderr (reports stay
+    byte-identical from run to run); with table statistics (`--table-stats`)
+    the throughput model's estimate on production sizes is shown beside it.
 
     ## Why is this bad?
     A deploy that runs a migration for minutes holds its locks for minutes,
