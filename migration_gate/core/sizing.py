@@ -105,7 +105,7 @@ def apply_sizing(findings: Iterable[Finding], sizing: Sizing, config: Config) ->
         hazard = finding.hazard
         if hazard is not None:
             seconds = sizing.estimate(stats, hazard)
-            parts.append(work_phrase(hazard, seconds, stats))
+            parts.append(work_phrase(hazard, None if seconds is None else round_seconds(seconds), stats))
             level = _level_clause(finding, stats, sizing, config)
             if level:
                 parts.append(level)
