@@ -463,3 +463,18 @@ def test_sizes_cross_the_worker_pipe(cli, tmp_path):
     assert forked.out == alone.out
     locks = [lock for s in forked.json()["statements"] for lock in s["locks"]]
     assert len(locks) == 20 and all(lock["rows"] is not None for lock in locks)
+
+
+def test_check_with_table_stats_imports_no_database_driver(tmp_path):
+    import subprocess
+    import sys
+
+    root = project(tmp_path / "p", MIXED)
+    code = (
+        "import sys; from migration_gate.cli import main; "
+        "code = main(['check', 'migrations', '--table-stats', 'stats.json', '--no-cache']); "
+        "print([m for m in ('psycopg', 'jinja2', 'github') if m in sys.modules], code, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert done.stderr.strip().splitlines()[-1] == "[] 1"
+    assert "large table (over 10M rows or 10 GB): error" in done.stdout
