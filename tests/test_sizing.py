@@ -222,7 +222,10 @@ def test_the_users_settings_win(cli, tmp_path):
         (2, "unbatched-update", "warning"),  # a level set in the configuration is kept on a small table
         (3, "unbatched-update", "warning"),
         (4, "unbatched-update", "warning"),  # … and on a large one
+        # a transaction rule keeps its level whatever the size (and the ignore is of another rule)
+        (8, "long-operation-under-held-lock", "error"),
     ]
+    assert got[3][3].endswith(f"not just a moment — {ORDERS}")
     assert got[0][3].endswith(f" — {COUNTRIES}; the backfill takes <1 s if it changes every row (throughput model)")
     assert got[2][3].endswith(f" — {ORDERS}; the backfill takes ~6.2 min if it changes every row (throughput model)")
 
@@ -478,3 +481,23 @@ def test_check_with_table_stats_imports_no_database_driver(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert done.stderr.strip().splitlines()[-1] == "[] 1"
     assert "large table (over 10M rows or 10 GB): error" in done.stdout
+
+
+def test_an_uncertain_hazard_is_lowered_on_a_small_table_but_never_raised(cli, tmp_path):
+    """A rewrite the rule cannot be sure of is a warning (the column's type is defined nowhere it can
+    see): a small table still makes it info, a large one does not make it an error."""
+    migration = (
+        "SET lock_timeout = '5s';\n"
+        "ALTER TABLE countries ALTER COLUMN code TYPE varchar(3);\n"
+        "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n"
+    )
+    root = project(tmp_path / "p", migration)
+    plain = findings(check(cli, root))
+    assert [(line, rule, level) for line, rule, level, _ in plain] == [
+        (2, "column-type-change-rewrites-table", "warning"),
+        (3, "column-type-change-rewrites-table", "warning"),
+    ]
+    sized = findings(check(cli, root, "--table-stats", "stats.json"))
+    assert [(line, level) for line, _, level, _ in sized] == [(2, "info"), (3, "warning")]
+    assert sized[0][3] == f"{plain[0][3]} — {COUNTRIES}; the rewrite takes <1 s (throughput model); {SMALL}"
+    assert sized[1][3] == f"{plain[1][3]} — {ORDERS}; the rewrite takes ~3.5 min (throughput model)"

@@ -14,7 +14,10 @@ build or rebuild, a backfill).  For a table the snapshot knows:
   transaction rules) keeps its level whatever the size;
 * the user's settings win: a level set for the rule in the configuration is kept (a rule
   turned off never gets here, an ignore comment still suppresses), and a snapshot older
-  than ``table_stats_max_age`` lowers nothing and says so.
+  than ``table_stats_max_age`` lowers nothing and says so;
+* a level the rule set itself (a warning for a hazard it cannot be sure of, such as a
+  rewrite that depends on a type it could not find) may be lowered on a small table,
+  never raised on a large one.
 
 Tables the snapshot does not know are left as they are.  The same numbers go into the lock
 reports (``LockReport.rows``, ``bytes``, ``estimated_seconds``).
@@ -114,10 +117,12 @@ def apply_sizing(findings: Iterable[Finding], sizing: Sizing, config: Config) ->
 
 def _level_clause(finding: Finding, stats: TableStats, sizing: Sizing, config: Config) -> str | None:
     setting = config.rules.get(finding.rule.name)
-    if (setting is not None and setting.level is not None) or finding.severity is not None:
-        return None  # the user's (or the rule's own) level wins
+    if setting is not None and setting.level is not None:
+        return None  # the user's level wins
     size = sizing.size_class(stats)
     if size == LARGE:
+        if finding.severity is not None:
+            return None  # the rule chose a level for what it cannot be sure of (a warning): size does not raise it
         finding.severity = Severity.ERROR
         return f"large table (over {limit_phrase(sizing.sizes.large.rows, sizing.sizes.large.bytes, 'or')}): error"
     if size == SMALL:
