@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .config import Config, TableSizeSettings, Throughput
+from .context import StatementContext
 from .findings import BACKFILL, INDEX_BUILD, INDEX_REBUILD, REWRITE, SCAN, Finding
 from .locks import LockEffect
 from .names import display_name
@@ -50,12 +51,11 @@ class Sizing:
     sizes: TableSizeSettings
     throughput: Throughput
     stale: bool = False  # older than table_stats_max_age: lowers no level
-    max_age_days: float = 30.0
 
     @classmethod
     def from_config(cls, snapshot: StatsSnapshot, config: Config, age_seconds: float | None) -> Sizing:
         stale = age_seconds is not None and age_seconds > config.table_stats_max_age
-        return cls(snapshot, config.table_size, config.throughput, stale, config.table_stats_max_age / 86400)
+        return cls(snapshot, config.table_size, config.throughput, stale)
 
     def key(self) -> str:
         """What the results depend on (a cache key part)."""
@@ -162,14 +162,15 @@ def work_of(kind: str, effect: LockEffect) -> str | None:
     return None
 
 
-def hazards_by_statement(found: Iterable[tuple[Finding, object]]) -> Mapping[tuple[int, str], str]:
+def hazards_by_statement(
+    found: Iterable[tuple[Finding, StatementContext | None]],
+) -> Mapping[tuple[int, str], str]:
     """{(top-level statement index, table): hazard} from the findings that name both."""
     out: dict[tuple[int, str], str] = {}
     for finding, sctx in found:
-        statement = getattr(sctx, "statement", None)
-        if finding.hazard is None or finding.table is None or statement is None:
+        if finding.hazard is None or finding.table is None or sctx is None:
             continue
-        top = statement.parent or statement
+        top = sctx.statement.parent or sctx.statement
         out.setdefault((top.index, finding.table), finding.hazard)
     return out
 
