@@ -180,8 +180,9 @@ def test_lock_acquisition_risk_keeps_its_level_and_names_the_size(cli, tmp_path)
             1,
             "missing-lock-timeout",
             "warning",
-            "no lock_timeout is set before this statement, which waits for an ACCESS EXCLUSIVE lock on countries "
-            f"(blocks reads and writes); 1 more statement in this file too — {COUNTRIES}",
+            "no lock_timeout is set in this file before this statement, which waits for an ACCESS EXCLUSIVE lock "
+            "on countries (blocks reads and writes); 1 more statement in this file too (a timeout set by the "
+            f"runner's connection or the database role is not visible here) — {COUNTRIES}",
         )
     ]
 
