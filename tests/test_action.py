@@ -281,7 +281,7 @@ def test_action_table_stats_input(installed, tmp_path, fake):
     report = json.loads(Path(outputs["report-json"]).read_text())
     (info,) = [v for v in report["violations"] if v["rule"] == "non-concurrent-index-creation"]
     assert info["severity"] == "info" and " — users: ~120 rows, 48 kB, 0 writes/s; " in info["message"]
-    assert "SHARE on users (\\~120 rows, 48 kB), scan &lt;1 s" in fake.comments[PR][-1]["body"]
+    assert "SHARE on users (\\~&#8203;120 rows, 48 kB), scan &lt;1 s" in fake.comments[PR][-1]["body"]
 
 
 SMALL_USERS = {

@@ -295,11 +295,11 @@ def test_the_pr_comment_locks_column_shows_sizes(cli, tmp_path):
     body = cli("check", "migrations", "--format", "markdown", "--table-stats", "stats.json", cwd=root).out
     row = next(line for line in body.splitlines() if line.startswith("| migrations/V2"))
     assert row.split(" | ")[-1] == (
-        "SHARE on countries (\\~250 rows, 56 kB), scan &lt;1 s<br>"
-        "SHARE on orders (\\~48M rows, 12 GB), scan \\~61 s<br>"
-        "ROW EXCLUSIVE on countries (\\~250 rows, 56 kB), scan &lt;1 s<br>"
-        "ROW EXCLUSIVE on orders (\\~48M rows, 12 GB), scan \\~6.2 min<br>"
-        "ROW EXCLUSIVE on users (\\~2.5M rows, 700 MB), scan \\~24 s |"
+        "SHARE on countries (\\~&#8203;250 rows, 56 kB), scan &lt;1 s<br>"
+        "SHARE on orders (\\~&#8203;48M rows, 12 GB), scan \\~&#8203;61 s<br>"
+        "ROW EXCLUSIVE on countries (\\~&#8203;250 rows, 56 kB), scan &lt;1 s<br>"
+        "ROW EXCLUSIVE on orders (\\~&#8203;48M rows, 12 GB), scan \\~&#8203;6.2 min<br>"
+        "ROW EXCLUSIVE on users (\\~&#8203;2.5M rows, 700 MB), scan \\~&#8203;24 s |"
     )
 
 
