@@ -58,9 +58,51 @@ def test_lock_report_in_json_and_do_block_carries_inner_locks(cli, tmp_path):
     )
     doc = cli("check", "V1__x.sql", "--format", "json", cwd=tmp_path).json()
     assert [(s["line"], s["end_line"], s["locks"]) for s in doc["statements"]] == [
-        (1, 1, [{"table": "public.users", "mode": "AccessExclusiveLock", "rewrite": False, "scan": True}]),
-        (2, 4, [{"table": "public.orders", "mode": "AccessExclusiveLock", "rewrite": True, "scan": False}]),
-        (5, 5, [{"table": "public.idx_orders_user", "mode": "AccessExclusiveLock", "rewrite": False, "scan": False}]),
+        (
+            1,
+            1,
+            [
+                {
+                    "table": "public.users",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": False,
+                    "scan": True,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
+        (
+            2,
+            4,
+            [
+                {
+                    "table": "public.orders",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": True,
+                    "scan": False,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
+        (
+            5,
+            5,
+            [
+                {
+                    "table": "public.idx_orders_user",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": False,
+                    "scan": False,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
     ]
 
 

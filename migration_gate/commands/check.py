@@ -65,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also compare with Flyway's flyway_schema_history in this database (read-only)",
     )
     parser.add_argument(
+        "--table-stats",
+        metavar="FILE",
+        help="a `migration-gate stats` snapshot: lock findings name table sizes and durations, "
+        "and levels follow size (default: config table_stats)",
+    )
+    parser.add_argument(
         "--history",
         action="store_true",
         help="only the history, version and rollback rules, against the upstream base "
@@ -161,8 +167,18 @@ def _run(args: argparse.Namespace, plan) -> int:
 
         context.json_writer = writer = Writer(config.docs_url)
         schedule = replace(schedule, while_waiting=writer.prepare)
+    sizing = None
+    if args.table_stats or config.table_stats:
+        from ..stats.snapshot import load_sizing
+
+        sizing = load_sizing(args.table_stats, config, context.notes)
     result = run_check(
-        scope, config, only=args.only, schedule=schedule, want_statements=plan.needs_statements(args.format)
+        scope,
+        config,
+        only=args.only,
+        schedule=schedule,
+        want_statements=plan.needs_statements(args.format),
+        sizing=sizing,
     )
     context.notes.extend(result.notes)
     result.notes[:] = context.notes

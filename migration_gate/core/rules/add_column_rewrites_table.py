@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import REWRITE, Finding
 from ..severity import Severity
 from ..sqlnodes import Node
 from .base import StatementRule
@@ -77,4 +77,6 @@ class AddColumnRewritesTable(StatementRule):
                 f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
                 at=node.get("def"),
                 severity=None if certain else Severity.WARNING,
+                table=table,
+                hazard=REWRITE,
             )

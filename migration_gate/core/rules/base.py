@@ -135,8 +135,10 @@ class Rule:
         end_offset: int | None = None,
         path: str | None = None,
         severity: Severity | None = None,
+        table: str | None = None,
+        hazard: str | None = None,
     ) -> Finding:
-        return Finding(type(self), message, help, at, offset, end_offset, path, severity)
+        return Finding(type(self), message, help, at, offset, end_offset, path, severity, table, hazard)
 
 
 class StatementRule(Rule):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import REWRITE, Finding
 from ..lockmodes import SHARE, STRENGTH
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -76,4 +76,8 @@ class BlockingMaintenanceOperation(StatementRule):
                 continue
             if kind == "VacuumStmt" and not effect.rewrite:
                 continue  # plain VACUUM / ANALYZE
-            yield self.finding(f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long as it runs")
+            yield self.finding(
+                f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long as it runs",
+                table=None if effect.index else effect.table,
+                hazard=REWRITE if effect.rewrite and kind != "TruncateStmt" else None,
+            )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import SCAN, Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -64,4 +64,6 @@ class CheckConstraintWithoutNotValid(StatementRule):
         yield self.finding(
             f"{label} is validated at once: every row is checked under {lock_phrase(ACCESS_EXCLUSIVE, table)}",
             at=node.get("def"),
+            table=table,
+            hazard=SCAN,
         )

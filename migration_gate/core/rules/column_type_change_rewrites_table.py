@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, REWRITE, SCAN, Finding
 from ..names import display_name
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -81,6 +81,8 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 f"(blocks reads and writes): {change.reason}",
                 at=node.get("def"),
                 severity=None if change.certain else Severity.WARNING,
+                table=table,
+                hazard=REWRITE,
             )
             return
         work = []
@@ -94,6 +96,8 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 f"changing the {what} of {column} keeps the table's rows but {' and '.join(work)} "
                 "under an ACCESS EXCLUSIVE lock (blocks reads and writes)",
                 at=node.get("def"),
+                table=table,
+                hazard=INDEX_BUILD if change.rebuilt else SCAN,
             )
         elif change.collation and not change.certain:
             yield self.finding(
@@ -102,6 +106,7 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 "indexes, so it cannot tell whether there is one",
                 at=node.get("def"),
                 severity=Severity.WARNING,
+                table=table,
             )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import SCAN, Finding
 from ..lockmodes import SHARE_ROW_EXCLUSIVE
 from ..names import display_name
 from ..severity import Severity
@@ -69,4 +69,6 @@ class ForeignKeyWithoutNotValid(StatementRule):
                 f"{lock_phrase(SHARE_ROW_EXCLUSIVE, table)} and on {display_name(referenced)} while every row "
                 "is checked",
                 at=wrapped,
+                table=table,
+                hazard=SCAN,
             )

@@ -117,6 +117,7 @@ class LongOperationUnderHeldLock(FileRule):
                         f"that lock {_verb(BLOCKS[taken.mode])} for the whole {step[0]}, not just a moment",
                         offset=stmt.start,
                         end_offset=stmt.end,
+                        table=table,  # sized, never levelled by size: a transaction rule (see core/sizing.py)
                     )
             line = source.position(stmt.start)[0]
             for effect in sctx.locks:

@@ -71,4 +71,5 @@ class MissingLockTimeout(FileRule):
             f"{tail} (a timeout set by the runner's connection or the database role is not visible here)",
             offset=top.start,
             end_offset=top.end,
+            table=None if effect.index else effect.table,
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, Finding
 from ..lockmodes import SHARE
 from ..names import display_name
 from ..severity import Severity
@@ -63,4 +63,6 @@ class NonConcurrentIndexCreation(StatementRule):
             f"{what} on {display_name(table)} without CONCURRENTLY holds {lock_phrase(SHARE, table)} "
             "while it reads the whole table",
             at=node.get("relation"),
+            table=table,
+            hazard=INDEX_BUILD,
         )

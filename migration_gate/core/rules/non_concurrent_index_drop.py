@@ -78,7 +78,8 @@ class NonConcurrentIndexDrop(StatementRule):
             else:
                 yield self.finding(
                     f"DROP INDEX {display_name(index)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                    f"on {display_name(table)} (blocks reads and writes)"
+                    f"on {display_name(table)} (blocks reads and writes)",
+                    table=table,
                 )
 
 

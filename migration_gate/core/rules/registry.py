@@ -65,6 +65,8 @@ from .out_of_order_migration_version import OutOfOrderMigrationVersion
 from .partition_detached import PartitionDetached
 from .policy_changed import PolicyChanged
 from .privilege_removed import PrivilegeRemoved
+from .query_broken import QueryBroken
+from .query_plan_regression import QueryPlanRegression
 from .reapply_fails import ReapplyFails
 from .renamed_column import RenamedColumn
 from .renamed_object import RenamedObject
@@ -80,6 +82,7 @@ from .row_level_security_changed import RowLevelSecurityChanged
 from .sequence_values_changed import SequenceValuesChanged
 from .serial_column import SerialColumn
 from .set_not_null_on_existing_column import SetNotNullOnExistingColumn
+from .slow_migration import SlowMigration
 from .syntax_error import SyntaxError_
 from .timestamp_without_time_zone import TimestampWithoutTimeZone
 from .trigger_firing_changed import TriggerFiringChanged
@@ -181,6 +184,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ExtensionChanged,
     DuplicateColumnAssignment,
     IdentifierTooLong,
+    QueryBroken,
+    QueryPlanRegression,
+    SlowMigration,
 )
 
 #: code or name → its rule; alias → every rule that declares it (an alias may name several).

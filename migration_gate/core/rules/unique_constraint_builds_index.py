@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -68,5 +68,8 @@ class UniqueConstraintBuildsIndex(StatementRule):
             if kind is None or con.get("indexname"):
                 continue
             yield self.finding(
-                f"{kind} constraint builds a new index while holding {lock_phrase(ACCESS_EXCLUSIVE, table)}", at=wrapped
+                f"{kind} constraint builds a new index while holding {lock_phrase(ACCESS_EXCLUSIVE, table)}",
+                at=wrapped,
+                table=table,
+                hazard=INDEX_BUILD,
             )
