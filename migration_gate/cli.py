@@ -26,6 +26,7 @@ COMMANDS = {
     "info": ("info", "list migrations with version, checksum and state against the base (like flyway info)"),
     "new": ("new", "write the next versioned migration and its rollback from the guide's template"),
     "lsp": ("lsp", "language server for editors, over stdio (pip install 'migration-gate[lsp]')"),
+    "stats": ("stats", "snapshot table sizes and write rates from a server, read-only (for check --table-stats)"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

@@ -4,7 +4,9 @@ The file is found by ``--config FILE`` or by walking up from the first PATH (or
 the working directory) to the repository root, looking for
 ``.migration-gate.yml``, ``.migration-gate.yaml`` or a ``pyproject.toml`` that
 has a ``[tool.migration-gate]`` table.  Relative paths in the file are relative
-to the file's folder.
+to the file's folder.  A repository with none of them but a ``.squawk.toml``
+(found the same way, or named by ``--config``) gets squawk's settings
+translated (:mod:`migration_gate.squawk_config`); one line on stderr says so.
 
 Every key is checked: an unknown key, rule or a bad value is a
 :class:`ConfigError` whose message names the file and the key; the CLI prints it
@@ -19,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .core.config import (
+    DAY,
     DEFAULT_DOCS_URL,
     DEFAULT_MAX_FILE_SIZE,
     DESCRIPTION_STYLES,
@@ -31,6 +34,9 @@ from .core.config import (
     Config,
     LocationConfig,
     RuleSetting,
+    SizeLimit,
+    TableSizeSettings,
+    Throughput,
     VerifySettings,
 )
 from .core.severity import Severity
@@ -68,11 +74,50 @@ def load_config(path: Path | None, *, search_from: Path | None = None) -> Config
     if path is None:
         path = find_config_file(search_from or Path.cwd())
         if path is None:
-            return Config(root=Path.cwd())
+            path = find_squawk_file(search_from or Path.cwd())
+            if path is None:
+                return Config(root=Path.cwd())
     elif not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    if is_squawk_file(path):
+        return _load_squawk(path)
     data = _read(path)
     return parse_config(data, file=_shown(path), root=path.resolve().parent)
+
+
+def find_squawk_file(start: Path) -> Path | None:
+    """A ``.squawk.toml`` in ``start`` or a folder above it, up to the repository root."""
+    from .squawk_config import NAME
+
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / NAME).is_file():
+            return candidate / NAME
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def is_squawk_file(path: Path) -> bool:
+    """squawk's format: ``.squawk.toml``, or any other ``.toml`` than ``pyproject.toml`` named by --config."""
+    return path.suffix == ".toml" and path.name != "pyproject.toml"
+
+
+def _load_squawk(path: Path) -> Config:
+    import sys
+
+    from . import squawk_config
+
+    shown = _shown(path)
+    translation = squawk_config.read(path, str(shown))
+    excluded_paths = tuple(translation.settings.pop("excluded_paths", ()))
+    config = parse_config(translation.settings, file=shown, root=path.resolve().parent)
+    read = f" ({', '.join(translation.used)})" if translation.used else ""
+    print(f"migration-gate: using squawk's settings from {shown}{read}", file=sys.stderr)
+    for warning in translation.warnings:
+        print(f"migration-gate: warning: {warning}", file=sys.stderr)
+    return config.replace(excluded_paths=excluded_paths) if excluded_paths else config
 
 
 def _shown(path: Path) -> Path:
@@ -225,12 +270,18 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
 
     rules = top.take("rules", dict, {})
     settings: dict[str, RuleSetting] = {}
-    for key, raw in rules.items():
-        rule = registry.lookup(str(key))
-        if rule is None:
+    # An alias may name several rules: its setting applies to each; a rule's own code or name wins.
+    for key, raw in sorted(rules.items(), key=lambda item: not registry.is_alias(str(item[0]))):
+        named = registry.lookup_all(str(key))
+        if not named:
             hint = did_you_mean(str(key), registry.rule_keys())
             raise top.fail(f"rules.{key}", f"unknown rule{hint} (see `migration-gate rules`)")
-        settings[rule.name] = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+        for rule in named:
+            setting = _rule_setting(rule, raw, _Reader({}, file, f"rules.{key}."), key)
+            scope = rule.alias_scopes.get(str(key).strip().lower()) if registry.is_alias(str(key)) else None
+            if scope is not None:
+                setting = _scoped(rule, scope, setting, settings.get(rule.name))
+            settings[rule.name] = setting
     values["rules"] = MappingProxyType(settings)
 
     baseline = top.take("baseline", (str, int))
@@ -253,14 +304,12 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
     values["style_level"] = _level(style_level, _Reader({}, file, ""), "style_level", prefix="")
     values["cache_dir"] = top.take("cache_dir", str)
 
-    verify = _Reader(top.take("verify", dict, {}), file, "verify.")
-    seed = verify.take("seed", (str, list), [])
-    if isinstance(seed, str):
-        seed = [seed]
-    if not all(isinstance(s, str) for s in seed):
-        raise verify.fail("seed", "expected a file or a list of files")
-    verify.finish()
-    values["verify"] = VerifySettings(seed=tuple(seed))
+    values["verify"] = _verify_settings(_Reader(top.take("verify", dict, {}), file, "verify."))
+    values["table_stats"] = top.take("table_stats", str)
+    max_age = top.take("table_stats_max_age", (int, float, str), 30)
+    values["table_stats_max_age"] = _duration(max_age, top, "table_stats_max_age", bare=DAY)
+    values["table_size"] = _table_size(_Reader(top.take("table_size", dict, {}), file, "table_size."))
+    values["throughput"] = _throughput(_Reader(top.take("throughput", dict, {}), file, "throughput."))
 
     top.finish()
     return Config(**values)
@@ -356,6 +405,24 @@ def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:
     return RuleSetting(level=level, options=MappingProxyType(options))
 
 
+def _scoped(rule, scope: tuple[str, tuple[str, ...]], setting: RuleSetting, earlier: RuleSetting | None) -> RuleSetting:
+    """A level set by an alias that names part of a rule (``ban-drop-index``: the index part of
+    ``dropped-object``): off takes that part out of the rule's option, another level puts it in."""
+    option, values = scope
+    base = earlier if earlier is not None else RuleSetting()
+    current = set(base.options.get(option, getattr(rule.Options(), option)))
+    options = dict(base.options)
+    if setting.level == Severity.OFF:
+        remaining = current - set(values)
+        if not remaining:
+            return RuleSetting(level=Severity.OFF, options=MappingProxyType(options))
+        options[option] = sorted(remaining)
+        return RuleSetting(level=base.level, options=MappingProxyType(options))
+    options.update(setting.options)
+    options[option] = sorted(current | set(values))
+    return RuleSetting(level=setting.level, options=MappingProxyType(options))
+
+
 def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Severity:
     if raw is False:  # YAML reads a bare `off` as false
         return Severity.OFF
@@ -368,13 +435,112 @@ def _level(raw: Any, reader: _Reader, key: str, prefix: str = "rules.") -> Sever
         raise ConfigError(f"{reader.file or 'config'}: {prefix}{key}: {exc}{hint}") from None
 
 
-def _size(value: Any, reader: _Reader) -> int:
-    if isinstance(value, int):
+def _size(value: Any, reader: _Reader, key: str = "max_file_size") -> int:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value <= 0:
-            raise reader.fail("max_file_size", "must be positive")
-        return value
+            raise reader.fail(key, "must be positive")
+        return int(value)
+    if not isinstance(value, str):
+        raise reader.fail(key, f"{value!r} is not a size like 10MB")
     text = value.strip().upper().replace(" ", "")
-    for suffix, factor in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("B", 1)):
-        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
-            return int(text[: -len(suffix)]) * factor
-    raise reader.fail("max_file_size", f"{value!r} is not a size like 10MB")
+    for suffix, factor in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024), ("B", 1)):
+        number = text[: -len(suffix)]
+        if text.endswith(suffix) and number.replace(".", "", 1).isdigit() and float(number) > 0:
+            return int(float(number) * factor)
+    raise reader.fail(key, f"{value!r} is not a size like 10MB")
+
+
+_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": DAY, "day": DAY, "days": DAY, "w": 7 * DAY}
+
+
+def _duration(value: Any, reader: _Reader, key: str, bare: float = 1.0) -> float:
+    """Seconds from a number (in units of ``bare``) or a text like ``500ms``, ``60s``, ``2min``, ``30d``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            raise reader.fail(key, "must be positive")
+        return float(value) * bare
+    text = str(value).strip().lower().replace(" ", "")
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number) :]
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if unit not in _UNITS or amount <= 0:
+        raise reader.fail(key, f"{value!r} is not a duration like 60s, 5min, 12h or 30d")
+    return amount * _UNITS[unit]
+
+
+def _positive(value: Any, reader: _Reader, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise reader.fail(key, f"expected a positive number, got {value!r}")
+    return float(value)
+
+
+def _table_size(reader: _Reader) -> TableSizeSettings:
+    defaults = TableSizeSettings()
+    limits = {}
+    for name in ("small", "large"):
+        default: SizeLimit = getattr(defaults, name)
+        part = _Reader(reader.take(name, dict, {}), reader.file, f"{reader.prefix}{name}.")
+        rows = part.take("rows", int, default.rows)
+        if rows < 0:
+            raise part.fail("rows", "must not be negative")
+        size = _size(part.take("bytes", (int, float, str), default.bytes), part, "bytes")
+        part.finish()
+        limits[name] = SizeLimit(rows, size)
+    reader.finish()
+    return TableSizeSettings(**limits)
+
+
+def _throughput(reader: _Reader) -> Throughput:
+    defaults = Throughput()
+    values = {}
+    for name in ("scan", "index_build", "rewrite", "backfill"):
+        raw = reader.take(name, (int, float, str), None)
+        values[name] = float(_size(raw, reader, name)) if raw is not None else getattr(defaults, name)
+    reader.finish()
+    return Throughput(**values)
+
+
+def _verify_settings(verify: _Reader) -> VerifySettings:
+    seed = _files(verify, "seed")
+    queries = _files(verify, "queries")
+    raw_params = verify.take("query_params", dict, {})
+    params: dict[str, tuple[str | None, ...]] = {}
+    for key, raw in raw_params.items():
+        values = raw if isinstance(raw, list) else [raw]
+        texts: list[str | None] = []
+        for value in values:
+            if value is None:
+                texts.append(None)
+            elif isinstance(value, bool):
+                texts.append("true" if value else "false")
+            elif isinstance(value, (str, int, float)):
+                texts.append(str(value))
+            else:
+                raise verify.fail(f"query_params.{key}", f"expected a value or a list of values, got {value!r}")
+        params[str(key)] = tuple(texts)
+    explain_analyze = verify.take("explain_analyze", bool, False)
+    cost_ratio = _positive(verify.take("cost_ratio", (int, float), 10), verify, "cost_ratio")
+    if cost_ratio <= 1:
+        raise verify.fail("cost_ratio", f"must be more than 1, got {cost_ratio:g}")
+    max_duration = _duration(verify.take("max_duration", (int, float, str), 60), verify, "max_duration")
+    verify.finish()
+    return VerifySettings(
+        seed=tuple(seed),
+        queries=tuple(queries),
+        query_params=MappingProxyType(params),
+        explain_analyze=explain_analyze,
+        cost_ratio=cost_ratio,
+        max_duration=max_duration,
+    )
+
+
+def _files(reader: _Reader, key: str) -> list[str]:
+    value = reader.take(key, (str, list), [])
+    if isinstance(value, str):
+        value = [value]
+    if not all(isinstance(s, str) and s for s in value):
+        raise reader.fail(key, "expected a file or a list of files")
+    return value

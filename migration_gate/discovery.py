@@ -518,3 +518,20 @@ def _location_display(raw: str, path: Path, location: Path) -> str:
 
 def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
     return replace(migration, display=display)
+
+
+def without_excluded(scope: Scope, config: Config) -> Scope:
+    """The scope without the files ``excluded_paths`` matches (their display path, or relative to the config)."""
+    if not config.excluded_paths:
+        return scope
+    import fnmatch
+
+    def excluded(migration: MigrationFile) -> bool:
+        shown = migration.display.removeprefix("./")
+        try:
+            relative = os.path.relpath(migration.path, config.root).replace(os.sep, "/")
+        except ValueError:
+            relative = shown
+        return any(fnmatch.fnmatchcase(p, pattern) for p in (shown, relative) for pattern in config.excluded_paths)
+
+    return replace(scope, files=[f for f in scope.files if not excluded(f)])

@@ -57,7 +57,10 @@ def _environment():
 
 def render_rule_page(rule, *, maintainer_note: bool = True) -> str:
     """The rule's page (Markdown); ``maintainer_note``: the "generated from the docstring" comment."""
+    from .squawk_config import ALSO_ACCEPTED, RULES_2_70
+
     doc = rule_doc(rule)
+    squawk = set(RULES_2_70) | set(ALSO_ACCEPTED)
     return (
         _environment()
         .get_template("rule_page.md.j2")
@@ -68,7 +71,76 @@ def render_rule_page(rule, *, maintainer_note: bool = True) -> str:
             options=_options(rule),
             recommended=rule.default_level("recommended").label,
             strict=rule.default_level("strict").label,
+            family=rule.family_name(),
+            squawk_names=[(alias, rule.alias_notes.get(alias, "")) for alias in rule.aliases if alias in squawk],
         )
+    )
+
+
+@dataclass(frozen=True)
+class _SquawkRow:
+    squawk: str
+    default: str
+    rules: list[_RuleCell]
+    note: str
+
+
+@dataclass(frozen=True)
+class _RuleCell:
+    name: str
+    levels: str
+
+
+def squawk_rows() -> list[_SquawkRow]:
+    """One row per squawk 2.70 rule name: the rules it names here, and how the meaning differs."""
+    from .core.rules import registry
+    from .squawk_config import ALSO_ACCEPTED, OPT_IN_2_70, RULES_2_70
+
+    rows = []
+    for name in sorted((*RULES_2_70, *ALSO_ACCEPTED)):
+        rules = sorted(registry.lookup_all(name), key=lambda r: r.code)
+        notes = [(r.name, r.alias_notes[name]) for r in rules if r.alias_notes.get(name)]
+        if not rules:
+            note = "no migration-gate rule: " + MISSING_SQUAWK_RULES.get(name, "")
+        elif not notes:
+            note = "the same"
+        elif len(rules) == 1:
+            note = notes[0][1]
+        else:
+            note = "; ".join(f"{rule}: {text}" for rule, text in notes)
+        if name == "require-timeout-settings":
+            default = "(alias of both timeout rules)"
+        elif name == "prefer-timestamptz":
+            default = "(older spelling of prefer-timestamp-tz)"
+        else:
+            default = "off (opt-in)" if name in OPT_IN_2_70 else "on"
+        cells = [
+            _RuleCell(r.name, f"{r.default_level('recommended').label} / {r.default_level('strict').label}")
+            for r in rules
+        ]
+        rows.append(_SquawkRow(name, default, cells, note))
+    return rows
+
+
+#: squawk rule names migration-gate deliberately has no rule for, and why (none today).
+MISSING_SQUAWK_RULES: dict[str, str] = {}
+
+
+def render_squawk_table(prefix: str = "") -> str:
+    """The squawk rule → migration-gate rule table (links to the rule pages, under ``prefix``)."""
+    return _environment().get_template("squawk_table.md.j2").render(rows=squawk_rows(), prefix=prefix)
+
+
+def render_squawk_page() -> str:
+    missing = (
+        "Names without a rule: " + ", ".join(f"`{n}` ({why})" for n, why in sorted(MISSING_SQUAWK_RULES.items()))
+        if MISSING_SQUAWK_RULES
+        else "All 76 rules of squawk 2.70 have one."
+    )
+    return (
+        _environment()
+        .get_template("squawk_page.md.j2")
+        .render(table=render_squawk_table().rstrip("\n"), missing_text=missing)
     )
 
 
@@ -82,7 +154,8 @@ def render_index() -> str:
         .render(
             rules=[
                 (r, r.summary(), r.default_level("recommended").label, r.default_level("strict").label) for r in rules
-            ]
+            ],
+            families=sorted({r.family_name() for r in rules}),
         )
     )
 
@@ -139,6 +212,7 @@ def pages() -> dict[str, str]:
 
     result = {f"{r.name}.md": render_rule_page(r) for r in registry.sorted_rules()}
     result["README.md"] = render_index()
+    result["squawk.md"] = render_squawk_page()
     for name in LAYOUTS:
         result[f"layouts/{name}.md"] = render_layout_page(name)
     result["layouts/README.md"] = render_layouts_index()

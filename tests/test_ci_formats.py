@@ -140,7 +140,8 @@ def test_severities_map_to_gitlab_levels(cli, tmp_path):
     _write(
         tmp_path,
         {
-            ".migration-gate.yml": "rules:\n  unbatched-update: info\n  long-operation-under-held-lock: off\n",
+            ".migration-gate.yml": "rules:\n  unbatched-update: info\n  long-operation-under-held-lock: off\n"
+            "  missing-statement-timeout: off\n",
             "V1__x.sql": "CREATE INDEX idx_a ON orders (a);\nUPDATE orders SET a = 1;\n",
         },
     )
@@ -175,7 +176,7 @@ def test_junit_cases_per_file_and_rule(cli, tmp_path, junit_schema):
         tmp_path,
         {
             ".migration-gate.yml": "ignore_rollback_collision: true\nrules:\n  missing-lock-timeout: off\n"
-            "  long-operation-under-held-lock: off\n",
+            "  long-operation-under-held-lock: off\n  missing-statement-timeout: off\n",
             "V1__clean.sql": "CREATE TABLE t (id bigint);\n",
             "rollback/V1__rollback.sql": "DROP TABLE t;\n",
             "V2__two_indexes.sql": INDEXES + "UPDATE orders SET a = '<&]]>\"';\n",

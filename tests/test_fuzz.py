@@ -115,8 +115,12 @@ def _report(text: str) -> list[tuple]:
     ]
 
 
+#: Rules about byte lengths (PostgreSQL's 63-byte names): the ASCII twin of a name is shorter in bytes.
+BYTE_LENGTH_RULES = {"identifier-too-long", "duplicate-column-assignment"}
+
+
 def _positions(report: list[tuple]) -> list[tuple]:
-    return [item[:5] if len(item) == 6 else item[:2] for item in report]
+    return [item[:5] if len(item) == 6 else item[:2] for item in report if item[0] not in BYTE_LENGTH_RULES]
 
 
 def _ascii(text: str) -> str:

@@ -471,7 +471,7 @@ def test_comment_shows_the_locks_a_real_migration_takes(pr, fake):
     assert pr.run().code == 1
     body = fake.comments[PR][0]["body"]
     assert (
-        "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 1 warning | SHARE on users, scan |"
+        "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 2 warnings | SHARE on users, scan |"
         in body
     )
     assert (

@@ -155,7 +155,9 @@ def test_docs_with_output_writes_the_pages_and_removes_nothing(cli, tmp_path):
     result = cli("docs", "--output", "pages", cwd=tmp_path)
     assert result.code == 0
     names = sorted(p.name for p in (tmp_path / "pages").iterdir())
-    assert names == sorted(["README.md", "team-rules.md", "layouts", *(f"{r.name}.md" for r in registry.ALL_RULES)])
+    assert names == sorted(
+        ["README.md", "squawk.md", "team-rules.md", "layouts", *(f"{r.name}.md" for r in registry.ALL_RULES)]
+    )
     layouts = sorted(p.name for p in (tmp_path / "pages" / "layouts").iterdir())
     assert layouts == sorted(["README.md", *(f"{name}.md" for name in LAYOUTS)])
     assert cli("docs", "--out", "pages", "--check", cwd=tmp_path).code == 0  # the old spelling still works
@@ -222,6 +224,7 @@ def test_explain_on_a_terminal_is_laid_out_for_reading():
         "\n"
         "  Code                 MG101\n"
         "  Name                 non-concurrent-index-creation\n"
+        "  Family               lock\n"
         "  Level (recommended)  error\n"
         "  Level (strict)       error\n"
         "  Aliases              require-concurrent-index-creation\n"

@@ -23,6 +23,7 @@ from ..core.earlier_schema import EarlierSchema, Lookup
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
+from ..core.sizing import Sizing
 from ..core.source import Source, UnreadableSource, decode_source, read_bytes
 from ..discovery import Scope, absolute_key
 from .packing import Packed, pack, unpack
@@ -62,11 +63,13 @@ def analyze_all(
     rules_for: Callable[[MigrationFile], RuleSet],
     want_statements: bool,
     schedule: Schedule,
+    sizing: Sizing | None = None,
 ) -> list[FileResult]:
     """Every file of the scope, analysed (or taken from the cache), in scope order.
 
     ``rules`` is the run's rule set (part of the cache key); ``rules_for`` the
-    rules a given file gets.  The cyclic garbage collector is paused meanwhile
+    rules a given file gets; ``sizing`` the table statistics that size the lock
+    findings (part of the cache key too).  The cyclic garbage collector is paused meanwhile
     and restored after: the analysis leaves no reference cycles behind a file,
     and the collector's passes over millions of fresh AST objects cost a fifth of
     a scan.
@@ -76,7 +79,7 @@ def analyze_all(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze_all(scope, config, rules, rules_for, want_statements, schedule)
+        return _analyze_all(scope, config, rules, rules_for, want_statements, schedule, sizing)
     finally:
         if enabled:
             gc.enable()
@@ -89,6 +92,7 @@ def _analyze_all(
     rules_for: Callable[[MigrationFile], RuleSet],
     want_statements: bool,
     schedule: Schedule,
+    sizing: Sizing | None,
 ) -> list[FileResult]:
     history = scope.history
     base_content = (lambda m: history.base_content(m.path)) if history is not None else None
@@ -98,7 +102,10 @@ def _analyze_all(
         from .cache import ResultCache
 
         # A result made without statement reports must not serve a run that shows them.
-        cache = ResultCache(schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}")
+        sizing_key = sizing.key() if sizing is not None else "none"
+        cache = ResultCache(
+            schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}|sizing={sizing_key}"
+        )
     keep_source = scope.history is not None and getattr(scope.history, "active", False)
     stats = schedule.stats
 
@@ -109,14 +116,16 @@ def _analyze_all(
         given = contents.get(absolute_key(migration.path)) if contents else None
         if cache is None:
             rules = rules_for(migration)
-            result = analyze_file(migration, config, rules, earlier, want_statements, lookup, given)
+            result = analyze_file(migration, config, rules, earlier, want_statements, lookup, given, sizing=sizing)
             columns.record(migration, result.facts)
             result.facts = None  # the AST is not needed any more: keep memory (and the GC's work) small
             return result
         try:
             data = given if given is not None else read_bytes(migration.path, config.max_file_size)
         except UnreadableSource:
-            return analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup)
+            return analyze_file(
+                migration, config, rules_for(migration), earlier, want_statements, lookup, sizing=sizing
+            )
         # Sibling files (Diesel's metadata.toml, Flyway's .sql.conf) change the result too.
         key = cache.key(data, migration.display, f"{migration.kind}|{migration.runner_opt_out}", earlier)
         cached = _from_cache(cache.get(key), migration, lookup)
@@ -126,7 +135,9 @@ def _analyze_all(
                 cached.source = _source_or_none(data, migration.display)
             return cached
         stats.cache_misses += 1
-        result = analyze_file(migration, config, rules_for(migration), earlier, want_statements, lookup, data)
+        result = analyze_file(
+            migration, config, rules_for(migration), earlier, want_statements, lookup, data, sizing=sizing
+        )
         columns.record(migration, result.facts)
         result.facts = None
         cache.put(key, pack(result))

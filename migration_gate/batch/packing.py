@@ -16,6 +16,7 @@ from ..core.suppression import Ignore
 
 _VIOLATION_FIELDS = Violation.__slots__
 _IGNORE_FIELDS = Ignore.__slots__
+_LOCK_FIELDS = LockReport.__slots__
 
 Packed = tuple[Any, ...]
 
@@ -27,7 +28,7 @@ def pack(result: FileResult) -> Packed:
         result.report.checksum,
         [tuple(getattr(v, f) for f in _VIOLATION_FIELDS) for v in result.violations],
         [
-            (s.path, s.line, s.end_line, [(lock.table, lock.mode, lock.rewrite, lock.scan) for lock in s.locks])
+            (s.path, s.line, s.end_line, [tuple(getattr(lock, f) for f in _LOCK_FIELDS) for lock in s.locks])
             for s in result.statements
         ],
         tuple(result.created_tables),

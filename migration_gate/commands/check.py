@@ -65,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also compare with Flyway's flyway_schema_history in this database (read-only)",
     )
     parser.add_argument(
+        "--table-stats",
+        metavar="FILE",
+        help="a `migration-gate stats` snapshot: lock findings name table sizes and durations, "
+        "and levels follow size (default: config table_stats)",
+    )
+    parser.add_argument(
         "--history",
         action="store_true",
         help="only the history, version and rollback rules, against the upstream base "
@@ -119,7 +125,7 @@ def _run(args: argparse.Namespace, plan) -> int:
     from ..batch import Schedule
     from ..config import load_config
     from ..core.rules import registry
-    from ..discovery import scope_from_config, scope_from_paths
+    from ..discovery import scope_from_config, scope_from_paths, without_excluded
     from ..errors import UsageError
     from ..run import run_check
 
@@ -141,6 +147,7 @@ def _run(args: argparse.Namespace, plan) -> int:
         scope = scope_from_config(config)
     config = scope.project.config  # with the layouts `layout: auto` found
     context.notes.extend(scope.notes)
+    scope = without_excluded(scope, config)
     if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history
 
@@ -162,8 +169,18 @@ def _run(args: argparse.Namespace, plan) -> int:
 
         context.json_writer = writer = Writer(config.docs_url)
         schedule = replace(schedule, while_waiting=writer.prepare)
+    sizing = None
+    if args.table_stats or config.table_stats:
+        from ..stats.snapshot import load_sizing
+
+        sizing = load_sizing(args.table_stats, config, context.notes)
     result = run_check(
-        scope, config, only=args.only, schedule=schedule, want_statements=plan.needs_statements(args.format)
+        scope,
+        config,
+        only=args.only,
+        schedule=schedule,
+        want_statements=plan.needs_statements(args.format),
+        sizing=sizing,
     )
     context.notes.extend(result.notes)
     result.notes[:] = context.notes

@@ -22,13 +22,13 @@ def run(args: argparse.Namespace) -> int:
     from ..docs import for_terminal, render_rule_page
     from ..errors import UsageError
 
-    rule = registry.lookup(args.rule)
-    if rule is None:
+    rules = registry.lookup_all(args.rule)
+    if not rules:
         from ..config import did_you_mean
 
         hint = did_you_mean(args.rule, registry.rule_keys())
         raise UsageError(f"{args.rule}: unknown rule{hint} (see `migration-gate rules`)")
-    page = render_rule_page(rule, maintainer_note=False)
+    page = "\n".join(render_rule_page(rule, maintainer_note=False) for rule in rules)  # an alias may name several
     if sys.stdout.isatty():
         page = for_terminal(page, color="NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb")
     sys.stdout.write(page)

@@ -42,6 +42,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .objects import ObjectKey, created_objects
 from .parse import Statement
 from .runners.base import ONE_QUERY, PER_STATEMENT, Execution
 from .schema import SchemaLog
@@ -181,6 +182,8 @@ class FileFacts:
     runs: list[Run] = field(default_factory=list)
     #: Per run: the runner opens a transaction around it (Flyway's rule applied).
     run_wraps: list[bool] = field(default_factory=list)
+    #: objects other than tables (views, functions, types, …) → orders of the statements creating them
+    objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -333,6 +336,8 @@ def analyze(
             )
         )
         facts.schema.record(stmt.kind, stmt.node, order)
+        for key in created_objects(stmt):
+            facts.objects.setdefault(key, []).append(order)
     if explicit and last_begin is not None and not began_in_runner:
         facts.problems.append(TransactionProblem("unclosed", last_begin, run=current))
     for problem in ends:

@@ -32,9 +32,48 @@ class RuleSetting:
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
+KB, MB, GB = 1024, 1024**2, 1024**3
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SizeLimit:
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableSizeSettings:
+    """``table_size``: a table is small below both of ``small``, large above either of ``large``."""
+
+    small: SizeLimit = SizeLimit(10_000, 10 * MB)
+    large: SizeLimit = SizeLimit(10_000_000, 10 * GB)
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """``throughput``: bytes of a table's heap per second, per kind of work (the duration model).
+
+    Defaults: measured on PostgreSQL 15 with the data in the page cache and an idle server
+    (see the README); real servers under load are slower, so the estimates are lower bounds.
+    """
+
+    scan: float = 1.0 * GB
+    index_build: float = 150.0 * MB
+    rewrite: float = 110.0 * MB
+    backfill: float = 25.0 * MB
+
+
 @dataclass(frozen=True, slots=True)
 class VerifySettings:
     seed: tuple[str, ...] = ()
+    #: Files of the application's queries, planned before and after each new migration.
+    queries: tuple[str, ...] = ()
+    #: Parameter values ($1, $2, …) by query name (``-- name: x``) or ``path:line``; None is SQL NULL.
+    query_params: Mapping[str, tuple[str | None, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    explain_analyze: bool = False
+    cost_ratio: float = 10.0
+    max_duration: float = 60.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +130,12 @@ class Config:
     style_level: Severity = Severity.INFO
     cache_dir: str | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    #: Glob patterns of files not to check (``.squawk.toml``'s ``excluded_paths``; ``*`` matches ``/`` too).
+    excluded_paths: tuple[str, ...] = ()
+    table_stats: str | None = None  # a `migration-gate stats` snapshot (relative to root)
+    table_stats_max_age: float = 30 * DAY  # seconds; an older snapshot lowers no level
+    table_size: TableSizeSettings = field(default_factory=TableSizeSettings)
+    throughput: Throughput = field(default_factory=Throughput)
 
     @property
     def transaction_mode(self) -> str:

@@ -115,6 +115,27 @@ class StatementContext:
             return True
         return SchemaView(facts.file.schema, order, None, self.file.tables_created_earlier).is_new_table(table)
 
+    def is_new_object(self, kind: str, name: str) -> bool:
+        """A view, function, type, … (``objects.ObjectKey``) created earlier in this file."""
+        orders = self.facts.file.objects.get((kind, name))
+        return orders is not None and orders[0] < self.facts.order
+
+    def recreated_in_same_transaction(self, kind: str, name: str) -> bool:
+        """Created again later in this file, in the transaction this statement runs in."""
+        facts = self.facts
+        if not facts.in_transaction:
+            return False
+        units = facts.file.units
+        for order in facts.file.objects.get((kind, name), ()):
+            if order <= facts.order or order >= len(units):
+                continue
+            between = units[facts.order + 1 : order + 1]
+            if all(u.in_transaction for u in between) and not any(
+                u.statement.kind == "TransactionStmt" for u in between
+            ):
+                return True
+        return False
+
     @property
     def table(self) -> str:
         """The statement's target table (``relation``), schema-qualified."""

@@ -18,6 +18,10 @@ class LockReport:
     mode: str
     rewrite: bool
     scan: bool
+    #: From a table statistics snapshot (None: no snapshot, or a table it does not know).
+    rows: int | None = None
+    bytes: int | None = None
+    estimated_seconds: float | None = None  # the work done under the lock, by the throughput model
 
 
 @dataclass(slots=True)

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from ..core.lockmodes import label, strength
 from ..core.names import display_name
 from ..core.severity import Severity
+from ..core.sizing import bytes_text, count_text, duration_text
 from .quoting import Quotes
 
 MARKER = "<!-- migration-gate:pr-comment -->"
@@ -106,26 +107,47 @@ class FindingView:
     excerpt: str
 
 
-def lock_text(table: str, mode: str, rewrite: bool, scan: bool) -> str:
-    """``ACCESS EXCLUSIVE on orders, rewrite``."""
+def lock_text(
+    table: str,
+    mode: str,
+    rewrite: bool,
+    scan: bool,
+    rows: int | None = None,
+    size: int | None = None,
+    seconds: float | None = None,
+) -> str:
+    """``ACCESS EXCLUSIVE on orders, rewrite``; with table statistics
+    ``ACCESS EXCLUSIVE on orders (~48M rows, 12 GB), rewrite ~3 min``."""
     text = f"{label(mode)} on {display_name(table)}"
+    sizes = [f"~{count_text(rows)} rows" if rows is not None else "", bytes_text(size) if size is not None else ""]
+    if any(sizes):
+        text += f" ({', '.join(s for s in sizes if s)})"
     if rewrite:
         text += ", rewrite"
     elif scan:
         text += ", scan"
+    if seconds is not None:
+        text += f"{',' if not (rewrite or scan) else ''} {duration_text(seconds)}"
     return text
 
 
 def file_locks(statements) -> tuple[str, ...]:
-    """The locks a file's statements take, strongest first, one entry per (table, mode)."""
-    merged: dict[tuple[str, str], list[bool]] = {}
+    """The locks a file's statements take, strongest first, one entry per (table, mode); with table
+    statistics, the table's size and the estimated duration of the work done under the lock (summed)."""
+    merged: dict[tuple[str, str], list] = {}
     for statement in statements:
         for lock in statement.locks:
-            flags = merged.setdefault((lock.table, lock.mode), [False, False])
-            flags[0] |= bool(lock.rewrite)
-            flags[1] |= bool(lock.scan)
+            entry = merged.setdefault((lock.table, lock.mode), [False, False, None, None, None])
+            entry[0] |= bool(lock.rewrite)
+            entry[1] |= bool(lock.scan)
+            rows, size = getattr(lock, "rows", None), getattr(lock, "bytes", None)
+            seconds = getattr(lock, "estimated_seconds", None)
+            entry[2] = rows if rows is not None else entry[2]
+            entry[3] = size if size is not None else entry[3]
+            if seconds is not None:
+                entry[4] = (entry[4] or 0.0) + seconds
     ordered = sorted(merged.items(), key=lambda item: (-strength(item[0][1]), item[0][0], item[0][1]))
-    texts = [lock_text(table, mode, rewrite, scan) for (table, mode), (rewrite, scan) in ordered]
+    texts = [lock_text(table, mode, *details) for (table, mode), details in ordered]
     if len(texts) > LOCKS_PER_FILE:
         texts = [*texts[:LOCKS_PER_FILE], f"… and {len(texts) - LOCKS_PER_FILE} more"]
     return tuple(texts)

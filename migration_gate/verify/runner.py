@@ -32,6 +32,7 @@ from ..core.parse import Statement
 from ..core.results import LockReport
 from ..core.ruleset import NO_RULES
 from ..core.runners.base import ONE_QUERY
+from ..core.sizing import Sizing
 from ..core.source import Source
 from ..core.sqlnodes import name_list, unwrap
 from .tracing import StatementTrace, Watcher, compare_states, not_traced, read_state
@@ -60,9 +61,11 @@ def prepare(
     predict: bool = False,
     created_earlier: frozenset[str] = frozenset(),
     schema_lookup: SchemaLookup | None = None,
+    sizing: Sizing | None = None,
 ) -> PreparedFile:
     """Load a file (:func:`~migration_gate.core.load.load_file`, as ``check`` does); ``predict`` also asks
-    the lock model, with the context ``check`` gives it (``created_earlier``, ``schema_lookup``)."""
+    the lock model, with the context ``check`` gives it (``created_earlier``, ``schema_lookup``), and
+    sizes the predicted locks with table statistics (``sizing``)."""
     prepared = PreparedFile(migration)
     loaded = load_file(migration, config)
     source = loaded.source
@@ -99,7 +102,7 @@ def prepare(
     prepared.predicted = [[] for _ in statements]
     if predict:
         reports = analyze_file(
-            migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup, loaded=loaded
+            migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup, loaded=loaded, sizing=sizing
         ).statements
         lines = [source.position(s.start)[0] for s in statements]
         if [r.line for r in reports] == lines:
@@ -166,6 +169,10 @@ class FileRun:
     error: ExecError | None
     traces: list[StatementTrace | None]  # per statement; None: not asked to trace
     seconds: float = 0.0
+    #: Wall time PostgreSQL took per statement (the runner's BEGIN/COMMIT in ``executing`` only),
+    #: without the tracing queries; a statement watched from a second connection includes the watch.
+    statement_seconds: list[float] = field(default_factory=list)
+    executing: float = 0.0
 
 
 class Session:
@@ -207,6 +214,9 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
     conn = session.conn
     facts = prepared.facts
     assert facts is not None
+    clock = time.perf_counter
+    timings: list[float] = []
+    runner = 0.0  # the runner's own BEGIN and COMMIT
 
     def status():
         return conn.info.transaction_status
@@ -219,16 +229,23 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
             run_sizes[unit.run] = run_sizes.get(unit.run, 0) + 1
     current_run: int | None = None
     opened = False  # this run's transaction was opened here (the runner's, or the implicit one of a query string)
+
+    def by_runner(sql: str) -> None:  # the runner's own BEGIN and COMMIT, timed apart from the statements
+        nonlocal runner
+        t0 = clock()
+        conn.execute(sql)
+        runner += clock() - t0
+
     state = None  # the state after the last traced statement, valid inside the current transaction
     for index, (stmt, sql) in enumerate(zip(prepared.statements, prepared.sql)):
         unit = units.get(id(stmt))
         try:
             if unit is not None and unit.run != current_run:
                 if opened and status() == pq.TransactionStatus.INTRANS:
-                    conn.execute("COMMIT")  # the runner commits a section (changeset) before the next
+                    by_runner("COMMIT")  # the runner commits a section (changeset) before the next
                 current_run, opened = unit.run, False
                 if _wraps(facts, unit.run, run_sizes):
-                    conn.execute("BEGIN")
+                    by_runner("BEGIN")
                     opened = True
             elif (
                 unit is not None
@@ -238,25 +255,35 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
             ):
                 # after a COMMIT inside the runner's transaction: a JDBC driver opens a new one, and the
                 # rest of a query string stays in PostgreSQL's implicit transaction
-                conn.execute("BEGIN")
+                by_runner("BEGIN")
                 opened = True
             if not trace or stmt.kind == "TransactionStmt":
+                t0 = clock()
                 conn.execute(sql)
+                timings.append(clock() - t0)
                 state = None
             elif status() == pq.TransactionStatus.INTRANS:
                 before = state or read_state(conn)
+                t0 = clock()
                 conn.execute(sql)
+                timings.append(clock() - t0)
                 state = read_state(conn)
                 traces[index] = compare_states(before, state)
             elif (reason := nontransactional_reason(stmt, pg_version)) is not None:
+                t0 = clock()
                 traces[index] = _trace_outside(session, stmt, sql, prepared.predicted[index], reason)
+                timings.append(clock() - t0)
                 state = None
             else:
                 conn.execute("BEGIN")
                 before = read_state(conn)
+                t0 = clock()
                 conn.execute(sql)
+                t1 = clock()
                 after = read_state(conn)
+                t2 = clock()
                 conn.execute("COMMIT")
+                timings.append(t1 - t0 + clock() - t2)
                 traces[index] = compare_states(before, after)
                 state = None
         except _StatementFailed as failed:
@@ -267,7 +294,7 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
             return _failed(conn, prepared, index, exc, traces, started)
     if status() == pq.TransactionStatus.INTRANS:
         if opened:
-            conn.execute("COMMIT")
+            by_runner("COMMIT")
         else:
             conn.execute("ROLLBACK")
             begin = _last_begin(prepared)
@@ -283,7 +310,7 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
                 traces,
                 time.monotonic() - started,
             )
-    return FileRun(None, traces, time.monotonic() - started)
+    return FileRun(None, traces, time.monotonic() - started, timings, sum(timings) + runner)
 
 
 def _wraps(facts: FileFacts, run: int, sizes: dict[int, int]) -> bool:

@@ -46,6 +46,7 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     """
 
     code = "MG302"
+    family = "history"
     name = "duplicate-migration-version"
     level = Severity.ERROR
     help = "give one of them the next free version"

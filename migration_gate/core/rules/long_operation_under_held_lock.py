@@ -76,6 +76,11 @@ class LongOperationUnderHeldLock(FileRule):
     code = "MG150"
     name = "long-operation-under-held-lock"
     level = Severity.ERROR
+    aliases = ("constraint-missing-not-valid",)
+    alias_notes = {
+        "constraint-missing-not-valid": "the second half of squawk's rule (VALIDATE in the transaction of its ADD … "
+        "NOT VALID), and any other long step under a stronger lock held from earlier in the transaction",
+    }
     example_config = {"transaction": "explicit"}
     help = (
         "split the migration: end the transaction after the statement that took the lock, and run the long step "
@@ -112,6 +117,7 @@ class LongOperationUnderHeldLock(FileRule):
                         f"that lock {_verb(BLOCKS[taken.mode])} for the whole {step[0]}, not just a moment",
                         offset=stmt.start,
                         end_offset=stmt.end,
+                        table=table,  # sized, never levelled by size: a transaction rule (see core/sizing.py)
                     )
             line = source.position(stmt.start)[0]
             for effect in sctx.locks:

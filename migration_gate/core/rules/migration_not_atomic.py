@@ -69,9 +69,16 @@ class MigrationNotAtomic(FileRule):
     """
 
     code = "MG106"
+    family = "transaction"
     name = "migration-not-atomic"
     level = Severity.ERROR
     aliases = ("transaction-nesting", "ban-uncommitted-transaction")
+    alias_notes = {
+        "transaction-nesting": "one rule with ban-uncommitted-transaction; in transaction: explicit every file needs "
+        "its own BEGIN … COMMIT",
+        "ban-uncommitted-transaction": "one rule with transaction-nesting; in transaction: explicit every file needs "
+        "its own BEGIN … COMMIT",
+    }
     example_config = {"transaction": "explicit"}
     help = "wrap the whole migration in one BEGIN; … COMMIT; (keep CONCURRENTLY statements in their own file)"
 

@@ -37,6 +37,7 @@ class MixedTransactionalStatements(FileRule):
     """
 
     code = "MG105"
+    family = "transaction"
     name = "mixed-transactional-statements"
     level = Severity.ERROR
     help = "put the non-transactional statements in a migration of their own (or set `mixed: true`)"

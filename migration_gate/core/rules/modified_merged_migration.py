@@ -91,6 +91,7 @@ class ModifiedMergedMigration(ChangeSetRule):
     """
 
     code = "MG306"
+    family = "history"
     name = "modified-merged-migration"
     level = Severity.ERROR
     produced_by = "history"

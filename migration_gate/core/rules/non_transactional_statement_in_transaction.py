@@ -62,9 +62,15 @@ class NonTransactionalStatementInTransaction(StatementRule):
     """
 
     code = "MG104"
+    family = "transaction"
     name = "non-transactional-statement-in-transaction"
     level = Severity.ERROR
     aliases = ("ban-concurrent-index-creation-in-transaction",)
+    alias_notes = {
+        "ban-concurrent-index-creation-in-transaction": "every statement PostgreSQL refuses in a transaction block "
+        "(DROP INDEX, REINDEX and DETACH PARTITION … CONCURRENTLY, VACUUM, ALTER SYSTEM, …), also alone in a file the "
+        "runner wraps; the COMMIT … BEGIN escape counts only where statements are sent one by one",
+    }
     node_types = _KINDS
     help = (
         "move the statement to its own migration without BEGIN/COMMIT (with transaction: per-file, "

@@ -69,6 +69,7 @@ class OutOfOrderMigrationVersion(ChangeSetRule):
     """
 
     code = "MG308"
+    family = "history"
     name = "out-of-order-migration-version"
     level = Severity.ERROR
     produced_by = "history"
