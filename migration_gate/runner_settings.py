@@ -373,6 +373,52 @@ def _atlas_hcl(found: Found, hints: Hints) -> None:
 
 
 def _liquibase(found: Found, hints: Hints) -> None:
+    """Changelog parameters and Liquibase's version."""
+    _liquibase_parameters(found, hints)
+    _liquibase_version(found, hints)
+
+
+_XML_PROPERTY = re.compile(r"<property\b([^>]*)/?>", re.S)
+_XML_ATTRIBUTE = re.compile(r"""\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _liquibase_parameters(found: Found, hints: Hints) -> None:
+    """Changelog parameters the repository defines: ``parameter.<name>=value`` in the nearest
+    liquibase.properties, ``<property name=… value=…/>`` in the folder's XML changelogs (the last one wins,
+    as the gate cannot tell contexts apart). Values passed at deploy time (``-D``) stay unknown."""
+    values: dict[str, str] = {}
+    where: list[str] = []
+    nearest = hints.nearest(found.folder, "liquibase.properties")
+    if nearest:
+        for raw in nearest[1].splitlines():
+            key, sep, value = raw.strip().partition("=")
+            if sep and key.strip().startswith("parameter."):
+                values[key.strip()[len("parameter.") :]] = value.strip()
+        if values:
+            where.append("liquibase.properties")
+    try:
+        changelogs = sorted(found.folder.glob("*.xml"))
+    except OSError:
+        changelogs = []
+    count = len(values)
+    for changelog in changelogs:
+        text = hints.read(changelog) or ""
+        for match in _XML_PROPERTY.finditer(text):
+            attributes = {
+                m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                for m in _XML_ATTRIBUTE.finditer(match.group(1))
+            }
+            if "name" in attributes and "value" in attributes:
+                values[attributes["name"]] = attributes["value"]
+    if len(values) > count:
+        where.append("<property> in the changelog")
+    for name, value in values.items():
+        found.options[f"placeholder.{name}"] = value
+    if values:
+        found.facts.append(f"{len(values)} changelog parameter{'s' * (len(values) != 1)} from {' and '.join(where)}")
+
+
+def _liquibase_version(found: Found, hints: Hints) -> None:
     """Liquibase's version (checksums changed from v8 to v9 in 4.22): Maven, Gradle or a Docker image."""
     checks = (
         ("pom.xml", r"<artifactId>liquibase-core</artifactId>\s*<version>([0-9][^<]*)</version>"),

@@ -107,3 +107,51 @@ def test_sqlx_toml_ignored_chars_mean_sqlx_09(cli, tmp_path):
     )
     lines, _ = check(cli, tmp_path)
     assert lines[0].endswith("; sqlx.toml ignored-chars (sqlx 0.9))")
+
+
+LIQUIBASE_FILES = {
+    "db/changelog/db.changelog-master.xml": (
+        '<databaseChangeLog>\n  <include file="changes/001.sql" relativeToChangelogFile="true"/>\n'
+        "</databaseChangeLog>\n"
+    ),
+    "db/changelog/changes/001.sql": (
+        "--liquibase formatted sql\n--changeset ann:1\nCREATE ROLE ${owner};\n--rollback DROP ROLE ${owner};\n"
+        "--changeset ann:2\nGRANT SELECT ON accounts TO ${reader};\n--rollback REVOKE SELECT ON accounts FROM ${reader};\n"
+    ),
+}
+
+
+def test_liquibase_parameters_from_properties_and_changelog_properties(cli, tmp_path):
+    write(tmp_path, LIQUIBASE_FILES)
+    result = cli("check", "--no-cache", "--format", "json", "--rule", "undefined-placeholder", cwd=tmp_path)
+    found = [(v["line"], v["column"], v["severity"], v["message"]) for v in result.json()["violations"]]
+    # the deploy may pass them (-D…), which the gate cannot see: warnings, at the exact place of each (the
+    # rollback lines' too: Liquibase expands them alike)
+    assert found == [
+        (
+            line,
+            column,
+            "warning",
+            f"changelog parameter ${{{name}}} has no value in the repository (liquibase.properties `parameter.…`, "
+            "a changelog `<property>` or `placeholders:`): unless the deploy passes one (`-D…`), Liquibase leaves it "
+            "as written and PostgreSQL receives the `${…}` text",
+        )
+        for line, column, name in ((3, 13, "owner"), (4, 22, "owner"), (6, 29, "reader"), (7, 43, "reader"))
+    ]
+    assert result.code == 0
+    write(
+        tmp_path,
+        {
+            "liquibase.properties": "changeLogFile=db/changelog/db.changelog-master.xml\nparameter.owner=app_owner\n",
+            "db/changelog/db.changelog-master.xml": LIQUIBASE_FILES["db/changelog/db.changelog-master.xml"].replace(
+                "<databaseChangeLog>\n", '<databaseChangeLog>\n  <property name="reader" value="app_reader"/>\n'
+            ),
+        },
+    )
+    lines, found = check(cli, tmp_path, "undefined-placeholder", "syntax-error")
+    assert found == []
+    assert lines == [
+        "migration-gate: db/changelog: liquibase (from the Liquibase changelog db.changelog-master.xml; "
+        "2 changelog parameters from liquibase.properties and <property> in the changelog; "
+        "Liquibase version not found: assumed 4.22 or later (checksums 9:))"
+    ]

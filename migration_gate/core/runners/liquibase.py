@@ -56,6 +56,18 @@ Per changeset: a changeset with no `--rollback` cannot be rolled back
 rollback generation for raw sql changes").  `missing-rollback` reports it at
 the changeset line, as a warning by default.
 
+## Changelog parameters
+
+`${name}` in the SQL is expanded before it runs (`ChangeLogParameters`).
+Values come from the deploy's command line (`-Dname=…`), JVM properties,
+`parameter.name=…` in `liquibase.properties` and `<property name value>`
+in a changelog; the gate reads the last two (and `placeholders:` in its
+configuration).  A parameter without a value is left as written by default
+(`missingPropertyMode`: `preserve`, `ChangeLogParserConfiguration`;
+`empty` and `error` are the other modes), so PostgreSQL receives `${name}`.
+As the command line is not in the repository, `undefined-placeholder`
+reports such a parameter as a warning, not an error.
+
 ## Integrity, versions
 
 Changeset checksums `9:<md5>` (Liquibase ≥ 4.22) or `8:<md5>`; see
