@@ -28,9 +28,11 @@ from .core.config import (
     FAIL_ON,
     LAYOUTS,
     PRESETS,
+    STATEMENT_DELIVERIES,
     SUPPORTED_PG_VERSIONS,
     TRANSACTION_MODES,
     Config,
+    LocationConfig,
     RuleSetting,
     SizeLimit,
     TableSizeSettings,
@@ -219,24 +221,35 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
     top = _Reader(data, file)
     values: dict[str, Any] = {"root": root or Path.cwd(), "file": file}
 
-    migrations = top.take("migrations", dict, {})
-    section = _Reader(migrations, file, "migrations.")
-    paths = section.take("path", (str, list), "migrations")
-    if isinstance(paths, str):
-        paths = [paths]
-    if not paths or not all(isinstance(p, str) and p for p in paths):
-        raise section.fail("path", "expected a folder or a list of folders")
-    values["migration_paths"] = tuple(paths)
-    values["layout"] = section.choice("layout", LAYOUTS, "flyway")
-    values["description_style"] = section.choice("description_style", DESCRIPTION_STYLES, "snake_case")
-    values["rollback_path"] = section.take("rollback_path", str)
-    section.finish()
+    migrations = top.take("migrations", (dict, list), {})
+    if isinstance(migrations, list):
+        values.update(_migration_list(migrations, file))
+    else:
+        section = _Reader(migrations, file, "migrations.")
+        paths = section.take("path", (str, list), None)
+        values["paths_configured"] = paths is not None
+        if paths is None:
+            paths = "migrations"
+        if isinstance(paths, str):
+            paths = [paths]
+        if not paths or not all(isinstance(p, str) and p for p in paths):
+            raise section.fail("path", "expected a folder or a list of folders")
+        values["migration_paths"] = tuple(paths)
+        values["layout"] = section.choice("layout", LAYOUTS, "auto")
+        values["description_style"] = section.choice("description_style", DESCRIPTION_STYLES, "snake_case")
+        values["rollback_path"] = section.take("rollback_path", str)
+        values["pattern"] = _pattern(section, values["layout"])
+        values["runner_options"] = _options(section)
+        section.finish()
 
     pg_version = top.take("pg_version", int, 15)
     if pg_version not in SUPPORTED_PG_VERSIONS:
         raise top.fail("pg_version", f"{pg_version} is not a PostgreSQL major version from 9 to 18")
     values["pg_version"] = pg_version
     values["transaction"] = top.choice("transaction", TRANSACTION_MODES, None)
+    values["statement_delivery"] = top.choice("statement_delivery", STATEMENT_DELIVERIES, None)
+    if "runner_options" in top.data:
+        values["runner_options"] = MappingProxyType({**_options(top), **values.get("runner_options", {})})
     values["mixed"] = top.take("mixed", bool, False)
 
     placeholders = top.take("placeholders", dict, {})
@@ -276,9 +289,12 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
         from .core.version import InvalidVersion, flyway_version, updown_version
 
         try:
-            (flyway_version if values["layout"] == "flyway" else updown_version)(str(baseline))
+            (flyway_version if values.get("layout", "auto") in ("flyway", "auto") else updown_version)(str(baseline))
         except InvalidVersion as exc:
-            raise top.fail("baseline", str(exc)) from None
+            if values.get("layout", "auto") != "auto":
+                raise top.fail("baseline", str(exc)) from None
+            if not str(baseline).replace("-", "").replace("_", "").isdigit():
+                raise top.fail("baseline", str(exc)) from None
         baseline = str(baseline)
     values["baseline"] = baseline
     values["out_of_order"] = top.choice("out_of_order", ("deny", "allow"), "deny")
@@ -297,6 +313,73 @@ def parse_config(data: Mapping, *, file: Path | None = None, root: Path | None =
 
     top.finish()
     return Config(**values)
+
+
+def _pattern(reader: _Reader, layout: str | None) -> str | None:
+    """``pattern``: a regular expression with a ``version`` group (for ``layout: pattern``)."""
+    import re
+
+    pattern = reader.take("pattern", str)
+    if layout == "pattern" and pattern is None:
+        raise reader.fail("pattern", "layout: pattern needs a regular expression with a (?P<version>…) group")
+    if pattern is not None:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise reader.fail("pattern", f"not a regular expression: {exc}") from None
+        if "version" not in compiled.groupindex:
+            raise reader.fail("pattern", "needs a named group (?P<version>…)")
+        unknown = sorted(set(compiled.groupindex) - {"version", "name", "direction"})
+        if unknown:
+            raise reader.fail("pattern", f"unknown group {unknown[0]!r} (use version, name, direction)")
+    return pattern
+
+
+def _options(reader: _Reader) -> MappingProxyType:
+    """``runner_options``: runner settings such as golang-migrate's ``x-multi-statement`` or Atlas's ``tx-mode``."""
+    raw = reader.take("runner_options", dict, {})
+    options = {}
+    for name, value in raw.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, (str, int, float)):
+            raise reader.fail(f"runner_options.{name}", "expected a text value")
+        options[str(name)] = str(value)
+    return MappingProxyType(options)
+
+
+def _migration_list(items: list, file: Path | None) -> dict[str, Any]:
+    """``migrations:`` as a list of folders, each with its own layout and runner settings."""
+    if not items:
+        raise ConfigError(f"{file or 'config'}: migrations: the list is empty")
+    locations = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item = {"path": item}
+        reader = _Reader(item, file, f"migrations[{index}].")
+        path = reader.take("path", str)
+        if not path:
+            raise reader.fail("path", "required: the folder")
+        layout = reader.choice("layout", LAYOUTS, "auto") or "auto"
+        locations.append(
+            LocationConfig(
+                path=path,
+                layout=layout,
+                transaction=reader.choice("transaction", TRANSACTION_MODES, None),
+                statement_delivery=reader.choice("statement_delivery", STATEMENT_DELIVERIES, None),
+                runner_options=_options(reader),
+                pattern=_pattern(reader, layout),
+                description_style=reader.choice("description_style", DESCRIPTION_STYLES, None),
+            )
+        )
+        reader.finish()
+    layouts = {loc.layout for loc in locations}
+    return {
+        "migration_paths": tuple(loc.path for loc in locations),
+        "paths_configured": True,
+        "locations": tuple(locations),
+        "layout": layouts.pop() if len(layouts) == 1 else "auto",
+    }
 
 
 def _rule_setting(rule, raw: Any, reader: _Reader, key: str) -> RuleSetting:

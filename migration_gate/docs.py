@@ -1,6 +1,7 @@
-"""Rule documentation: the docstring is the source, templates render it.
+"""Rule and layout documentation: the docstring is the source, templates render it.
 
-``migration-gate docs`` writes one page per rule plus an index into ``rules/``;
+``migration-gate docs`` writes one page per rule plus an index into ``rules/``, and one page per
+layout (the runner module's docstring) plus an index into ``rules/layouts/``;
 ``migration-gate explain`` prints the same page.  A test fails when the
 committed pages differ from what the docstrings render.
 """
@@ -159,12 +160,62 @@ def render_index() -> str:
     )
 
 
+_EXAMPLE_PATHS = {
+    "flyway": "db/migration",
+    "prisma": "prisma/migrations",
+    "drizzle": "drizzle",
+    "sqitch": "schema",
+    "liquibase": "db/changelog",
+    "goose": "db/migrations",
+    "dbmate": "db/migrations",
+}
+
+
+def render_layout_page(name: str) -> str:
+    import inspect
+    import sys
+
+    from .core.runners import LAYOUTS
+
+    runner = LAYOUTS[name]
+    module = sys.modules[type(runner).__module__]
+    return (
+        _environment()
+        .get_template("layout_page.md.j2")
+        .render(
+            runner=runner,
+            module=module.__name__,
+            doc=inspect.cleandoc(module.__doc__ or "").strip(),
+            rollback_level=runner.rollback_level.label if runner.has_rollbacks else "never (no rollbacks)",
+            example_path=_EXAMPLE_PATHS.get(name, "migrations"),
+        )
+    )
+
+
+def render_layouts_table(prefix: str = "") -> str:
+    """The table of layouts (the layouts index and the README's Runners section)."""
+    from .core.runners import LAYOUTS
+
+    return _environment().get_template("layouts_table.md.j2").render(runners=list(LAYOUTS.values()), prefix=prefix)
+
+
+def render_layouts_index() -> str:
+    from .core.runners import LAYOUTS
+
+    return _environment().get_template("layouts_index.md.j2").render(runners=list(LAYOUTS.values()), prefix="")
+
+
 def pages() -> dict[str, str]:
+    """Every generated page by its path inside ``rules/`` (layouts under ``layouts/``)."""
     from .core.rules import registry
+    from .core.runners import LAYOUTS
 
     result = {f"{r.name}.md": render_rule_page(r) for r in registry.sorted_rules()}
     result["README.md"] = render_index()
     result["squawk.md"] = render_squawk_page()
+    for name in LAYOUTS:
+        result[f"layouts/{name}.md"] = render_layout_page(name)
+    result["layouts/README.md"] = render_layouts_index()
     return result
 
 
@@ -181,11 +232,11 @@ def write_pages(out: Path, *, check: bool = False, prune: bool = True) -> list[P
         if current != text:
             stale.append(path)
             if not check:
-                out.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     if prune and out.is_dir():
-        for path in sorted(out.glob("*.md")):
-            if path.name not in wanted:
+        for path in sorted([*out.glob("*.md"), *out.glob("layouts/*.md")]):
+            if path.relative_to(out).as_posix() not in wanted:
                 stale.append(path)
                 if not check:
                     path.unlink()

@@ -12,7 +12,9 @@ migration-gate setting:
     a string (``"11"``, ``"11.0"``, ``"11.0.0"``): the major version is the
     target ``pg_version`` (newer than 18: checked as 18, with a warning);
 ``assume_in_transaction``
-    ``true``: ``transaction: per-file`` (the runner wraps each file);
+    ``true``: ``transaction: per-file`` (the runner wraps each file) and
+    ``statement_delivery: per-statement`` (squawk reads a file that opts out,
+    ``squawk-disable-assume-in-transaction``, statement by statement);
     ``false`` or absent: the layout's default transaction mode;
 ``excluded_paths``
     glob patterns of files not to check (``*`` also matches ``/``, as in
@@ -202,8 +204,10 @@ def translate(data: Mapping[str, Any], shown: str) -> Translation:
         if not isinstance(value, bool):
             raise ConfigError(f"{shown}: assume_in_transaction: expected true or false, got {value!r}")
         if value:
+            # squawk reads a file that opts out (`squawk-disable-assume-in-transaction`) statement by statement
             result.settings["transaction"] = "per-file"
-            result.used.append("assume_in_transaction → transaction: per-file")
+            result.settings["statement_delivery"] = "per-statement"
+            result.used.append("assume_in_transaction → transaction: per-file, statement_delivery: per-statement")
     if "excluded_paths" in data:
         patterns = data["excluded_paths"]
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):

@@ -37,7 +37,7 @@ class PullRequestCheckout:
         self.root = root
         self.repo = GitRepo(root / "shop")
         # The team's Flyway config excludes migrations/rollback from its locations.
-        self.repo.write(".migration-gate.yml", "ignore_rollback_collision: true\n")
+        self.repo.write(".migration-gate.yml", "migrations:\n  layout: flyway\nignore_rollback_collision: true\n")
         self.repo.write("migrations/V1__create_users.sql", GOOD_V1)
         self.repo.write("migrations/rollback/V1__rollback.sql", "DROP TABLE IF EXISTS users;\n")
         self.base = self.repo.commit("merged")

@@ -34,7 +34,7 @@ class MergeRequestPipeline:
     def __init__(self, root: Path, fake: FakeGitLab):
         self.fake = fake
         self.repo = GitRepo(root / "shop")
-        self.repo.write(".migration-gate.yml", "ignore_rollback_collision: true\n")
+        self.repo.write(".migration-gate.yml", "migrations:\n  layout: flyway\nignore_rollback_collision: true\n")
         self.repo.write("migrations/V1__create_users.sql", GOOD_V1)
         self.repo.write("migrations/rollback/V1__rollback.sql", "DROP TABLE IF EXISTS users;\n")
         self.base = self.repo.commit("merged")

@@ -253,6 +253,10 @@ def test_deleted_migration_of_a_checksumless_runner(git_repo, monkeypatch):
 
 # --------------------------------------------------------------------------- out of order, per runner
 
+#: goose refuses version 0 (NumericComponent: "migration version must be greater than zero"), so an
+#: out-of-order goose file needs a gap below a merged version: 00003 below this 00005.
+GOOSE_5 = {"migrations/00005_create_items.sql": "-- +goose Up\nCREATE TABLE items (id bigint);\n"}
+
 OUT_OF_ORDER = {
     # layout: (new file, its text, level, its version, the highest merged version and file, consequence)
     "dbmate": (
@@ -314,12 +318,12 @@ def test_out_of_order_new_migration_follows_the_runner(git_repo, monkeypatch, la
             "the database's current one)",
         ),
         (
-            "goose",
-            "migrations/00000_backfill.sql",
+            "goose",  # goose refuses version 0 ("migration version must be greater than zero"): 3 below a merged 5
+            "migrations/00003_backfill.sql",
             "-- +goose Up\nSELECT 1;\n",
             "error",
             'goose refuses to migrate databases already past that version ("error: found 1 missing migrations '
-            'before current version 00002") unless it runs with -allow-missing (assumed: -allow-missing, '
+            'before current version 00005") unless it runs with -allow-missing (assumed: -allow-missing, '
             "WithAllowMissing or WithAllowOutofOrder is not in the repository)",
         ),
         (
@@ -333,11 +337,11 @@ def test_out_of_order_new_migration_follows_the_runner(git_repo, monkeypatch, la
 )
 def test_out_of_order_numeric_runners(git_repo, monkeypatch, layout, path, text, level, consequence):
     folder, files, _first, _what, _who = CHECKSUMLESS[layout]
-    sha = merged(git_repo, files)
+    sha = merged(git_repo, {**files, **GOOSE_5} if layout == "goose" else files)
     git_repo.write(path, text)
     lead = {
         "golang-migrate": "version 000000 is new here but below version 000002 (migrations/000002_create_orders.up.sql)",
-        "goose": "version 00000 is new here but below version 00002 (migrations/00002_create_orders.sql)",
+        "goose": "version 00003 is new here but below version 00005 (migrations/00005_create_items.sql)",
         # sql-migrate's identity is the file name: numeric prefix first, then the name
         "sql-migrate": "migration 0_backfill.sql is new here but sorts before migration 2_create_orders.sql "
         "(migrations/2_create_orders.sql)",
@@ -348,17 +352,17 @@ def test_out_of_order_numeric_runners(git_repo, monkeypatch, layout, path, text,
 
 
 def test_goose_allow_missing_in_a_committed_script_makes_it_a_warning(git_repo, monkeypatch):
-    files = {**CHECKSUMLESS["goose"][1], "Makefile": "migrate:\n\tgoose -dir migrations -allow-missing up\n"}
+    files = {**CHECKSUMLESS["goose"][1], **GOOSE_5, "Makefile": "migrate:\n\tgoose -dir migrations -allow-missing up\n"}
     sha = merged(git_repo, files)
-    git_repo.write("migrations/00000_backfill.sql", "-- +goose Up\nSELECT 1;\n")
+    git_repo.write("migrations/00003_backfill.sql", "-- +goose Up\nSELECT 1;\n")
     assert history_findings(monkeypatch, git_repo.path, "goose", "migrations") == [
         (
             "MG308",
             "warning",
-            "migrations/00000_backfill.sql",
+            "migrations/00003_backfill.sql",
             1,
             1,
-            f"version 00000 is new here but below version 00002 (migrations/00002_create_orders.sql), merged on the "
+            f"version 00003 is new here but below version 00005 (migrations/00005_create_items.sql), merged on the "
             f"base ({sha}): goose applies it out of order there (allow-missing: Makefile:2)",
         )
     ]
@@ -1283,7 +1287,11 @@ def test_atlas_sum_of_a_golang_migrate_format_directory_covers_the_up_files(git_
 
 
 def test_a_flag_mentioned_in_documentation_is_not_a_setting(git_repo, monkeypatch):
-    files = {**CHECKSUMLESS["goose"][1], "docs/MIGRATIONS.md": "Never run `goose -allow-missing up` in production.\n"}
+    files = {
+        **CHECKSUMLESS["goose"][1],
+        **GOOSE_5,
+        "docs/MIGRATIONS.md": "Never run `goose -allow-missing up` in production.\n",
+    }
     merged(git_repo, files)
-    git_repo.write("migrations/00000_backfill.sql", "-- +goose Up\nSELECT 1;\n")
+    git_repo.write("migrations/00003_backfill.sql", "-- +goose Up\nSELECT 1;\n")
     assert [f[1] for f in history_findings(monkeypatch, git_repo.path, "goose", "migrations")] == ["error"]

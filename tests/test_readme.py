@@ -36,6 +36,13 @@ def test_demo_excerpt_is_what_the_demo_prints(cli):
             assert line in printed, f"README demo line no longer printed: {line!r}"
 
 
+def test_runners_table_is_generated_from_the_runner_modules():
+    from migration_gate.docs import render_layouts_table
+
+    block = re.search(r"<!-- runners:start -->\n(.*?)<!-- runners:end -->", README, re.S).group(1)
+    assert block == render_layouts_table(prefix="rules/layouts/")
+
+
 def test_squawk_table_is_generated_from_the_registry():
     import os
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import REPO
 
+from migration_gate.core.runners import LAYOUTS
+
 
 def one_line(text: str) -> str:
     lines = text.strip().splitlines()
@@ -97,7 +99,8 @@ def test_empty_migration_can_be_turned_off(cli, tmp_path):
         ),
         (
             "migrations:\n  layout: updown\n",
-            "migrations.layout: 'updown' is not one of flyway, up-down; did you mean `up-down`?",
+            "migrations.layout: 'updown' is not one of flyway, up-down, golang-migrate, goose, dbmate, sql-migrate, "
+            "sqlx, diesel, pop, prisma, atlas, liquibase, sqitch, drizzle, pattern, auto; did you mean `up-down`?",
         ),
         ("rules:\n  xyzzy: off\n", "rules.xyzzy: unknown rule (see `migration-gate rules`)"),  # nothing close
     ],
@@ -152,7 +155,11 @@ def test_docs_with_output_writes_the_pages_and_removes_nothing(cli, tmp_path):
     result = cli("docs", "--output", "pages", cwd=tmp_path)
     assert result.code == 0
     names = sorted(p.name for p in (tmp_path / "pages").iterdir())
-    assert names == sorted(["README.md", "squawk.md", "team-rules.md", *(f"{r.name}.md" for r in registry.ALL_RULES)])
+    assert names == sorted(
+        ["README.md", "squawk.md", "team-rules.md", "layouts", *(f"{r.name}.md" for r in registry.ALL_RULES)]
+    )
+    layouts = sorted(p.name for p in (tmp_path / "pages" / "layouts").iterdir())
+    assert layouts == sorted(["README.md", *(f"{name}.md" for name in LAYOUTS)])
     assert cli("docs", "--out", "pages", "--check", cwd=tmp_path).code == 0  # the old spelling still works
     assert (tmp_path / "pages" / "team-rules.md").read_text() == "# our own rules\n"
 
@@ -271,12 +278,13 @@ def test_new_twice_with_the_same_description_warns_naming_the_existing_file(cli,
     second = cli("new", "add_users", cwd=tmp_path)
     assert second.code == 0
     assert second.out == "created migrations/V002__add_users.sql\ncreated migrations/rollback/V002__rollback.sql\n"
-    assert one_line(second.err) == (
+    detected = "migration-gate: migrations: flyway (from V<version>__<description>.sql names)\n"  # layout: auto
+    assert second.err == detected + (
         "migration-gate: warning: migrations/V001__add_users.sql already has the description 'add_users'; "
-        "if migrations/V002__add_users.sql was not meant as a second migration of that name, delete both new files"
+        "if migrations/V002__add_users.sql was not meant as a second migration of that name, delete both new files\n"
     )
     third = cli("new", "add_orders", cwd=tmp_path)
-    assert third.code == 0 and third.err == ""
+    assert third.code == 0 and third.err == detected
 
 
 # --------------------------------------------------------------------------- plurals

@@ -131,6 +131,9 @@ def test_example_triggers_and_use_instead_does_not(rule, cli, tmp_path):
 def test_rules_folder_is_up_to_date():
     wanted = pages()
     folder = REPO / "rules"
-    on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    on_disk = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in [*folder.glob("*.md"), *folder.glob("layouts/*.md")]
+    }
     stale = sorted(name for name in set(wanted) | set(on_disk) if wanted.get(name) != on_disk.get(name))
     assert not stale, f"rules/ is stale ({stale}); run `migration-gate docs`"

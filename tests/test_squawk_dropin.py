@@ -108,7 +108,10 @@ def test_pg_version_strings(value, major, warned):
 
 
 def test_assume_in_transaction_is_the_per_file_mode():
-    assert translate({"assume_in_transaction": True}, "x").settings == {"transaction": "per-file"}
+    assert translate({"assume_in_transaction": True}, "x").settings == {
+        "transaction": "per-file",
+        "statement_delivery": "per-statement",  # squawk reads an opted-out file statement by statement
+    }
     assert translate({"assume_in_transaction": False}, "x").settings == {}  # the layout decides
 
 
@@ -270,9 +273,16 @@ def test_unused_ignore_covers_squawk_comments(cli, tmp_path):
 def test_disable_assume_in_transaction(cli, tmp_path):
     sql = "-- squawk-disable-assume-in-transaction -- runs alone\nCREATE INDEX CONCURRENTLY i ON t (c);\nSELECT 1;\n"
     rule = "non-transactional-statement-in-transaction"
-    assert _check(cli, tmp_path, sql, rule, config="transaction: per-file\n") == []
+    config = "transaction: per-file\nstatement_delivery: per-statement\n"
+    assert _check(cli, tmp_path, sql, rule, config=config) == []
     plain = sql.replace("squawk-disable-assume-in-transaction", "note")
-    assert [line for line, _, _ in _check(cli, tmp_path, plain, rule, config="transaction: per-file\n")] == [2]
+    assert [line for line, _, _ in _check(cli, tmp_path, plain, rule, config=config)] == [2]
+    # without the delivery stated, a runner sending the file as one query string would run it in an implicit
+    # transaction: a warning that names the assumption
+    (found,) = _check(cli, tmp_path, sql, rule, config="transaction: per-file\n")
+    assert found[0] == 2 and found[2].endswith(
+        "(statement delivery assumed: one query string per file (set statement_delivery))"
+    )
 
 
 # ----------------------------------------------------------------------------- rules --format json

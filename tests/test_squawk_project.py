@@ -113,7 +113,7 @@ def test_same_suppressions_as_squawk(cli, tmp_path):
     assert not [f for f in RECORDED["baseline"] + RECORDED["configured"] if "legacy/" in f[0]]
     assert err.splitlines()[:2] == [
         "migration-gate: using squawk's settings from .squawk.toml (excluded_rules, included_rules, pg_version 14, "
-        "assume_in_transaction → transaction: per-file, excluded_paths)",
+        "assume_in_transaction → transaction: per-file, statement_delivery: per-statement, excluded_paths)",
         "migration-gate: warning: .squawk.toml: unknown_setting: not a squawk setting migration-gate reads; ignored",
     ]
 

@@ -1027,7 +1027,23 @@ def test_guide_demo_catches_the_guides_unsafe_example(verify, tmp_path):
     guide = shutil.copytree(REPO / "fixtures" / "guide", tmp_path / "guide")
     doc = verify(guide).json()
     fails = by_rule(doc, "migration-fails")
+    # Flyway refuses V005 before PostgreSQL sees it: a CONCURRENTLY index next to other statements, mixed=false
+    # (issue 11 §3: verify refuses what the runner refuses, as check's mixed-transactional-statements says)
     assert fails == [
+        (
+            "migrations/V005__add_indexes.sql",
+            8,
+            "Flyway refuses the migration: Detected both transactional and non-transactional statements within "
+            "the same migration (even though mixed is false). Offending statement found at line 8: CREATE INDEX "
+            "CONCURRENTLY IF NOT EXISTS idx_orders_created_at ON orders (created_at) [non-transactional]; "
+            "the schema is as before the migration",
+        )
+    ]
+    # with Flyway's mixed = true, V005 runs without a transaction, and V008 is where PostgreSQL says no
+    config = guide / ".migration-gate.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "mixed: true\n", encoding="utf-8")
+    doc = verify(guide).json()
+    assert by_rule(doc, "migration-fails") == [
         (
             "migrations/V008__rename_product_title.sql",
             23,

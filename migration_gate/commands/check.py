@@ -145,6 +145,8 @@ def _run(args: argparse.Namespace, plan) -> int:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
+    config = scope.project.config  # with the layouts `layout: auto` found
+    context.notes.extend(scope.notes)
     scope = without_excluded(scope, config)
     if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history

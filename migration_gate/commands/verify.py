@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         config = config.replace(fail_on=args.fail_on)
     scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    config = scope.project.config  # with the layouts `layout: auto` found
     plan = _plan(scope, config, args.base, auto=not args.paths)
     sizing = None
     if args.table_stats or config.table_stats:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     with _terminate_as_interrupt():
         result = _verify(plan, config, args, sizing)
 
-    print_notes(result.notes)
+    print_notes([*scope.notes, *result.notes])
     write_report(args, result, ReportContext(notes=list(result.notes)))
     return 1 if result.failed else 0
 

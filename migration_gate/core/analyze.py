@@ -58,7 +58,10 @@ def analyze_file(
     owned = loaded is None
     if loaded is None:
         loaded = load_file(migration, config, data)
-    report = FileReport(migration, len(loaded.parse.statements) if loaded.parse else 0, loaded.checksum)
+    count = len(loaded.parse.statements) if loaded.parse else 0
+    if loaded.down is not None:
+        count += len(loaded.down.parse.statements)
+    report = FileReport(migration, count, loaded.checksum)
     lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
     ctx = FileContext(
         migration=migration,
@@ -69,6 +72,8 @@ def analyze_file(
         facts=loaded.facts,
         tables_created_earlier=tables_created_earlier,
         schema_lookup=lookup,
+        shape=loaded.shape,
+        down_statements=len(loaded.down.parse.statements) if loaded.down is not None else 0,
     )
     found = dispatch(ctx, rules)
     if sizing is not None:
@@ -76,17 +81,39 @@ def analyze_file(
     if loaded.source is None or loaded.facts is None:
         return FileResult(report, resolve(found, ctx, rules, None), [])
     directives = loaded.directives
+    down_ctx = None
+    if loaded.down is not None:  # the down section is the file's rollback: checked as a rollback file is
+        down_ctx = FileContext(
+            migration=loaded.down.migration,
+            config=config,
+            source=loaded.source,
+            parse=loaded.down.parse,
+            facts=loaded.down.facts,
+            tables_created_earlier=tables_created_earlier,
+            schema_lookup=lookup,
+            shape=loaded.shape,
+        )
+        down_found = dispatch(down_ctx, rules)
+        if sizing is not None:
+            apply_sizing((finding for finding, _ in down_found), sizing, config)
     statement_reports = []
     if want_statements:
-        hazards = hazards_by_statement(found) if sizing is not None else {}
-        statement_reports = statement_reports_of(ctx.statement_contexts, sizing, hazards)
+        contexts = ctx.statement_contexts + (down_ctx.statement_contexts if down_ctx is not None else [])
+        hazards = {}
+        if sizing is not None:
+            hazards = {**hazards_by_statement(found), **(hazards_by_statement(down_found) if down_ctx else {})}
+        statement_reports = statement_reports_of(contexts, sizing, hazards)
     violations = resolve(found, ctx, rules, directives)
+    if down_ctx is not None:
+        violations += resolve(down_found, down_ctx, rules, directives, problems=False)
     place_ignores(directives, loaded.source)
     facts = loaded.facts
     created = SchemaView(facts.schema, None, None, tables_created_earlier).new_relations()
     ctx.statement_contexts.clear()
     if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
         facts.units.clear()  # (the batch runs with the cyclic GC paused)
+        if loaded.down is not None:
+            loaded.down.facts.units.clear()
     return FileResult(
         report,
         violations,

@@ -24,6 +24,7 @@ from .config import Config
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
+from .runners.base import NO_SHAPE, Shape
 from .schema import SchemaView
 from .source import Source
 from .sqlnodes import Node, qualified_name
@@ -59,6 +60,15 @@ class FileContext:
     schema_lookup: SchemaLookup | None = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
     statement_contexts: list[StatementContext] = field(default_factory=list)
+    #: What the file's runner read in it besides SQL: sections, opt-outs, refusals (``core.runners``).
+    shape: Shape = NO_SHAPE
+    #: How many statements the file's down section holds (its rollback, analysed in a context of its own).
+    down_statements: int = 0
+
+    @property
+    def is_down_section(self) -> bool:
+        """This context is the down section of a file (its rollback), not a file of its own."""
+        return self.migration.section == "down"
 
     @property
     def statements(self) -> list[Statement]:

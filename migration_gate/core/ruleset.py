@@ -76,10 +76,11 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
                         by_node.setdefault(f"AlterTableCmd:{subtype}", []).append(rule)
                 else:
                     by_node.setdefault(node_type, []).append(rule)
-        elif isinstance(rule, FileRule):
-            file_rules.append(rule)
-        elif isinstance(rule, ProjectRule):
-            project_rules.append(rule)
+        else:  # a rule may be both (missing-rollback: file pairs by project, down sections by file)
+            if isinstance(rule, FileRule):
+                file_rules.append(rule)
+            if isinstance(rule, ProjectRule):
+                project_rules.append(rule)
         if isinstance(rule, ChangeSetRule):
             change_set_rules.append(rule)
     return RuleSet(levels, by_node, file_rules, project_rules, change_set_rules)

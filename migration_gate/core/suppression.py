@@ -203,8 +203,13 @@ def resolve(
     ctx: FileContext,
     rules: RuleSet,
     directives: Directives | None,
+    *,
+    problems: bool = True,
 ) -> list[Violation]:
-    """One file's findings → violations: placed, suppressed by its directives, at their levels."""
+    """One file's findings → violations: placed, suppressed by its directives, at their levels.
+
+    ``problems``: also report the directives' own problems (once per file: not for its down section).
+    """
     source = ctx.source
     violations: list[Violation] = []
     display = ctx.migration.display
@@ -218,7 +223,7 @@ def resolve(
         violation = make_violation(finding, display, source, start, end, rules, ctx.config, stmt)
         if violation is not None:
             violations.append(violation)
-    if directives is not None and directives.problems and rules.enabled("unused-ignore"):
+    if problems and directives is not None and directives.problems and rules.enabled("unused-ignore"):
         from .rules.unused_ignore import UnusedIgnore
 
         for offset, end, message in directives.problems:

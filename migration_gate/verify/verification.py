@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..core.config import Config
 from ..core.findings import Finding, Violation
+from ..core.load import as_rollback
 from ..core.migration import MigrationFile, Project
 from ..core.names import display_name
 from ..core.results import FileReport, LockReport, RunResult, StatementReport
@@ -50,6 +51,7 @@ from ..core.rules.rollback_incomplete import RollbackIncomplete
 from ..core.rules.rollback_not_verified import RollbackNotVerified
 from ..core.rules.slow_migration import SlowMigration
 from ..core.ruleset import build_ruleset
+from ..core.runners import LAYOUTS
 from ..core.schema import SchemaView
 from ..core.severity import Severity
 from ..core.sizing import Sizing, duration_text
@@ -72,11 +74,24 @@ class Plan:
     base: list[MigrationFile]  # merged: versioned by version, then repeatables
     new: list[MigrationFile]  # new versioned migrations, by version
     new_repeatables: list[MigrationFile]
-    rollbacks: dict[Version, MigrationFile]
+    rollbacks: dict[tuple[object, Version], MigrationFile]  # by rollback_key()
     seeds: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     project: Project | None = None  # the discovery Project, for the lock model's column history
     queries: list[Query] = field(default_factory=list)  # verify.queries
+
+
+def _keeps_rollback_inside(migration: MigrationFile) -> bool:
+    layout = LAYOUTS.get(migration.layout) or LAYOUTS["flyway"]
+    return layout.rollback_in_file
+
+
+def rollback_key(migration: MigrationFile) -> tuple[object, Version]:
+    """Which rollback undoes which migration: the same version (in the same folder, for runners that read
+    one folder at a time)."""
+    assert migration.version is not None
+    scope = None if migration.layout in ("flyway", "up-down", "") else migration.location
+    return scope, migration.version
 
 
 def _versioned_order(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -99,10 +114,16 @@ def make_plan(
     """
     versioned = _versioned_order([f for f in project.files if f.kind == "versioned"])
     repeatables = _repeatable_order([f for f in project.files if f.kind == "repeatable"])
-    rollbacks: dict[Version, MigrationFile] = {}
+    rollbacks: dict[tuple[object, Version], MigrationFile] = {}
     for f in sorted(project.files, key=lambda f: f.display):
         if f.kind == "rollback" and f.version is not None:
-            rollbacks.setdefault(f.version, f)
+            rollbacks.setdefault(rollback_key(f), f)
+        elif (
+            f.kind == "versioned"
+            and f.version is not None
+            and LAYOUTS.get(f.layout, LAYOUTS["flyway"]).rollback_in_file
+        ):
+            rollbacks.setdefault(rollback_key(f), as_rollback(f))  # its down section (goose, dbmate, …)
     if new_paths is None:
         plan = Plan(base=[], new=versioned, new_repeatables=repeatables, rollbacks=rollbacks)
     else:
@@ -363,7 +384,7 @@ class Verifier:
 
     def _verify_new(self) -> None:
         new = self.plan.new
-        if any(m.version in self.plan.rollbacks for m in new):
+        if any(m.version is not None and rollback_key(m) in self.plan.rollbacks for m in new):
             self._take_checkpoint(0)
         before = self._snapshot()
         created: set[str] = set()
@@ -402,7 +423,7 @@ class Verifier:
             if prepared.facts is not None:
                 created = set(SchemaView(prepared.facts.schema, None, None, frozenset(created)).new_relations())
             applied = self._snapshot()
-            rollback = self.plan.rollbacks.get(migration.version) if migration.version is not None else None
+            rollback = self.plan.rollbacks.get(rollback_key(migration)) if migration.version is not None else None
             if rollback is None:
                 self._report(
                     RollbackNotVerified,
@@ -486,7 +507,8 @@ class Verifier:
             state = "; the schema is as before the migration"
         if run.error is not None and run.error.statement is not None:
             state += self._transaction_note(prepared, run.error.statement)
-        self._error_at(MigrationFails, "PostgreSQL refuses the migration", prepared, migration, run, state)
+        who = prepared.refused_by or "PostgreSQL"
+        self._error_at(MigrationFails, f"{who} refuses the migration", prepared, migration, run, state)
 
     @staticmethod
     def _transaction_note(prepared: PreparedFile, index: int) -> str:
@@ -496,10 +518,12 @@ class Verifier:
         unit = next((u for u in facts.units if u.statement is prepared.statements[index]), None)
         if unit is None:
             return ""
-        if facts.runner_wraps:
-            return " (the runner's transaction was rolled back)"
         if unit.in_explicit_block:
             return " (its transaction block was rolled back)"
+        if unit.runner_transaction:
+            return " (the runner's transaction was rolled back)"
+        if unit.implicit:
+            return " (the implicit transaction of the query string the runner sends was rolled back)"
         return " (it ran outside a transaction)"
 
     # ----------------------------------------------------------- duration

@@ -44,7 +44,12 @@ class MixedTransactionalStatements(FileRule):
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         facts = ctx.facts
-        if facts is None or facts.mode != "flyway" or ctx.config.mixed or not facts.flyway_nontransactional:
+        if (
+            facts is None
+            or facts.mode != "flyway"
+            or ctx.config.settings_for(ctx.migration.location).mixed
+            or not facts.flyway_nontransactional
+        ):
             return
         others = len(ctx.statements) - len(facts.flyway_nontransactional)
         if others <= 0:

@@ -65,6 +65,7 @@ from .out_of_order_migration_version import OutOfOrderMigrationVersion
 from .partition_detached import PartitionDetached
 from .policy_changed import PolicyChanged
 from .privilege_removed import PrivilegeRemoved
+from .psql_meta_command import PsqlMetaCommand
 from .query_broken import QueryBroken
 from .query_plan_regression import QueryPlanRegression
 from .reapply_fails import ReapplyFails
@@ -100,6 +101,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnreadableFile,
     UnusedIgnore,
     UndefinedPlaceholder,
+    PsqlMetaCommand,
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
     NonConcurrentReindex,

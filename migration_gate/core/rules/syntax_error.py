@@ -12,7 +12,11 @@ class SyntaxError_(FileRule):
     """The file does not parse as PostgreSQL.
 
     ## What it does
-    Parses every migration with PostgreSQL's own parser (through pglast) and
+    Reports what makes the migration's runner refuse the file before
+    PostgreSQL sees it (goose's and sql-migrate's annotation errors, dbmate's
+    missing `-- migrate:down`, a `;` the runner cuts a statement at, a BOM a
+    runner sends as it is; each layout's page lists them), and parses every
+    migration with PostgreSQL's own parser (through pglast) and
     reports the first syntax error at its exact line and column, or at the end
     of the file when the input stops early. Invalid PL/pgSQL in a `DO` block is
     reported too, at the `DO` statement. The statements that do parse are still
@@ -41,7 +45,12 @@ class SyntaxError_(FileRule):
     level = Severity.ERROR
     help = "fix the SQL; PostgreSQL would reject this migration"
 
+    runner_help = "fix the file: its runner refuses it (or sends it broken) before PostgreSQL runs it"
+
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
+        if not ctx.is_down_section:
+            for start, end, message in ctx.shape.problems:
+                yield self.finding(message, offset=start, end_offset=end, help=self.runner_help)
         if ctx.parse and ctx.parse.error and not _at_undefined_placeholder(ctx, ctx.parse.error.offset):
             yield self.finding(ctx.parse.error.message, offset=ctx.parse.error.offset)
         if ctx.facts:
