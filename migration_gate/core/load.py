@@ -105,6 +105,19 @@ def load_file(migration: MigrationFile, config: Config, data: bytes | None = Non
     return loaded
 
 
+def without_runner_transaction(loaded: LoadedFile, config: Config, reason: str) -> None:
+    """The pre-pass again, for a file its runner runs without a transaction after all (``reason`` says why:
+    Flyway runs a ``group`` that holds a non-transactional migration without one when ``mixed = true``)."""
+    if loaded.parse is None or loaded.facts is None:
+        return
+    migration = loaded.migration
+    runner = runner_of(migration, config)
+    settings = config.settings_for(migration.location)
+    direction = DOWN if migration.section == "down" else UP
+    statements = loaded.parse.statements
+    loaded.facts = _facts(statements, loaded.shape, direction, runner, reason, settings, config.pg_version)
+
+
 def as_rollback(migration: MigrationFile) -> MigrationFile:
     """A file whose runner keeps the down section in it, seen as that section: its rollback."""
     return replace(migration, kind="rollback", section="down", name_problem=None)
@@ -178,3 +191,12 @@ def _facts(
     ]
     timeout = bool(settings.option("lock-timeout"))
     return analyze(statements, runs=runs, cuts=shape.cuts, pg_version=pg_version, timeout_set=timeout)
+
+
+def batch_runner(migration: MigrationFile, config: Config) -> str | None:
+    """Who runs this file's folder as one deploy batch (``None``: each file, or less, is a transaction)."""
+    runner = runner_of(migration, config)
+    execution = runner.execution(None, NO_SHAPE, None, config.settings_for(migration.location))
+    if not execution.batch:
+        return None
+    return {"flyway": "Flyway (group = true)", "atlas": "Atlas (--tx-mode all)"}.get(runner.name, execution.runner)
