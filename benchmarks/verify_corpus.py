@@ -49,8 +49,14 @@ def plan_pairs(folder: Path, config_file: Path):
     from migration_gate.verify.verification import make_plan
 
     config = load_config(config_file)
-    plan = make_plan(scope_from_config(config).project, config)
-    return plan
+    scope = scope_from_config(config)
+    return make_plan(scope.project, scope.project.config)
+
+
+def rollback_key(migration):
+    from migration_gate.verify.verification import rollback_key as key
+
+    return key(migration)
 
 
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
@@ -99,7 +105,7 @@ def soak(name: str, corpus: Path, work: Path) -> dict:
     stopped_at = None
     pairs = 0
     for migration in plan.new:
-        rollback = plan.rollbacks.get(migration.version)
+        rollback = plan.rollbacks.get(rollback_key(migration))
         up, down = str(migration.path.resolve()), str(rollback.path.resolve()) if rollback else None
         if up not in ran:
             statuses["not verified (after a failing migration)"] += 1
@@ -134,7 +140,7 @@ def soak(name: str, corpus: Path, work: Path) -> dict:
         "layout": PROJECTS.get(name, "?"),
         "seconds": round(seconds, 1),
         "migrations": len(plan.new),
-        "pairs": sum(1 for m in plan.new if m.version in plan.rollbacks),
+        "pairs": sum(1 for m in plan.new if m.version is not None and rollback_key(m) in plan.rollbacks),
         "statements": report["summary"]["statements"],
         "statuses": dict(statuses),
         "why": {rule: dict(c.most_common()) for rule, c in why.items()},

@@ -22,9 +22,11 @@ COMMANDS = {
     "verify": ("verify", "apply, roll back and re-apply new migrations on a throwaway PostgreSQL"),
     "rules": ("rules", "list every rule with its code, name, default level and summary"),
     "explain": ("explain", "show a rule's documentation"),
-    "docs": ("docs", "regenerate the rule pages in rules/"),
+    "docs": ("docs", "regenerate the rule pages (rules/ of migration-gate's source tree, or --output DIR)"),
     "info": ("info", "list migrations with version, checksum and state against the base (like flyway info)"),
     "new": ("new", "write the next versioned migration and its rollback from the guide's template"),
+    "lsp": ("lsp", "language server for editors, over stdio (pip install 'migration-gate[lsp]')"),
+    "stats": ("stats", "snapshot table sizes and write rates from a server, read-only (for check --table-stats)"),
 }
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

@@ -28,79 +28,19 @@ Layouts:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
-from .core.version import InvalidVersion, Version, flyway_version, updown_version
+from .core.runners import runner
+from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
+from .core.runners.up_down import POSTGRES_DIALECTS
 from .errors import UsageError
-
-ROLLBACK_DIR = "rollback"
-SEEDS_DIR = "seeds"
-
-# Flyway callback event ids (org.flywaydb.core.api.callback.Event).
-FLYWAY_CALLBACKS = (
-    "beforeMigrate",
-    "beforeRepeatables",
-    "beforeEachMigrate",
-    "beforeEachMigrateStatement",
-    "afterEachMigrateStatement",
-    "afterEachMigrateStatementError",
-    "afterEachMigrate",
-    "afterEachMigrateError",
-    "afterMigrate",
-    "afterMigrateApplied",
-    "afterVersioned",
-    "afterMigrateError",
-    "beforeUndo",
-    "beforeEachUndo",
-    "beforeEachUndoStatement",
-    "afterEachUndoStatement",
-    "afterEachUndoStatementError",
-    "afterEachUndo",
-    "afterEachUndoError",
-    "afterUndo",
-    "afterUndoError",
-    "beforeClean",
-    "afterClean",
-    "afterCleanError",
-    "beforeInfo",
-    "afterInfo",
-    "afterInfoError",
-    "beforeValidate",
-    "afterValidate",
-    "afterValidateError",
-    "beforeBaseline",
-    "afterBaseline",
-    "afterBaselineError",
-    "beforeRepair",
-    "afterRepair",
-    "afterRepairError",
-    "createSchema",
-    "beforeCreateSchema",
-    "beforeConnect",
-    "afterConnect",
-)
-_CALLBACK_PREFIXES = tuple(sorted(FLYWAY_CALLBACKS, key=len, reverse=True))
-
-_DESCRIPTION_STYLES = {
-    "snake_case": (re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*\Z"), "lower-case snake_case"),
-    "words": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z"), "letters, digits, `_`, `-` and `.` only"),
-    "any": (re.compile(r".+\Z", re.S), "not empty"),
-}
-
-_DIALECTS = {"postgres", "postgresql", "mysql", "sqlite", "sqlite3", "cockroach", "mssql"}
-_POSTGRES_DIALECTS = {"postgres", "postgresql"}
-_UPDOWN_FLAT = re.compile(
-    r"(?P<version>[0-9][0-9-]*)_(?P<name>.+?)"
-    r"(?:\.(?P<dialect>[a-z0-9]+))??(?P<autocommit>\.autocommit)?\.(?P<direction>up|down)\.sql\Z"
-)
-_UPDOWN_FOLDER = re.compile(r"(?P<version>[0-9][0-9-]*)_(?P<name>.+)\Z")
-
+from .listings import listing_for
 
 # --------------------------------------------------------------------------- naming
 
@@ -112,8 +52,9 @@ def classify(
     config: Config,
     rel: str | None = None,
     siblings: set[str] | frozenset[str] | None = None,
+    layout: str | None = None,
 ) -> MigrationFile:
-    """Classify one file of a location by the configured layout.
+    """Classify one file of a location by its layout (the configured one unless ``layout`` is given).
 
     ``siblings``: the names of the other files in its folder, when the caller listed it.
     """
@@ -122,12 +63,20 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    info = _classify_flyway(rel, config) if config.layout == "flyway" else _classify_updown(rel)
-    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=config.layout, **info)
+    layout = layout or config.layout_of(location)
+    layout_runner = runner(layout)
+    settings = config.settings_for(location)
+    # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
+    # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
+    listing = listing_for(location, layout) if siblings or path.exists() else None
+    info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
+    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
+    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
 
 
-def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None) -> bool:
+def _sidecar_opt_out(
+    path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None, layout: str = "flyway"
+) -> bool:
     """Per-file opt-outs from the runner's transaction that live next to the file.
 
     pop's ``.autocommit.`` names, Diesel's ``metadata.toml`` with
@@ -147,6 +96,8 @@ def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozense
                     data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
                 except tomllib.TOMLDecodeError:
                     return False
+                if layout == "diesel":  # `#[serde(default)] run_in_transaction: bool`: a missing key is false
+                    return data.get("run_in_transaction") is not True
                 return data.get("run_in_transaction") is False
     conf_name = path.name + ".conf"
     if siblings is None or conf_name in siblings:
@@ -159,173 +110,39 @@ def _sidecar_opt_out(path: Path, autocommit: bool, siblings: set[str] | frozense
     return False
 
 
-def _classify_flyway(rel: str, config: Config) -> dict:
-    parts = rel.split("/")
-    name = parts[-1]
-    folders = parts[:-1]
-    if SEEDS_DIR in folders:
-        return {"kind": "other", "note": "seed data, not a migration"}
-    in_rollback_dir = bool(folders) and folders[0] == ROLLBACK_DIR
-    flyway_view = _flyway_versioned(name)
-    if in_rollback_dir or name.startswith("U"):
-        return _flyway_rollback(name, flyway_view)
-    for prefix in _CALLBACK_PREFIXES if name.startswith(_CALLBACK_PREFIXES) else ():
-        if name.startswith(prefix) and (name[len(prefix) :] in (".sql",) or name[len(prefix) :].startswith("__")):
-            return {"kind": "other", "note": f"Flyway callback ({prefix})"}
-    if not name.endswith(".sql"):
-        return {"kind": "other", "name_problem": "does not end in .sql"}
-    stem = name[:-4]
-    if stem.startswith("V"):
-        version_text, sep, description = stem[1:].partition("__")
-        try:
-            version = flyway_version(version_text)
-        except InvalidVersion as exc:
-            return {
-                "kind": "other",
-                "name_problem": f"{exc}; expected V<version>__<description>.sql "
-                "(Flyway silently skips this file: it never runs)",
-            }
-        info = {"kind": "versioned", "version": version, "description": description or None, "flyway_version": version}
-        problem = _description_problem(description, sep, config.description_style, "V" + version_text)
-        if problem:
-            info["name_problem"] = problem
-        return info
-    if stem.startswith("R"):
-        version_text, sep, description = stem[1:].partition("__")
-        if version_text or not sep:
-            return {
-                "kind": "other",
-                "name_problem": "a repeatable migration is named R__<description>.sql "
-                "with no version (Flyway silently skips this file: it never runs)",
-            }
-        info = {"kind": "repeatable", "description": description or None}
-        problem = _description_problem(description, sep, config.description_style, "R")
-        if problem:
-            info["name_problem"] = problem
-        return info
-    return {
-        "kind": "other",
-        "name_problem": "matches no Flyway pattern (V<version>__<description>.sql or "
-        "R__<description>.sql); Flyway silently skips it, so it never runs",
-    }
-
-
-def _flyway_versioned(name: str) -> Version | None:
-    """The version Flyway reads from a ``V…`` file name, whatever folder it is in."""
-    if not (name.startswith("V") and name.endswith(".sql")):
-        return None
-    try:
-        return flyway_version(name[1:-4].partition("__")[0])
-    except InvalidVersion:
-        return None
-
-
-def _flyway_rollback(name: str, flyway_view: Version | None) -> dict:
-    if name.endswith(".sql") and name[:1] in ("V", "U"):
-        version_text, _, description = name[1:-4].partition("__")
-        try:
-            version = flyway_version(version_text)
-        except InvalidVersion as exc:
-            return {
-                "kind": "other",
-                "name_problem": f"rollback {exc}; expected "
-                "rollback/V<version>__rollback.sql or U<version>__<description>.sql",
-            }
-        return {
-            "kind": "rollback",
-            "version": version,
-            "description": description or None,
-            "flyway_version": flyway_view,
-        }
-    return {
-        "kind": "other",
-        "name_problem": "a rollback is named rollback/V<version>__rollback.sql or U<version>__<description>.sql",
-    }
-
-
-def _description_problem(description: str, sep: str, style: str, prefix: str) -> str | None:
-    if not sep:
-        return (
-            f"no `__<description>` after {prefix}: Flyway accepts it with an empty description, "
-            "but the convention is V<version>__<description>.sql"
-        )
-    if not description:
-        return f"empty description after `{prefix}__`; expected {prefix}__<description>.sql"
-    pattern, said = _DESCRIPTION_STYLES[style]
-    if not pattern.match(description):
-        return f"description {description!r} is not {said} (migrations.description_style: {style})"
-    return None
-
-
-def _classify_updown(rel: str) -> dict:
-    parts = rel.split("/")
-    name = parts[-1]
-    if name in ("up.sql", "down.sql") and len(parts) >= 2:
-        folder = _UPDOWN_FOLDER.match(parts[-2])
-        if not folder:
-            return {
-                "kind": "other",
-                "name_problem": f"folder {parts[-2]!r} does not start with "
-                "<version>_ (expected <version>_<name>/up.sql and down.sql)",
-            }
-        return _updown_info(folder["version"], folder["name"], name[:-4], autocommit=False)
-    flat = _UPDOWN_FLAT.match(name)
-    if not flat:
-        return {
-            "kind": "other",
-            "name_problem": "matches no up/down pattern "
-            "(<version>_<name>.up.sql / .down.sql, or <version>_<name>/up.sql / down.sql); "
-            "the runner never runs it",
-        }
-    dialect = flat["dialect"]
-    description = flat["name"]
-    if dialect and dialect not in _DIALECTS:
-        description, dialect = f"{description}.{dialect}", None
-    if dialect and dialect not in _POSTGRES_DIALECTS:
-        return {"kind": "other", "note": f"for the {dialect} dialect, not PostgreSQL"}
-    return _updown_info(
-        flat["version"], description, flat["direction"], autocommit=bool(flat["autocommit"]), dialect=dialect
-    )
-
-
-def _updown_info(
-    version_text: str, description: str, direction: str, *, autocommit: bool, dialect: str | None = None
-) -> dict:
-    try:
-        version = updown_version(version_text)
-    except InvalidVersion as exc:
-        return {"kind": "other", "name_problem": str(exc)}
-    kind = "versioned" if direction == "up" else "rollback"
-    info = {"kind": kind, "version": version, "description": description, "autocommit": autocommit}
-    if dialect:
-        info["note"] = dialect
-    return info
-
-
 # --------------------------------------------------------------------------- walking
 
 
-def _walk(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
-    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped."""
+def _walk(folder: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, list[str]]]:
+    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped.
+
+    ``skip``: absolute keys of sub-folders that are locations of their own.
+    """
     root = os.fspath(folder)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and (not skip or absolute_key(os.path.join(dirpath, d)) not in skip)
+        )
         rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
         yield dirpath, rel, sorted(filenames)
 
 
-def discover_location(location: Path, display_root: str, config: Config) -> list[MigrationFile]:
-    """Classify every ``.sql`` file of one location."""
+def discover_location(
+    location: Path, display_root: str, config: Config, skip: frozenset[str] = frozenset()
+) -> list[MigrationFile]:
+    """Classify every ``.sql`` file of one location (``skip``: sub-folders that are locations of their own)."""
     files = []
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
-    for dirpath, rel_dir, names in _walk(location):
+    for dirpath, rel_dir, names in _walk(location, skip):
         siblings = frozenset(names)
         for name in names:
             if not name.endswith(".sql"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
             files.append(classify(Path(dirpath, name), prefix + rel, location, config, rel, siblings))
-    if config.layout == "up-down":
+    if config.layout_of(location) in ("up-down", "pop"):
         files = _shadow_generic_twins(files)
     return files
 
@@ -333,7 +150,7 @@ def discover_location(location: Path, display_root: str, config: Config) -> list
 def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
     """pop runs the ``.postgres.`` file and ignores a dialect-neutral twin."""
     specific = {
-        (f.path.parent, f.version, f.kind) for f in files if f.note in _POSTGRES_DIALECTS and f.version is not None
+        (f.path.parent, f.version, f.kind) for f in files if f.note in POSTGRES_DIALECTS and f.version is not None
     }
     result = []
     for f in files:
@@ -368,36 +185,163 @@ def configured_locations(config: Config) -> list[tuple[Path, str]]:
 def location_of(path: Path, config: Config) -> Path:
     """The migrations folder a single file belongs to."""
     resolved = path.resolve()
-    for location, _ in configured_locations(config):
+    candidates = [loc for loc, _ in configured_locations(config)]
+    candidates += [Path(loc.key) for loc in config.locations if loc.key]
+    for location in sorted(candidates, key=lambda p: len(p.resolve().parts), reverse=True):
         try:
             resolved.relative_to(location.resolve())
             return location
         except ValueError:
             continue
     parent = path.parent
-    if config.layout == "flyway" and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
+    layout = config.layout
+    if layout in ("flyway", "auto") and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
         return parent.parent
-    if config.layout == "up-down" and path.name in ("up.sql", "down.sql"):
+    if layout in ("up-down", "diesel", "auto") and path.name in ("up.sql", "down.sql"):
+        return parent.parent
+    if layout in ("prisma", "drizzle", "auto") and path.name == "migration.sql":
+        return parent.parent
+    if layout in ("sqitch", "auto") and parent.name in ("deploy", "revert", "verify"):
         return parent.parent
     return parent
 
 
-def build_project(locations: Iterable[tuple[Path, str]], config: Config) -> Project:
+def build_project(
+    locations: Iterable[tuple[Path, str]] | Iterable[tuple[Path, str, frozenset[str]]], config: Config
+) -> Project:
     located: list[Path] = []
     files: list[MigrationFile] = []
     by_location: dict[str, list[MigrationFile]] = {}
     seen: dict[Path, list[MigrationFile]] = {}
-    for location, display in locations:
+    for entry in locations:
+        location, display = entry[0], entry[1]
+        skip: frozenset[str] = entry[2] if len(entry) > 2 else frozenset()
         key = location.resolve()
         if key in seen:
             by_location.setdefault(absolute_key(location), seen[key])
             continue
-        found = discover_location(location, display, config) if location.is_dir() else []
+        found = discover_location(location, display, config, skip) if location.is_dir() else []
         seen[key] = by_location[absolute_key(location)] = found
         located.append(location)
         files.extend(found)
     files.sort(key=lambda f: f.display)
     return Project(config=config, locations=located, files=files, by_location=by_location)
+
+
+# --------------------------------------------------------------------------- layout: auto
+
+
+Located = tuple[Path, str, frozenset[str]]  # (folder, how reports show it, sub-folders that are locations of their own)
+
+
+def resolve_layouts(
+    locations: list[tuple[Path, str]], config: Config, notes: list[str], *, keep_rest: bool, searched: bool = False
+) -> tuple[list[Located], Config]:
+    """Give every ``layout: auto`` location its runner (splitting it into the folders found), and say so.
+
+    ``keep_rest``: the location was given as a PATH, so its ``.sql`` files outside the folders found
+    are still checked (with the Flyway default); a configured or searched location keeps only those.
+    A given or configured folder whose migrations are all Flyway's stays one location (Flyway reads
+    its locations recursively); ``searched`` (the repository's root, searched for want of a configured
+    folder) is always split into the folders found.
+    Returns the locations to discover and the configuration with each folder's layout and runner
+    options (``Config.locations``).
+    """
+    from .core.config import LocationConfig, location_key
+    from .detection import detect
+
+    resolved: list[Located] = []
+    added: list[LocationConfig] = []
+    kept = [loc for loc in config.locations if loc.layout != "auto"]
+    layouts: set[str] = set()
+    for location, display in locations:
+        configured = config.location_config(location)
+        layout = configured.layout if configured is not None else config.layout
+        if layout != "auto":
+            resolved.append((location, display, frozenset()))
+            layouts.add(layout)
+            found_settings = _repository_settings(location, layout)
+            if found_settings:  # what the runner's own files say, under what the configuration says
+                base = configured or LocationConfig(path=str(location), layout=layout)
+                merged = MappingProxyType({**found_settings, **base.runner_options})
+                added.append(replace(base, key=location_key(location), runner_options=merged))
+            continue
+        options = dict(configured.runner_options) if configured is not None else {}
+        base = configured or LocationConfig(path=str(location))
+        found = detect(location) if location.is_dir() else []
+        if not found:
+            if location.is_dir() and any(name.endswith(".sql") for _, _, names in _walk(location) for name in names):
+                notes.append(
+                    f"migration-gate: {display}: flyway (no runner's markers found: the default; set migrations.layout)"
+                )
+            added.append(replace(base, layout="flyway", key=location_key(location)))
+            resolved.append((location, display, frozenset()))
+            layouts.add("flyway")
+            continue
+        if not searched and all(f.layout == "flyway" for f in found):
+            line = found[0].line(display)
+            notes.append(line)
+            added.append(
+                replace(
+                    base,
+                    layout="flyway",
+                    key=location_key(location),
+                    detected=line,
+                    runner_options=MappingProxyType({**found[0].options, **options}),
+                )
+            )
+            resolved.append((location, display, frozenset()))
+            layouts.add("flyway")
+            continue
+        subs = frozenset(location_key(f.folder) for f in found if location_key(f.folder) != location_key(location))
+        for item in found:
+            rel = os.path.relpath(item.folder, location)
+            shown = display if rel == "." else (rel if display in ("", ".") else os.path.join(display, rel))
+            line = item.line(shown)
+            notes.append(line)
+            merged = MappingProxyType({**item.options, **options})
+            added.append(
+                replace(
+                    base,
+                    path=str(item.folder),
+                    layout=item.layout,
+                    key=location_key(item.folder),
+                    detected=line,
+                    runner_options=merged,
+                )
+            )
+            inner = frozenset(
+                k for k in subs if k != location_key(item.folder) and k.startswith(location_key(item.folder) + os.sep)
+            )
+            resolved.append((item.folder, shown, inner))
+            layouts.add(item.layout)
+        if keep_rest and location_key(location) not in {location_key(f.folder) for f in found}:
+            added.append(replace(base, layout="flyway", key=location_key(location)))
+            resolved.append((location, display, subs))
+    new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
+    return _skip_nested(resolved), new
+
+
+def _repository_settings(location: Path, layout: str) -> dict[str, str]:
+    """The runner settings the repository holds for an explicitly configured folder."""
+    from .detection import Found
+    from .runner_settings import Hints, read_settings, repo_root
+
+    if not location.is_dir():
+        return {}
+    found = Found(location, layout, "configured")
+    read_settings(found, Hints(repo_root(location)))
+    return found.options
+
+
+def _skip_nested(resolved: list[Located]) -> list[Located]:
+    """A location's walk skips the locations inside it (their files belong to them)."""
+    keys = [absolute_key(location) for location, _, _ in resolved]
+    out = []
+    for (location, display, skip), key in zip(resolved, keys):
+        inner = frozenset(k for k in keys if k != key and k.startswith(key + os.sep))
+        out.append((location, display, skip | inner))
+    return out
 
 
 def absolute_key(path: Path | str) -> str:
@@ -430,24 +374,39 @@ class Scope:
     change_set: bool = False  # True when ``files`` is a change set against a base
     #: A base and/or the database's history for the change-set rules (``history.git.History``).
     history: HistorySource | None = None
+    #: What ``layout: auto`` found, one line per migrations folder (printed on stderr).
+    notes: list[str] = field(default_factory=list)
 
 
 def scope_from_paths(paths: list[str], config: Config) -> Scope:
-    """``check PATH …``: exactly these files (folders recursively, every ``.sql``)."""
+    """``check PATH …``: exactly these files (folders recursively, every ``.sql``).
+
+    With ``layout: auto`` each folder's runner is found first (``Scope.notes`` says what was found);
+    the scope's project carries the configuration with the layouts found.
+    """
     wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
     locations: list[tuple[Path, str]] = []
+    configured = configured_locations(config) if config.paths_configured else []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             wanted.append((raw, None))
-            locations.append((path, raw))
+            inside = _configured_inside(path, raw, configured)
+            if inside:  # the configured folders are the locations; the rest of PATH is checked too
+                locations.extend(inside)
+                if not any(absolute_key(loc) == absolute_key(path) for loc, _ in inside):
+                    locations.append((path, raw))
+            else:
+                locations.append((path, raw))
         elif path.exists():
             wanted.append((raw, path))
             location = location_of(path, config)
             locations.append((location, _location_display(raw, path, location)))
         else:
             raise UsageError(f"{raw}: no such file or folder")
-    project = build_project(locations, config)
+    notes: list[str] = []
+    resolved, config = resolve_layouts(_unique(locations), config, notes, keep_rest=True)
+    project = build_project(resolved, config)
     known: dict[str, MigrationFile] | None = None
     files: list[MigrationFile] = []
     seen: set[str] = set()
@@ -462,8 +421,18 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         if wanted_path is None:  # a folder: the files discovery found in it (listed once)
             root = absolute_key(raw)
             prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+            inner = [
+                files_
+                for key_, files_ in sorted(project.by_location.items())
+                if key_.startswith(root + os.sep)  # folders configured or found by layout: auto inside it
+            ]
+            if not project.by_location.get(root) and not any(inner):
+                raise UsageError(f"no migration files found in {raw} (no .sql file in it or its subfolders)")
             for migration in project.by_location.get(root, ()):
                 take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
+            for found_files in inner:
+                for migration in found_files:
+                    take(absolute_key(migration.path), migration, migration.display)
             continue
         if known is None:
             known = {absolute_key(f.path): f for f in project.files}
@@ -473,18 +442,61 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             found = classify(wanted_path, raw, location_of(wanted_path, config), config)
             project.files.append(found)
         take(key, found, raw)
-    return Scope(project, _in_run_order(files))
+    return Scope(project, _in_run_order(files), notes=notes)
+
+
+def _configured_inside(path: Path, raw: str, configured: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The configured migration folders inside (or equal to) a folder given as PATH, shown under it."""
+    root = absolute_key(path)
+    found = []
+    for location, _ in configured:
+        key = absolute_key(location)
+        if key == root or key.startswith(root + os.sep):
+            rel = os.path.relpath(key, root)
+            shown = raw if rel == "." else (rel if raw in ("", ".") else os.path.join(raw, rel))
+            found.append((location, shown))
+    return found
+
+
+def _unique(locations: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    seen: set[str] = set()
+    out = []
+    for location, display in locations:
+        key = absolute_key(location)
+        if key not in seen:
+            seen.add(key)
+            out.append((location, display))
+    return out
 
 
 def scope_from_config(config: Config) -> Scope:
-    locations = configured_locations(config)
+    """The configured migration folders; with ``layout: auto`` and no ``migrations.path``, the repository's."""
+    configured = configured_locations(config)
+    locations = configured
+    searched = config.layout == "auto" and not config.paths_configured
+    if searched and not any(path.is_dir() for path, _ in locations):
+        locations = [(config.root, _shown(config.root))]
     missing = [display for path, display in locations if not path.is_dir()]
+    not_found = UsageError(
+        f"{configured[0][1]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"
+    )
     if missing and len(missing) == len(locations):
-        raise UsageError(
-            f"{missing[0]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"
-        )
-    project = build_project(locations, config)
-    return Scope(project, _in_run_order(list(project.files)))
+        raise not_found
+    notes: list[str] = []
+    root_searched = searched and locations[0][0] == config.root
+    resolved, config = resolve_layouts(locations, config, notes, keep_rest=False, searched=root_searched)
+    if root_searched and not any(loc.detected for loc in config.locations):
+        raise not_found
+    project = build_project(resolved, config)
+    return Scope(project, _in_run_order(list(project.files)), notes=notes)
+
+
+def _shown(path: Path) -> str:
+    try:
+        display = os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
+    return str(path) if display.startswith(".." + os.sep + "..") else display
 
 
 def _in_run_order(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -506,3 +518,20 @@ def _location_display(raw: str, path: Path, location: Path) -> str:
 
 def _with_display(migration: MigrationFile, display: str) -> MigrationFile:
     return replace(migration, display=display)
+
+
+def without_excluded(scope: Scope, config: Config) -> Scope:
+    """The scope without the files ``excluded_paths`` matches (their display path, or relative to the config)."""
+    if not config.excluded_paths:
+        return scope
+    import fnmatch
+
+    def excluded(migration: MigrationFile) -> bool:
+        shown = migration.display.removeprefix("./")
+        try:
+            relative = os.path.relpath(migration.path, config.root).replace(os.sep, "/")
+        except ValueError:
+            relative = shown
+        return any(fnmatch.fnmatchcase(p, pattern) for p in (shown, relative) for pattern in config.excluded_paths)
+
+    return replace(scope, files=[f for f in scope.files if not excluded(f)])

@@ -22,6 +22,7 @@ from .core.migration import MigrationFile
 from .core.results import FileResult, RunResult
 from .core.rules.base import ProjectRule
 from .core.ruleset import RuleSet, build_ruleset, without_content_rules
+from .core.sizing import Sizing
 from .core.suppression import Ignore, apply_file_ignores, unused_ignores
 from .core.violations import make_violation
 from .discovery import Scope
@@ -35,11 +36,15 @@ def run_check(
     want_statements: bool = True,
     extra_project_rules: Iterable[ProjectRule] = (),
     schedule: Schedule | None = None,
+    sizing: Sizing | None = None,
 ) -> RunResult:
-    """The whole check. ``schedule``: how files are analysed (cache, workers); default: here, no cache."""
+    """The whole check. ``schedule``: how files are analysed (cache, workers); default: here, no cache.
+    ``sizing``: a table statistics snapshot (read by :mod:`migration_gate.tablestats`) for the lock findings."""
     rules = build_ruleset(config, only)
     legacy = _legacy_predicate(config)
-    results = analyze_all(scope, config, rules, file_rules_for(rules, legacy), want_statements, schedule or Schedule())
+    results = analyze_all(
+        scope, config, rules, file_rules_for(rules, legacy), want_statements, schedule or Schedule(), sizing
+    )
 
     violations = [v for r in results for v in r.violations]
     in_scope = frozenset(f.path for f in scope.files if legacy is None or not legacy(f))

@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CORPUS = Path(os.environ.get("MIGRATION_GATE_CORPUS", REPO.parent / "shared" / "corpus"))
+#: Real projects of each migration runner (../shared/corpus-runners, SOURCES.md there); absent in a clean clone.
+RUNNER_CORPUS = Path(os.environ.get("MIGRATION_GATE_RUNNER_CORPUS", REPO.parent / "shared" / "corpus-runners"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 #: The suite runs against a compiled wheel (.ci/run sets it): the core modules must be the compiled ones.
 EXPECT_COMPILED = os.environ.get("MIGRATION_GATE_EXPECT_COMPILED") == "1"

@@ -27,7 +27,19 @@ from test_github_publish import BAD_V2, PR, PullRequestCheckout
 from migration_gate.reporters.markdown import MARKER
 
 ACTION = REPO / "action.yml"
-INPUTS = {"path", "config", "base", "github-token", "comment", "status", "checks", "fail-on", "format"}
+INPUTS = {
+    "path",
+    "config",
+    "base",
+    "github-token",
+    "comment",
+    "status",
+    "checks",
+    "fail-on",
+    "format",
+    "table-stats",
+    "stats-database-url",
+}
 OUTPUTS = {"result", "errors", "warnings", "report-json"}
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -249,3 +261,83 @@ def test_action_bad_input_and_bad_config(installed, tmp_path, fake):
     assert code == 2 and outputs == {"result": "error"}
     assert "bogus: unknown setting" in err
     assert fake.statuses[pr.head][-1]["state"] == "error"
+
+
+# --------------------------------------------------------------------------- table statistics
+
+INDEX_V2 = "CREATE INDEX idx_users_email ON users (email);\n"
+
+
+def test_action_table_stats_input(installed, tmp_path, fake):
+    pr = PullRequestCheckout(tmp_path, fake)
+    pr.change({"migrations/V2__index_email.sql": INDEX_V2, "migrations/rollback/V2__rollback.sql": "SELECT 1;\n"})
+    env = pr.environment()
+    del env["GITHUB_TOKEN"]
+    code, outputs, out, err = installed.run(1, {}, env, pr.repo.path, github_context(pr))
+    assert (code, outputs["errors"]) == (1, "1"), err  # non-concurrent-index-creation on users
+    pr.repo.write("stats.json", json.dumps(SMALL_USERS))
+    code, outputs, out, err = installed.run(1, {"table-stats": "stats.json"}, env, pr.repo.path, github_context(pr))
+    assert (code, outputs["result"], outputs["errors"]) == (0, "pass", "0"), err  # a small table: info
+    report = json.loads(Path(outputs["report-json"]).read_text())
+    (info,) = [v for v in report["violations"] if v["rule"] == "non-concurrent-index-creation"]
+    assert info["severity"] == "info" and " — users: ~120 rows, 48 kB, 0 writes/s; " in info["message"]
+    assert "SHARE on users (\\~&#8203;120 rows, 48 kB), scan &lt;1 s" in fake.comments[PR][-1]["body"]
+
+
+SMALL_USERS = {
+    "schema_version": 1,
+    "taken_at": "2099-01-01T00:00:00Z",
+    "server_version": "15",
+    "tables": [
+        {
+            "schema": "public",
+            "name": "users",
+            "rows": 120,
+            "heap_bytes": 32768,
+            "index_bytes": 16384,
+            "total_bytes": 49152,
+            "indexes": [],
+            "writes_per_second": 0,
+        }
+    ],
+}
+
+
+def test_action_snapshots_stats_database_url_first_and_masks_it(installed, tmp_path, fake, pg_server):
+    from migration_gate.verify.database import connect
+
+    name = "mg_action_stats"
+    with connect(pg_server.conninfo()) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+    with connect(pg_server.conninfo(name)) as conn:
+        conn.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text)")
+        conn.execute("INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 300) g")
+        conn.execute("ANALYZE users")
+    # trust authentication ignores the password; the action must still keep it out of the log
+    url = pg_server.connection.url(name).replace("postgres@", "postgres:hunter2-secret@")
+    pr = PullRequestCheckout(tmp_path, fake)
+    pr.change({"migrations/V2__index_email.sql": INDEX_V2, "migrations/rollback/V2__rollback.sql": "SELECT 1;\n"})
+    env = pr.environment()
+    del env["GITHUB_TOKEN"]
+    code, outputs, out, err = installed.run(1, {"stats-database-url": url}, env, pr.repo.path, github_context(pr))
+    assert (code, outputs["result"], outputs["errors"]) == (0, "pass", "0"), err
+    lines = out.splitlines()
+    assert lines[:2] == [f"::add-mask::{url}", "::add-mask::hunter2-secret"]
+    assert "hunter2" not in err and all("hunter2" not in line for line in lines[2:])
+    report = json.loads(Path(outputs["report-json"]).read_text())
+    (info,) = [v for v in report["violations"] if v["rule"] == "non-concurrent-index-creation"]
+    assert " — users: ~300 rows, " in info["message"] and info["severity"] == "info"
+
+    # An unreachable server: a warning, and the gate runs without sizes (here: the error stays an error).
+    closed = "postgresql://app:hunter3-secret@127.0.0.1:1/shop"
+    code, outputs, out, err = installed.run(1, {"stats-database-url": closed}, env, pr.repo.path, github_context(pr))
+    assert (code, outputs["errors"]) == (1, "1")
+    assert "::add-mask::hunter3-secret" in out
+    assert (
+        "::warning title=migration-gate::could not read table statistics from stats-database-url (see the log); "
+        "the gate runs without table sizes"
+    ) in out
+    assert "migration-gate: error: cannot connect to --database-url: " in err and "hunter3" not in err
+    with connect(pg_server.conninfo()) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -151,6 +151,13 @@ def test_the_github_adapter_sees_no_run_internals():
     assert {t for t in targets if t.startswith(("migration_gate.core", "migration_gate.reporters"))} == set()
 
 
+def test_the_gitlab_adapter_sees_no_run_internals():
+    """Like the GitHub adapter, it takes a Publication (rendered body and counts): no core, no reporters."""
+    targets = graph()["migration_gate.publish.gitlab"]
+    assert targets == {"migration_gate.publish.github"}  # Publication, ReportingError, redact, the retry settings
+    assert {t for t in targets if t.startswith(("migration_gate.core", "migration_gate.reporters"))} == set()
+
+
 def test_imports_are_read_inside_functions_too(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from .b import c\n", encoding="utf-8")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from conftest import run_subprocess
 
+#: What `layout: auto` prints about the folder (stderr).
+DETECTED = "migration-gate: migrations: flyway (from V<version>__<description>.sql names)\n"
+
 
 def _project(tmp_path, count: int = 240):
     """A Flyway folder with enough files for the parallel path, with varied findings."""
@@ -65,7 +68,7 @@ def test_corrupt_cache_entries_are_misses(tmp_path):
         if entry.is_file():
             entry.write_bytes(b"not a pickle")
     again = run_subprocess(*args, cwd=tmp_path)
-    assert again.out == first.out and again.err == ""
+    assert again.out == first.out and again.err == first.err == DETECTED
 
 
 def test_config_changes_invalidate(tmp_path):
@@ -79,6 +82,7 @@ def test_config_changes_invalidate(tmp_path):
 
 
 def test_bad_jobs_value(cli, tmp_path):
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;\n")
     result = cli("check", ".", "--jobs", "-1", cwd=tmp_path)
     assert result.code == 2 and "--jobs -1" in result.err
 
@@ -141,7 +145,7 @@ def test_cache_entries_of_another_shape_are_misses(tmp_path):
     for entry in entries:
         entry.write_bytes(pickle.dumps((1, None, [("x",)], [("p", 1, 1, [])], (), [], ())))
     again = run_subprocess(*args, cwd=tmp_path)
-    assert (again.code, again.out, again.err) == (first.code, first.out, "")
+    assert (again.code, again.out, again.err) == (first.code, first.out, DETECTED)
 
 
 def _run(tmp_path, **schedule):

@@ -15,7 +15,10 @@ from __future__ import annotations
 import pytest
 from conftest import GitRepo
 
-CONFIG = "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-migration-header: off\n"
+CONFIG = (
+    "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-migration-header: off\n"
+    "  missing-statement-timeout: off\n  non-idempotent-statement: off\n"
+)
 V1 = "CREATE TABLE customers (id bigint PRIMARY KEY);\n"
 V2 = (
     "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, note varchar(64));\n"

@@ -119,20 +119,47 @@ def test_no_migrations_folder(cli, tmp_path):
     assert "migrations folder not found" in one_line(result.err)
 
 
-def test_directory_without_migrations_passes(cli, tmp_path):
+def test_directory_without_migrations_is_a_usage_error(cli, tmp_path):
+    """Not "0 files: gate passed": a folder named on the command line with no .sql file is exit 2."""
     (tmp_path / "empty").mkdir()
-    result = cli("check", "empty", cwd=tmp_path)
-    assert result.code == 0
-    assert "0 errors" in result.out and "in 0 files" in result.out
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.txt").write_text("not SQL\n")
+    for folder in ("empty", "docs"):
+        result = cli("check", folder, cwd=tmp_path)
+        assert result.code == 2
+        assert result.out == ""
+        assert one_line(result.err) == (
+            f"migration-gate: error: no migration files found in {folder} (no .sql file in it or its subfolders)"
+        )
 
 
-def test_empty_file_is_fine(cli, tmp_path):
+def test_a_folder_of_misnamed_sql_files_is_still_analysed(cli, tmp_path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "create_users.sql").write_text("CREATE TABLE users (id bigint);\n")
+    result = cli("check", "sql", "--format", "json", cwd=tmp_path)
+    assert [v["rule"] for v in result.json()["violations"]] == ["invalid-migration-filename"]
+
+
+def test_empty_file_is_a_warning(cli, tmp_path):
     (tmp_path / "V1__empty.sql").write_text("")
     (tmp_path / "rollback").mkdir()
     (tmp_path / "rollback" / "V1__rollback.sql").write_text("")
     result = cli("check", "V1__empty.sql", "--format", "json", cwd=tmp_path)
     assert result.code == 0, result.out
     assert result.json()["summary"]["statements"] == 0
+    assert [
+        (v["rule"], v["severity"], v["line"], v["column"], v["message"])
+        for v in result.json()["violations"]
+        if v["rule"] == "empty-migration"
+    ] == [
+        (
+            "empty-migration",
+            "warning",
+            1,
+            1,
+            "the migration is empty: no statement runs, yet the runner records the version as applied",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from conftest import FIXTURES, REPO
+from conftest import CORPUS, FIXTURES, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +23,6 @@ from migration_gate.core.migration import MigrationFile
 from migration_gate.core.ruleset import build_ruleset
 from migration_gate.core.source import LineIndex
 
-CORPUS = REPO.parent / "shared" / "corpus"
 CASES = int(os.environ.get("MIGRATION_GATE_FUZZ_CASES", "10000"))
 FIXED_SEED = not os.environ.get("MIGRATION_GATE_FUZZ_RANDOM")  # benchmarks/fuzz.py: random seeds
 _TOKEN = re.compile(r"\s+|\w+|'[^']*'|\$\$|[^\w\s]")
@@ -115,14 +114,19 @@ def _report(text: str) -> list[tuple]:
     ]
 
 
+#: Rules about byte lengths (PostgreSQL's 63-byte names): the ASCII twin of a name is shorter in bytes.
+BYTE_LENGTH_RULES = {"identifier-too-long", "duplicate-column-assignment"}
+
+
 def _positions(report: list[tuple]) -> list[tuple]:
-    return [item[:5] if len(item) == 6 else item[:2] for item in report]
+    return [item[:5] if len(item) == 6 else item[:2] for item in report if item[0] not in BYTE_LENGTH_RULES]
 
 
 def _ascii(text: str) -> str:
     """The same text with every non-ASCII character replaced by one ASCII letter: characters stay where they
-    are, UTF-8 bytes move (a node located by its bytes but read as characters lands elsewhere)."""
-    return "".join(ch if ch < "\x80" or ch == "\ufeff" else "x" for ch in text)
+    are, UTF-8 bytes move (a node located by its bytes but read as characters lands elsewhere). The letter is
+    ``q``, which starts no PostgreSQL literal (``x'…'``, ``b'…'``, ``e'…'``, ``n'…'`` and ``u&'…'`` do)."""
+    return "".join(ch if ch < "\x80" or ch == "\ufeff" else "q" for ch in text)
 
 
 def test_there_are_enough_seeds():

@@ -37,7 +37,7 @@ class PullRequestCheckout:
         self.root = root
         self.repo = GitRepo(root / "shop")
         # The team's Flyway config excludes migrations/rollback from its locations.
-        self.repo.write(".migration-gate.yml", "ignore_rollback_collision: true\n")
+        self.repo.write(".migration-gate.yml", "migrations:\n  layout: flyway\nignore_rollback_collision: true\n")
         self.repo.write("migrations/V1__create_users.sql", GOOD_V1)
         self.repo.write("migrations/rollback/V1__rollback.sql", "DROP TABLE IF EXISTS users;\n")
         self.base = self.repo.commit("merged")
@@ -471,7 +471,7 @@ def test_comment_shows_the_locks_a_real_migration_takes(pr, fake):
     assert pr.run().code == 1
     body = fake.comments[PR][0]["body"]
     assert (
-        "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 1 warning | SHARE on users, scan |"
+        "| migrations/V2\\_\\_index\\_users\\_email.sql | ❌ error | 1 error, 2 warnings | SHARE on users, scan |"
         in body
     )
     assert (

@@ -297,3 +297,93 @@ def test_new_follows_the_configured_description_style(cli, tmp_path):
     project = _flyway_project(tmp_path, ["V1__a.sql"], "migrations:\n  description_style: words\n")
     assert cli("new", "Add-Users", cwd=project).code == 0
     assert (project / "migrations/V2__Add-Users.sql").exists()
+
+
+# --------------------------------------------------------------------------- new, per layout
+
+
+@pytest.mark.parametrize(
+    ("layout", "existing", "created", "first_lines"),
+    [
+        (
+            "goose",
+            {"00001_init.sql": "-- +goose Up\nSELECT 1;\n"},
+            ["00002_add_users.sql"],
+            ["-- +goose Up", "-- +goose Down"],
+        ),
+        (
+            "dbmate",
+            {"20240101000000_init.sql": "-- migrate:up\n-- migrate:down\n"},
+            None,
+            ["-- migrate:up", "-- migrate:down"],
+        ),
+        (
+            "sql-migrate",
+            {"001_init.sql": "-- +migrate Up\nSELECT 1;\n"},
+            ["002_add_users.sql"],
+            ["-- +migrate Up", "-- +migrate Down"],
+        ),
+        (
+            "golang-migrate",
+            {"000001_init.up.sql": "SELECT 1;\n"},
+            ["000002_add_users.up.sql", "000002_add_users.down.sql"],
+            [],
+        ),
+        ("sqlx", {"1_init.sql": "SELECT 1;\n"}, ["2_add_users.sql"], []),
+        (
+            "sqlx",
+            {"1_init.up.sql": "SELECT 1;\n", "1_init.down.sql": "SELECT 1;\n"},
+            ["2_add_users.up.sql", "2_add_users.down.sql"],
+            [],
+        ),
+    ],
+)
+def test_new_writes_the_runners_file_shape(cli, tmp_path, layout, existing, created, first_lines):
+    (tmp_path / ".migration-gate.yml").write_text(f"migrations:\n  layout: {layout}\n")
+    for name, text in existing.items():
+        (tmp_path / "migrations").mkdir(exist_ok=True)
+        (tmp_path / "migrations" / name).write_text(text)
+    result = cli("new", "add_users", cwd=tmp_path)
+    assert result.code == 0, result.err
+    paths = [line.split(" ", 1)[1] for line in result.out.splitlines()]
+    if created is not None:
+        assert paths == [f"migrations/{name}" for name in created]
+    text = (tmp_path / paths[0]).read_text()
+    for marker in first_lines:
+        assert marker in text.splitlines()
+    check = cli("check", "--no-cache", "--format", "json", "--rule", "syntax-error", cwd=tmp_path)
+    assert check.json()["violations"] == []
+
+
+def test_new_liquibase_changeset_and_sqitch_change(cli, tmp_path):
+    lb = tmp_path / "lb"
+    (lb / "migrations").mkdir(parents=True)
+    (lb / ".migration-gate.yml").write_text("migrations:\n  layout: liquibase\n")
+    (lb / "migrations" / "001_init.sql").write_text("--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n")
+    result = cli("new", "add_users", cwd=lb)
+    text = (lb / "migrations" / "002_add_users.sql").read_text()
+    assert text.startswith("--liquibase formatted sql\n\n-- 002_add_users.sql\n")
+    assert re.search(r"^--changeset .+:002-add_users$", text, re.M)
+    sq = tmp_path / "sq"
+    (sq / "schema").mkdir(parents=True)
+    (sq / ".migration-gate.yml").write_text("migrations:\n  path: schema\n  layout: sqitch\n")
+    (sq / "schema" / "sqitch.plan").write_text("%project=demo\n\nt 2026-01-01T00:00:00Z me <me@x> # t\n")
+    result = cli("new", "add_users", cwd=sq)
+    assert result.out.splitlines() == [
+        "created schema/deploy/add_users.sql",
+        "created schema/revert/add_users.sql",
+        "created schema/verify/add_users.sql",
+        "updated schema/sqitch.plan",
+    ]
+    plan = (sq / "schema" / "sqitch.plan").read_text().splitlines()
+    assert re.fullmatch(r"add_users \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ .+ <.+> # add users", plan[-1])
+    assert cli("new", "add_users", cwd=sq).code == 2  # already in the plan
+
+
+def test_new_refuses_where_the_runner_writes_its_own_files(cli, tmp_path):
+    (tmp_path / "drizzle" / "meta").mkdir(parents=True)
+    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text('{"entries": []}')
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  path: drizzle\n  layout: drizzle\n")
+    result = cli("new", "add_users", cwd=tmp_path)
+    assert result.code == 2
+    assert "drizzle-kit generate" in result.err

@@ -9,7 +9,10 @@ def _codes(result):
 
 def test_table_created_by_an_earlier_migration_of_the_change_set_is_new(cli, git_repo):
     repo = git_repo
-    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write(
+        ".migration-gate.yml",
+        "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-statement-timeout: off\n",
+    )
     repo.write("migrations/V1__users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n")
     repo.commit("merged history")
     repo.git("checkout", "-q", "-b", "feature")
@@ -34,7 +37,10 @@ def test_table_created_by_an_earlier_migration_of_the_change_set_is_new(cli, git
 
 def test_a_later_migration_does_not_make_a_table_new(cli, git_repo):
     repo = git_repo
-    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write(
+        ".migration-gate.yml",
+        "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-statement-timeout: off\n",
+    )
     repo.write("migrations/V1__users.sql", "CREATE TABLE users (id bigint);\n")
     repo.commit("merged")
     repo.git("checkout", "-q", "-b", "feature")
@@ -52,9 +58,51 @@ def test_lock_report_in_json_and_do_block_carries_inner_locks(cli, tmp_path):
     )
     doc = cli("check", "V1__x.sql", "--format", "json", cwd=tmp_path).json()
     assert [(s["line"], s["end_line"], s["locks"]) for s in doc["statements"]] == [
-        (1, 1, [{"table": "public.users", "mode": "AccessExclusiveLock", "rewrite": False, "scan": True}]),
-        (2, 4, [{"table": "public.orders", "mode": "AccessExclusiveLock", "rewrite": True, "scan": False}]),
-        (5, 5, [{"table": "public.idx_orders_user", "mode": "AccessExclusiveLock", "rewrite": False, "scan": False}]),
+        (
+            1,
+            1,
+            [
+                {
+                    "table": "public.users",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": False,
+                    "scan": True,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
+        (
+            2,
+            4,
+            [
+                {
+                    "table": "public.orders",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": True,
+                    "scan": False,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
+        (
+            5,
+            5,
+            [
+                {
+                    "table": "public.idx_orders_user",
+                    "mode": "AccessExclusiveLock",
+                    "rewrite": False,
+                    "scan": False,
+                    "rows": None,
+                    "bytes": None,
+                    "estimated_seconds": None,
+                }
+            ],
+        ),
     ]
 
 
@@ -104,7 +152,10 @@ def test_merged_history_is_searched_inside_do_blocks(cli, git_repo):
     dollar-quoted DO body, which PostgreSQL's scanner returns as one string token.
     """
     repo = git_repo
-    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write(
+        ".migration-gate.yml",
+        "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-statement-timeout: off\n",
+    )
     repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
     repo.write(
         "migrations/V2__index.sql", "DO $$\nBEGIN\n  CREATE INDEX idx_orders_by_user ON orders (user_id);\nEND\n$$;\n"
@@ -122,7 +173,10 @@ def test_merged_history_is_searched_inside_do_blocks(cli, git_repo):
 def test_merged_history_word_index_keeps_odd_identifiers(cli, git_repo):
     """Quoted names with spaces, dashes, leading digits or quotes, and non-ASCII names, are found."""
     repo = git_repo
-    repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n")
+    repo.write(
+        ".migration-gate.yml",
+        "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-statement-timeout: off\n",
+    )
     repo.write("migrations/V1__orders.sql", "CREATE TABLE orders (id bigint, user_id bigint);\n")
     names = ['"2fa_idx"', '"user-events"', '"Orders Idx"', '"say ""hi"""', "idx€", '"İdx"']
     for number, name in enumerate(names, start=2):  # one file each: every lookup must find its own

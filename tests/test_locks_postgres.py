@@ -19,6 +19,7 @@ from lockprobe import compare, observe
 from migration_gate.core.analysis import analyze, nontransactional_reason
 from migration_gate.core.config import Config
 from migration_gate.core.context import FileContext, StatementContext
+from migration_gate.core.lockmodes import STRENGTH
 from migration_gate.core.locks import predict_locks
 from migration_gate.core.migration import MigrationFile
 from migration_gate.core.parse import parse_source
@@ -84,3 +85,98 @@ def test_prediction_matches_postgresql(lock_db, text, ctx):
     assert predicted, "every shape locks something"
     problems = compare(predicted, observe(lock_db, text))
     assert not problems, "; ".join(problems)
+
+
+# --------------------------------------------------------------------------- rule claims
+
+CLAIMS_TEXT = (LOCKS / "claims.sql").read_text(encoding="utf-8")
+
+
+def _claims() -> tuple[str, list[dict]]:
+    """(setup SQL, claims) of fixtures/locks/claims.sql."""
+    setup, *blocks = CLAIMS_TEXT.split("\n-- claim: ")
+    claims = []
+    for block in blocks:
+        title, *lines = block.strip().splitlines()
+        claim: dict = {"title": title, "sql": []}
+        for line in lines:
+            key, _, value = line.removeprefix("-- ").partition(": ")
+            if line.startswith("-- ") and key in ("locks", "rewrites", "keeps", "scans", "no-scan", "error", "notice"):
+                claim[key] = value
+            else:
+                claim["sql"].append(line)
+        claim["sql"] = "\n".join(claim["sql"])
+        claims.append(claim)
+    return setup, claims
+
+
+CLAIMS_SETUP, CLAIMS = _claims()
+
+_STATE = """
+SELECT n.nspname || '.' || c.relname, c.oid::bigint, pg_relation_filenode(c.oid), pg_stat_get_xact_numscans(c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+"""
+
+
+@pytest.fixture(scope="module")
+def claims_db(pg_server):
+    import psycopg
+
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS lock_claims")
+        admin.execute("CREATE DATABASE lock_claims")
+    conn = psycopg.connect(pg_server.conninfo("lock_claims"), autocommit=True)
+    conn.execute(CLAIMS_SETUP)
+    yield conn
+    conn.close()
+
+
+def test_claims_file_is_read_whole():
+    assert len(CLAIMS) == 21
+    assert all(c["sql"].strip() and len(c) > 2 for c in CLAIMS)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c["title"][:70] for c in CLAIMS])
+def test_rule_claims(claims_db, claim):
+    import psycopg
+
+    notices: list[str] = []
+
+    def notice(diagnostic) -> None:
+        notices.append(diagnostic.message_primary or "")
+
+    claims_db.add_notice_handler(notice)
+    try:
+        with claims_db.transaction(force_rollback=True), claims_db.cursor() as cur:
+            cur.execute(_STATE)
+            before = {name: (oid, node, scans) for name, oid, node, scans in cur.fetchall()}
+            try:
+                cur.execute(claim["sql"])
+            except psycopg.Error as exc:
+                assert "error" in claim, f"unexpected error: {exc}"
+                assert claim["error"] in str(exc)
+                return
+            assert "error" not in claim, "the statement succeeded"
+            cur.execute("SELECT relation::bigint, mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted")
+            held: dict[int, str] = {}
+            for oid, mode in cur.fetchall():
+                if oid is not None and STRENGTH.get(mode, 0) > STRENGTH.get(held.get(oid, ""), 0):
+                    held[oid] = mode
+            cur.execute(_STATE)
+            after = {name: (oid, node, scans) for name, oid, node, scans in cur.fetchall()}
+    finally:
+        claims_db.remove_notice_handler(notice)
+    for item in claim.get("locks", "").split():
+        name, mode = item.split("=")
+        got = held.get(before[name][0])
+        assert got == (None if mode == "none" else mode), f"{name}: PostgreSQL took {got}"
+    for name in claim.get("rewrites", "").split():
+        assert after[name][1] != before[name][1], f"{name} was not rewritten"
+    for name in claim.get("keeps", "").split():
+        assert after[name][1] == before[name][1], f"{name} was rewritten"
+    for name in claim.get("scans", "").split():
+        assert after[name][2] > before[name][2], f"{name} was not scanned"
+    for name in claim.get("no-scan", "").split():
+        assert after[name][2] == before[name][2], f"{name} was scanned"
+    if "notice" in claim:
+        assert any(claim["notice"] in n for n in notices), notices

@@ -34,3 +34,25 @@ def test_demo_excerpt_is_what_the_demo_prints(cli):
     for line in excerpt.splitlines():
         if line and line != "…":
             assert line in printed, f"README demo line no longer printed: {line!r}"
+
+
+def test_runners_table_is_generated_from_the_runner_modules():
+    from migration_gate.docs import render_layouts_table
+
+    block = re.search(r"<!-- runners:start -->\n(.*?)<!-- runners:end -->", README, re.S).group(1)
+    assert block == render_layouts_table(prefix="rules/layouts/")
+
+
+def test_squawk_table_is_generated_from_the_registry():
+    import os
+
+    from migration_gate.docs import render_squawk_table
+
+    table = render_squawk_table(prefix="rules/")
+    match = re.search(r"(<!-- squawk-table:.*?-->\n)(.*?)(<!-- squawk-table:end -->)", README, re.S)
+    assert match, "README has no squawk table block"
+    if os.environ.get("MG_UPDATE_GOLDEN") == "1":
+        (REPO / "README.md").write_text(README.replace(match.group(2), table), encoding="utf-8")
+        return
+    assert match.group(2) == table, "README's squawk table is stale: MG_UPDATE_GOLDEN=1 pytest tests/test_readme.py"
+    assert table.count("\n| `") == 78  # 76 rules, require-timeout-settings, prefer-timestamptz

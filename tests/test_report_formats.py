@@ -349,7 +349,9 @@ def test_sarif_guide_is_golden_and_valid(cli):
     assert len(run["results"]) == len(as_json["violations"])
     (rule,) = [r for r in rules if r["id"] == "MG303"]
     assert rule["name"] == "missing-rollback"
-    assert rule["shortDescription"]["text"] == "A versioned migration has no rollback script."
+    assert (
+        rule["shortDescription"]["text"] == "A versioned migration has no rollback, with a runner that has rollbacks."
+    )
     assert rule["helpUri"].endswith("/rules/missing-rollback.md")
     first = next(r for r in run["results"] if r["ruleId"] == "MG303")
     assert first["level"] == "error"
@@ -445,6 +447,7 @@ def test_report_flag_bad_values(cli, tmp_path, value, message):
 
 
 def test_report_flag_unwritable_path(cli, tmp_path):
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;\n")
     done = cli(
         "check",
         ".",
@@ -454,7 +457,10 @@ def test_report_flag_unwritable_path(cli, tmp_path):
         env={"GITHUB_ACTIONS": None},
     )
     assert done.code == 2
-    assert "No such file or directory" in done.err and len(done.err.strip().splitlines()) == 1
+    # layout: auto says what it found before the run; the failure itself is one line
+    detected, problem = done.err.strip().splitlines()
+    assert detected == "migration-gate: .: flyway (from V<version>__<description>.sql names)"
+    assert "No such file or directory" in problem
 
 
 def test_guide_comment_golden(cli):
@@ -467,7 +473,7 @@ def test_plain_check_loads_no_github_or_jinja(tmp_path):
     code = (
         "import sys\nfrom migration_gate.cli import main\n"
         "main(['check', 'fixtures/guide/migrations', '--format', 'json', '--output', sys.argv[1]])\n"
-        "print(','.join(m for m in ('jinja2', 'github', 'requests') if m in sys.modules))"
+        "print(','.join(m for m in ('jinja2', 'github', 'requests', 'gitlab', 'pygls', 'lsprotocol') if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "out.json")],

@@ -21,15 +21,67 @@ def test_registry_is_complete_and_unique():
 
     import migration_gate.core.rules as package
 
-    helpers = {"base", "registry", "rulekit", "columns", "typechange", "volatility"}  # the rules' own helpers
+    helpers = {
+        "base",
+        "registry",
+        "rulekit",
+        "columns",
+        "typechange",
+        "volatility",
+        "compat",
+        "held_locks",
+    }  # the rules' own helpers
     modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - helpers
     registered = {r.__module__.rsplit(".", 1)[1] for r in registry.ALL_RULES}
     assert modules == registered, "every rule module is registered, and only those"
     codes = [r.code for r in registry.ALL_RULES]
     names = [r.name for r in registry.ALL_RULES]
     assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
-    keys = [k.lower() for r in registry.ALL_RULES for k in (r.code, r.name, *r.aliases)]
-    assert len(set(keys)) == len(keys), "codes, names and aliases never collide"
+    own = {k.lower(): r for r in registry.ALL_RULES for k in (r.code, r.name)}
+    assert len(own) == 2 * len(registry.ALL_RULES), "codes and names never collide"
+    for rule in registry.ALL_RULES:
+        assert len(set(rule.aliases)) == len(rule.aliases), f"{rule.name}: an alias listed twice"
+        for alias in rule.aliases:
+            # An alias may name several rules (squawk's require-timeout-settings), but never another rule's
+            # own code or name: `rules: {dropped-table: off}` must mean that rule only.
+            assert own.get(alias.lower(), rule) is rule, f"{rule.name}: alias {alias} is another rule's name"
+        assert set(rule.alias_notes) <= set(rule.aliases), f"{rule.name}: a note about an alias it does not have"
+        for alias, (option, values) in rule.alias_scopes.items():
+            assert alias in rule.aliases
+            default = getattr(rule.Options(), option)
+            assert set(values) <= set(rule.make_options({option: list(values)}).__getattribute__(option))
+            assert isinstance(default, tuple), f"{rule.name}: a scoped option is a tuple of values"
+
+
+def test_an_alias_may_name_several_rules_and_lookup_finds_all():
+    assert {r.name for r in registry.lookup_all("require-timeout-settings")} == {
+        "missing-lock-timeout",
+        "missing-statement-timeout",
+    }
+    assert {r.name for r in registry.lookup_all("PREFER-BIGINT-OVER-INT")} == {"int-primary-key", "integer-column"}
+    assert [r.name for r in registry.lookup_all("MG118")] == ["dropped-column"]
+    assert registry.lookup_all("no-such-rule") == ()
+    assert registry.is_alias("ban-drop-view") and not registry.is_alias("dropped-object")
+
+
+def test_every_rule_has_a_family():
+    families = {r.family_name() for r in registry.ALL_RULES}
+    assert families == {
+        "general",
+        "lock",
+        "transaction",
+        "data",
+        "files",
+        "history",
+        "verify",
+        "types",
+        "style",
+        "compatibility",
+        "correctness",
+    }
+    assert registry.lookup("MG118").family_name() == "compatibility"
+    assert registry.lookup("MG601").family_name() == "compatibility"
+    assert registry.lookup("MG126").family_name() == "transaction"
 
 
 @pytest.mark.parametrize("rule", registry.sorted_rules(), ids=lambda r: r.name)
@@ -88,6 +140,9 @@ def test_example_triggers_and_use_instead_does_not(rule, cli, tmp_path):
 def test_rules_folder_is_up_to_date():
     wanted = pages()
     folder = REPO / "rules"
-    on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    on_disk = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in [*folder.glob("*.md"), *folder.glob("layouts/*.md")]
+    }
     stale = sorted(name for name in set(wanted) | set(on_disk) if wanted.get(name) != on_disk.get(name))
     assert not stale, f"rules/ is stale ({stale}); run `migration-gate docs`"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -308,10 +309,12 @@ def test_missing_rollback_is_applied_and_said_unchecked(verify, tmp_path):
     result = verify(folder)
     doc = result.json()
     assert result.code == 0
-    unchecked = [v for v in doc["violations"] if v["rule"] == "reapply-fails"]
-    assert [(v["path"], v["severity"], v["message"]) for v in unchecked] == [
+    assert [v for v in doc["violations"] if v["rule"] == "reapply-fails"] == []  # nothing failed
+    unchecked = [v for v in doc["violations"] if v["rule"] == "rollback-not-verified"]
+    assert [(v["path"], v["code"], v["severity"], v["message"]) for v in unchecked] == [
         (
             "migrations/V3__add_index.sql",
+            "MG407",
             "info",
             "no rollback: the migration applies, but its round trip (rollback, apply again) could not be checked",
         )
@@ -494,10 +497,26 @@ def test_create_index_concurrently_is_traced_from_a_second_connection(verify, tm
     doc = verify(folder).json()
     statements = {s["line"]: s["locks"] for s in doc["statements"] if s["path"] == "migrations/V3__cic.sql"}
     assert statements[1] == [
-        {"table": "public.orders", "mode": "ShareUpdateExclusiveLock", "rewrite": False, "scan": False}
+        {
+            "table": "public.orders",
+            "mode": "ShareUpdateExclusiveLock",
+            "rewrite": False,
+            "scan": False,
+            "rows": None,
+            "bytes": None,
+            "estimated_seconds": None,
+        }
     ]
     assert statements[2] == [
-        {"table": "public.orders", "mode": "ShareUpdateExclusiveLock", "rewrite": False, "scan": False}
+        {
+            "table": "public.orders",
+            "mode": "ShareUpdateExclusiveLock",
+            "rewrite": False,
+            "scan": False,
+            "rows": None,
+            "bytes": None,
+            "estimated_seconds": None,
+        }
     ]
     assert 3 not in statements  # not traced: never reported as "no locks"
     infos = {line: m for _, line, m in by_rule(doc, "observed-locks") if _ == "migrations/V3__cic.sql"}
@@ -569,12 +588,32 @@ def test_rewrites_and_held_locks_are_traced_in_the_transaction(verify, tmp_path)
     folder = write_project(tmp_path / "p", files)
     doc = verify(folder).json()
     statements = {s["line"]: s["locks"] for s in doc["statements"] if s["path"] == "migrations/V3__rewrite.sql"}
-    assert statements[1] == [{"table": "public.users", "mode": "AccessExclusiveLock", "rewrite": True, "scan": True}]
+    assert statements[1] == [
+        {
+            "table": "public.users",
+            "mode": "AccessExclusiveLock",
+            "rewrite": True,
+            "scan": True,
+            "rows": None,
+            "bytes": None,
+            "estimated_seconds": None,
+        }
+    ]
     # Already held from line 1: no new lock is visible, and adding a column with a constant default
     # does not rewrite the table.
     assert statements[2] == []
     # TRUNCATE writes a new, empty file (and rebuilds the primary key index by scanning it).
-    assert statements[3] == [{"table": "public.orders", "mode": "AccessExclusiveLock", "rewrite": True, "scan": True}]
+    assert statements[3] == [
+        {
+            "table": "public.orders",
+            "mode": "AccessExclusiveLock",
+            "rewrite": True,
+            "scan": True,
+            "rows": None,
+            "bytes": None,
+            "estimated_seconds": None,
+        }
+    ]
     infos = {line: m for p, line, m in by_rule(doc, "observed-locks") if p == "migrations/V3__rewrite.sql"}
     assert infos == {
         1: "PostgreSQL took AccessExclusiveLock on users (rewritten, scanned)",
@@ -858,10 +897,16 @@ def test_throwaway_server_passes_a_correct_history(isolated_tmp, tmp_path):
     code, out, err, pid = run_verify(folder, isolated_tmp)
     assert code == 0, err
     assert out.endswith("gate passed\n")
-    # No progress when stderr is not a terminal; only the note that there was no base (diagnostics: stderr).
-    assert err.splitlines() == [
+    # No progress when stderr is not a terminal; the note that there was no base and each migration's
+    # wall time (diagnostics: stderr).
+    lines = err.splitlines()
+    assert lines[0] == (
         f"note: no base ({folder / 'migrations'} is not a git repository); "
         "every migration verified from an empty database"
+    )
+    assert [re.sub(r"\d+\.\d\d s", "N s", line) for line in lines[1:]] == [
+        "verify: migrations/V1__create_users.sql: N s on verify's database",
+        "verify: migrations/V2__create_orders.sql: N s on verify's database",
     ]
     assert_nothing_left(isolated_tmp, pid)
 
@@ -990,7 +1035,23 @@ def test_guide_demo_catches_the_guides_unsafe_example(verify, tmp_path):
     guide = shutil.copytree(REPO / "fixtures" / "guide", tmp_path / "guide")
     doc = verify(guide).json()
     fails = by_rule(doc, "migration-fails")
+    # Flyway refuses V005 before PostgreSQL sees it: a CONCURRENTLY index next to other statements, mixed=false
+    # (issue 11 §3: verify refuses what the runner refuses, as check's mixed-transactional-statements says)
     assert fails == [
+        (
+            "migrations/V005__add_indexes.sql",
+            8,
+            "Flyway refuses the migration: Detected both transactional and non-transactional statements within "
+            "the same migration (even though mixed is false). Offending statement found at line 8: CREATE INDEX "
+            "CONCURRENTLY IF NOT EXISTS idx_orders_created_at ON orders (created_at) [non-transactional]; "
+            "the schema is as before the migration",
+        )
+    ]
+    # with Flyway's mixed = true, V005 runs without a transaction, and V008 is where PostgreSQL says no
+    config = guide / ".migration-gate.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "mixed: true\n", encoding="utf-8")
+    doc = verify(guide).json()
+    assert by_rule(doc, "migration-fails") == [
         (
             "migrations/V008__rename_product_title.sql",
             23,

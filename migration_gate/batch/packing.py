@@ -20,6 +20,7 @@ from ..core.suppression import Ignore
 # (Field names from the dataclasses, not ``__slots__``: the compiled core's classes have none.)
 _VIOLATION_FIELDS = tuple(f.name for f in fields(Violation))
 _IGNORE_FIELDS = tuple(f.name for f in fields(Ignore))
+_LOCK_FIELDS = tuple(f.name for f in fields(LockReport))
 
 Packed = tuple[Any, ...]
 
@@ -47,7 +48,7 @@ def pack(result: FileResult) -> Packed:
         result.report.checksum,
         [tuple(getattr(v, f) for f in _VIOLATION_FIELDS) for v in result.violations],
         [
-            (s.path, s.line, s.end_line, [(lock.table, lock.mode, lock.rewrite, lock.scan) for lock in s.locks])
+            (s.path, s.line, s.end_line, [tuple(getattr(lock, f) for f in _LOCK_FIELDS) for lock in s.locks])
             for s in result.statements
         ],
         tuple(result.created_tables),

@@ -66,6 +66,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also compare with Flyway's flyway_schema_history in this database (read-only)",
     )
     parser.add_argument(
+        "--table-stats",
+        metavar="FILE",
+        help="a `migration-gate stats` snapshot: lock findings name table sizes and durations, "
+        "and levels follow size (default: config table_stats)",
+    )
+    parser.add_argument(
         "--history",
         action="store_true",
         help="only the history, version and rollback rules, against the upstream base "
@@ -120,7 +126,7 @@ def _run(args: argparse.Namespace, plan) -> int:
     from ..batch import Schedule
     from ..config import load_config
     from ..core.rules import registry
-    from ..discovery import scope_from_config, scope_from_paths
+    from ..discovery import scope_from_config, scope_from_paths, without_excluded
     from ..errors import UsageError
     from ..run import run_check
 
@@ -130,14 +136,20 @@ def _run(args: argparse.Namespace, plan) -> int:
         config = config.replace(fail_on=args.fail_on)
     for name in args.only or ():
         if registry.lookup(name) is None:
-            raise UsageError(f"--rule {name}: unknown rule (see `migration-gate rules`)")
+            from ..config import did_you_mean
+
+            hint = did_you_mean(name, registry.rule_keys())
+            raise UsageError(f"--rule {name}: unknown rule{hint} (see `migration-gate rules`)")
 
     context = ReportContext(workspace=plan.workspace, pretty=args.output is None and sys.stdout.isatty())
     if args.paths:
         scope = scope_from_paths(args.paths, config)
     else:
         scope = scope_from_config(config)
-    if args.base or not args.paths or args.database_url or args.github:
+    config = scope.project.config  # with the layouts `layout: auto` found
+    context.notes.extend(scope.notes)
+    scope = without_excluded(scope, config)
+    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
         from ..history.changeset import attach_history
 
         scope = attach_history(
@@ -148,8 +160,8 @@ def _run(args: argparse.Namespace, plan) -> int:
             database_url=args.database_url,
             start=first,
             notes=context.notes,
-            required=bool(args.github),
-        )  # --github asks for the pull request's base
+            required=bool(args.github or args.gitlab),
+        )  # --github and --gitlab ask for the pull (merge) request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)
@@ -158,8 +170,18 @@ def _run(args: argparse.Namespace, plan) -> int:
 
         context.json_writer = writer = Writer(config.docs_url)
         schedule = replace(schedule, while_waiting=writer.prepare)
+    sizing = None
+    if args.table_stats or config.table_stats:
+        from ..stats.snapshot import load_sizing
+
+        sizing = load_sizing(args.table_stats, config, context.notes)
     result = run_check(
-        scope, config, only=args.only, schedule=schedule, want_statements=plan.needs_statements(args.format)
+        scope,
+        config,
+        only=args.only,
+        schedule=schedule,
+        want_statements=plan.needs_statements(args.format),
+        sizing=sizing,
     )
     context.notes.extend(result.notes)
     result.notes[:] = context.notes

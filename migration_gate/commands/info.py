@@ -31,11 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from ..discovery import scope_from_config, scope_from_paths
     from ..history.changeset import attach_history
     from ..history.info import build_info, render_json, render_text
-    from .check import write_output
+    from .check import print_notes, write_output
 
     first = Path(args.paths[0]) if args.paths else Path.cwd()
     config = load_config(Path(args.config) if args.config else None, search_from=first)
     scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    config = scope.project.config  # with the layouts `layout: auto` found
     notes: list[str] = []
     scope = attach_history(
         scope, base=args.base, auto=True, include_all=True, database_url=args.database_url, start=first, notes=notes
@@ -43,4 +44,5 @@ def run(args: argparse.Namespace) -> int:
     info = build_info(scope, config, notes)
     text = render_json(info) if args.format == "json" else render_text(info, with_database=bool(args.database_url))
     write_output(text, args.output)
+    print_notes(scope.notes)
     return 0

@@ -26,6 +26,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "temporary database there, works only inside it and drops it afterwards",
     )
     parser.add_argument(
+        "--table-stats",
+        metavar="FILE",
+        help="a `migration-gate stats` snapshot: each migration's estimated duration on those sizes is "
+        "shown beside its measured time (default: config table_stats)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the throwaway server (or temporary database) and print how to connect"
     )
 
@@ -47,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         config = config.replace(fail_on=args.fail_on)
     scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    config = scope.project.config  # with the layouts `layout: auto` found
     plan = _plan(scope, config, args.base, auto=not args.paths)
+    sizing = None
+    if args.table_stats or config.table_stats:
+        from ..stats.snapshot import load_sizing
+
+        sizing = load_sizing(args.table_stats, config, plan.notes)
 
     with _terminate_as_interrupt():
-        result = _verify(plan, config, args)
+        result = _verify(plan, config, args, sizing)
 
-    print_notes(result.notes)
+    print_notes([*scope.notes, *result.notes])
     write_report(args, result, ReportContext(notes=list(result.notes)))
     return 1 if result.failed else 0
 
@@ -82,7 +94,7 @@ def _plan(scope, config, base: str | None, *, auto: bool):
     return plan
 
 
-def _verify(plan, config, args):
+def _verify(plan, config, args, sizing=None):
     from ..errors import UsageError
     from ..verify.database import DatabaseError, Workspace, url_conninfo
     from ..verify.pgserver import ServerError, TemporaryServer
@@ -102,7 +114,7 @@ def _verify(plan, config, args):
                 connection.conninfo(), connection.conninfo, keep=args.keep, what="the throwaway server", file_copy=True
             )
         workspace.open()
-        verifier = Verifier(plan, config, workspace, progress=progress)
+        verifier = Verifier(plan, config, workspace, progress=progress, sizing=sizing)
         try:
             result = verifier.run()
         finally:

@@ -4,7 +4,20 @@ For every statement (DO-block bodies included, right after their DO) it
 records whether it runs inside a transaction, whether a ``lock_timeout`` is in
 effect, and which tables the file created before it.
 
-Transactions, by mode (``transaction`` in the config):
+Transactions follow the runner (:mod:`migration_gate.core.runners`): each
+stretch of the file the runner executes one way (a :class:`Run`: the whole
+file, a section, a Liquibase changeset) has an
+:class:`~migration_gate.core.runners.base.Execution` saying whether the runner
+wraps it in a transaction and how statements reach PostgreSQL.  A statement is
+in a transaction when it is inside the runner's transaction, between the
+file's own ``BEGIN`` and ``COMMIT``, inside a ``DO`` block, or in a query
+string that holds more than one statement (PostgreSQL runs those as one
+implicit transaction).  A ``COMMIT`` inside the runner's transaction ends it:
+what follows runs in autocommit when statements go one at a time, in a new
+transaction when the driver opens one (JDBC), and still in the implicit
+transaction when the rest of the file is the same query string.
+
+The legacy modes (``transaction`` in the config) are executions too:
 
 ``explicit``
     only the file's own ``BEGIN … COMMIT`` are transactions.
@@ -29,7 +42,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .objects import ObjectKey, created_objects
 from .parse import Statement
+from .runners.base import ONE_QUERY, PER_STATEMENT, Execution
 from .schema import SchemaLog
 from .sqlnodes import Node, const_value, def_elems, name_list, option_on, unwrap
 
@@ -116,18 +131,48 @@ class StatementFacts:
     lock_timeout_set: bool
     order: int  # position in the file's analysis order (DO bodies follow their DO)
     file: FileFacts = field(repr=False)
+    #: Inside the transaction the runner opened (and no COMMIT of the file has ended it).
+    runner_transaction: bool = False
+    #: In a query string that holds other statements too (PostgreSQL's implicit transaction).
+    implicit: bool = False
+    run: int = 0  # index of the Run (section, changeset) it belongs to
+    #: Which transaction of the file it runs in (numbered from 0 in file order; a DO block's body shares its
+    #: DO's); ``None``: it runs alone, in autocommit.
+    transaction: int | None = None
+
+    @property
+    def execution(self) -> Execution:
+        return self.file.runs[self.run].execution
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A stretch of the file the runner executes one way (``start``/``end``: offsets into the file)."""
+
+    start: int
+    end: int
+    execution: Execution
 
 
 @dataclass(slots=True)
 class TransactionProblem:
-    kind: str  # "nested" | "unclosed" | "stray-end"
+    #: "nested" | "unclosed" | "stray-end" (the file's own BEGIN/COMMIT, explicit mode);
+    #: "begin-in-runner" | "end-in-runner" (transaction control inside the runner's transaction)
+    kind: str
     statement: Statement
+    #: For end-in-runner: what the statements after it run in: "nothing" (none follow), "split" (a BEGIN
+    #: follows at once), "autocommit", "reopened" (a transaction the driver opens), "implicit" (the rest of
+    #: the same query string).
+    after: str = ""
+    #: The statements after a COMMIT are all non-transactional, up to a BEGIN (the deliberate escape).
+    escape: bool = False
+    run: int = 0
 
 
 @dataclass(slots=True)
 class FileFacts:
     mode: str
-    runner_wraps: bool  # the runner runs the whole file in one transaction
+    runner_wraps: bool  # the runner opens a transaction around (the first run of) the file
     units: list[StatementFacts] = field(default_factory=list)
     #: statements PostgreSQL refuses to run in a transaction block, with the reason
     nontransactional: list[tuple[Statement, str]] = field(default_factory=list)
@@ -137,6 +182,17 @@ class FileFacts:
     #: What the statements do to the schema, keyed by their order (``schema.SchemaLog``).
     schema: SchemaLog = field(default_factory=SchemaLog)
     do_block_errors: list[tuple[Statement, str]] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    #: Per run: the runner opens a transaction around it (Flyway's rule applied).
+    run_wraps: list[bool] = field(default_factory=list)
+    #: objects other than tables (views, functions, types, …) → orders of the statements creating them
+    objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
+    #: The transaction (``StatementFacts.transaction``) that continues the deploy batch's: the runner's
+    #: transaction around the file's first run when the runner runs all pending files in one (drizzle, Flyway
+    #: ``group``, Atlas ``--tx-mode all``); ``None`` otherwise.
+    batch_transaction: int | None = None
+    #: The batch's transaction is still open when the file ends (no COMMIT or ROLLBACK in the file ended it).
+    batch_open_at_end: bool = False
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -169,14 +225,41 @@ def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
     )
 
 
+def legacy_execution(mode: str, runner_transaction: bool | None = None) -> Execution:
+    """The execution a ``transaction:`` mode describes (see ``core.runners.flyway.legacy_execution``)."""
+    opt_out = "a per-file opt-out" if runner_transaction is False else None
+    if mode == "explicit":
+        return Execution(False, PER_STATEMENT, "the runner", mode="explicit")
+    if mode == "flyway":
+        return Execution(opt_out is None, PER_STATEMENT, "Flyway", mode="flyway", reopens=True, flyway=True)
+    return Execution(opt_out is None, ONE_QUERY, "the runner", mode="per-file", opt_out=opt_out)
+
+
 def analyze(
-    statements: list[Statement], *, mode: str, pg_version: int, runner_transaction: bool | None = None
+    statements: list[Statement],
+    *,
+    mode: str = "per-file",
+    pg_version: int,
+    runner_transaction: bool | None = None,
+    runs: list[Run] | None = None,
+    cuts: tuple[int, ...] | None = None,
+    timeout_set: bool = False,
 ) -> FileFacts:
-    """Run the pre-pass. ``runner_transaction=False`` is a per-file opt-out."""
+    """Run the pre-pass.
+
+    ``runs``: how the runner executes each stretch of the file (default: one run, the legacy
+    ``mode`` with ``runner_transaction=False`` as a per-file opt-out).  ``cuts``: where the runner
+    itself ends a query string, when it splits the text with its own rule.  ``timeout_set``: the
+    runner's connection already has a ``lock_timeout`` (or ``statement_timeout``), from its settings.
+    """
+    if not runs:
+        runs = [Run(0, 1 << 62, legacy_execution(mode, runner_transaction))]
     units_in_order: list[Statement] = []
-    facts = FileFacts(mode=mode, runner_wraps=False)
+    facts = FileFacts(mode=runs[0].execution.mode, runner_wraps=False, runs=runs)
+    top_runs: dict[int, int] = {}
     for stmt in statements:
         units_in_order.append(stmt)
+        top_runs[id(stmt)] = _run_of(runs, stmt.start)
         if stmt.kind == "DoStmt":
             body, error = expand_do_block(stmt)
             units_in_order.extend(body)
@@ -188,32 +271,86 @@ def analyze(
         if flyway_detects_nontransactional(stmt, pg_version):
             facts.flyway_nontransactional.append(stmt)
 
-    if runner_transaction is False or mode == "explicit":
-        facts.runner_wraps = False
-    elif mode == "flyway":
-        facts.runner_wraps = not facts.flyway_nontransactional
-    else:
-        facts.runner_wraps = True
+    wraps = []
+    for index, stretch in enumerate(runs):
+        if stretch.execution.flyway:
+            detected = any(top_runs[id(s)] == index for s in facts.flyway_nontransactional)
+            wraps.append(stretch.execution.wraps and not detected)
+        else:
+            wraps.append(stretch.execution.wraps)
+    used = sorted(set(top_runs.values())) or [0]
+    facts.runner_wraps = wraps[used[0]]
+    facts.run_wraps = wraps
+    queries = _queries(statements, runs, top_runs, cuts)
 
     explicit = False
-    timeout_session = False
+    began_in_runner = False
+    runner_tx = wraps[used[0]]
+    current = used[0]
+    timeout_session = timeout_set
     timeout_local = False
     last_begin: Statement | None = None
+    ends: list[TransactionProblem] = []
+    # Transactions are numbered as they open: ``epoch`` is the one an explicit or runner transaction open
+    # now is; implicit ones (a multi-statement query string, a DO block in autocommit) get their own number.
+    epoch = 0
+    numbers: dict[tuple[Any, ...], int] = {}
+    batch_epoch = 0 if runs[used[0]].execution.batch and runner_tx else None
+    facts.batch_open_at_end = batch_epoch is not None
     for order, stmt in enumerate(units_in_order):
         inner = stmt.parent is not None
+        top = stmt.parent or stmt
+        run = top_runs.get(id(top), current)
+        if run != current:
+            if explicit and last_begin is not None and not began_in_runner:
+                facts.problems.append(TransactionProblem("unclosed", last_begin, run=current))
+            current, runner_tx, explicit, began_in_runner, timeout_local = run, wraps[run], False, False, False
+            epoch += 1
+        execution = runs[run].execution
+        tx_epoch = epoch  # the transaction a COMMIT itself belongs to: the one it ends
         if not inner and stmt.kind == "TransactionStmt":
             kind = stmt.node.get("kind")
             if kind in _BEGIN:
                 if explicit:
-                    facts.problems.append(TransactionProblem("nested", stmt))
+                    facts.problems.append(TransactionProblem("nested", stmt, run=run))
+                elif runner_tx:
+                    facts.problems.append(TransactionProblem("begin-in-runner", stmt, run=run))
+                    began_in_runner = True
+                else:
+                    epoch += 1
+                    tx_epoch = epoch
                 explicit = True
                 last_begin = stmt
             elif kind in _END:
-                if not explicit and not facts.runner_wraps:
-                    facts.problems.append(TransactionProblem("stray-end", stmt))
+                epoch += 1
+                if tx_epoch == batch_epoch:
+                    facts.batch_open_at_end = False
+                if runner_tx and (not explicit or began_in_runner):
+                    problem = TransactionProblem("end-in-runner", stmt, run=run)
+                    facts.problems.append(problem)
+                    ends.append(problem)
+                    runner_tx = execution.reopens
+                    began_in_runner = False
+                elif not explicit and not wraps[run]:
+                    facts.problems.append(TransactionProblem("stray-end", stmt, run=run))
                 explicit = bool(stmt.node.get("chain"))
                 timeout_local = False
-        in_tx = explicit or facts.runner_wraps or inner
+        query, size = queries.get(id(top), _ALONE)
+        implicit = size > 1
+        in_tx = explicit or runner_tx or inner or implicit
+        if stmt.kind == "TransactionStmt" and not inner:
+            key: tuple[Any, ...] | None = ("tx", tx_epoch)
+        elif explicit or runner_tx:
+            key = ("tx", epoch)
+        elif implicit:
+            key = ("query", run, query, epoch)
+        elif inner or top.kind == "DoStmt":
+            key = ("do", top.index)
+        else:
+            key = None
+        transaction = numbers.setdefault(key, len(numbers)) if key is not None else None
+        if key == ("tx", batch_epoch) and batch_epoch is not None:
+            facts.batch_transaction = transaction
         change = lock_timeout_change(stmt)
         if change is not None:
             enabled, local = change
@@ -230,12 +367,81 @@ def analyze(
                 lock_timeout_set=timeout_session or timeout_local,
                 order=order,
                 file=facts,
+                runner_transaction=runner_tx,
+                implicit=implicit,
+                run=run,
+                transaction=transaction,
             )
         )
         facts.schema.record(stmt.kind, stmt.node, order)
-    if explicit and last_begin is not None:
-        facts.problems.append(TransactionProblem("unclosed", last_begin))
+        for key in created_objects(stmt):
+            facts.objects.setdefault(key, []).append(order)
+    if explicit and last_begin is not None and not began_in_runner:
+        facts.problems.append(TransactionProblem("unclosed", last_begin, run=current))
+    for problem in ends:
+        _describe_end(problem, statements, runs, top_runs, facts, pg_version)
     return facts
+
+
+def _run_of(runs: list[Run], offset: int) -> int:
+    for index, run in enumerate(runs):
+        if run.start <= offset < run.end:
+            return index
+    return len(runs) - 1
+
+
+_ALONE = ((-1, -1), 1)
+
+
+def _queries(
+    statements: list[Statement], runs: list[Run], top_runs: dict[int, int], cuts: tuple[int, ...] | None
+) -> dict[int, tuple[tuple[int, int], int]]:
+    """For each top-level statement, its query string (run, number) and how many statements share it."""
+    import bisect
+
+    keys: dict[int, tuple[int, int]] = {}
+    for stmt in statements:
+        run = top_runs[id(stmt)]
+        if stmt.kind == "TransactionStmt" and runs[run].execution.delivery != ONE_QUERY and cuts is None:
+            keys[id(stmt)] = (run, -1 - stmt.index)
+            continue
+        if runs[run].execution.delivery == ONE_QUERY:
+            keys[id(stmt)] = (run, 0)
+        elif cuts is not None:
+            keys[id(stmt)] = (run, bisect.bisect_right(cuts, stmt.start))
+        else:
+            keys[id(stmt)] = (run, -1 - stmt.index)
+    sizes: dict[tuple[int, int], int] = {}
+    for key in keys.values():
+        sizes[key] = sizes.get(key, 0) + 1
+    return {ident: (key, sizes[key]) for ident, key in keys.items()}
+
+
+def _describe_end(
+    problem: TransactionProblem,
+    statements: list[Statement],
+    runs: list[Run],
+    top_runs: dict[int, int],
+    facts: FileFacts,
+    pg_version: int,
+) -> None:
+    """What the statements after a COMMIT/ROLLBACK inside the runner's transaction run in."""
+    execution = runs[problem.run].execution
+    following = []
+    rest = [s for s in statements if s.start > problem.statement.start and top_runs[id(s)] == problem.run]
+    for stmt in rest:
+        if stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _BEGIN:
+            break
+        following.append(stmt)
+    if not following:
+        problem.after = "split" if rest else "nothing"
+    elif execution.delivery == ONE_QUERY:
+        problem.after = "implicit"
+    elif execution.reopens:
+        problem.after = "reopened"
+    else:
+        problem.after = "autocommit"
+    problem.escape = bool(following) and all(nontransactional_reason(s, pg_version) for s in following)
 
 
 # --------------------------------------------------------------------------- DO blocks
@@ -302,7 +508,7 @@ def _body_start(stmt: Statement, body_elem: Node) -> int:
     source = stmt.source
     text = source.parsed_text
     loc = body_elem.get("arg_location", body_elem.get("location", -1))
-    pos = source.parsed_char(loc) if isinstance(loc, int) and loc >= 0 else -1
+    pos = source.parsed_char(stmt.byte_base + loc) if isinstance(loc, int) and loc >= 0 else -1
     if pos < 0:
         return 0
     if text.startswith("$", pos):

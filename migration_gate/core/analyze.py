@@ -8,15 +8,20 @@ set, lookups into earlier migrations), so a scheduler may run it anywhere
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .config import Config
 from .context import FileContext, SchemaLookup, StatementContext
+from .deploy_batch import BatchState
 from .dispatch import dispatch
 from .load import LoadedFile, load_file
 from .locks import LockEffect, merge
 from .migration import MigrationFile
 from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
+from .rules.held_locks import state_after
 from .ruleset import RuleSet
 from .schema import SchemaView
+from .sizing import Sizing, apply_sizing, hazards_by_statement, size_lock
 from .suppression import place_ignores, resolve
 
 
@@ -44,16 +49,24 @@ def analyze_file(
     schema_lookup: SchemaLookup | None = None,
     data: bytes | None = None,
     loaded: LoadedFile | None = None,
+    sizing: Sizing | None = None,
+    batch: BatchState | None = None,
 ) -> FileResult:
-    """Analyse one file: every statement rule and file rule, then suppression.
+    """Analyse one file: every statement rule and file rule, sizing, then suppression.
 
     ``data`` is the file's content when the caller has already read it;
-    ``loaded`` the file when the caller has already loaded it.
+    ``loaded`` the file when the caller has already loaded it; ``sizing`` a table
+    statistics snapshot to size the lock findings and lock reports with; ``batch``
+    what the deploy batch's transaction carries in from the pending files before
+    this one (the result's ``batch_after`` is what it carries on).
     """
     owned = loaded is None
     if loaded is None:
         loaded = load_file(migration, config, data)
-    report = FileReport(migration, len(loaded.parse.statements) if loaded.parse else 0, loaded.checksum)
+    count = len(loaded.parse.statements) if loaded.parse else 0
+    if loaded.down is not None:
+        count += len(loaded.down.parse.statements)
+    report = FileReport(migration, count, loaded.checksum)
     lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
     ctx = FileContext(
         migration=migration,
@@ -64,19 +77,50 @@ def analyze_file(
         facts=loaded.facts,
         tables_created_earlier=tables_created_earlier,
         schema_lookup=lookup,
+        shape=loaded.shape,
+        down_statements=len(loaded.down.parse.statements) if loaded.down is not None else 0,
+        batch=batch,
     )
     found = dispatch(ctx, rules)
+    batch_after = state_after(ctx, batch) if batch is not None else None
+    if sizing is not None:
+        apply_sizing((finding for finding, _ in found), sizing, config)
     if loaded.source is None or loaded.facts is None:
         return FileResult(report, resolve(found, ctx, rules, None), [])
     directives = loaded.directives
-    statement_reports = statement_reports_of(ctx.statement_contexts) if want_statements else []
+    down_ctx = None
+    if loaded.down is not None:  # the down section is the file's rollback: checked as a rollback file is
+        down_ctx = FileContext(
+            migration=loaded.down.migration,
+            config=config,
+            source=loaded.source,
+            parse=loaded.down.parse,
+            facts=loaded.down.facts,
+            tables_created_earlier=tables_created_earlier,
+            schema_lookup=lookup,
+            shape=loaded.shape,
+        )
+        down_found = dispatch(down_ctx, rules)
+        if sizing is not None:
+            apply_sizing((finding for finding, _ in down_found), sizing, config)
+    statement_reports = []
+    if want_statements:
+        contexts = ctx.statement_contexts + (down_ctx.statement_contexts if down_ctx is not None else [])
+        hazards = {}
+        if sizing is not None:
+            hazards = {**hazards_by_statement(found), **(hazards_by_statement(down_found) if down_ctx else {})}
+        statement_reports = statement_reports_of(contexts, sizing, hazards)
     violations = resolve(found, ctx, rules, directives)
+    if down_ctx is not None:
+        violations += resolve(down_found, down_ctx, rules, directives, problems=False)
     place_ignores(directives, loaded.source)
     facts = loaded.facts
     created = SchemaView(facts.schema, None, None, tables_created_earlier).new_relations()
     ctx.statement_contexts.clear()
     if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
         facts.units.clear()  # (the batch runs with the cyclic GC paused)
+        if loaded.down is not None:
+            loaded.down.facts.units.clear()
     return FileResult(
         report,
         violations,
@@ -86,13 +130,24 @@ def analyze_file(
         loaded.source,
         lookups=tuple(lookup.calls) if lookup is not None else (),
         facts=facts,
+        batch_after=batch_after,
     )
 
 
-def statement_reports_of(contexts: list[StatementContext]) -> list[StatementReport]:
-    """One report per top-level statement; a DO block carries the locks of what it runs."""
+def statement_reports_of(
+    contexts: list[StatementContext],
+    sizing: Sizing | None = None,
+    hazards: Mapping[tuple[int, str], str] | None = None,
+) -> list[StatementReport]:
+    """One report per top-level statement; a DO block carries the locks of what it runs.
+
+    With ``sizing``, each lock on a table the snapshot knows carries the table's rows and
+    bytes and the duration of the work done under it (``hazards``: what the rules said the
+    work is, by statement and table; otherwise it is read from the lock model's flags).
+    """
     reports: list[StatementReport] = []
     effects: list[list[LockEffect]] = []
+    kinds: list[tuple[int, str]] = []
     for sctx in contexts:
         stmt = sctx.statement
         if stmt.parent is not None:
@@ -103,6 +158,14 @@ def statement_reports_of(contexts: list[StatementContext]) -> list[StatementRepo
         end_line, _ = stmt.source.position(max(stmt.start, stmt.end - 1))
         reports.append(StatementReport(stmt.source.path, line, end_line, []))
         effects.append(list(sctx.locks))
-    for report, found in zip(reports, effects):
-        report.locks = [LockReport(e.table, e.mode, e.rewrite, e.scan) for e in merge(found)]
+        kinds.append((stmt.index, stmt.kind))
+    for report, found, (index, kind) in zip(reports, effects, kinds):
+        if sizing is None:
+            report.locks = [LockReport(e.table, e.mode, e.rewrite, e.scan) for e in merge(found)]
+            continue
+        locks = []
+        for e in merge(found):
+            hazard = hazards.get((index, e.table)) if hazards else None
+            locks.append(LockReport(e.table, e.mode, e.rewrite, e.scan, *size_lock(e, kind, sizing, hazard)))
+        report.locks = locks
     return reports

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .runners import LAYOUTS as _RUNNERS
+from .runners import NAMES
+from .runners.base import DELIVERIES, Settings
 from .severity import Severity
 
-LAYOUTS = ("flyway", "up-down")
+LAYOUTS = NAMES  # every runner's name, and `auto`
 TRANSACTION_MODES = ("explicit", "per-file", "flyway")
+STATEMENT_DELIVERIES = DELIVERIES
 DESCRIPTION_STYLES = ("snake_case", "words", "any")
 PRESETS = ("recommended", "strict")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -27,9 +32,70 @@ class RuleSetting:
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
+KB, MB, GB = 1024, 1024**2, 1024**3
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SizeLimit:
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableSizeSettings:
+    """``table_size``: a table is small below both of ``small``, large above either of ``large``."""
+
+    small: SizeLimit = SizeLimit(10_000, 10 * MB)
+    large: SizeLimit = SizeLimit(10_000_000, 10 * GB)
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """``throughput``: bytes of a table's heap per second, per kind of work (the duration model).
+
+    Defaults: measured on PostgreSQL 15 with the data in the page cache and an idle server
+    (see the README); real servers under load are slower, so the estimates are lower bounds.
+    """
+
+    scan: float = 1.0 * GB
+    index_build: float = 150.0 * MB
+    rewrite: float = 110.0 * MB
+    backfill: float = 25.0 * MB
+
+
 @dataclass(frozen=True, slots=True)
 class VerifySettings:
     seed: tuple[str, ...] = ()
+    #: Files of the application's queries, planned before and after each new migration.
+    queries: tuple[str, ...] = ()
+    #: Parameter values ($1, $2, …) by query name (``-- name: x``) or ``path:line``; None is SQL NULL.
+    query_params: Mapping[str, tuple[str | None, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    explain_analyze: bool = False
+    cost_ratio: float = 10.0
+    max_duration: float = 60.0  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class LocationConfig:
+    """One migrations folder: its layout and what applies to its runner.
+
+    ``path`` is as configured (relative to the config's folder) or absolute;
+    ``key`` the absolute, normalised path (set once the folder is resolved).
+    ``runner_options``: from the configuration and, for what it does not say,
+    from the runner's own files in the repository.  ``detected``: the line
+    ``layout: auto`` printed about the folder.
+    """
+
+    path: str
+    layout: str = "auto"
+    transaction: str | None = None
+    statement_delivery: str | None = None
+    runner_options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    pattern: str | None = None
+    description_style: str | None = None
+    key: str = ""
+    detected: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +103,18 @@ class Config:
     root: Path = field(default_factory=Path.cwd)  # folder that relative paths start from
     file: Path | None = None  # where the settings came from
     migration_paths: tuple[str, ...] = ("migrations",)
-    layout: str = "flyway"
+    #: ``migrations.path`` was given (without it, ``layout: auto`` searches the repository).
+    paths_configured: bool = False
+    layout: str = "auto"
     description_style: str = "snake_case"
     rollback_path: str | None = None  # None: ``rollback/`` inside each location
     pg_version: int = 15
     transaction: str | None = None  # None: the layout's default
+    statement_delivery: str | None = None  # None: the layout's (for per-file: assumed one-query)
+    runner_options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    pattern: str | None = None  # layout: pattern
+    #: The migrations folders with their own settings (a ``migrations:`` list, or resolved by discovery).
+    locations: tuple[LocationConfig, ...] = ()
     mixed: bool = False
     placeholders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     placeholder_replacement: bool | None = None  # None: on for flyway, off otherwise
@@ -57,18 +130,74 @@ class Config:
     style_level: Severity = Severity.INFO
     cache_dir: str | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    #: Glob patterns of files not to check (``.squawk.toml``'s ``excluded_paths``; ``*`` matches ``/`` too).
+    excluded_paths: tuple[str, ...] = ()
+    table_stats: str | None = None  # a `migration-gate stats` snapshot (relative to root)
+    table_stats_max_age: float = 30 * DAY  # seconds; an older snapshot lowers no level
+    table_size: TableSizeSettings = field(default_factory=TableSizeSettings)
+    throughput: Throughput = field(default_factory=Throughput)
 
     @property
     def transaction_mode(self) -> str:
         if self.transaction:
             return self.transaction
-        return "flyway" if self.layout == "flyway" else "per-file"
+        return "flyway" if self.layout in ("flyway", "auto") else "per-file"
 
     @property
     def substitutes_placeholders(self) -> bool:
+        return self.substitutes_placeholders_for(self.concrete_layout)
+
+    def substitutes_placeholders_for(self, layout: str) -> bool:
         if self.placeholder_replacement is not None:
             return self.placeholder_replacement
-        return self.layout == "flyway"
+        runner = _RUNNERS.get(layout)
+        return runner.placeholders if runner is not None else False
+
+    @property
+    def concrete_layout(self) -> str:
+        """The layout when it is not ``auto``; ``flyway`` (the historical default) when it still is."""
+        return self.layout if self.layout != "auto" else "flyway"
+
+    def location_config(self, location: Path | str) -> LocationConfig | None:
+        """The configured (or resolved) settings of a migrations folder, if it has any."""
+        if not self.locations:
+            return None
+        key = location_key(location if os.path.isabs(location) else self.root / location)
+        for candidate in self.locations:
+            if (candidate.key or location_key(self.root / candidate.path)) == key:
+                return candidate
+        return None
+
+    def layout_of(self, location: Path | str) -> str:
+        """The concrete layout of a migrations folder."""
+        found = self.location_config(location)
+        if found is not None and found.layout != "auto":
+            return found.layout
+        return self.concrete_layout
+
+    def settings_for(self, location: Path | str) -> Settings:
+        """What the runner of a folder is told: transaction and delivery overrides, runner options."""
+        found = self.location_config(location)
+        options = dict(self.runner_options)
+        transaction, delivery, pattern = self.transaction, self.statement_delivery, self.pattern
+        if found is not None:
+            options.update(found.runner_options)
+            transaction = found.transaction or transaction
+            delivery = found.statement_delivery or delivery
+            pattern = found.pattern or pattern
+        if pattern:
+            options["pattern"] = pattern
+        mixed = self.mixed or options.get("mixed") == "true"
+        return Settings(transaction=transaction, delivery=delivery, mixed=mixed, options=options)
+
+    def description_style_of(self, location: Path | str) -> str:
+        found = self.location_config(location)
+        return (found.description_style if found is not None else None) or self.description_style
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
+
+
+def location_key(path: Path | str) -> str:
+    """A folder's identity: its absolute, normalised path (no symlink resolution, no system call)."""
+    return os.path.normpath(os.path.abspath(path))

@@ -21,9 +21,11 @@ from typing import Any
 
 from .analysis import FileFacts, StatementFacts
 from .config import Config
+from .deploy_batch import BatchState
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
+from .runners.base import NO_SHAPE, Shape
 from .schema import SchemaView
 from .source import Source
 from .sqlnodes import Node, qualified_name
@@ -59,6 +61,17 @@ class FileContext:
     schema_lookup: SchemaLookup | None = None
     #: One StatementContext per analysed statement (the engine fills it; file rules reuse them).
     statement_contexts: list[StatementContext] = field(default_factory=list)
+    #: What the file's runner read in it besides SQL: sections, opt-outs, refusals (``core.runners``).
+    shape: Shape = NO_SHAPE
+    #: How many statements the file's down section holds (its rollback, analysed in a context of its own).
+    down_statements: int = 0
+    #: What the deploy batch's transaction carries in from the pending files before this one (``deploy_batch``).
+    batch: BatchState | None = None
+
+    @property
+    def is_down_section(self) -> bool:
+        """This context is the down section of a file (its rollback), not a file of its own."""
+        return self.migration.section == "down"
 
     @property
     def statements(self) -> list[Statement]:
@@ -105,6 +118,27 @@ class StatementContext:
             return True
         return SchemaView(facts.file.schema, order, None, self.file.tables_created_earlier).is_new_table(table)
 
+    def is_new_object(self, kind: str, name: str) -> bool:
+        """A view, function, type, … (``objects.ObjectKey``) created earlier in this file."""
+        orders = self.facts.file.objects.get((kind, name))
+        return orders is not None and orders[0] < self.facts.order
+
+    def recreated_in_same_transaction(self, kind: str, name: str) -> bool:
+        """Created again later in this file, in the transaction this statement runs in."""
+        facts = self.facts
+        if not facts.in_transaction:
+            return False
+        units = facts.file.units
+        for order in facts.file.objects.get((kind, name), ()):
+            if order <= facts.order or order >= len(units):
+                continue
+            between = units[facts.order + 1 : order + 1]
+            if all(u.in_transaction for u in between) and not any(
+                u.statement.kind == "TransactionStmt" for u in between
+            ):
+                return True
+        return False
+
     @property
     def table(self) -> str:
         """The statement's target table (``relation``), schema-qualified."""
@@ -131,12 +165,12 @@ class StatementContext:
     def later_in_transaction(self) -> list[Statement]:
         """The statements after this one in the same transaction (none when it runs outside one)."""
         facts = self.facts
-        if not facts.in_transaction:
+        if not facts.in_transaction or facts.transaction is None:
             return []
         later: list[Statement] = []
         for unit in facts.file.units[facts.order + 1 :]:
             stmt = unit.statement
-            if not unit.in_transaction:
+            if unit.transaction != facts.transaction:
                 break
             if stmt.parent is None and stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _ENDS:
                 break
@@ -163,6 +197,24 @@ class Base:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangesetChange:
+    """A Liquibase changeset of a merged changelog, as the working tree has it now."""
+
+    key: str  # ``path::id::author`` on the base
+    merged_checksum: str  # ``DATABASECHANGELOG.MD5SUM`` on the base, in the version compared
+    checksum: str | None  # now; None when no changeset of that id and author is left
+    offset: int | None  # of its ``--changeset`` line now
+    run_on_change: bool = False  # ``runOnChange:true``: Liquibase runs it again instead of failing
+    accepted: bool = False  # a ``--validCheckSum`` accepts the new value
+    #: The bytes of its body changed but not its checksum (v9 ignores whitespace).
+    whitespace_only: bool = False
+    #: With checksum version 9 unchanged: whether version 8 (Liquibase before 4.22) would see the edit.
+    v8_changed: bool = False
+    #: ``path::id::author`` now, when the file moved and no ``logicalFilePath`` keeps the old identity.
+    key_now: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangedMigration:
     """One file of the migration folders that the change set touches."""
 
@@ -175,6 +227,15 @@ class ChangedMigration:
     merged_checksum: int | None = None  # Flyway's checksum on the base
     content_changed: bool = False  # any byte differs from the base (a mode change alone does not count)
     first_difference: int | None = None  # character offset into the current text of the first changed line
+    #: The checksum the file's runner stores (sqlx, Prisma, drizzle, Sqitch), now and on the base (None: none).
+    runner_checksum: str | None = None
+    merged_runner_checksum: str | None = None
+    #: The runner's own comparison accepts the file for the base's checksum (None: the runner never compares).
+    runner_accepts: bool | None = None
+    #: Now and on the base the file holds the same SQL tokens (only comments, whitespace, line endings differ).
+    statements_unchanged: bool = False
+    #: Liquibase: each changeset of the base's changelog compared with the working tree.
+    changesets: tuple[ChangesetChange, ...] = ()
 
     @property
     def is_new(self) -> bool:
@@ -216,6 +277,81 @@ class DatabaseState:
     checksum: int | None = None  # the local file's checksum
 
 
+@dataclass(frozen=True, slots=True)
+class RunnerSetting:
+    """A runner setting that decides what the runner does, as the repository holds it."""
+
+    name: str  # e.g. ``outOfOrder``
+    value: str
+    source: str | None  # where it was read (``flyway.conf``); None: not in the repository, the default assumed
+
+
+@dataclass(frozen=True, slots=True)
+class SumProblem:
+    """A line of a committed ``atlas.sum`` that does not match the directory."""
+
+    line: int  # 1-based
+    offset: int  # character offset of that line in ``atlas.sum``
+    file: str | None  # the migration it is about
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SqitchChange:
+    """A change of the base's ``sqitch.plan`` whose deployed identity the working tree changes."""
+
+    kind: str  # script (its deploy script's hash) | id (its change ID) | inserted (a new change before it)
+    change: str  # as Sqitch names it: ``idx @v1``
+    path: str  # where to report: the deploy script, or the plan
+    offset: int | None
+    merged_value: str  # script_hash or change ID on the base
+    value: str | None  # now (None: the change or its script is gone)
+    statements_unchanged: bool = False  # kind script: only comments or whitespace changed
+    inserted: str | None = None  # kind inserted: the new change placed before it
+    #: kinds id and inserted: the last merged change (the one a deployed database's registry ends with) and its ID
+    #: on the base: ``sqitch deploy`` looks that ID up in the plan first.
+    last_change: str | None = None
+    last_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntryChange:
+    """A drizzle journal entry the branch adds, and the newest ``when`` merged on the base."""
+
+    tag: str
+    when: int
+    offset: int  # in the journal
+    newest_merged_tag: str
+    newest_merged_when: int
+
+
+@dataclass(slots=True)
+class RunnerFacts:
+    """What the repository says about one migrations folder's runner (read at the edge)."""
+
+    layout: str
+    display: str  # the folder as reports show it
+    settings: dict[str, RunnerSetting] = field(default_factory=dict)
+    #: Atlas: ``atlas.sum`` as reports show it, and where it differs from the directory (empty: Atlas accepts it).
+    sum_display: str | None = None
+    sum_problems: tuple[SumProblem, ...] = ()
+    #: Atlas: whether the base's ``atlas.sum`` already had problems (then the branch did not cause them).
+    sum_broken_on_base: bool = False
+    #: Sqitch: the plan as reports show it, and the merged changes whose identity changed.
+    plan_display: str | None = None
+    sqitch: tuple[SqitchChange, ...] = ()
+    #: drizzle: ``meta/_journal.json`` as reports show it; 0 (journal) or 1 (folder per migration).
+    journal_display: str | None = None
+    drizzle_major: int | None = None
+    journal_added: tuple[JournalEntryChange, ...] = ()
+    #: drizzle 0.x: each journal entry's ``when`` by tag, now and on the base (the runner's identity of a migration).
+    journal_whens: dict[str, int] = field(default_factory=dict)
+    journal_whens_base: dict[str, int] = field(default_factory=dict)
+
+    def setting(self, name: str) -> RunnerSetting | None:
+        return self.settings.get(name)
+
+
 @dataclass(slots=True)
 class ChangeSetContext:
     project: Project
@@ -228,6 +364,8 @@ class ChangeSetContext:
     #: MigrationFile.path → checksum (None: unreadable)
     current_checksums: dict[Path, int | None] = field(default_factory=dict)
     location_displays: dict[Path, str] = field(default_factory=dict)  # location path → how reports show it
+    #: Per migrations folder (location path): its runner's settings and integrity files (non-Flyway layouts).
+    runners: dict[Path, RunnerFacts] = field(default_factory=dict)
 
     def base_only(self) -> list[MigrationFile]:
         """Files merged on the base that this branch neither has nor removed (merged after it started)."""

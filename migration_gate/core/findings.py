@@ -26,6 +26,13 @@ class Finding:
     into the file's original text), or neither (the statement, or for file
     rules the start of the file).  ``path`` names another file when a
     project rule reports about it.
+
+    A lock rule says which table the lock is on (``table``, schema-qualified)
+    and, when the statement works through the table while it holds the lock,
+    which kind of work that is (``hazard``: one of :data:`HAZARDS`).  The
+    sizing stage (:mod:`migration_gate.core.sizing`) reads both to name the
+    table's size and to set the level from it; the lock-acquisition risk
+    (a finding with a ``table`` and no ``hazard``) never changes level.
     """
 
     rule: type[RuleIdentity]
@@ -36,6 +43,13 @@ class Finding:
     end_offset: int | None = None
     path: str | None = None
     severity: Severity | None = None  # overrides the configured level (e.g. info)
+    table: str | None = None  # the table the lock is on (lock findings)
+    hazard: str | None = None  # the work done under the lock: one of HAZARDS
+
+
+#: The kinds of work a statement does through a table while it holds a lock (how long it holds it).
+SCAN, REWRITE, INDEX_BUILD, INDEX_REBUILD, BACKFILL = "scan", "rewrite", "index build", "index rebuild", "backfill"
+HAZARDS = (SCAN, REWRITE, INDEX_BUILD, INDEX_REBUILD, BACKFILL)
 
 
 @dataclass(slots=True)  # not frozen: made by the thousand, and frozen __init__ is 3x slower

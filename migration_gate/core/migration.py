@@ -28,6 +28,11 @@ class MigrationFile:
     runner_opt_out: bool = False
     #: The layout (runner) the file was classified by: ``flyway``, ``up-down``, ``goose``, …
     layout: str = ""
+    #: The runner has no way to undo this migration (sqlx simple files, Prisma, Atlas, drizzle).
+    forward_only: bool = False
+    #: ``down``: this is the down section of the file at ``path`` (goose, dbmate, sql-migrate, Liquibase),
+    #: seen as its rollback; empty for a whole file.
+    section: str = ""
 
     @property
     def is_migration(self) -> bool:

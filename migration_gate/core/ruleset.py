@@ -37,9 +37,14 @@ NO_RULES = RuleSet(levels={}, by_node={}, file_rules=[], project_rules=[])
 
 def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
     """The rules the configuration enables (``only``: just these, at their level or at least a warning)."""
-    only_names = None
-    if only is not None:
-        only_names = {found.name for key in only if (found := registry.lookup(key)) is not None}
+    only_names = {rule.name for n in only for rule in registry.lookup_all(n)} if only is not None else None
+    # `--rule ban-drop-index`: the index part of dropped-object, whatever the option says.
+    widen: dict[str, dict[str, set[str]]] = {}
+    for key in only or ():
+        for scoped in registry.lookup_all(key):
+            scope = scoped.alias_scopes.get(key.strip().lower()) if registry.is_alias(key) else None
+            if scope is not None:
+                widen.setdefault(scoped.name, {}).setdefault(scope[0], set()).update(scope[1])
     levels: dict[str, Severity] = {}
     by_node: dict[str, list[StatementRule]] = {}
     file_rules: list[FileRule] = []
@@ -60,7 +65,10 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
         levels[rule_class.name] = level
         if rule_class.produced_by and not issubclass(rule_class, ChangeSetRule):
             continue
-        rule = rule_class(rule_class.make_options(setting.options if setting else None))
+        raw = dict(setting.options) if setting else {}
+        for option, values in widen.get(rule_class.name, {}).items():
+            raw[option] = sorted(set(raw.get(option, getattr(rule_class.Options(), option))) | values)
+        rule = rule_class(rule_class.make_options(raw))
         if isinstance(rule, StatementRule):
             for node_type in rule.node_types:
                 if node_type == "AlterTableCmd" and rule.subtypes:
@@ -68,10 +76,11 @@ def build_ruleset(config: Config, only: Iterable[str] | None = None) -> RuleSet:
                         by_node.setdefault(f"AlterTableCmd:{subtype}", []).append(rule)
                 else:
                     by_node.setdefault(node_type, []).append(rule)
-        elif isinstance(rule, FileRule):
-            file_rules.append(rule)
-        elif isinstance(rule, ProjectRule):
-            project_rules.append(rule)
+        else:  # a rule may be both (missing-rollback: file pairs by project, down sections by file)
+            if isinstance(rule, FileRule):
+                file_rules.append(rule)
+            if isinstance(rule, ProjectRule):
+                project_rules.append(rule)
         if isinstance(rule, ChangeSetRule):
             change_set_rules.append(rule)
     return RuleSet(levels, by_node, file_rules, project_rules, change_set_rules)

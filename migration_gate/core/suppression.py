@@ -8,6 +8,21 @@ Rules are named by code or name (or alias).  A reason is required: an ignore
 without one is not applied and is reported, as are unknown rule names and
 ignores that suppress nothing (all as ``unused-ignore``).
 
+squawk's comments work as they are (its rule names are aliases):
+
+* ``-- squawk-ignore <rule>[, <rule>]``: squawk suppresses a finding that
+  *starts* on the comment's line or the next line.  Here it covers every
+  statement that has a part on either line (a trailing comment covers its own
+  statement, a comment above covers the next one, whole): a superset of what
+  squawk suppresses, so a file squawk passes never gets new findings from it.
+* ``-- squawk-ignore-file [<rule>, …]``: the whole file; without names every
+  rule, ``unused-ignore`` included.
+* ``-- squawk-disable-assume-in-transaction``: like ``no-transaction``.
+
+squawk's comments need no reason (squawk has none); the directive must start
+the comment (``--`` or ``/* */``), and text after a further ``--`` is ignored,
+as squawk does.
+
 This module is the whole suppression stage: reading the directives, applying
 them to one file's findings (:func:`resolve`), ``ignore-file`` over the
 project-rule findings about a file (:func:`apply_file_ignores`), and the
@@ -31,6 +46,11 @@ from .violations import locate, make_violation
 
 MARKER = "migration-gate:"
 _DIRECTIVE = re.compile(r"migration-gate:\s*(?P<verb>ignore-file|ignore|no-transaction)\b(?P<rest>.*)", re.S)
+SQUAWK_MARKER = "squawk-"
+_SQUAWK_IGNORE = re.compile(r"(?P<verb>squawk-ignore-file|squawk-ignore)(?P<rest>.*)", re.S)
+_SQUAWK_NO_TRANSACTION = "squawk-disable-assume-in-transaction"
+#: ``Ignore.rules`` of a ``squawk-ignore-file`` without names: every rule.
+EVERY_RULE = "*"
 
 
 @dataclass(slots=True)
@@ -44,6 +64,13 @@ class Ignore:
     region: tuple[int, int] = (0, 0)  # offsets it covers, for findings not tied to a parsed statement
     used: bool = False
     position: tuple[int, int, int, int] = (1, 1, 1, 1)  # line, column, end line, end column
+    #: ``migration-gate`` or ``squawk`` (whose comment it is).
+    origin: str = "migration-gate"
+    #: A ``squawk-ignore`` also covers these statements (after ``statement``).
+    more_statements: tuple[int, ...] = ()
+
+    def covers(self, rule_name: str) -> bool:
+        return rule_name in self.rules or EVERY_RULE in self.rules
 
 
 @dataclass(slots=True)
@@ -59,10 +86,12 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
 
     directives = Directives()
     text = source.parsed_text
-    if MARKER not in text:
+    if MARKER not in text and SQUAWK_MARKER not in text:
         return directives
     starts = [start for start, _ in statements]
     for start, end, body in comment_tokens(text):
+        if SQUAWK_MARKER in body:
+            _read_squawk_directive(directives, source, statements, starts, start, body)
         if MARKER not in body:
             continue
         match = _DIRECTIVE.search(body)
@@ -85,13 +114,12 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
         if not names:
             directives.problems.append((o_start, o_end, f"`{verb}` names no rule"))
             continue
-        rules = []
+        rules: list[str] = []
         for name in names:
-            rule = registry.lookup(name)
-            if rule is None:
+            named = registry.lookup_all(name)  # an alias may name several rules
+            if not named:
                 directives.problems.append((o_start, o_end, f"unknown rule {name!r} in `{verb}`"))
-            else:
-                rules.append(rule.name)
+            rules.extend(rule.name for rule in named if rule.name not in rules)
         if not sep or not reason:
             directives.problems.append(
                 (
@@ -113,6 +141,75 @@ def read_directives(source: Source, statements: list[tuple[int, int]]) -> Direct
     return directives
 
 
+def _read_squawk_directive(
+    directives: Directives,
+    source: Source,
+    statements: list[tuple[int, int]],
+    starts: list[int],
+    start: int,
+    comment: str,
+) -> None:
+    """One squawk comment, read as squawk 2.70 reads it (``squawk_linter/src/ignore.rs``)."""
+    from .rules import registry
+
+    inner = comment[2:-2] if comment.startswith("/*") else comment[2:]
+    skipped = len(inner) - len(inner.lstrip())
+    body = inner.lstrip().split("--", 1)[0]  # a further `--` starts a comment of the comment
+    if body.strip() == _SQUAWK_NO_TRANSACTION:
+        directives.no_transaction = True
+        return
+    match = _SQUAWK_IGNORE.match(body)
+    if match is None:
+        return
+    verb = match["verb"]
+    at = start + 2 + skipped  # where the directive's text starts (its line is what squawk counts)
+    o_start = source.original_offset(at)
+    o_end = source.original_offset(start + len(comment.rstrip()))
+    names = [n.strip() for n in match["rest"].split(",") if n.strip()]
+    whole_file = verb == "squawk-ignore-file"
+    if not names:
+        if whole_file:
+            directives.ignores.append(Ignore((EVERY_RULE,), True, "", o_start, o_end, origin="squawk"))
+        else:
+            directives.problems.append((o_start, o_end, "`squawk-ignore` names no rule, so it suppresses nothing"))
+        return
+    rules: list[str] = []
+    for name in names:
+        named = registry.lookup_all(name)
+        if not named:
+            directives.problems.append((o_start, o_end, f"unknown rule {name!r} in `{verb}`"))
+        rules.extend(rule.name for rule in named if rule.name not in rules)
+    if not rules:
+        return
+    ignore = Ignore(tuple(rules), whole_file, "", o_start, o_end, origin="squawk")
+    if not whole_file:
+        lines = source.lines
+        line, _ = lines.position(o_start)
+        first = lines.starts[line - 1]
+        last = lines.starts[line + 1] if line + 1 < len(lines.starts) else len(source.text)
+        covered = _statements_between(statements, starts, first, last)
+        if covered:
+            ignore.statement, ignore.more_statements = covered[0], tuple(covered[1:])
+            last = max(last, statements[covered[-1]][1])
+        ignore.region = (first, last)
+    directives.ignores.append(ignore)
+
+
+def _statements_between(statements: list[tuple[int, int]], starts: list[int], first: int, last: int) -> list[int]:
+    """The statements that have a part in ``[first, last)``.
+
+    Top-level statements come in order and do not overlap, so their ends ascend too: the ones starting
+    before ``last`` are a prefix (bisected), and those of them ending after ``first`` its tail.
+    """
+    index = bisect_left(starts, last)
+    covered: list[int] = []
+    while index > 0 and statements[index - 1][1] > first:
+        index -= 1
+        covered.append(index)
+    covered.reverse()
+    return covered
+
+
 def _next_statement(starts: list[int], offset: int) -> int | None:
     """The first statement starting at or after ``offset`` (``starts`` ascend: statements come in order)."""
     index = bisect_left(starts, offset)
@@ -127,8 +224,13 @@ def resolve(
     ctx: FileContext,
     rules: RuleSet,
     directives: Directives | None,
+    *,
+    problems: bool = True,
 ) -> list[Violation]:
-    """One file's findings → violations: placed, suppressed by its directives, at their levels."""
+    """One file's findings → violations: placed, suppressed by its directives, at their levels.
+
+    ``problems``: also report the directives' own problems (once per file: not for its down section).
+    """
     source = ctx.source
     violations: list[Violation] = []
     display = ctx.migration.display
@@ -143,10 +245,12 @@ def resolve(
         violation = make_violation(finding, display, source, start, end, rules, ctx.config, stmt)
         if violation is not None:
             violations.append(violation)
-    if directives is not None and directives.problems and rules.enabled("unused-ignore"):
+    if problems and directives is not None and directives.problems and rules.enabled("unused-ignore"):
         from .rules.unused_ignore import UnusedIgnore
 
         for offset, end, message in directives.problems:
+            if ignores is not None and ignores.suppressed(UnusedIgnore.name, None, None):
+                break  # an ignore-file of unused-ignore (or squawk's ignore-file of every rule)
             v = make_violation(
                 Finding(UnusedIgnore, message, None, offset=offset, end_offset=end),
                 display,
@@ -162,29 +266,38 @@ def resolve(
 
 
 class _IgnoreIndex:
-    """A file's ignores by rule and statement, so that each finding looks at its own ignores only."""
+    """A file's ignores by rule and statement, so that each finding looks at its own ignores only.
+
+    An ignore is indexed under each rule it names (``EVERY_RULE`` for squawk's ``ignore-file`` of every
+    rule, looked up beside the finding's rule) and, unless it covers the whole file, under each
+    statement it covers (a ``squawk-ignore`` covers ``more_statements`` too).
+    """
 
     __slots__ = ("by_statement", "regional", "whole_file")
 
     def __init__(self, ignores: list[Ignore]) -> None:
         self.whole_file: dict[str, list[Ignore]] = {}
-        self.by_statement: dict[tuple[str, int | None], list[Ignore]] = {}
+        self.by_statement: dict[tuple[str, int], list[Ignore]] = {}
         self.regional: dict[str, list[Ignore]] = {}
         for ignore in ignores:
             for rule in ignore.rules:
                 if ignore.whole_file:
                     self.whole_file.setdefault(rule, []).append(ignore)
-                else:
-                    self.by_statement.setdefault((rule, ignore.statement), []).append(ignore)
-                    self.regional.setdefault(rule, []).append(ignore)
+                    continue
+                if ignore.statement is not None:
+                    for statement in (ignore.statement, *ignore.more_statements):
+                        self.by_statement.setdefault((rule, statement), []).append(ignore)
+                self.regional.setdefault(rule, []).append(ignore)
 
     def suppressed(self, rule_name: str, statement: int | None, offset: int | None) -> bool:
         """Marks every ignore that applies as used."""
-        hits = list(self.whole_file.get(rule_name, ()))
-        if statement is not None:
-            hits.extend(self.by_statement.get((rule_name, statement), ()))
-        elif offset is not None:  # not tied to a parsed statement (syntax errors, placeholders): by position
-            hits.extend(i for i in self.regional.get(rule_name, ()) if i.region[0] <= offset <= i.region[1])
+        hits: list[Ignore] = []
+        for rule in (rule_name, EVERY_RULE):
+            hits.extend(self.whole_file.get(rule, ()))
+            if statement is not None:
+                hits.extend(self.by_statement.get((rule, statement), ()))
+            elif offset is not None:  # not tied to a parsed statement (syntax errors, placeholders): by position
+                hits.extend(i for i in self.regional.get(rule, ()) if i.region[0] <= offset <= i.region[1])
         for ignore in hits:
             ignore.used = True
         return bool(hits)
@@ -203,7 +316,7 @@ def apply_file_ignores(violations: list[Violation], ignores: dict[str, list[Igno
         return violations
     kept = []
     for v in violations:
-        hits = [i for i in file_ignores.get(v.path, ()) if v.rule in i.rules]
+        hits = [i for i in file_ignores.get(v.path, ()) if i.covers(v.rule)]
         if hits:
             for ignore in hits:
                 ignore.used = True
@@ -219,12 +332,18 @@ def unused_ignores(ignores: dict[str, list[Ignore]], rules: RuleSet, config: Con
     out = []
     for path, items in ignores.items():
         for ignore in items:
-            if ignore.used or not any(rules.enabled(name) for name in ignore.rules):
-                continue
-            what = "this file" if ignore.whole_file else "the next statement"
+            if ignore.used or EVERY_RULE in ignore.rules or not any(rules.enabled(name) for name in ignore.rules):
+                continue  # (squawk's ignore-file of every rule also covers unused-ignore itself)
+            if ignore.whole_file:
+                what = "this file"
+            elif ignore.origin == "squawk":
+                what = "the statements on its line and the next"
+            else:
+                what = "the next statement"
+            verb = "squawk-ignore" if ignore.origin == "squawk" else "ignore"
             finding = Finding(
                 UnusedIgnore,
-                f"ignore of {', '.join(ignore.rules)} suppresses nothing in {what}",
+                f"{verb} of {', '.join(ignore.rules)} suppresses nothing in {what}",
                 "remove the comment, or fix the rule name",
             )
             v = make_violation(finding, path, None, 0, 0, rules, config)

@@ -14,21 +14,19 @@ Also here: the ``baseline`` predicate (legacy migrations skip content rules).
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import cast
 
 from ..core.checksum import checksum_of_bytes
 from ..core.config import Config
-from ..core.context import ChangedMigration, ChangeSetContext
+from ..core.context import ChangedMigration, ChangeSetContext, RunnerFacts
 from ..core.findings import Violation
+from ..core.integrity import first_difference
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
 from ..discovery import Scope, classify
 from .git import History, Resolver
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
 def legacy_predicate(config: Config):
@@ -82,11 +80,19 @@ def _hidden(relpath: str) -> bool:
 
 
 def classify_at(
-    root: Path, relpath: str, locations: list[tuple[Path, str]], config: Config, displays: dict, resolve: Resolver
+    root: Path,
+    relpath: str,
+    locations: list[tuple[Path, str]],
+    config: Config,
+    displays: dict,
+    resolve: Resolver,
+    layouts: dict | None = None,
 ) -> MigrationFile | None:
     """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
 
-    ``locations``: the project's locations with their resolved paths."""
+    ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
+    (the one that classified its files now); the configured one by default.
+    """
     if not relpath.endswith(".sql"):
         return None
     resolved = resolve.text(os.path.join(root, relpath))
@@ -99,33 +105,9 @@ def classify_at(
         return None
     shown = displays.get(location, ".")
     display = rel if shown in ("", ".") else os.path.join(shown, rel)
-    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset())  # as merged: no sidecars
-
-
-def _lines(text: str) -> list[str]:
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
-
-
-def first_difference(old: str | None, new: str) -> int:
-    """Offset into ``new`` of the first line that differs from ``old``.
-
-    Lines are compared without their terminators first (so a file converted
-    to CRLF *and* edited points at the edit); when only terminators differ,
-    the first line that differs at all.
-    """
-    if old is None:
-        return 0
-    old_lines, new_lines = _lines(old), _lines(new)
-    for strip in (True, False):
-        offset = 0
-        for i, line in enumerate(new_lines):
-            a = old_lines[i] if i < len(old_lines) else None
-            if a is None or (a.rstrip("\r\n") != line.rstrip("\r\n") if strip else a != line):
-                return offset
-            offset += len(line)
-        if len(old_lines) > len(new_lines):
-            return offset
-    return 0
+    layout = (layouts or {}).get(location)
+    # as merged: no sidecars
+    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset(), layout=layout)
 
 
 def _decode(data: bytes | None) -> tuple[str | None, bool]:
@@ -138,6 +120,8 @@ def _decode(data: bytes | None) -> tuple[str | None, bool]:
 
 
 def build_context(scope: Scope, results: list[FileResult], config: Config) -> ChangeSetContext:
+    from .integrity import location_layouts, runner_facts
+
     history = cast("History", scope.history)
     project = scope.project
     displays = location_displays(project)
@@ -149,13 +133,15 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     }
     by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or os.path.islink(f.path)}
     analysed = {r.report.migration.path.resolve(): r for r in results}
+    layouts = location_layouts(project, config)
+    runners = runner_facts(project, history, config, displays)
 
     merged: list[MigrationFile] = []
     merged_at: dict[str, MigrationFile] = {}
     if root is not None:
         locations = [(location, str(location.resolve())) for location in project.locations]
         for relpath in sorted(history.merged):
-            migration = classify_at(root, relpath, locations, config, displays, resolve)
+            migration = classify_at(root, relpath, locations, config, displays, resolve, layouts)
             if migration is not None:
                 merged.append(migration)
                 merged_at[relpath] = migration
@@ -172,7 +158,9 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
             continue  # not a file of the migration folders, then or now
         if current is None and raw.status != "deleted":
             continue  # a file the folders' view leaves out (e.g. in a hidden folder)
-        change = _compare(raw, current, base_file, history, analysed)
+        owner = base_file if base_file is not None else current
+        facts = runners.get(owner.location) if owner is not None else None
+        change = _compare(raw, current, base_file, history, analysed, facts)
         changes.append(change)
         if current is not None:
             checksums[current.path] = change.checksum
@@ -186,6 +174,7 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
         applied=history.applied,
         current_checksums=checksums,
         location_displays=displays,
+        runners=runners,
     )
     if history.applied is not None:
         from .database import compare
@@ -199,8 +188,15 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
 
 
 def _compare(
-    raw, current: MigrationFile | None, base_file: MigrationFile | None, history: History, analysed: dict
+    raw,
+    current: MigrationFile | None,
+    base_file: MigrationFile | None,
+    history: History,
+    analysed: dict,
+    facts: RunnerFacts | None = None,
 ) -> ChangedMigration:
+    from .integrity import compare_runner
+
     status = raw.status
     known = current or base_file
     assert known is not None  # a change of a file that is in neither tree is not a migration's
@@ -211,14 +207,25 @@ def _compare(
     base_bytes = history.merged_bytes.get(history.merged.get(raw.old_path or raw.path, ""), None)
     merged_checksum = checksum_of_bytes(base_bytes) if base_bytes is not None else None
     if current is None:
+        runner = compare_runner(None, base_file, None, base_bytes, facts)
         return ChangedMigration(
-            status, display, None, base_file, old_display, None, merged_checksum, content_changed=True
+            status,
+            display,
+            None,
+            base_file,
+            old_display,
+            None,
+            merged_checksum,
+            content_changed=True,
+            merged_runner_checksum=runner.merged_runner_checksum,
+            changesets=runner.changesets,
         )
     text, _had_bom, data = _current_content(current, analysed)
     checksum = checksum_of_bytes(data) if data is not None else None
     content_changed = base_file is not None and data != base_bytes
     old_text, _ = _decode(base_bytes)
     offset = first_difference(old_text, text) if content_changed and text is not None else None
+    runner = compare_runner(current, base_file, data, base_bytes, facts)
     return ChangedMigration(
         status,
         display,
@@ -229,6 +236,11 @@ def _compare(
         merged_checksum,
         content_changed=content_changed,
         first_difference=offset,
+        runner_checksum=runner.runner_checksum,
+        merged_runner_checksum=runner.merged_runner_checksum,
+        runner_accepts=runner.runner_accepts,
+        statements_unchanged=runner.statements_unchanged,
+        changesets=runner.changesets,
     )
 
 
@@ -260,6 +272,8 @@ def change_set_violations(
         for finding in rule.check_change_set(ctx):
             path = finding.path or ""
             source = sources.get(path) if finding.offset is not None else None
+            if source is None and finding.offset is not None and path:
+                source = sources[path] = _other_source(path)  # atlas.sum, sqitch.plan, a journal, a script
             start = finding.offset or 0
             end = finding.end_offset if finding.end_offset is not None else start
             violation = make_violation(finding, path, source, start, end, rules, config)
@@ -271,6 +285,17 @@ def change_set_violations(
 
         notes.extend(database_notes(ctx))
     return violations, notes
+
+
+def _other_source(display: str):
+    """A file a change-set finding points into that the engine did not analyse (None when unreadable)."""
+    from ..core.source import Source
+    from .integrity import read_text
+
+    try:
+        return Source(path=display, text=read_text(Path(display)))
+    except OSError:
+        return None
 
 
 def attach_history(

@@ -11,9 +11,12 @@ Which base (:func:`detect_base`):
    the clone (``fetch-depth: 2`` or more), ``HEAD^1``; otherwise the event's
    ``pull_request.base.sha``, fetched with ``git fetch --no-tags --depth=1
    origin <sha>`` when the clone lacks it (``fetch-depth: 1``, the default).
-3. Otherwise the merge-base of HEAD with ``origin/HEAD``, else ``origin/main``,
-   else ``origin/master``.  The network is never touched outside Actions.
-4. Otherwise there is no base: history checks are skipped with one note.
+3. In a GitLab CI merge request pipeline (``GITLAB_CI=true``):
+   ``CI_MERGE_REQUEST_DIFF_BASE_SHA``, fetched the same way when the clone
+   (``GIT_DEPTH``) lacks it.
+4. Otherwise the merge-base of HEAD with ``origin/HEAD``, else ``origin/main``,
+   else ``origin/master``.  The network is never touched outside these CI cases.
+5. Otherwise there is no base: history checks are skipped with one note.
 
 A base that was asked for (``--base``, the Actions event, or ``required``)
 and cannot be read is a :class:`UsageError` (exit 2) naming the fix.
@@ -168,15 +171,25 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
     return out or None
 
 
-def _fetch(root: Path, sha: str, what: str) -> None:
-    """Inside GitHub Actions only: fetch one missing commit from origin."""
+def _fetch(root: Path, sha: str, what: str, fix: str = "give actions/checkout `fetch-depth: 0`") -> None:
+    """Inside GitHub Actions or a GitLab merge request pipeline only: fetch one missing commit from origin."""
     try:
         _run_git(["fetch", "--no-tags", "--depth=1", "origin", sha], root)
     except GitError as exc:
         raise UsageError(
             f"{what} {sha[:12]} is not in this clone and `git fetch --no-tags --depth=1 origin {sha}` "
-            f"failed ({exc}); give actions/checkout `fetch-depth: 0`"
+            f"failed ({exc}); {fix}"
         ) from None
+
+
+def gitlab_diff_base(env: Mapping[str, str]) -> str | None:
+    """In a GitLab CI merge request pipeline: the merge request's diff base commit."""
+    sha = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or ""
+    if env.get("GITLAB_CI") != "true" or not sha:
+        return None
+    if not _SHA.match(sha):
+        raise UsageError(f"CI_MERGE_REQUEST_DIFF_BASE_SHA={sha!r} is not a commit id (pass --base REF)")
+    return sha
 
 
 def detect_base(
@@ -209,6 +222,11 @@ def detect_base(
         if _commit(root, event.base_sha) is None:
             _fetch(root, event.base_sha, "the pull request's base commit")
         return Base(event.base_sha, "the pull request's base commit (GitHub event)")
+    diff_base = gitlab_diff_base(env)
+    if diff_base is not None:
+        if _commit(root, diff_base) is None:
+            _fetch(root, diff_base, "the merge request's diff base", "set GIT_DEPTH: 0 in the job's variables")
+        return Base(diff_base, "the merge request's diff base (CI_MERGE_REQUEST_DIFF_BASE_SHA)")
     if required:
         raise UsageError("no base to compare with: pass --base REF (e.g. --base origin/main)")
     for candidate in DEFAULT_BRANCH_REFS:
@@ -426,7 +444,7 @@ def load_history(
             raise UsageError(
                 f"--base {ref}: {shown} is not inside a git repository (drop --base to check the files without history)"
             )
-        if pull_request_event(env) is not None or required:
+        if pull_request_event(env) is not None or gitlab_diff_base(env) is not None or required:
             raise UsageError(
                 f"{shown} is not inside a git repository, so the pull request's base cannot be read "
                 "(check out the repository first, e.g. with actions/checkout)"

@@ -30,6 +30,8 @@ class InfoRow:
     rollback: str | None = None
     database: dict | None = None
     sort_key: tuple = field(default=(), repr=False)
+    #: The checksum the file's runner stores, for runners other than Flyway: (field named for it, value).
+    runner: tuple[str, object] | None = None
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class Info:
 
 def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
     from .changeset import build_context
+    from .integrity import CLASSIC, runner_checksums
 
     project = scope.project
     history = scope.history
@@ -52,12 +55,15 @@ def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
     for rollback in sorted(project.rollbacks(), key=lambda f: f.display):
         rollbacks.setdefault(rollback.version, rollback.display)
     database = {s.migration.path: s for s in ctx.database or () if s.migration is not None} if ctx else {}
+    runner_values = runner_checksums(project, config, ctx.runners if ctx is not None else None)
 
     rows: list[InfoRow] = []
     for migration in project.files:
         if not migration.is_migration:
             continue
-        if migration.path not in checksums:
+        if (migration.layout or config.layout) not in CLASSIC:
+            checksums[migration.path] = None  # Flyway's CRC means nothing to this runner: see ``runner``
+        elif migration.path not in checksums:
             try:
                 checksums[migration.path] = checksum_of_bytes(migration.path.read_bytes())
             except OSError:
@@ -84,6 +90,7 @@ def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
             rollbacks.get(migration.version) if migration.kind == "versioned" else None,
             _database(database.get(migration.path)),
             _order(migration.kind, migration.version, migration.display),
+            runner_values.get(migration.path),
         )
         rows.append(row)
     if ctx is not None:
@@ -157,23 +164,30 @@ def render_json(info: Info) -> str:
         "schema_version": 1,
         "tool": {"name": "migration-gate", "version": __version__},
         "base": info.base,
-        "migrations": [
-            {
-                "path": r.path,
-                "kind": r.kind,
-                "version": r.version,
-                "description": r.description,
-                "checksum": r.checksum,
-                "state": r.state,
-                "previous_path": r.previous_path,
-                "rollback": r.rollback,
-                "database": r.database,
-            }
-            for r in info.rows
-        ],
+        "migrations": [_row_json(r) for r in info.rows],
         "notes": info.notes,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _row_json(r: InfoRow) -> dict[str, object]:
+    row: dict[str, object] = {
+        "path": r.path,
+        "kind": r.kind,
+        "version": r.version,
+        "description": r.description,
+        "checksum": r.checksum,
+    }
+    if r.runner is not None:  # named for the runner's own column: sqlx_checksum, liquibase_md5sum, …
+        row[r.runner[0]] = r.runner[1]
+    row.update(state=r.state, previous_path=r.previous_path, rollback=r.rollback, database=r.database)
+    return row
+
+
+def _runner_cell(value: object) -> str:
+    if isinstance(value, list):
+        return " ".join(str(item.get("md5sum", "")) for item in value if isinstance(item, dict))
+    return str(value)
 
 
 def render_text(info: Info, *, with_database: bool) -> str:
@@ -181,7 +195,13 @@ def render_text(info: Info, *, with_database: bool) -> str:
     if info.base is not None:
         out.append(f"Base: {info.base['sha'][:12]} ({info.base['source']})")
         out.append("")
-    header = ["Version", "Description", "Kind", "Checksum", "State", "Rollback"]
+    from ..core.integrity import RUNNERS
+
+    fields = sorted({r.runner[0] for r in info.rows if r.runner is not None})
+    flyway_column = not fields or any(r.runner is None for r in info.rows)
+    columns = {runner.field: runner.column for runner in RUNNERS.values() if runner.field is not None}
+    header = ["Version", "Description", "Kind", *(["Checksum"] if flyway_column else [])]
+    header += [columns.get(f) or f for f in fields] + ["State", "Rollback"]
     if with_database:
         header.append("Database")
     table = [header]
@@ -189,14 +209,11 @@ def render_text(info: Info, *, with_database: bool) -> str:
         state = r.state or "-"
         if r.previous_path:
             state = f"{state} (from {r.previous_path})"
-        line = [
-            r.version or "",
-            (r.description or "").replace("_", " "),
-            r.kind,
-            "" if r.checksum is None else str(r.checksum),
-            state,
-            r.rollback or "",
-        ]
+        line = [r.version or "", (r.description or "").replace("_", " "), r.kind]
+        if flyway_column:
+            line.append("" if r.checksum is None else str(r.checksum))
+        line += [_runner_cell(r.runner[1]) if r.runner is not None and r.runner[0] == f else "" for f in fields]
+        line += [state, r.rollback or ""]
         if with_database:
             line.append(r.database["state"] if r.database else "")
         table.append(line)

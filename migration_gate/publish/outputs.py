@@ -21,10 +21,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..reporters.quoting import repo_path
 from .ghenv import ActionsEnv, read_env
+
+if TYPE_CHECKING:
+    from .gitlab import GitLabEnv
 
 EXIT_REPORTING = 3
 
@@ -70,6 +74,13 @@ def configure(parser: argparse.ArgumentParser, formats) -> None:
     group.add_argument(
         "--strict-reporting", action="store_true", help="a failure to publish exits with 3 instead of a warning"
     )
+    gitlab = parser.add_argument_group("GitLab")
+    gitlab.add_argument(
+        "--gitlab",
+        action="store_true",
+        help="publish one sticky note on the merge request (GitLab CI: CI_API_V4_URL, CI_PROJECT_ID, "
+        "CI_MERGE_REQUEST_IID; the token from GITLAB_TOKEN, a project or personal access token with api scope)",
+    )
 
 
 def _float_setting(name: str, default: float) -> float:
@@ -97,6 +108,7 @@ class Plan:
     strict: bool
     annotations_to: str | None  # "stdout" | "stderr" | None
     settings: dict = field(default_factory=dict)
+    gitlab: GitLabEnv | None = None  # with --gitlab
     warnings: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ output helpers
@@ -116,11 +128,17 @@ class Plan:
     def needs_statements(self, main_format: str) -> bool:
         """Do the reports show per-statement locks? (JSON and the Markdown comment/summary do.)"""
         formats = {main_format, *(fmt for fmt, _ in self.reports)}
-        return bool(formats & {"json", "markdown"}) or self.publish or self.env.in_actions
+        publishing = self.publish or self.gitlab is not None
+        return bool(formats & {"json", "markdown"}) or publishing or self.env.in_actions
 
     @property
     def workspace(self) -> Path | None:
-        return self.env.workspace if self.env.in_actions else None
+        """The checkout's root, which report paths are relative to in CI (GitHub Actions, GitLab CI)."""
+        if self.env.in_actions:
+            return self.env.workspace
+        if os.environ.get("GITLAB_CI") == "true" and os.environ.get("CI_PROJECT_DIR"):
+            return Path(os.environ["CI_PROJECT_DIR"])
+        return None
 
     def path_of(self, path: str) -> str:
         return repo_path(path, self.workspace)
@@ -157,29 +175,45 @@ class Plan:
             except OSError as exc:
                 self.warn(f"cannot append to GITHUB_STEP_SUMMARY: {exc.strerror or exc}")
         if self.publish:
-            from ..core.severity import Severity
-            from ..reporters.github import check_annotations
-            from ..reporters.markdown import MARKER, render_markdown
-            from .github import Publication, publish
+            from .github import publish
 
-            publication = Publication(
-                body=render_markdown(result, context),
-                marker=MARKER,
-                errors=result.count(Severity.ERROR),
-                warnings=result.count(Severity.WARNING),
-                infos=result.count(Severity.INFO),
-                files=len(result.files),
-                failed=result.failed,
-                annotations=check_annotations(result, self.workspace) if self.checks else [],
-            )
             outcome = publish(
-                self.env, publication, comment=self.comment, status=self.status, checks=self.checks, **self.settings
+                self.env,
+                self._publication(result, context, self.checks),
+                comment=self.comment,
+                status=self.status,
+                checks=self.checks,
+                **self.settings,
             )
             for warning in outcome.warnings:
                 self.warn(warning)
+        if self.gitlab is not None:
+            from . import gitlab
+
+            _, warnings = gitlab.publish(self.gitlab, self._publication(result, context, False), **self.settings)
+            for warning in warnings:
+                self.warn(warning)  # (python-gitlab's errors are redacted by the adapter)
         if self.warnings and self.strict and code == 0:
             return EXIT_REPORTING
         return code
+
+    def _publication(self, result, context, annotations: bool):
+        """What a publisher gets: the rendered comment and the counts (no run internals)."""
+        from ..core.severity import Severity
+        from ..reporters.github import check_annotations
+        from ..reporters.markdown import MARKER, render_markdown
+        from .github import Publication
+
+        return Publication(
+            body=render_markdown(result, context),
+            marker=MARKER,
+            errors=result.count(Severity.ERROR),
+            warnings=result.count(Severity.WARNING),
+            infos=result.count(Severity.INFO),
+            files=len(result.files),
+            failed=result.failed,
+            annotations=check_annotations(result, self.workspace) if annotations else [],
+        )
 
 
 def plan(args: argparse.Namespace, formats) -> Plan:
@@ -222,7 +256,18 @@ def plan(args: argparse.Namespace, formats) -> Plan:
             annotations_to = "stderr"  # keep stdout parseable; the runner reads commands on both
         else:
             annotations_to = "stdout"
+    gitlab_env = None
+    if args.gitlab:
+        from .gitlab import read_env as read_gitlab_env
+
+        gitlab_env = read_gitlab_env()
+        if gitlab_env.problem:
+            raise UsageError(f"--gitlab: {gitlab_env.problem}")
+        missing = gitlab_env.missing()
+        if missing:
+            raise UsageError(f"--gitlab: missing {' and '.join(missing)}")
     return Plan(
+        gitlab=gitlab_env,
         env=env,
         formats=formats,
         reports=reports,

@@ -14,6 +14,8 @@ FORMATS = {
     "sarif": "sarif",
     "github": "github",
     "markdown": "markdown",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
 
 

@@ -57,7 +57,18 @@ def document(result, context) -> dict:
                 "path": s.path,
                 "line": s.line,
                 "end_line": s.end_line,
-                "locks": [{"table": l.table, "mode": l.mode, "rewrite": l.rewrite, "scan": l.scan} for l in s.locks],
+                "locks": [
+                    {
+                        "table": l.table,
+                        "mode": l.mode,
+                        "rewrite": l.rewrite,
+                        "scan": l.scan,
+                        "rows": l.rows,
+                        "bytes": l.bytes,
+                        "estimated_seconds": l.estimated_seconds,
+                    }
+                    for l in s.locks
+                ],
             }
             for s in result.statements
         ],
@@ -139,13 +150,15 @@ class Writer:
         )
 
     def lock(self, lock) -> str:
-        key = (lock.table, lock.mode, lock.rewrite, lock.scan)
+        key = (lock.table, lock.mode, lock.rewrite, lock.scan, lock.rows, lock.bytes, lock.estimated_seconds)
         text = self.locks.get(key)
         if text is None:
             text = self.locks[key] = (
                 f'{{"table": {self.quoted[lock.table]}, "mode": {self.quoted[lock.mode]}, '
                 f'"rewrite": {"true" if lock.rewrite else "false"}, '
-                f'"scan": {"true" if lock.scan else "false"}}}'
+                f'"scan": {"true" if lock.scan else "false"}, '
+                f'"rows": {_number(lock.rows)}, "bytes": {_number(lock.bytes)}, '
+                f'"estimated_seconds": {_number(lock.estimated_seconds)}}}'
             )
         return text
 
@@ -184,6 +197,10 @@ def pieces(result, context) -> Iterator[str]:
     """The compact report in pieces (:meth:`Writer.pieces`), for a caller that writes it as it goes."""
     writer = getattr(context, "json_writer", None)
     return (writer if writer is not None else Writer(result.docs_url)).pieces(result)
+
+
+def _number(value) -> str:
+    return "null" if value is None else json.dumps(value)
 
 
 def render(result, context) -> str:

@@ -4,8 +4,9 @@ A verdict line, a table of the checked files (verdict, findings, locks taken),
 then every finding with its rule linked to its page, the message, the help and
 the SQL.  Everything that comes from the user's repository (paths, SQL,
 messages quoting identifiers) is made inert: HTML is escaped, Markdown
-punctuation is escaped, ``@mentions`` and ``#123`` references are broken with
-a zero-width space, and SQL sits in a fence longer than any backtick run in it.
+punctuation is escaped, ``@mentions`` and ``#123`` references (and GitLab's
+``!123``, ``~label``, ``%milestone``, ``$123`` and ``&123``) are broken with a
+zero-width space, and SQL sits in a fence longer than any backtick run in it.
 
 GitHub refuses comments over 65,536 characters, so the body degrades until it
 fits (measured in UTF-8 bytes, which is never less than the character count):
@@ -22,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from ..core.lockmodes import label, strength
 from ..core.names import display_name
 from ..core.severity import Severity
+from ..core.sizing import bytes_text, count_text, duration_text
 from .quoting import Quotes
 
 MARKER = "<!-- migration-gate:pr-comment -->"
@@ -38,7 +40,8 @@ ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ�
 
 _MD_PUNCTUATION = {c: "\\" + c for c in "\\`*_[]|~"}
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_MENTION_OR_REFERENCE = re.compile(r"([@#])(?=[A-Za-z0-9])")  # @user, @org/team, #123
+# @user, @org/team, #123; and GitLab's !123 (merge request), ~label, %milestone, $123 (snippet), &123 (epic)
+_MENTION_OR_REFERENCE = re.compile(r"([@#!~%$]|&amp;)(?=[A-Za-z0-9])")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -54,7 +57,8 @@ def inline(text: str) -> str:
             out.append(" ")
         else:
             out.append(ch)
-    # A zero-width space after @ or # stops GitHub from linking (and notifying) users, teams and issues.
+    # A zero-width space after @ or # stops GitHub (and after !, ~, %, $ or & GitLab) from linking, and
+    # notifying, users, teams, issues, merge requests, labels, milestones, snippets and epics.
     return _MENTION_OR_REFERENCE.sub(r"\1&#8203;", "".join(out))
 
 
@@ -103,26 +107,47 @@ class FindingView:
     excerpt: str
 
 
-def lock_text(table: str, mode: str, rewrite: bool, scan: bool) -> str:
-    """``ACCESS EXCLUSIVE on orders, rewrite``."""
+def lock_text(
+    table: str,
+    mode: str,
+    rewrite: bool,
+    scan: bool,
+    rows: int | None = None,
+    size: int | None = None,
+    seconds: float | None = None,
+) -> str:
+    """``ACCESS EXCLUSIVE on orders, rewrite``; with table statistics
+    ``ACCESS EXCLUSIVE on orders (~48M rows, 12 GB), rewrite ~3 min``."""
     text = f"{label(mode)} on {display_name(table)}"
+    sizes = [f"~{count_text(rows)} rows" if rows is not None else "", bytes_text(size) if size is not None else ""]
+    if any(sizes):
+        text += f" ({', '.join(s for s in sizes if s)})"
     if rewrite:
         text += ", rewrite"
     elif scan:
         text += ", scan"
+    if seconds is not None:
+        text += f"{',' if not (rewrite or scan) else ''} {duration_text(seconds)}"
     return text
 
 
 def file_locks(statements) -> tuple[str, ...]:
-    """The locks a file's statements take, strongest first, one entry per (table, mode)."""
-    merged: dict[tuple[str, str], list[bool]] = {}
+    """The locks a file's statements take, strongest first, one entry per (table, mode); with table
+    statistics, the table's size and the estimated duration of the work done under the lock (summed)."""
+    merged: dict[tuple[str, str], list] = {}
     for statement in statements:
         for lock in statement.locks:
-            flags = merged.setdefault((lock.table, lock.mode), [False, False])
-            flags[0] |= bool(lock.rewrite)
-            flags[1] |= bool(lock.scan)
+            entry = merged.setdefault((lock.table, lock.mode), [False, False, None, None, None])
+            entry[0] |= bool(lock.rewrite)
+            entry[1] |= bool(lock.scan)
+            rows, size = getattr(lock, "rows", None), getattr(lock, "bytes", None)
+            seconds = getattr(lock, "estimated_seconds", None)
+            entry[2] = rows if rows is not None else entry[2]
+            entry[3] = size if size is not None else entry[3]
+            if seconds is not None:
+                entry[4] = (entry[4] or 0.0) + seconds
     ordered = sorted(merged.items(), key=lambda item: (-strength(item[0][1]), item[0][0], item[0][1]))
-    texts = [lock_text(table, mode, rewrite, scan) for (table, mode), (rewrite, scan) in ordered]
+    texts = [lock_text(table, mode, *details) for (table, mode), details in ordered]
     if len(texts) > LOCKS_PER_FILE:
         texts = [*texts[:LOCKS_PER_FILE], f"… and {len(texts) - LOCKS_PER_FILE} more"]
     return tuple(texts)

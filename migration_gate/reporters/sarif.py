@@ -42,7 +42,7 @@ def _rule_descriptor(v, doc: str) -> dict:
     return descriptor
 
 
-def _fingerprint(v, path: str, source_line: str) -> str:
+def fingerprint(v, path: str, source_line: str) -> str:
     """Rule, file, the flagged line's text (whitespace-normalised) and the message: no line numbers."""
     anchor = " ".join(source_line.split())
     return hashlib.sha256("\0".join((v.code, path, anchor, v.message)).encode("utf-8")).hexdigest()[:32]
@@ -80,7 +80,7 @@ def document(result, context) -> dict:
                     },
                 }
             ]
-        base = _fingerprint(v, path, quotes.line(v))
+        base = fingerprint(v, path, quotes.line(v))
         occurrence = seen.get(base, 0) + 1
         seen[base] = occurrence
         item["partialFingerprints"] = {FINGERPRINT_KEY: f"{base}:{occurrence}"}

@@ -45,4 +45,8 @@ def summary_line(result, color: bool = False) -> str:
         f"{infos} info{'s' * (infos != 1)}",
     ]
     verdict = _paint("gate failed", "31;1", color) if result.failed else _paint("gate passed", "32;1", color)
-    return f"{', '.join(parts)} in {files} file{'s' * (files != 1)} ({result.statement_count} statements): {verdict}"
+    statements = result.statement_count
+    return (
+        f"{', '.join(parts)} in {files} file{'s' * (files != 1)} "
+        f"({statements} statement{'s' * (statements != 1)}): {verdict}"
+    )

@@ -22,15 +22,17 @@ import bisect
 import time
 from dataclasses import dataclass, field
 
-from ..core.analysis import FileFacts, nontransactional_reason
+from ..core.analysis import FileFacts, StatementFacts, nontransactional_reason
 from ..core.analyze import analyze_file
 from ..core.config import Config
 from ..core.context import SchemaLookup
-from ..core.load import load_file
+from ..core.load import LoadedFile, load_file
 from ..core.migration import MigrationFile
 from ..core.parse import Statement
 from ..core.results import LockReport
 from ..core.ruleset import NO_RULES
+from ..core.runners.base import ONE_QUERY
+from ..core.sizing import Sizing
 from ..core.source import Source
 from ..core.sqlnodes import name_list, unwrap
 from .tracing import StatementTrace, Watcher, compare_states, not_traced, read_state
@@ -48,6 +50,8 @@ class PreparedFile:
     predicted: list[list[LockReport]] = field(default_factory=list)
     problem: str | None = None  # why it cannot run at all
     problem_offset: int = 0
+    #: Who refuses it when ``problem`` is the runner's refusal (not PostgreSQL's): "Flyway", "goose", …
+    refused_by: str | None = None
 
 
 def prepare(
@@ -57,9 +61,11 @@ def prepare(
     predict: bool = False,
     created_earlier: frozenset[str] = frozenset(),
     schema_lookup: SchemaLookup | None = None,
+    sizing: Sizing | None = None,
 ) -> PreparedFile:
     """Load a file (:func:`~migration_gate.core.load.load_file`, as ``check`` does); ``predict`` also asks
-    the lock model, with the context ``check`` gives it (``created_earlier``, ``schema_lookup``)."""
+    the lock model, with the context ``check`` gives it (``created_earlier``, ``schema_lookup``), and
+    sizes the predicted locks with table statistics (``sizing``)."""
     prepared = PreparedFile(migration)
     loaded = load_file(migration, config)
     source = loaded.source
@@ -76,20 +82,60 @@ def prepare(
         prepared.problem = f"does not parse: {loaded.parse.error.message}"
         prepared.problem_offset = loaded.parse.error.offset
         return prepared
+    if loaded.shape.problems:
+        start, _, message = loaded.shape.problems[0]
+        prepared.problem, prepared.problem_offset = message, start
+        prepared.refused_by = "the runner"
+        return prepared
     statements = loaded.parse.statements
     prepared.facts = loaded.facts
+    refusal = _flyway_refusal(loaded, config)
+    if refusal is not None:
+        prepared.problem, prepared.problem_offset = refusal
+        prepared.refused_by = "Flyway"
+        return prepared
+    if migration.section == "down" and migration.layout == "liquibase":
+        statements = _reverse_changesets(statements, loaded)
     prepared.statements = statements
     text = source.parsed_text
     prepared.sql = [text[_parsed_offset(source, s.start) : _parsed_offset(source, s.end)] for s in statements]
     prepared.predicted = [[] for _ in statements]
     if predict:
         reports = analyze_file(
-            migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup, loaded=loaded
+            migration, config, NO_RULES, created_earlier, schema_lookup=schema_lookup, loaded=loaded, sizing=sizing
         ).statements
         lines = [source.position(s.start)[0] for s in statements]
         if [r.line for r in reports] == lines:
             prepared.predicted = [list(r.locks) for r in reports]
     return prepared
+
+
+def _flyway_refusal(loaded: LoadedFile, config: Config) -> tuple[str, int] | None:
+    """Flyway refuses a migration that mixes transactional and non-transactional statements (``mixed=false``)."""
+    facts = loaded.facts
+    mixed = config.settings_for(loaded.migration.location).mixed
+    if facts is None or loaded.parse is None or facts.mode != "flyway" or mixed:
+        return None
+    if not facts.flyway_nontransactional or len(loaded.parse.statements) <= len(facts.flyway_nontransactional):
+        return None
+    first = facts.flyway_nontransactional[0]
+    line = first.source.position(first.start)[0]
+    return (
+        "Detected both transactional and non-transactional statements within the same migration (even though "
+        f"mixed is false). Offending statement found at line {line}: {first.text} [non-transactional]",
+        first.start,
+    )
+
+
+def _reverse_changesets(statements: list[Statement], loaded: LoadedFile) -> list[Statement]:
+    """Liquibase rolls changesets back newest first: the file's rollbacks in reverse changeset order."""
+    shape = loaded.shape
+    keyed = []
+    for position, stmt in enumerate(statements):
+        section = shape.section_at(stmt.start)
+        pair = section.pair if section is not None and section.pair is not None else 0
+        keyed.append((-pair, position, stmt))
+    return [stmt for _, _, stmt in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
 def _parsed_offset(source: Source, offset: int) -> int:
@@ -123,6 +169,10 @@ class FileRun:
     error: ExecError | None
     traces: list[StatementTrace | None]  # per statement; None: not asked to trace
     seconds: float = 0.0
+    #: Wall time PostgreSQL took per statement (the runner's BEGIN/COMMIT in ``executing`` only),
+    #: without the tracing queries; a statement watched from a second connection includes the watch.
+    statement_seconds: list[float] = field(default_factory=list)
+    executing: float = 0.0
 
 
 class Session:
@@ -164,32 +214,76 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
     conn = session.conn
     facts = prepared.facts
     assert facts is not None
+    clock = time.perf_counter
+    timings: list[float] = []
+    runner = 0.0  # the runner's own BEGIN and COMMIT
 
     def status():
         return conn.info.transaction_status
 
-    if facts.runner_wraps and prepared.statements:
-        conn.execute("BEGIN")
+    units = {id(u.statement): u for u in facts.units}
+    run_sizes: dict[int, int] = {}
+    for stmt in prepared.statements:
+        unit = units.get(id(stmt))
+        if unit is not None:
+            run_sizes[unit.run] = run_sizes.get(unit.run, 0) + 1
+    current_run: int | None = None
+    opened = False  # this run's transaction was opened here (the runner's, or the implicit one of a query string)
+
+    def by_runner(sql: str) -> None:  # the runner's own BEGIN and COMMIT, timed apart from the statements
+        nonlocal runner
+        t0 = clock()
+        conn.execute(sql)
+        runner += clock() - t0
+
     state = None  # the state after the last traced statement, valid inside the current transaction
     for index, (stmt, sql) in enumerate(zip(prepared.statements, prepared.sql)):
+        unit = units.get(id(stmt))
         try:
+            if unit is not None and unit.run != current_run:
+                if opened and status() == pq.TransactionStatus.INTRANS:
+                    by_runner("COMMIT")  # the runner commits a section (changeset) before the next
+                current_run, opened = unit.run, False
+                if _wraps(facts, unit.run, run_sizes):
+                    by_runner("BEGIN")
+                    opened = True
+            elif (
+                unit is not None
+                and stmt.kind != "TransactionStmt"
+                and status() == pq.TransactionStatus.IDLE
+                and _in_runners_transaction(unit)
+            ):
+                # after a COMMIT inside the runner's transaction: a JDBC driver opens a new one, and the
+                # rest of a query string stays in PostgreSQL's implicit transaction
+                by_runner("BEGIN")
+                opened = True
             if not trace or stmt.kind == "TransactionStmt":
+                t0 = clock()
                 conn.execute(sql)
+                timings.append(clock() - t0)
                 state = None
             elif status() == pq.TransactionStatus.INTRANS:
                 before = state or read_state(conn)
+                t0 = clock()
                 conn.execute(sql)
+                timings.append(clock() - t0)
                 state = read_state(conn)
                 traces[index] = compare_states(before, state)
             elif (reason := nontransactional_reason(stmt, pg_version)) is not None:
+                t0 = clock()
                 traces[index] = _trace_outside(session, stmt, sql, prepared.predicted[index], reason)
+                timings.append(clock() - t0)
                 state = None
             else:
                 conn.execute("BEGIN")
                 before = read_state(conn)
+                t0 = clock()
                 conn.execute(sql)
+                t1 = clock()
                 after = read_state(conn)
+                t2 = clock()
                 conn.execute("COMMIT")
+                timings.append(t1 - t0 + clock() - t2)
                 traces[index] = compare_states(before, after)
                 state = None
         except _StatementFailed as failed:
@@ -199,8 +293,8 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
                 raise
             return _failed(conn, prepared, index, exc, traces, started)
     if status() == pq.TransactionStatus.INTRANS:
-        if facts.runner_wraps:
-            conn.execute("COMMIT")
+        if opened:
+            by_runner("COMMIT")
         else:
             conn.execute("ROLLBACK")
             begin = _last_begin(prepared)
@@ -216,7 +310,21 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
                 traces,
                 time.monotonic() - started,
             )
-    return FileRun(None, traces, time.monotonic() - started)
+    return FileRun(None, traces, time.monotonic() - started, timings, sum(timings) + runner)
+
+
+def _wraps(facts: FileFacts, run: int, sizes: dict[int, int]) -> bool:
+    """The runner runs this stretch in a transaction: its own, or one query string of several statements."""
+    wraps = facts.run_wraps[run] if run < len(facts.run_wraps) else facts.runner_wraps
+    one_string = run < len(facts.runs) and facts.runs[run].execution.delivery == ONE_QUERY
+    return wraps or (one_string and sizes.get(run, 0) > 1)
+
+
+def _in_runners_transaction(unit: StatementFacts) -> bool:
+    """After a COMMIT of the file, the statement is still in a transaction the runner's delivery makes."""
+    if unit.in_explicit_block:
+        return False
+    return bool(unit.implicit or (unit.runner_transaction and unit.execution.reopens))
 
 
 class _StatementFailed(Exception):

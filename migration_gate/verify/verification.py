@@ -10,6 +10,11 @@
    again and compare with the first apply.
 3. New (or changed) repeatable migrations, after the versioned ones.
 
+Around each new migration it also measures the migration's wall time
+(``slow-migration`` over ``verify.max_duration``) and, with ``verify.queries``,
+plans the application's queries before and after it (:mod:`queries`:
+``query-broken``, ``query-plan-regression``).
+
 Findings become violations of the ``verify`` rules (MG401–MG406) and the
 result is a :class:`~migration_gate.engine.RunResult`, so every ``check``
 report format renders it.
@@ -25,28 +30,37 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.config import Config
 from ..core.findings import Finding, Violation
+from ..core.load import as_rollback
 from ..core.migration import MigrationFile, Project
 from ..core.names import display_name
 from ..core.results import FileReport, LockReport, RunResult, StatementReport
 from ..core.rules.lock_prediction_mismatch import LockPredictionMismatch
 from ..core.rules.migration_fails import MigrationFails
 from ..core.rules.observed_locks import ObservedLocks
+from ..core.rules.query_broken import QueryBroken
+from ..core.rules.query_plan_regression import QueryPlanRegression
 from ..core.rules.reapply_fails import ReapplyFails
 from ..core.rules.rollback_fails import RollbackFails
 from ..core.rules.rollback_incomplete import RollbackIncomplete
+from ..core.rules.rollback_not_verified import RollbackNotVerified
+from ..core.rules.slow_migration import SlowMigration
 from ..core.ruleset import build_ruleset
+from ..core.runners import LAYOUTS
 from ..core.schema import SchemaView
 from ..core.severity import Severity
+from ..core.sizing import Sizing, duration_text
 from ..core.version import Version
 from ..core.violations import make_violation
 from ..discovery import classify
 from ..errors import UsageError
 from .catalog import Snapshot, describe, diff, summarize, take_snapshot
+from .queries import Query, QueryPlan, indexes_gone, load_queries, plan_query, regression
 from .runner import FileRun, PreparedFile, Session, prepare, run_file
 from .tracing import StatementTrace, compare_prediction, describe_trace
 
@@ -60,10 +74,24 @@ class Plan:
     base: list[MigrationFile]  # merged: versioned by version, then repeatables
     new: list[MigrationFile]  # new versioned migrations, by version
     new_repeatables: list[MigrationFile]
-    rollbacks: dict[Version, MigrationFile]
+    rollbacks: dict[tuple[object, Version], MigrationFile]  # by rollback_key()
     seeds: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     project: Project | None = None  # the discovery Project, for the lock model's column history
+    queries: list[Query] = field(default_factory=list)  # verify.queries
+
+
+def _keeps_rollback_inside(migration: MigrationFile) -> bool:
+    layout = LAYOUTS.get(migration.layout) or LAYOUTS["flyway"]
+    return layout.rollback_in_file
+
+
+def rollback_key(migration: MigrationFile) -> tuple[object, Version]:
+    """Which rollback undoes which migration: the same version (in the same folder, for runners that read
+    one folder at a time)."""
+    assert migration.version is not None
+    scope = None if migration.layout in ("flyway", "up-down", "") else migration.location
+    return scope, migration.version
 
 
 def _versioned_order(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -86,10 +114,16 @@ def make_plan(
     """
     versioned = _versioned_order([f for f in project.files if f.kind == "versioned"])
     repeatables = _repeatable_order([f for f in project.files if f.kind == "repeatable"])
-    rollbacks: dict[Version, MigrationFile] = {}
+    rollbacks: dict[tuple[object, Version], MigrationFile] = {}
     for f in sorted(project.files, key=lambda f: f.display):
         if f.kind == "rollback" and f.version is not None:
-            rollbacks.setdefault(f.version, f)
+            rollbacks.setdefault(rollback_key(f), f)
+        elif (
+            f.kind == "versioned"
+            and f.version is not None
+            and LAYOUTS.get(f.layout, LAYOUTS["flyway"]).rollback_in_file
+        ):
+            rollbacks.setdefault(rollback_key(f), as_rollback(f))  # its down section (goose, dbmate, …)
     if new_paths is None:
         plan = Plan(base=[], new=versioned, new_repeatables=repeatables, rollbacks=rollbacks)
     else:
@@ -121,6 +155,8 @@ def make_plan(
             raise UsageError(f"{where}verify.seed: {raw}: no such file or folder")
     plan.seeds = seeds
     plan.project = project
+    if config.verify.queries:
+        plan.queries = load_queries(config, plan.notes)
     return plan
 
 
@@ -169,8 +205,18 @@ class Verifier:
     #: (a database copy costs about as much as re-applying a handful of migrations).
     REPLAY_BEFORE_CHECKPOINT = 8
 
-    def __init__(self, plan: Plan, config: Config, workspace, *, progress: Progress | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        config: Config,
+        workspace,
+        *,
+        progress: Progress | None = None,
+        sizing: Sizing | None = None,
+    ):
         self.plan = plan
+        self.sizing = sizing
+        self.query_plans: list[QueryPlan] | None = None  # the queries' plans before the next migration
         self.config = config
         self.ws = workspace
         self.progress = progress or Progress(enabled=False)
@@ -338,7 +384,7 @@ class Verifier:
 
     def _verify_new(self) -> None:
         new = self.plan.new
-        if any(m.version in self.plan.rollbacks for m in new):
+        if any(m.version is not None and rollback_key(m) in self.plan.rollbacks for m in new):
             self._take_checkpoint(0)
         before = self._snapshot()
         created: set[str] = set()
@@ -347,6 +393,8 @@ class Verifier:
             from ..core.earlier_schema import EarlierSchema
 
             columns = EarlierSchema(self.plan.project, self.config)
+        if self.plan.queries:
+            self.query_plans = self._plan_queries(first=True)
         for index, migration in enumerate(new):
             label = f"{index + 1}/{len(new)} {migration.display}"
             self.progress.step(f"{label}: apply")
@@ -356,9 +404,15 @@ class Verifier:
                 predict=True,
                 created_earlier=frozenset(created),
                 schema_lookup=columns.lookup_for(migration) if columns else None,
+                sizing=self.sizing,
             )
             _, run = self._run(migration, prepared, trace=True)
             self._traces(migration, prepared, run, before)
+            if run.error is None:
+                self._timing(migration, prepared, run)
+                if self.plan.queries:
+                    self.progress.step(f"{label}: queries")
+                    self._check_queries(migration, prepared, run)
             if run.error is not None:
                 after = self._snapshot()
                 self._migration_failed(migration, prepared, run, before, after)
@@ -369,15 +423,14 @@ class Verifier:
             if prepared.facts is not None:
                 created = set(SchemaView(prepared.facts.schema, None, None, frozenset(created)).new_relations())
             applied = self._snapshot()
-            rollback = self.plan.rollbacks.get(migration.version) if migration.version is not None else None
+            rollback = self.plan.rollbacks.get(rollback_key(migration)) if migration.version is not None else None
             if rollback is None:
                 self._report(
-                    ReapplyFails,
+                    RollbackNotVerified,
                     "no rollback: the migration applies, but its round trip "
                     "(rollback, apply again) could not be checked",
                     None,
                     migration,
-                    severity=Severity.INFO,
                 )
                 before = applied
                 continue
@@ -454,7 +507,8 @@ class Verifier:
             state = "; the schema is as before the migration"
         if run.error is not None and run.error.statement is not None:
             state += self._transaction_note(prepared, run.error.statement)
-        self._error_at(MigrationFails, "PostgreSQL refuses the migration", prepared, migration, run, state)
+        who = prepared.refused_by or "PostgreSQL"
+        self._error_at(MigrationFails, f"{who} refuses the migration", prepared, migration, run, state)
 
     @staticmethod
     def _transaction_note(prepared: PreparedFile, index: int) -> str:
@@ -464,11 +518,91 @@ class Verifier:
         unit = next((u for u in facts.units if u.statement is prepared.statements[index]), None)
         if unit is None:
             return ""
-        if facts.runner_wraps:
-            return " (the runner's transaction was rolled back)"
         if unit.in_explicit_block:
             return " (its transaction block was rolled back)"
+        if unit.runner_transaction:
+            return " (the runner's transaction was rolled back)"
+        if unit.implicit:
+            return " (the implicit transaction of the query string the runner sends was rolled back)"
         return " (it ran outside a transaction)"
+
+    # ----------------------------------------------------------- duration
+
+    def _timing(self, migration: MigrationFile, prepared: PreparedFile, run: FileRun) -> None:
+        """The migration's wall time (and the estimate from table statistics), and ``slow-migration``."""
+        seconds = run.executing
+        estimate = _estimate(prepared)
+        beside = (
+            f" (estimate on the table statistics' sizes: {duration_text(estimate)})" if estimate is not None else ""
+        )
+        self.notes.append(f"verify: {migration.display}: {_seconds(seconds)} on verify's database{beside}")
+        limit = self.config.verify.max_duration
+        if seconds <= limit:
+            return
+        stmt = None
+        slowest = ""
+        if run.statement_seconds:
+            index = max(range(len(run.statement_seconds)), key=run.statement_seconds.__getitem__)
+            stmt = prepared.statements[index]
+            slowest = f"; its slowest statement took {_seconds(run.statement_seconds[index])}"
+        self._report(
+            SlowMigration,
+            f"the migration took {_seconds(seconds)} on verify's database (the merged migrations and the seed "
+            f"data), more than verify.max_duration ({_seconds(limit)}){slowest}{beside}",
+            prepared,
+            migration,
+            start=stmt.start if stmt is not None else None,
+            end=stmt.end if stmt is not None else None,
+            statement=stmt,
+        )
+
+    # ----------------------------------------------------------- queries
+
+    def _plan_queries(self, first: bool = False) -> list[QueryPlan]:
+        """Every query's plan now (after ANALYZE, so that the planner sees the data)."""
+        session = self._live()
+        conn = session.conn
+        session.reset()
+        conn.execute("ANALYZE")
+        plans = [plan_query(conn, q, self.config.verify.explain_analyze) for q in self.plan.queries]
+        if first:
+            for query, plan in zip(self.plan.queries, plans):
+                if not plan.ok:
+                    self.notes.append(
+                        f"note: query {query.label} does not plan before the new migrations ({plan.error}); "
+                        "it is compared from the first migration after which it plans"
+                    )
+        return plans
+
+    def _check_queries(self, migration: MigrationFile, prepared: PreparedFile, run: FileRun) -> None:
+        before_plans = self.query_plans or []
+        after_plans = self._plan_queries()
+        ratio = self.config.verify.cost_ratio
+        for query, before, after in zip(self.plan.queries, before_plans, after_plans):
+            if not before.ok:
+                continue
+            stmt = _statement_touching(prepared, run, before.tables())
+            where = {"start": stmt.start, "end": stmt.end, "statement": stmt} if stmt is not None else {}
+            if not after.ok:
+                at = f" (at {query.path}:{after.error_line})" if after.error_line not in (None, query.line) else ""
+                self._report(
+                    QueryBroken,
+                    f"query {query.label} planned before this migration and fails after it: {after.error}{at}",
+                    prepared,
+                    migration,
+                    **where,
+                )
+                continue
+            reasons = regression(before, after, ratio, indexes_gone(self._live().conn, before))
+            if reasons:
+                self._report(
+                    QueryPlanRegression,
+                    f"query {query.label}: {'; '.join(reasons)} — before: {before.summary()}; after: {after.summary()}",
+                    prepared,
+                    migration,
+                    **where,
+                )
+        self.query_plans = after_plans
 
     # ----------------------------------------------------------- traces
 
@@ -495,7 +629,9 @@ class Verifier:
                     statement=stmt,
                 )
                 continue
-            self.statements.append(StatementReport(migration.display, line, end_line, _lock_reports(trace)))
+            self.statements.append(
+                StatementReport(migration.display, line, end_line, _lock_reports(trace, prepared.predicted[index]))
+            )
             words = describe_trace(trace, existing=existing)
             extra = _watch_notes(trace)
             if words or extra:
@@ -520,13 +656,39 @@ class Verifier:
                 )
 
 
-def _lock_reports(trace: StatementTrace) -> list[LockReport]:
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
+
+
+def _estimate(prepared: PreparedFile) -> float | None:
+    """The throughput model's duration of the migration: its predicted locks' estimates, summed."""
+    found = [lock.estimated_seconds for locks in prepared.predicted for lock in locks]
+    known = [s for s in found if s is not None]
+    return round(sum(known), 3) if known else None
+
+
+def _statement_touching(prepared: PreparedFile, run: FileRun, tables: set[str]):
+    """The first statement that locked (as observed, or as predicted) one of ``tables``."""
+    for index, stmt in enumerate(prepared.statements):
+        trace = run.traces[index] if index < len(run.traces) else None
+        observed = {effect.table for effect in trace.tables} if trace is not None and trace.traced else set()
+        predicted = {lock.table for lock in prepared.predicted[index]} if index < len(prepared.predicted) else set()
+        if (observed | predicted) & tables:
+            return stmt
+    return None
+
+
+def _lock_reports(trace: StatementTrace, predicted: Sequence[LockReport] = ()) -> list[LockReport]:
+    """The observed locks; a table's size and the estimate come from the prediction (table statistics)."""
+    sized = {lock.table: lock for lock in predicted if lock.rows is not None or lock.bytes is not None}
     out = []
     for effect in trace.tables:
         mode = effect.mode or (trace.held.get(effect.table) or (None,))[-1]
         if mode is None:
             continue
-        out.append(LockReport(effect.table, mode, effect.rewrite, bool(effect.scan)))
+        known = sized.get(effect.table)
+        sizes = (known.rows, known.bytes, known.estimated_seconds) if known is not None else (None, None, None)
+        out.append(LockReport(effect.table, mode, effect.rewrite, bool(effect.scan), *sizes))
     return out
 
 

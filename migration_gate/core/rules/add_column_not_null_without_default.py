@@ -40,6 +40,10 @@ class AddColumnNotNullWithoutDefault(StatementRule):
     name = "add-column-not-null-without-default"
     level = Severity.ERROR
     aliases = ("adding-required-field",)
+    alias_notes = {
+        "adding-required-field": "not reported on tables created earlier in the migration (PostgreSQL accepts it on an "
+        "empty table)",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)
     help = (

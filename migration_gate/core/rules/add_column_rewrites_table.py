@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import REWRITE, Finding
 from ..severity import Severity
 from ..sqlnodes import Node
 from .base import StatementRule
@@ -50,6 +50,12 @@ class AddColumnRewritesTable(StatementRule):
     name = "add-column-rewrites-table"
     level = Severity.ERROR
     aliases = ("adding-field-with-default",)
+    alias_notes = {
+        "adding-field-with-default": "a default is judged as PostgreSQL judges it: constants and immutable or stable "
+        "calls (with arguments, schema-qualified) add no rewrite from 11 (squawk reads pg_version \"11\" as older); "
+        "volatile defaults and stored generated columns rewrite; DO blocks are checked; tables created earlier in the "
+        "migration are exempt",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddColumn",)
     help = (
@@ -71,4 +77,6 @@ class AddColumnRewritesTable(StatementRule):
                 f"under an ACCESS EXCLUSIVE lock (blocks reads and writes): {reason}",
                 at=node.get("def"),
                 severity=None if certain else Severity.WARNING,
+                table=table,
+                hazard=REWRITE,
             )

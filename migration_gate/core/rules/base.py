@@ -7,6 +7,25 @@ dataclass, and a docstring that *is* its documentation: a one-line summary,
 then ``## What it does``, ``## Why is this bad?``, ``## Example`` and
 ``## Use instead``.
 
+Codes by family (a code is never reused; :meth:`Rule.family_name`):
+
+=======  ==============================================================
+MG0xx    general: the file itself (syntax, encoding, ignores, placeholders)
+MG1xx    lock: locks, scans, rewrites and timeouts (MG104–MG106 and
+         MG126: transaction; MG116–MG119: compatibility, kept where
+         they were first numbered)
+MG2xx    data: data changes (backfills)
+MG3xx    files: names, versions, rollbacks (MG302, MG306–MG310: history)
+MG4xx    verify: findings of ``migration-gate verify``
+MG5xx    types: column types and schema style (``style`` where declared)
+MG6xx    compatibility: changes that break the application release still
+         running during a deploy (expand/contract)
+MG7xx    correctness: statements PostgreSQL rejects or silently changes
+=======  ==============================================================
+
+An alias may name several rules (squawk's ``require-timeout-settings`` names
+both timeout rules): a level or an ignore by that name applies to all of them.
+
 Rules are pure: they receive parsed data and contexts and ``yield`` findings
 (``self.finding(...)``).  They do no I/O, no parsing and no line/column
 arithmetic, and keep no state between calls.
@@ -34,12 +53,33 @@ class NoOptions:
     pass
 
 
+#: The family of each code range (the first digit after ``MG``).
+FAMILY_BY_RANGE = {
+    "0": "general",
+    "1": "lock",
+    "2": "data",
+    "3": "files",
+    "4": "verify",
+    "5": "types",
+    "6": "compatibility",
+    "7": "correctness",
+}
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     level: ClassVar[Severity]
     strict_level: ClassVar[Severity | None] = None
     aliases: ClassVar[tuple[str, ...]] = ()
+    #: The rule's family when it is not its code range's (see FAMILY_BY_RANGE).
+    family: ClassVar[str] = ""
+    #: How an alias (another tool's rule name) differs in meaning from this rule: alias → one line.
+    #: The README's squawk table and the rule page show it; an alias without a note means the same.
+    alias_notes: ClassVar[dict[str, str]] = {}
+    #: An alias that names only part of the rule: alias → (option, values). Importing a
+    #: ``.squawk.toml`` turns those values of the option on or off instead of the whole rule.
+    alias_scopes: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {}
     #: What to do about a finding, when the finding does not say it itself.
     help: ClassVar[str] = ""
     Options: ClassVar[type[Any]] = NoOptions
@@ -63,6 +103,10 @@ class Rule:
         module's source, which the compiled wheel ships beside it.
         """
         return inspect.cleandoc(cls.__doc__ or _docstring_in_source(cls.__module__, cls.__name__))
+
+    @classmethod
+    def family_name(cls) -> str:
+        return cls.family or FAMILY_BY_RANGE.get(cls.code[2:3], "general")
 
     @classmethod
     def default_level(cls, preset: str) -> Severity:
@@ -105,8 +149,10 @@ class Rule:
         end_offset: int | None = None,
         path: str | None = None,
         severity: Severity | None = None,
+        table: str | None = None,
+        hazard: str | None = None,
     ) -> Finding:
-        return Finding(type(self), message, help, at, offset, end_offset, path, severity)
+        return Finding(type(self), message, help, at, offset, end_offset, path, severity, table, hazard)
 
 
 @functools.cache

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import REWRITE, Finding
 from ..lockmodes import SHARE, STRENGTH
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -49,6 +49,11 @@ class BlockingMaintenanceOperation(StatementRule):
     code = "MG114"
     name = "blocking-maintenance-operation"
     level = Severity.ERROR
+    aliases = ("prefer-repack",)
+    alias_notes = {
+        "prefer-repack": "VACUUM FULL and CLUSTER are reported on every pg_version (squawk: from 19, to suggest "
+        "REPACK); LOCK TABLE, REFRESH MATERIALIZED VIEW and TRUNCATE too",
+    }
     node_types = tuple(_WHAT)
     help = (
         "run maintenance from a scheduled job, use REFRESH MATERIALIZED VIEW CONCURRENTLY, "
@@ -71,4 +76,8 @@ class BlockingMaintenanceOperation(StatementRule):
                 continue
             if kind == "VacuumStmt" and not effect.rewrite:
                 continue  # plain VACUUM / ANALYZE
-            yield self.finding(f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long as it runs")
+            yield self.finding(
+                f"{_WHAT[kind]} holds {effect_phrase(effect)} for as long as it runs",
+                table=None if effect.index else effect.table,
+                hazard=REWRITE if effect.rewrite and kind != "TruncateStmt" else None,
+            )

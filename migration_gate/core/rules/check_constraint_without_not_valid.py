@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import SCAN, Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -41,6 +41,11 @@ class CheckConstraintWithoutNotValid(StatementRule):
     name = "check-constraint-without-not-valid"
     level = Severity.ERROR
     aliases = ("constraint-missing-not-valid",)
+    alias_notes = {
+        "constraint-missing-not-valid": "the CHECK part of squawk's rule (foreign keys, UNIQUE/PRIMARY KEY and "
+        "EXCLUDE are the other rules it names); tables created earlier in the migration are exempt in every "
+        "transaction mode",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint",)
     help = "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration"
@@ -59,4 +64,6 @@ class CheckConstraintWithoutNotValid(StatementRule):
         yield self.finding(
             f"{label} is validated at once: every row is checked under {lock_phrase(ACCESS_EXCLUSIVE, table)}",
             at=node.get("def"),
+            table=table,
+            hazard=SCAN,
         )

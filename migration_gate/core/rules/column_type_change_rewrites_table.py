@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, REWRITE, SCAN, Finding
 from ..names import display_name
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -56,6 +56,10 @@ class ColumnTypeChangeRewritesTable(StatementRule):
     name = "column-type-change-rewrites-table"
     level = Severity.ERROR
     aliases = ("changing-column-type",)
+    alias_notes = {
+        "changing-column-type": "only type changes that rewrite the table (varchar → text and other binary-coercible "
+        "changes do not); not on tables created earlier in the migration, foreign tables or composite types",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AlterColumnType",)
     help = (
@@ -77,6 +81,8 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 f"(blocks reads and writes): {change.reason}",
                 at=node.get("def"),
                 severity=None if change.certain else Severity.WARNING,
+                table=table,
+                hazard=REWRITE,
             )
             return
         work = []
@@ -90,6 +96,8 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 f"changing the {what} of {column} keeps the table's rows but {' and '.join(work)} "
                 "under an ACCESS EXCLUSIVE lock (blocks reads and writes)",
                 at=node.get("def"),
+                table=table,
+                hazard=INDEX_BUILD if change.rebuilt else SCAN,
             )
         elif change.collation and not change.certain:
             yield self.finding(
@@ -98,6 +106,7 @@ class ColumnTypeChangeRewritesTable(StatementRule):
                 "indexes, so it cannot tell whether there is one",
                 at=node.get("def"),
                 severity=Severity.WARNING,
+                table=table,
             )
 
 

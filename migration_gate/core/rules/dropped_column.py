@@ -39,9 +39,13 @@ class DroppedColumn(StatementRule):
     """
 
     code = "MG118"
+    family = "compatibility"
     name = "dropped-column"
     level = Severity.WARNING
     aliases = ("ban-drop-column",)
+    alias_notes = {
+        "ban-drop-column": "not reported on tables created earlier in the migration, nor in rollback scripts",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_DropColumn",)
     help = "drop columns only in a release after the application stopped using them (expand/contract)"

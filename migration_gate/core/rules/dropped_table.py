@@ -14,8 +14,8 @@ class DroppedTable(StatementRule):
     """`DROP TABLE` of an existing table breaks the running application.
 
     ## What it does
-    Flags `DROP TABLE` of a table that was not created earlier in the same
-    migration (or pull request).
+    Flags `DROP TABLE` (and `DROP FOREIGN TABLE`) of a table that was not
+    created earlier in the same migration (or pull request).
 
     Rollback scripts are exempt: undoing the migration is their purpose.
 
@@ -37,16 +37,20 @@ class DroppedTable(StatementRule):
     """
 
     code = "MG119"
+    family = "compatibility"
     name = "dropped-table"
     level = Severity.WARNING
     aliases = ("ban-drop-table",)
+    alias_notes = {
+        "ban-drop-table": "not reported on tables created earlier in the migration, nor in rollback scripts",
+    }
     node_types = ("DropStmt",)
     help = "drop tables only in a release after the application stopped using them, and keep a backup"
 
     def check(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.migration.kind == "rollback":
             return  # undoing the migration is what a rollback script is for
-        if node.get("removeType") != "OBJECT_TABLE":
+        if node.get("removeType") not in ("OBJECT_TABLE", "OBJECT_FOREIGN_TABLE"):
             return
         for item in node.get("objects", ()):
             table = qualified_from_names(name_list(item.get("List", {}).get("items")))

@@ -15,9 +15,12 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     """Two versioned migrations resolve to the same version.
 
     ## What it does
-    Groups the versioned migrations of all configured locations by version,
-    compared as the runner compares them: for Flyway `V1`, `V001`, `V1.0` and
-    `V1_0` are all version 1.
+    Groups the versioned migrations by version, compared as the runner
+    compares them: for Flyway `V1`, `V001`, `V1.0` and `V1_0` are all version
+    1; for goose and sqlx `1` and `001` are the same number; for dbmate and
+    Diesel versions are text (`001` is not `1`). Flyway (and the generic
+    `up-down` layout) read all configured locations as one set; the other
+    runners read one folder at a time, so versions are compared per folder.
 
     When a base is known, a migration this branch adds is also compared with
     the migrations merged on the base since the branch started: two branches
@@ -43,6 +46,7 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     """
 
     code = "MG302"
+    family = "history"
     name = "duplicate-migration-version"
     level = Severity.ERROR
     help = "give one of them the next free version"
@@ -51,8 +55,8 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
         groups = defaultdict(list)
         for migration in ctx.project.versioned():
             if migration.version is not None:
-                groups[migration.version].append(migration)
-        for version, group in groups.items():
+                groups[_scope(migration), migration.version].append(migration)
+        for (_, version), group in groups.items():
             if len(group) < 2:
                 continue
             for migration in group:
@@ -63,8 +67,8 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
         rollbacks = defaultdict(list)
         for rollback in ctx.project.rollbacks():
             if rollback.version is not None:
-                rollbacks[rollback.version].append(rollback)
-        for version, group in rollbacks.items():
+                rollbacks[_scope(rollback), rollback.version].append(rollback)
+        for (_, version), group in rollbacks.items():
             if len(group) < 2:
                 continue
             for rollback in group:
@@ -80,17 +84,28 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
     def check_change_set(self, ctx: ChangeSetContext) -> Iterator[Finding]:
         if ctx.base is None:
             return
-        merged: defaultdict[Version, list[MigrationFile]] = defaultdict(list)
+        merged: defaultdict[tuple[object, Version], list[MigrationFile]] = defaultdict(list)
         base = ctx.base.short if ctx.base is not None else "?"
         for migration in ctx.base_only():
             if migration.kind == "versioned" and migration.version is not None:
-                merged[migration.version].append(migration)
+                merged[_scope(migration), migration.version].append(migration)
         for change in ctx.changes:
             current = change.current
-            if change.is_new and current is not None and current.version is not None and current.version in merged:
-                others = ", ".join(m.display for m in merged[current.version])
+            if (
+                change.is_new
+                and current is not None
+                and current.version is not None
+                and (_scope(current), current.version) in merged
+            ):
+                others = ", ".join(m.display for m in merged[_scope(current), current.version])
                 yield self.finding(
                     f"version {current.version} is also used by {others}, merged on the base ({base}) "
                     "after this branch started",
                     path=current.display,
                 )
+
+
+def _scope(migration: MigrationFile) -> object:
+    """Where versions must be unique: Flyway merges all its locations into one set of migrations; the
+    other runners read one folder per run (a folder's versions only collide with its own)."""
+    return None if migration.layout in ("flyway", "up-down", "") else migration.location

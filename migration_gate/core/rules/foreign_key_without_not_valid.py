@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import SCAN, Finding
 from ..lockmodes import SHARE_ROW_EXCLUSIVE
 from ..names import display_name
 from ..severity import Severity
@@ -43,7 +43,13 @@ class ForeignKeyWithoutNotValid(StatementRule):
     code = "MG111"
     name = "foreign-key-without-not-valid"
     level = Severity.ERROR
-    aliases = ("adding-foreign-key-constraint",)
+    aliases = ("adding-foreign-key-constraint", "constraint-missing-not-valid")
+    alias_notes = {
+        "adding-foreign-key-constraint": "tables created earlier in the migration are exempt in every transaction mode "
+        "(squawk: only inside the same open transaction); public.t and t are one table",
+        "constraint-missing-not-valid": "the foreign-key part of squawk's rule; NOT VALID + VALIDATE in one "
+        "transaction is the held-lock hazard, not this rule's",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_AddConstraint", "AT_AddColumn")
     help = "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later migration"
@@ -63,4 +69,6 @@ class ForeignKeyWithoutNotValid(StatementRule):
                 f"{lock_phrase(SHARE_ROW_EXCLUSIVE, table)} and on {display_name(referenced)} while every row "
                 "is checked",
                 at=wrapped,
+                table=table,
+                hazard=SCAN,
             )

@@ -41,7 +41,12 @@ class IntPrimaryKey(StatementRule):
     name = "int-primary-key"
     level = Severity.OFF
     strict_level = Severity.WARNING
-    aliases = ("prefer-bigint-over-int",)
+    aliases = ("prefer-bigint-over-int", "prefer-bigint-over-smallint")
+    alias_notes = {
+        "prefer-bigint-over-int": "primary keys only; the other columns are integer-column's (the alias names both)",
+        "prefer-bigint-over-smallint": "primary keys only; the other columns are integer-column's (the alias names "
+        "both)",
+    }
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use bigint (bigint GENERATED ALWAYS AS IDENTITY for generated keys)"
 

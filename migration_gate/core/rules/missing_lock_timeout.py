@@ -41,7 +41,13 @@ class MissingLockTimeout(FileRule):
     code = "MG115"
     name = "missing-lock-timeout"
     level = Severity.WARNING
-    aliases = ("require-timeout-settings",)
+    aliases = ("require-lock-timeout", "require-timeout-settings")
+    alias_notes = {
+        "require-lock-timeout": "asked for before statements that block writes on an existing table only (squawk: "
+        "before any DDL, COMMENT and CREATE TYPE included); set_config('lock_timeout', …) counts, SET LOCAL outside a "
+        "transaction and lock_timeout = 0 do not",
+        "require-timeout-settings": "names both timeout rules, as in squawk",
+    }
     help = "start the migration with SET lock_timeout = '5s' (or SET LOCAL inside its transaction) and retry on timeout"
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
@@ -65,4 +71,5 @@ class MissingLockTimeout(FileRule):
             f"{tail} (a timeout set by the runner's connection or the database role is not visible here)",
             offset=top.start,
             end_offset=top.end,
+            table=None if effect.index else effect.table,
         )

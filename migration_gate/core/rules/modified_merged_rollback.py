@@ -34,6 +34,7 @@ class ModifiedMergedRollback(ChangeSetRule):
     """
 
     code = "MG307"
+    family = "history"
     name = "modified-merged-rollback"
     level = Severity.WARNING
     produced_by = "history"

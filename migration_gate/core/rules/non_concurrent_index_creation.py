@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, Finding
 from ..lockmodes import SHARE
 from ..names import display_name
 from ..severity import Severity
@@ -42,6 +42,10 @@ class NonConcurrentIndexCreation(StatementRule):
     name = "non-concurrent-index-creation"
     level = Severity.ERROR
     aliases = ("require-concurrent-index-creation",)
+    alias_notes = {
+        "require-concurrent-index-creation": "tables created earlier in the migration (or change set) are exempt in "
+        "every transaction mode; squawk exempts them only inside the same open transaction",
+    }
     node_types = ("IndexStmt",)
     help = (
         "use CREATE INDEX CONCURRENTLY in a migration that runs outside a transaction "
@@ -59,4 +63,6 @@ class NonConcurrentIndexCreation(StatementRule):
             f"{what} on {display_name(table)} without CONCURRENTLY holds {lock_phrase(SHARE, table)} "
             "while it reads the whole table",
             at=node.get("relation"),
+            table=table,
+            hazard=INDEX_BUILD,
         )

@@ -44,6 +44,9 @@ class NonConcurrentIndexDrop(StatementRule):
     name = "non-concurrent-index-drop"
     level = Severity.ERROR
     aliases = ("require-concurrent-index-deletion",)
+    alias_notes = {
+        "require-concurrent-index-deletion": "not reported for an index created earlier in the migration",
+    }
     node_types = ("DropStmt",)
     help = "use DROP INDEX CONCURRENTLY in a migration that runs outside a transaction"
 
@@ -75,7 +78,8 @@ class NonConcurrentIndexDrop(StatementRule):
             else:
                 yield self.finding(
                     f"DROP INDEX {display_name(index)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                    f"on {display_name(table)} (blocks reads and writes)"
+                    f"on {display_name(table)} (blocks reads and writes)",
+                    table=table,
                 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import INDEX_BUILD, INDEX_REBUILD, Finding
 from ..names import display_name
 from ..severity import Severity
 from ..sqlnodes import Node, option_on, qualified_name
@@ -45,6 +45,10 @@ class NonConcurrentReindex(StatementRule):
     code = "MG103"
     name = "non-concurrent-reindex"
     level = Severity.ERROR
+    aliases = ("require-concurrent-reindex",)
+    alias_notes = {
+        "require-concurrent-reindex": "only from pg_version 12, where REINDEX … CONCURRENTLY exists",
+    }
     node_types = ("ReindexStmt",)
     help = "use REINDEX … CONCURRENTLY (PostgreSQL 12+) in a migration that runs outside a transaction"
 
@@ -56,8 +60,15 @@ class NonConcurrentReindex(StatementRule):
         if relation and kind == "REINDEX_OBJECT_TABLE" and ctx.is_new_table(qualified_name(relation)):
             return
         target = display_name(qualified_name(relation)) if relation else node.get("name", "")
+        table, hazard = None, None
+        if relation and kind == "REINDEX_OBJECT_TABLE":
+            table, hazard = qualified_name(relation), INDEX_REBUILD
+        elif relation and kind == "REINDEX_OBJECT_INDEX":
+            table, hazard = ctx.index_table(qualified_name(relation)), INDEX_BUILD
         yield self.finding(
             f"REINDEX {_TARGET[kind].upper()} {target} without CONCURRENTLY blocks writes to the table and "
             "reads through its indexes while they are rebuilt",
             at=relation,
+            table=table,
+            hazard=hazard if table else None,
         )

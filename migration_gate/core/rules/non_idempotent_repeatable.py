@@ -69,6 +69,7 @@ class NonIdempotentRepeatable(StatementRule):
     """
 
     code = "MG309"
+    family = "history"
     name = "non-idempotent-repeatable"
     level = Severity.ERROR
     node_types = (*_CREATES, "CreateTableAsStmt", "AlterTableStmt", "InsertStmt")

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from ..analysis import nontransactional_reason
 from ..context import StatementContext
 from ..findings import Finding
+from ..runners import LAYOUTS
 from ..severity import Severity
 from ..sqlnodes import Node
 from .base import StatementRule
@@ -33,9 +34,15 @@ class NonTransactionalStatementInTransaction(StatementRule):
     `REINDEX … CONCURRENTLY`, `VACUUM`, `ALTER TYPE … ADD VALUE` (before
     PostgreSQL 12), `DETACH PARTITION … CONCURRENTLY`, `CREATE DATABASE` and
     `ALTER SYSTEM` when they run in a transaction: between `BEGIN` and `COMMIT`,
-    inside a `DO` block, or in a file the runner wraps in a transaction
-    (`transaction: per-file`, or Flyway for statements it does not detect as
-    non-transactional, such as `REINDEX … CONCURRENTLY`).
+    inside a `DO` block, in the transaction the runner opens (its layout
+    says when: goose wraps a file unless `-- +goose NO TRANSACTION`, drizzle
+    always wraps every pending migration, Flyway wraps unless it detects the
+    statement, `transaction: per-file`, …), or in a query string that holds
+    other statements too: runners that send a whole file or section as one
+    query (golang-migrate, sqlx, Diesel, dbmate, Prisma up to 7.3) make
+    PostgreSQL run it as one implicit transaction, so such a statement must be
+    alone in its file, even after a `COMMIT`. When that depends on an assumed
+    runner version or setting, the finding is a warning that says so.
 
     ## Why is this bad?
     PostgreSQL rejects it ("cannot run inside a transaction block"): the
@@ -55,9 +62,15 @@ class NonTransactionalStatementInTransaction(StatementRule):
     """
 
     code = "MG104"
+    family = "transaction"
     name = "non-transactional-statement-in-transaction"
     level = Severity.ERROR
     aliases = ("ban-concurrent-index-creation-in-transaction",)
+    alias_notes = {
+        "ban-concurrent-index-creation-in-transaction": "every statement PostgreSQL refuses in a transaction block "
+        "(DROP INDEX, REINDEX and DETACH PARTITION … CONCURRENTLY, VACUUM, ALTER SYSTEM, …), also alone in a file the "
+        "runner wraps; the COMMIT … BEGIN escape counts only where statements are sent one by one",
+    }
     node_types = _KINDS
     help = (
         "move the statement to its own migration without BEGIN/COMMIT (with transaction: per-file, "
@@ -69,18 +82,38 @@ class NonTransactionalStatementInTransaction(StatementRule):
         reason = nontransactional_reason(ctx.statement, ctx.pg_version)
         if reason is None or not ctx.in_transaction:
             return
+        facts = ctx.facts
+        execution = facts.execution
+        guess = facts.implicit and not (facts.runner_transaction or facts.in_explicit_block) and execution.assumed
+        hint = _HINTS.get(ctx.file.migration.layout) if execution.mode == "runner" else None
         yield self.finding(
-            f"{reason} cannot run inside a transaction block, and here it runs in "
-            f"{_where(ctx)}: PostgreSQL will reject the migration"
+            f"{reason} cannot run inside a transaction block, and here it runs in {_where(ctx)}: PostgreSQL will "
+            "reject the migration" + (f" ({execution.assumed})" if guess else ""),
+            severity=Severity.WARNING if guess else None,
+            help=hint,
         )
 
 
 def _where(ctx: StatementContext) -> str:
+    facts = ctx.facts
+    execution = facts.execution
     if ctx.statement.parent is not None:
         return "a DO block (a DO block always runs in a transaction)"
-    if ctx.facts.in_explicit_block:
+    if facts.in_explicit_block:
         return "the transaction opened by BEGIN"
-    mode = ctx.facts.file.mode
-    if mode == "flyway":
-        return "the transaction Flyway opens (Flyway does not detect this statement as non-transactional)"
-    return f"the transaction the runner opens for the whole file (transaction: {mode})"
+    mode = execution.mode
+    if facts.runner_transaction:
+        if mode == "flyway":
+            return "the transaction Flyway opens (Flyway does not detect this statement as non-transactional)"
+        if mode == "per-file":
+            return f"the transaction the runner opens for the whole file (transaction: {mode})"
+        if execution.batch:
+            return f"the one transaction {execution.runner} opens for {execution.covers}"
+        return f"the transaction {execution.runner} opens for {execution.covers}"
+    return (
+        f"the implicit transaction of a query string that holds other statements too ({execution.sends}; "
+        "PostgreSQL runs several statements of one query as one transaction)"
+    )
+
+
+_HINTS = {name: layout.opt_out_hint for name, layout in LAYOUTS.items() if layout.opt_out_hint}

@@ -10,9 +10,8 @@ class ReapplyFails(Rule):
     ## What it does
     `migration-gate verify` applies each new migration, runs its rollback,
     and applies the migration once more: it must succeed and give the same
-    schema as the first time.  A migration without a rollback (reported by
-    `missing-rollback`) is still applied, and an info finding says the round
-    trip could not be checked.
+    schema as the first time.  A migration without a rollback cannot be
+    checked this way: `rollback-not-verified` says so.
 
     ## Why is this bad?
     Roll back, fix forward, deploy again is the everyday recovery path.  A

@@ -36,9 +36,13 @@ class RenamedTable(StatementRule):
     """
 
     code = "MG117"
+    family = "compatibility"
     name = "renamed-table"
     level = Severity.WARNING
     aliases = ("renaming-table",)
+    alias_notes = {
+        "renaming-table": "not reported on tables created earlier in the migration, nor in rollback scripts",
+    }
     node_types = ("RenameStmt",)
     help = "expand/contract: introduce the new name alongside the old one and drop the old one in a later release"
 

@@ -40,6 +40,7 @@ class RollbackCollidesWithMigration(ProjectRule):
     """
 
     code = "MG310"
+    family = "history"
     name = "rollback-collides-with-migration"
     level = Severity.WARNING
     help = (

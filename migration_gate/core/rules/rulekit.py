@@ -36,3 +36,9 @@ def added_constraints(cmd: Node) -> list[Node]:
     if subtype == "AT_AddColumn":
         return list(cmd.get("def", {}).get("ColumnDef", {}).get("constraints", ()))
     return []
+
+
+def truncated_identifier(name: str) -> str:
+    """A name as PostgreSQL stores it: its first 63 bytes (NAMEDATALEN - 1), cut at a character boundary."""
+    data = name.encode("utf-8")
+    return name if len(data) <= 63 else data[:63].decode("utf-8", "ignore")

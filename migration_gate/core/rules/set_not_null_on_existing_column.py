@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import SCAN, Finding
 from ..lockmodes import ACCESS_EXCLUSIVE
 from ..severity import Severity
 from ..sqlnodes import Node
@@ -45,6 +45,10 @@ class SetNotNullOnExistingColumn(StatementRule):
     name = "set-not-null-on-existing-column"
     level = Severity.ERROR
     aliases = ("adding-not-nullable-field",)
+    alias_notes = {
+        "adding-not-nullable-field": "only a validated CHECK (column IS NOT NULL) skips the scan (squawk accepts any "
+        "earlier VALIDATE on the table); not reported on tables created earlier in the migration",
+    }
     node_types = ("AlterTableCmd",)
     subtypes = ("AT_SetNotNull",)
     help = (
@@ -65,5 +69,7 @@ class SetNotNullOnExistingColumn(StatementRule):
             return  # the same ALTER TABLE rewrites the table: the check rides on the rewrite (one finding)
         yield self.finding(
             f"SET NOT NULL on {column_ref(table, column)} scans the whole table while holding "
-            f"{lock_phrase(ACCESS_EXCLUSIVE, table)}"
+            f"{lock_phrase(ACCESS_EXCLUSIVE, table)}",
+            table=table,
+            hazard=SCAN,
         )

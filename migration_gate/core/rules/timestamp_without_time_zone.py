@@ -40,7 +40,12 @@ class TimestampWithoutTimeZone(StatementRule):
     name = "timestamp-without-time-zone"
     level = Severity.OFF
     strict_level = Severity.WARNING
-    aliases = ("prefer-timestamptz",)
+    aliases = ("prefer-timestamp-tz", "prefer-timestamptz")
+    alias_notes = {
+        "prefer-timestamp-tz": "pg_catalog.timestamp is reported; a quoted \"varchar\"(n) is not (squawk mistakes it "
+        "for a timestamp)",
+        "prefer-timestamptz": "squawk's older spelling of prefer-timestamp-tz",
+    }
     node_types = ("CreateStmt", "AlterTableStmt")
     help = "use timestamptz (timestamp with time zone)"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..context import StatementContext
-from ..findings import Finding
+from ..findings import BACKFILL, Finding
 from ..names import display_name
 from ..severity import Severity
 from ..sqlnodes import Node, name_list, qualified_name, unwrap, walk
@@ -68,12 +68,16 @@ class UnbatchedUpdate(StatementRule):
             yield self.finding(
                 f"{verb} on {display_name(table)} has no WHERE: it changes every row in one statement",
                 at=node.get("relation"),
+                table=table,
+                hazard=BACKFILL,
             )
         elif not bounded(where):
             yield self.finding(
                 f"{verb} on {display_name(table)} is not batched: its WHERE bounds neither a key "
                 "range nor a LIMIT, so it changes every matching row in one statement",
                 at=node.get("relation"),
+                table=table,
+                hazard=BACKFILL,
             )
 
     def _insert_select(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
@@ -92,6 +96,8 @@ class UnbatchedUpdate(StatementRule):
             f"INSERT INTO {target} … SELECT copies {display_name(existing[0])} in one statement "
             f"({'no WHERE' if where is None else 'no key range or LIMIT'})",
             at=node.get("relation"),
+            table=existing[0],
+            hazard=BACKFILL,
         )
 
 

@@ -1,0 +1,301 @@
+r"""# goose (`layout: goose`)
+
+[pressly/goose](https://github.com/pressly/goose) v3: one `.sql` file per
+migration, with its up and down in **sections** of the same file.  Described
+from goose's source (goose cannot be installed here: it ships only as a Go
+module and GitHub binaries).
+
+## Files
+
+`<version>_<name>.sql` in the migrations folder itself (sub-folders are never
+read: `fs.Glob(dir, "*.sql")`).  The version is goose's `NumericComponent`:
+the text before the first `_`, parsed as an int64 (a sign is accepted, so
+`+5_x.sql` is version 5; leading zeros do not count), at least 1
+(pressly/goose `migration.go`).  A `.sql` file without such a prefix makes the
+goose CLI and the `goose.Up` API **refuse the whole folder**
+(`could not parse SQL migration file …`, `collectMigrationsFS`); the
+`Provider` API (`goose.NewProvider`, or the CLI with `-lock`) skips it
+silently.  The gate reports it either way.  Versions order as numbers; a
+duplicate version panics (`goose: duplicate version … detected`) or is an
+error in the Provider API.
+
+## Sections and annotations
+
+From goose's parser (`internal/sqlparser/parser.go`): annotations are
+`-- +goose Up`, `-- +goose Down`, `-- +goose StatementBegin`,
+`-- +goose StatementEnd`, `-- +goose NO TRANSACTION`, `-- +goose ENVSUB ON` /
+`OFF`, matched **case-insensitively** on a line that starts with `--` and
+contains `+goose`.  Such a line that is not a valid annotation is an error,
+including one with leading whitespace, one with a second `--` after the
+annotation, and `-- +goose ENVSUBST ON`: the marker is **`ENVSUB`** (the
+issue's `ENVSUBST` is an older spelling the current parser refuses:
+`"ENVSUBST ON" not supported: invalid annotation`).  Before `Up` only blank
+lines and `--` comments are allowed (`unexpected state 0 on line …`); a file
+without `Up` fails (`must start with '-- +goose Up' annotation`); the `Down`
+section is optional.  The gate reports these refusals as `syntax-error` at
+the line goose stops at.
+
+A statement ends at a line whose last word before a `--` word ends in `;`
+(goose's `endsWithSemicolon`), except between `StatementBegin` and
+`StatementEnd`, which is one statement.  So a `$$` body with a line ending in
+`;` must be wrapped in `StatementBegin`/`StatementEnd`, or goose cuts it
+(pressly/goose#231): the gate reports the cut.  With `ENVSUB ON`, `${VAR}`
+is replaced from the environment at deploy time; the gate cannot know the
+value and reads such a reference as an identifier of the same length.
+
+## Transactions and statement delivery
+
+goose runs each file (each direction) in **one transaction** and sends the
+statements **one at a time** (`tx.ExecContext` per statement); the version
+row is written in the same transaction (`migration_sql.go`; the Provider's
+`runSQL` does the same).  `-- +goose NO TRANSACTION`, anywhere in the file,
+switches the transaction off for both directions: each statement then runs
+alone in autocommit, so `CREATE INDEX CONCURRENTLY` works.  A
+`StatementBegin … StatementEnd` block holding several statements is still one
+query string: PostgreSQL runs it as one implicit transaction.  After a
+`COMMIT` inside a wrapped file, database/sql does not open a new
+transaction: the statements after it run in autocommit and goose's own
+`COMMIT` then only warns, so the `COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;`
+escape works (and the migration is no longer atomic).
+
+## Rollbacks
+
+The `-- +goose Down` section is the rollback (run by `down`, `redo`,
+`reset`); it is not linted as forward SQL.  A file without a `Down` section
+(or with an empty one) rolls back as a no-op: `missing-rollback` reports it,
+as a warning by default.
+
+## Out of order
+
+goose refuses a pending version below the highest applied one unless
+`-allow-missing` (`error: found %d missing migrations before current version
+%d`; Provider: `found %d missing (out-of-order) migration(s) lower than
+current max`).
+
+## Settings
+
+The CLI reads `GOOSE_DRIVER`, `GOOSE_DBSTRING`, `GOOSE_MIGRATION_DIR`
+(and, after v3.20, `GOOSE_TABLE`, `GOOSE_LOCK`) from the environment or a
+`.env` file; a `search_path` or `statement_timeout` in a committed
+`GOOSE_DBSTRING` is read.  Version: `github.com/pressly/goose/v3` in `go.mod`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..severity import Severity
+from ..version import InvalidVersion, Version
+from .base import (
+    DOWN,
+    PER_STATEMENT,
+    SKIPPED,
+    UP,
+    Execution,
+    Listing,
+    Runner,
+    Section,
+    Settings,
+    Shape,
+    ends_with_semicolon,
+    line_spans,
+    numeric_version,
+)
+from .flyway import legacy_execution
+
+_ANNOTATIONS = {
+    "up": "Up",
+    "down": "Down",
+    "statementbegin": "StatementBegin",
+    "statementend": "StatementEnd",
+    "no transaction": "NO TRANSACTION",
+    "envsub on": "ENVSUB ON",
+    "envsub off": "ENVSUB OFF",
+}
+_ENVSUB = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}\n]*)?\}")
+
+
+def goose_version(name: str) -> Version:
+    """goose's ``NumericComponent`` of a file name."""
+    if not name.endswith((".sql", ".go")):
+        raise InvalidVersion("migration file does not have .sql or .go file extension")
+    prefix, sep, _ = name.partition("_")
+    if not sep:
+        raise InvalidVersion("no filename separator '_' found")
+    if not re.fullmatch(r"[+-]?[0-9]+", prefix):
+        raise InvalidVersion(f"failed to parse version from migration file: {name}")
+    value = int(prefix)
+    if value >= 2**63 or value < -(2**63):
+        raise InvalidVersion(f"failed to parse version from migration file: {name}: value out of range")
+    if value < 1:
+        raise InvalidVersion("migration version must be greater than zero")
+    return numeric_version(prefix, str(value))
+
+
+class Goose(Runner):
+    opt_out_hint = 'add `-- +goose NO TRANSACTION` to the file (goose then runs each statement alone)'
+    name = "goose"
+    title = "goose"
+    files = "`<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections"
+    transaction_summary = "per file, unless `-- +goose NO TRANSACTION`"
+    delivery = PER_STATEMENT
+    rollback_summary = "the `-- +goose Down` section"
+    rollback_level = Severity.WARNING
+    rollback_in_file = True
+    ordering = "numeric"
+
+    def classify(
+        self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
+    ) -> dict[str, Any]:
+        if "/" in rel:
+            return {"kind": "other", "note": "in a sub-folder: goose reads the migrations folder only"}
+        try:
+            version = goose_version(rel)
+        except InvalidVersion as exc:
+            return {
+                "kind": "other",
+                "name_problem": f"could not parse SQL migration file {rel!r}: {exc}; "
+                "goose refuses the whole folder (the Provider API skips the file): "
+                "name it <version>_<name>.sql",
+            }
+        return {"kind": "versioned", "version": version, "description": rel[:-4].partition("_")[2]}
+
+    def parse_version(self, text: str) -> Version:
+        return goose_version(text + "_x.sql")
+
+    def shape(self, text: str, kind: str = "versioned", settings: Settings | None = None, bom: bool = False) -> Shape:
+        return parse_annotated(text, "goose", bom=bom)
+
+    def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
+        legacy = legacy_execution(settings, "goose", default=None, opt_out=opt_out)
+        if legacy is not None:
+            return legacy
+        opt_out = opt_out or (shape.opt_out if shape.transaction is False else None)
+        return Execution(opt_out is None, PER_STATEMENT, "goose", opt_out=opt_out)
+
+    def rollback_expected(self, rel: str) -> str:
+        return "a `-- +goose Down` section"
+
+
+def parse_annotated(text: str, runner: str, *, bom: bool = False) -> Shape:
+    """goose's SQL parser: sections, statement cuts, ``NO TRANSACTION``, ``ENVSUB``, and its refusals."""
+    sections: list[Section] = []
+    cuts: list[int] = []
+    problems: list[tuple[int, int, str]] = []
+    masks: list[tuple[int, int, str]] = []
+    state = "start"  # start | up | down
+    in_block = False
+    block_start = 0
+    buffer_start: int | None = None  # where the statement being collected starts
+    current: list[Any] | None = None  # [direction, start, marker]
+    no_transaction: str | None = None
+    envsub = False
+    first = True
+
+    def close(at: int) -> None:
+        if current is not None:
+            sections.append(Section(current[0], current[1], at, marker=current[2]))
+
+    def fail(start: int, end: int, message: str) -> Shape:
+        problems.append((start, end, f"goose refuses this file: {message}"))
+        return Shape(sections=tuple(sections), masks=tuple(masks), problems=tuple(problems))
+
+    for start, end, after in line_spans(text):
+        line = text[start:end]
+        if first and bom and line.lstrip(" \t").startswith("--"):
+            first = False
+            return fail(start, end, f"unexpected state 0 on line {line!r}: the file starts with a BOM")
+        first = False
+        stripped = line.strip()
+        if stripped.startswith("--") and "+goose" in line:
+            annotation, problem = _annotation(line)
+            if problem:
+                return fail(start, end, f"failed to parse annotation line {line!r}: {problem}")
+            if annotation == "Up":
+                if state != "start":
+                    return fail(start, end, "duplicate '-- +goose Up' annotations")
+                state = "up"
+                current = [UP, after, (start, end)]
+                if sections or start > 0:
+                    sections.append(Section(SKIPPED, 0, start))
+                continue
+            if annotation == "Down":
+                if state != "up" or in_block:
+                    return fail(start, end, "must start with '-- +goose Up' annotation")
+                if buffer_start is not None:
+                    return fail(buffer_start, end, "unexpected unfinished SQL query before Down: missing semicolon?")
+                close(start)
+                state = "down"
+                current = [DOWN, after, (start, end)]
+                continue
+            if annotation == "StatementBegin":
+                if state == "start" or in_block:
+                    return fail(start, end, "'-- +goose StatementBegin' must be defined after '-- +goose Up' or Down")
+                in_block = True
+                block_start = start
+                continue
+            if annotation == "StatementEnd":
+                if not in_block:
+                    return fail(start, end, "'-- +goose StatementEnd' must be defined after StatementBegin")
+                in_block = False
+                cuts.append(after)
+                buffer_start = None
+                continue
+            if annotation == "NO TRANSACTION":
+                no_transaction = no_transaction or "-- +goose NO TRANSACTION"
+                continue
+            envsub = annotation == "ENVSUB ON"
+            continue
+        if buffer_start is None and not in_block and (stripped.startswith("--") or not stripped):
+            continue  # comments and blank lines before a statement are dropped
+        if state == "start":
+            return fail(start, end, f"unexpected state 0 on line {line!r}: only comments may come before Up")
+        if envsub:
+            for match in _ENVSUB.finditer(line):
+                masks.append((start + match.start(), start + match.end(), _identifier(match.group())))
+        if in_block:
+            continue
+        if buffer_start is None:
+            buffer_start = start
+        if ends_with_semicolon(line):
+            cuts.append(after)
+            buffer_start = None
+    if in_block:
+        return fail(block_start, block_start, "missing '-- +goose StatementEnd' annotation")
+    if state == "start":
+        return fail(0, 0, "must start with '-- +goose Up' annotation")
+    if buffer_start is not None:
+        end = len(text.rstrip())
+        return fail(buffer_start, end, "unexpected unfinished SQL query: missing semicolon?")
+    close(len(text))
+    return Shape(
+        sections=tuple(sections),
+        masks=tuple(masks),
+        cuts=tuple(cuts),
+        cut_rule=f"{runner} ends a statement at a line ending in `;` (outside StatementBegin … StatementEnd)",
+        transaction=False if no_transaction else None,
+        opt_out=no_transaction,
+    )
+
+
+def _annotation(line: str) -> tuple[str | None, str | None]:
+    """goose's ``extractAnnotation``: (annotation, None) or (None, why it is refused)."""
+    if line.startswith((" ", "\t")):
+        return None, "contains leading whitespace: invalid annotation"
+    command = line.replace("--", "").replace("+goose", "", 1)
+    if "+goose" in command:
+        return None, "contains multiple '+goose' annotations"
+    command = command.strip()
+    known = _ANNOTATIONS.get(command.lower())
+    if known is None:
+        return None, f"{command!r} not supported: invalid annotation"
+    return known, None
+
+
+def _identifier(text: str) -> str:
+    """A same-length identifier standing for an environment reference."""
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in text)
+
+
+RUNNER = Goose()

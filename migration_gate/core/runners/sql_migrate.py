@@ -1,0 +1,217 @@
+r"""# sql-migrate (`layout: sql-migrate`)
+
+[rubenv/sql-migrate](https://github.com/rubenv/sql-migrate): one `.sql` file
+per migration with `-- +migrate Up` / `-- +migrate Down` sections.  Checked
+against the real runner (Debian `sql-migrate`, 2019-12 snapshot, whose parser
+is identical to upstream `sqlparse/sqlparse.go` @1a9ac40f) on PostgreSQL 15.
+
+## Files
+
+**Every** `*.sql` in the folder itself is a migration (no sub-folders).  Files
+with a numeric prefix (`^(\d+).*$`) order by that number, ties by file name;
+files without one come after them, by name (`Migration.Less`).  A
+migration's identity is its **whole file name** (`gorp_migrations.id`), so two
+files may share a prefix, and renaming an applied file makes sql-migrate run
+it again.
+
+## Sections
+
+The marker is exactly `-- +migrate ` at column 0, then a case-sensitive
+command: `Up`, `Down`, `StatementBegin`, `StatementEnd`, with options as
+words after it.  A misspelled or unknown command is **silently ignored**:
+with `-- +migrate Down;` (a real case, ovh/cds `021_workflow_constraint.sql`)
+the statements after it run as part of `Up`.  The gate keeps them in the up
+section, as sql-migrate does, and reports the line.  Text before the first
+`Up`/`Down` is silently dropped (never run); a file with neither fails
+(`no Up/Down annotations found`).  Statements end like goose's (a line whose
+last word before `--` ends in `;`), and `StatementBegin … StatementEnd` is
+one statement: a `$$` body without it is cut.
+
+## Transactions and statement delivery
+
+One transaction per migration and direction, statements sent **one at a
+time** (`ExecMax`: `dbMap.Begin()`, then `Exec` per statement, then the
+`gorp_migrations` row, then commit).  `notransaction` on the marker line
+(`-- +migrate Up notransaction`, `-- +migrate Down notransaction`) switches it
+off for that direction only: each statement then runs alone in autocommit.
+Tested: `-- +migrate Up notransaction` with a `CREATE INDEX CONCURRENTLY`
+runs; the same without the option fails ("cannot run inside a transaction
+block").  After a `COMMIT` inside a wrapped section the statements that
+follow run in autocommit (database/sql opens no new transaction): the
+`COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;` escape works (heroiclabs/nakama
+uses it).
+
+## Rollbacks
+
+The `-- +migrate Down` section; optional (a missing one is a no-op `down`).
+`missing-rollback` reports a file without one as a warning by default.
+
+## Out of order
+
+An older migration merged after newer ones are applied is **applied
+silently** (`ToCatchup`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..severity import Severity
+from ..version import Version
+from .base import (
+    DOWN,
+    PER_STATEMENT,
+    SKIPPED,
+    UP,
+    Execution,
+    Listing,
+    Runner,
+    Section,
+    Settings,
+    Shape,
+    ends_with_semicolon,
+    line_spans,
+)
+from .flyway import legacy_execution
+
+PREFIX = "-- +migrate "
+_NUMERIC = re.compile(r"(\d+)")
+
+
+def sql_migrate_version(name: str) -> Version:
+    """Numeric prefix first (ties by name), then names without one; the identity is the name."""
+    match = _NUMERIC.match(name)
+    if match:
+        return Version(name, (3, (int(match.group(1)), name)))
+    return Version(name, (4, (name,)))
+
+
+class SqlMigrate(Runner):
+    opt_out_hint = 'add `notransaction` to the marker line (`-- +migrate Up notransaction`)'
+    name = "sql-migrate"
+    title = "sql-migrate"
+    files = "every `*.sql`, `-- +migrate Up` / `-- +migrate Down` sections"
+    transaction_summary = "per direction, unless `notransaction` on the marker line"
+    delivery = PER_STATEMENT
+    rollback_summary = "the `-- +migrate Down` section"
+    rollback_level = Severity.WARNING
+    rollback_in_file = True
+    ordering = "numeric prefix, then file name"
+
+    def classify(
+        self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
+    ) -> dict[str, Any]:
+        if "/" in rel:
+            return {"kind": "other", "note": "in a sub-folder: sql-migrate reads the migrations folder only"}
+        return {"kind": "versioned", "version": sql_migrate_version(rel), "description": rel[:-4]}
+
+    def parse_version(self, text: str) -> Version:
+        return sql_migrate_version(text)
+
+    def shape(self, text: str, kind: str = "versioned", settings: Settings | None = None, bom: bool = False) -> Shape:
+        return _parse(text)
+
+    def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
+        legacy = legacy_execution(settings, "sql-migrate", default=None, opt_out=opt_out)
+        if legacy is not None:
+            return legacy
+        if opt_out is None and section is not None and section.transaction is False:
+            opt_out = section.opt_out
+        return Execution(opt_out is None, PER_STATEMENT, "sql-migrate", opt_out=opt_out, scope="section")
+
+    def rollback_expected(self, rel: str) -> str:
+        return "a `-- +migrate Down` section"
+
+
+def _parse(text: str) -> Shape:
+    sections: list[Section] = []
+    cuts: list[int] = []
+    problems: list[tuple[int, int, str]] = []
+    direction: str | None = None
+    current: list[Any] | None = None
+    in_block = False
+    block_start = 0
+    buffered: int | None = None  # start of the statement being collected
+
+    def fail(start: int, end: int, message: str) -> Shape:
+        problems.append((start, end, f"sql-migrate refuses this file: {message}"))
+        return Shape(sections=tuple(sections), problems=tuple(problems))
+
+    for start, end, after in line_spans(text):
+        line = text[start:end]
+        if line.startswith("-- ") and not line.startswith("-- +"):
+            continue
+        if line.startswith(PREFIX):
+            fields = line[len(PREFIX) :].split()
+            command, options = (fields[0], fields[1:]) if fields else ("", [])
+            if command in ("Up", "Down"):
+                if buffered is not None:
+                    return fail(
+                        buffered,
+                        end,
+                        "The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker.",
+                    )
+                if current is not None:
+                    sections.append(Section(current[0], current[1], start, marker=current[2], **current[3]))
+                elif start > 0:
+                    sections.append(Section(SKIPPED, 0, start))
+                direction = UP if command == "Up" else DOWN
+                extra: dict[str, Any] = {}
+                if "notransaction" in options:
+                    extra = {"transaction": False, "opt_out": line.rstrip()}
+                current = [direction, after, (start, end), extra]
+                continue
+            if command == "StatementBegin":
+                if direction is not None:
+                    in_block = True
+                    block_start = start
+                continue
+            if command == "StatementEnd":
+                if direction is not None and in_block:
+                    in_block = False
+                    cuts.append(after)
+                    buffered = None
+                continue
+            problems.append(
+                (
+                    start,
+                    end,
+                    f"sql-migrate ignores the unknown command {command!r} (commands are Up, Down, "
+                    "StatementBegin and StatementEnd, case-sensitive): the statements after it stay in the "
+                    f"{'no' if direction is None else direction} section",
+                )
+            )
+            continue
+        if direction is None:
+            continue
+        if line.startswith("-- +"):
+            continue
+        if in_block:
+            continue
+        if buffered is None and line.strip():
+            buffered = start
+        if ends_with_semicolon(line):
+            cuts.append(after)
+            buffered = None
+    if in_block:
+        return fail(block_start, block_start, "saw '-- +migrate StatementBegin' with no matching StatementEnd")
+    if direction is None:
+        return fail(0, 0, "no Up/Down annotations found, so no statements were executed")
+    if buffered is not None:
+        return fail(
+            buffered,
+            len(text.rstrip()),
+            "The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker.",
+        )
+    assert current is not None
+    sections.append(Section(current[0], current[1], len(text), marker=current[2], **current[3]))
+    return Shape(
+        sections=tuple(sections),
+        cuts=tuple(cuts),
+        cut_rule="sql-migrate ends a statement at a line ending in `;` (outside StatementBegin … StatementEnd)",
+        problems=tuple(problems),
+    )
+
+
+RUNNER = SqlMigrate()
