@@ -42,11 +42,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .objects import ObjectKey, created_objects
+from .objects import ObjectKey, created_objects, dropped_if_exists
 from .parse import Statement
 from .runners.base import ONE_QUERY, PER_STATEMENT, Execution
 from .schema import SchemaLog
-from .sqlnodes import Node, const_value, def_elems, name_list, option_on, unwrap
+from .sqlnodes import Node, const_value, def_elems, name_list, option_on, qualified_name, unwrap
 
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {
@@ -187,6 +187,16 @@ class FileFacts:
     run_wraps: list[bool] = field(default_factory=list)
     #: objects other than tables (views, functions, types, …) → orders of the statements creating them
     objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
+    #: objects (tables too) → order of the first statement that drops them ``IF EXISTS``
+    dropped_if_exists: dict[ObjectKey, int] = field(default_factory=dict)
+    #: (table, constraint) → order of the first ``DROP CONSTRAINT IF EXISTS`` of it
+    constraints_dropped_if_exists: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: orders of the top-level transaction statements (BEGIN, COMMIT, SAVEPOINT, …), ascending
+    transaction_statements: list[int] = field(default_factory=list)
+    #: order of the last top-level statement that is not a transaction statement (-1: none)
+    last_top_level: int = -1
+    #: INSERT and UPDATE statements by the name of their table without its schema → their orders, ascending
+    writes_by_table_name: dict[str, list[int]] = field(default_factory=dict)
     #: The transaction (``StatementFacts.transaction``) that continues the deploy batch's: the runner's
     #: transaction around the file's first run when the runner runs all pending files in one (drizzle, Flyway
     #: ``group``, Atlas ``--tx-mode all``); ``None`` otherwise.
@@ -376,6 +386,20 @@ def analyze(
         facts.schema.record(stmt.kind, stmt.node, order)
         for key in created_objects(stmt):
             facts.objects.setdefault(key, []).append(order)
+        if not inner:
+            if stmt.kind == "TransactionStmt":
+                facts.transaction_statements.append(order)
+            else:
+                facts.last_top_level = order
+        if stmt.kind in ("InsertStmt", "UpdateStmt"):
+            name = qualified_name(stmt.node.get("relation")).rsplit(".", 1)[-1]
+            facts.writes_by_table_name.setdefault(name, []).append(order)
+        elif stmt.kind in ("DropStmt", "AlterTableStmt"):
+            dropped, constraints = dropped_if_exists(stmt)
+            for key in dropped:
+                facts.dropped_if_exists.setdefault(key, order)
+            for constraint in constraints:
+                facts.constraints_dropped_if_exists.setdefault(constraint, order)
     if explicit and last_begin is not None and not began_in_runner:
         facts.problems.append(TransactionProblem("unclosed", last_begin, run=current))
     for problem in ends:

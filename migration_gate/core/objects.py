@@ -145,3 +145,29 @@ def created_objects(stmt: Statement) -> list[ObjectKey]:
     if kind == "CreatedbStmt":
         return [("database", node.get("dbname", "?"))]
     return []
+
+
+def dropped_if_exists(stmt: Statement) -> tuple[list[ObjectKey], list[tuple[str, str]]]:
+    """What a ``DROP … IF EXISTS`` (or ``ALTER TABLE … DROP CONSTRAINT IF EXISTS``) drops.
+
+    Objects by key (tables too, as ``("table", name)``) and constraints as ``(table, constraint)``: after
+    such a drop, creating the same object again succeeds on a second run.
+    """
+    kind, node = stmt.kind, stmt.node
+    if kind == "DropStmt" and node.get("missing_ok"):
+        keys = [o.key for o in dropped_objects(node)]
+        if node.get("removeType") == "OBJECT_TABLE":
+            keys.extend(
+                ("table", qualified_from_names(name_list(o.get("List", {}).get("items"))))
+                for o in node.get("objects", ())
+            )
+        return keys, []
+    if kind == "AlterTableStmt":
+        table = qualified_name(node.get("relation"))
+        constraints = []
+        for item in node.get("cmds", ()):
+            cmd = item.get("AlterTableCmd", {})
+            if cmd.get("subtype") == "AT_DropConstraint" and cmd.get("missing_ok"):
+                constraints.append((table, cmd.get("name")))
+        return [], constraints
+    return [], []

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..findings import Finding
-from ..objects import created_objects, dropped_objects
+from ..objects import created_objects
 from ..severity import Severity
-from ..sqlnodes import Node, name_list, qualified_from_names, qualified_name
+from ..sqlnodes import Node, qualified_name
 from .base import StatementRule
 
 if TYPE_CHECKING:
-    from ..analysis import StatementFacts
+    from ..analysis import FileFacts
     from ..context import StatementContext
     from ..parse import Statement
 
@@ -185,7 +186,11 @@ def _not_rerunnable(stmt: Statement) -> str | None:
 
 
 def _prepared(ctx: StatementContext) -> bool:
-    """An earlier ``DROP … IF EXISTS`` (or ``DROP CONSTRAINT IF EXISTS``) makes this creation re-runnable."""
+    """An earlier ``DROP … IF EXISTS`` (or ``DROP CONSTRAINT IF EXISTS``) makes this creation re-runnable.
+
+    (The pre-pass keeps the first such drop of each object: one lookup per name, not a walk back over the
+    statements before this one.)
+    """
     stmt = ctx.statement
     wanted = set(created_objects(stmt))
     if stmt.kind == "CreateStmt":
@@ -197,59 +202,44 @@ def _prepared(ctx: StatementContext) -> bool:
             con = item.get("AlterTableCmd", {}).get("def", {}).get("Constraint", {})
             if item.get("AlterTableCmd", {}).get("subtype") == "AT_AddConstraint" and con.get("conname"):
                 constraints.add((table, con["conname"]))
-    if not wanted and not constraints:
-        return False
-    for unit in ctx.facts.file.units[: ctx.facts.order]:
-        earlier = unit.statement
-        if earlier.kind == "DropStmt" and earlier.node.get("missing_ok"):
-            dropped = {o.key for o in dropped_objects(earlier.node)}
-            if earlier.node.get("removeType") == "OBJECT_TABLE":
-                dropped |= {
-                    ("table", qualified_from_names(name_list(o.get("List", {}).get("items"))))
-                    for o in earlier.node.get("objects", ())
-                }
-            if wanted & dropped:
-                return True
-        elif earlier.kind == "AlterTableStmt" and constraints:
-            table = qualified_name(earlier.node.get("relation"))
-            for item in earlier.node.get("cmds", ()):
-                cmd = item.get("AlterTableCmd", {})
-                if cmd.get("subtype") == "AT_DropConstraint" and cmd.get("missing_ok"):
-                    if (table, cmd.get("name")) in constraints:
-                        return True
-    return False
+    order, file = ctx.facts.order, ctx.facts.file
+    dropped, dropped_constraints = file.dropped_if_exists, file.constraints_dropped_if_exists
+    return any(dropped.get(key, order) < order for key in wanted) or any(
+        dropped_constraints.get(constraint, order) < order for constraint in constraints
+    )
 
 
 def _committed_before_more(ctx: StatementContext) -> bool:
-    """The statement is committed, and another statement of the file runs after that."""
+    """The statement is committed, and another statement of the file runs after that.
+
+    (From the pre-pass's transaction statements and writes: no walk over the statements after this one.)
+    """
     facts = ctx.facts
-    units = facts.file.units
+    file = facts.file
     order = facts.order
     if facts.in_transaction:
-        if facts.file.runner_wraps:
+        if file.runner_wraps:
             return False  # the whole file is one transaction
-        commit = next(
-            (
-                i
-                for i in range(order + 1, len(units))
-                if units[i].statement.parent is None
-                and units[i].statement.kind == "TransactionStmt"
-                and units[i].statement.node.get("kind") in _ENDS
-            ),
-            None,
-        )
-        if commit is None or _records_progress(units[order:commit]):
+        commit = _next_end(file, order)
+        if commit is None or _records_progress(file, order, commit):
             return False
         order = commit
-    return any(u.statement.parent is None and u.statement.kind != "TransactionStmt" for u in units[order + 1 :])
+    return file.last_top_level > order
 
 
-def _records_progress(block: list[StatementFacts]) -> bool:
-    """The block updates Alembic's version table: a migration of its own, recorded with its statements."""
-    for unit in block:
-        stmt = unit.statement
-        if stmt.kind in ("UpdateStmt", "InsertStmt") and qualified_name(stmt.node.get("relation")).endswith(
-            ".alembic_version"
-        ):
-            return True
-    return False
+def _next_end(file: FileFacts, order: int) -> int | None:
+    """The first top-level COMMIT, ROLLBACK or PREPARE TRANSACTION after ``order``."""
+    orders = file.transaction_statements
+    for index in range(bisect_right(orders, order), len(orders)):
+        end: int = orders[index]
+        if file.units[end].statement.node.get("kind") in _ENDS:
+            return end
+    return None
+
+
+def _records_progress(file: FileFacts, start: int, end: int) -> bool:
+    """The statements ``start`` to ``end`` (excluded) update Alembic's version table: a migration of its
+    own, recorded with its statements."""
+    orders = file.writes_by_table_name.get("alembic_version", [])
+    index = bisect_left(orders, start)
+    return index < len(orders) and orders[index] < end
