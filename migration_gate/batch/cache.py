@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 
-FORMAT = 5  # bump when FileResult's pickled shape changes (batch.pack) or the schema questions do
+FORMAT = 6  # bump when FileResult's pickled shape changes (batch.pack) or the schema questions do
 
 
 def default_dir() -> Path:

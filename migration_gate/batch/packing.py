@@ -11,7 +11,7 @@ import copyreg
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from ..core import schema
+from ..core import deploy_batch, schema
 from ..core.findings import Violation
 from ..core.migration import MigrationFile
 from ..core.results import FileReport, FileResult, LockReport, StatementReport
@@ -30,15 +30,17 @@ def _by_constructor(cls: type) -> None:
 
     Pickle restores an object by setting its attributes one by one, and with the compiled core that goes
     through the frozen class's ``__setattr__``, which refuses (the pure classes restore their slots
-    directly).  The schema facts a file's analysis asked about travel with its result (``lookups``).
+    directly).  The schema facts a file's analysis asked about travel with its result (``lookups``), and
+    so does what a deploy batch's transaction carries past the file (``batch_after``).
     """
     names = tuple(f.name for f in fields(cls))
     copyreg.pickle(cls, lambda obj: (cls, tuple(getattr(obj, name) for name in names)))
 
 
-for _class in vars(schema).values():
-    if isinstance(_class, type) and is_dataclass(_class) and _class.__dataclass_params__.frozen:  # type: ignore[attr-defined]
-        _by_constructor(_class)
+for _module in (schema, deploy_batch):
+    for _class in vars(_module).values():
+        if isinstance(_class, type) and is_dataclass(_class) and _class.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            _by_constructor(_class)
 
 
 def pack(result: FileResult) -> Packed:
@@ -53,13 +55,14 @@ def pack(result: FileResult) -> Packed:
         ],
         tuple(result.created_tables),
         [tuple(getattr(i, f) for f in _IGNORE_FIELDS) for i in result.ignores],
-        result.lookups,
+        result.batch_after,
+        result.lookups,  # last: the cache checks them before unpacking
     )
 
 
 def unpack(packed: Packed, migration: MigrationFile) -> FileResult:
     """The FileResult :func:`pack` was given (its ``source`` and ``facts`` are None)."""
-    statements_count, checksum, violations, statements, created, ignores, lookups = packed
+    statements_count, checksum, violations, statements, created, ignores, batch_after, lookups = packed
     report = FileReport(migration, statements_count, checksum)
     return FileResult(
         report,
@@ -72,4 +75,5 @@ def unpack(packed: Packed, migration: MigrationFile) -> FileResult:
         [Ignore(*fields) for fields in ignores],
         None,
         lookups,
+        batch_after=batch_after,
     )
