@@ -36,7 +36,10 @@ def test_history_through_a_linked_location(cli, git_repo):
     git_repo.write("db/sql/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
     git_repo.write("db/sql/V2__more.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n")
     os.symlink("db/sql", git_repo.path / "migrations", target_is_directory=True)
-    git_repo.write(".migration-gate.yml", "migrations:\n  path: migrations\nrules:\n  missing-rollback: off\n")
+    git_repo.write(
+        ".migration-gate.yml",
+        "migrations:\n  path: migrations\nrules:\n  missing-rollback: off\n  missing-statement-timeout: off\n",
+    )
     git_repo.commit("merged")
     git_repo.git("checkout", "-q", "-b", "feature")
     git_repo.write("db/sql/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
