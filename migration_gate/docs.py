@@ -171,20 +171,16 @@ _EXAMPLE_PATHS = {
 
 
 def render_layout_page(name: str) -> str:
-    import inspect
-    import sys
-
     from .core.runners import LAYOUTS
 
     runner = LAYOUTS[name]
-    module = sys.modules[type(runner).__module__]
     return (
         _environment()
         .get_template("layout_page.md.j2")
         .render(
             runner=runner,
-            module=module.__name__,
-            doc=inspect.cleandoc(module.__doc__ or "").strip(),
+            module=type(runner).__module__,
+            doc=runner.documentation(),
             rollback_level=runner.rollback_level.label if runner.has_rollbacks else "never (no rollbacks)",
             example_path=_EXAMPLE_PATHS.get(name, "migrations"),
         )

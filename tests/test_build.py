@@ -120,3 +120,17 @@ def test_every_rule_page_reads_the_same_from_its_source():
     for rule in registry.ALL_RULES:
         in_source = base._docstring_in_source(rule.__module__, rule.__name__)
         assert inspect.cleandoc(in_source) == rule.documentation() != "", rule.name
+
+
+def test_every_layout_page_reads_the_same_from_its_source():
+    """Layout pages are module docstrings, which compiled modules drop too: the source's is the page."""
+    import inspect
+    import sys
+
+    from migration_gate.core.runners import LAYOUTS, base
+
+    for name, runner in LAYOUTS.items():
+        module = sys.modules[type(runner).__module__]
+        in_source = base._module_docstring_in_source(module.__name__, module.__file__)
+        assert inspect.cleandoc(in_source).strip() == runner.documentation() != "", name
+        assert runner.documentation().startswith("# "), name

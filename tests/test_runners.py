@@ -45,10 +45,8 @@ def test_layout_names_are_the_issues():
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_every_layout_documents_itself(name):
-    import sys
-
     layout = LAYOUTS[name]
-    doc = sys.modules[type(layout).__module__].__doc__
+    doc = layout.documentation()
     assert doc.startswith("# ") and f"`layout: {name}`" in doc.splitlines()[0]
     for attribute in ("files", "transaction_summary", "rollback_summary", "ordering"):
         assert getattr(layout, attribute)

@@ -130,7 +130,8 @@ class DroppedObject(StatementRule):
 
     @classmethod
     def validate_options(cls, raw: Mapping[str, Any]) -> None:
-        options = cls.make_options(raw)
+        rule: type[StatementRule] = cls  # (mypyc finds the interpreted base's classmethods only through it)
+        options = rule.make_options(raw)
         unknown = sorted(set(options.objects) - set(OBJECT_GROUPS))
         if unknown:
             raise ValueError(f"objects: unknown kind {unknown[0]!r} (use {', '.join(OBJECT_GROUPS)})")

@@ -87,7 +87,8 @@ class IntegerColumn(StatementRule):
 
     @classmethod
     def validate_options(cls, raw: Mapping[str, Any]) -> None:
-        unknown = sorted(set(cls.make_options(raw).sizes) - set(SIZES))
+        rule: type[StatementRule] = cls  # (mypyc finds the interpreted base's classmethods only through it)
+        unknown = sorted(set(rule.make_options(raw).sizes) - set(SIZES))
         if unknown:
             raise ValueError(f"sizes: unknown size {unknown[0]!r} (use int, smallint)")
 

@@ -104,7 +104,8 @@ class OptionsChanged(StatementRule):
 
     @classmethod
     def validate_options(cls, raw: Mapping[str, Any]) -> None:
-        unknown = sorted(set(cls.make_options(raw).objects) - set(OBJECTS))
+        rule: type[StatementRule] = cls  # (mypyc finds the interpreted base's classmethods only through it)
+        unknown = sorted(set(rule.make_options(raw).objects) - set(OBJECTS))
         if unknown:
             raise ValueError(f"objects: unknown kind {unknown[0]!r} (use {', '.join(OBJECTS)})")
 

@@ -80,7 +80,8 @@ class PolicyChanged(StatementRule):
 
     @classmethod
     def validate_options(cls, raw: Mapping[str, Any]) -> None:
-        unknown = sorted(set(cls.make_options(raw).changes) - set(CHANGES))
+        rule: type[StatementRule] = cls  # (mypyc finds the interpreted base's classmethods only through it)
+        unknown = sorted(set(rule.make_options(raw).changes) - set(CHANGES))
         if unknown:
             raise ValueError(f"changes: unknown change {unknown[0]!r} (use {', '.join(CHANGES)})")
 

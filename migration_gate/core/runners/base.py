@@ -258,6 +258,20 @@ class Runner:
         """Where the rollback of the migration at ``rel`` would be (for messages)."""
         return "a rollback"
 
+    # ------------------------------------------------------------------ documentation
+
+    def documentation(self) -> str:
+        """The layout's page: its module's docstring, cleaned.
+
+        A module compiled with mypyc keeps no docstring, so then the text is read from the module's
+        source, which the compiled wheel ships beside it.
+        """
+        import inspect
+        import sys
+
+        module = sys.modules[type(self).__module__]
+        return inspect.cleandoc(module.__doc__ or _module_docstring_in_source(module.__name__, module.__file__)).strip()
+
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -391,3 +405,15 @@ def quoted_semicolons(text: str, start: int = 0, end: int | None = None) -> list
 def bom_rejected(runner: str) -> tuple[int, int, str]:
     """The problem of a file with a BOM for a runner that sends the bytes as they are."""
     return (0, 0, f'{runner} sends the file as written: PostgreSQL rejects its BOM (syntax error at or near "\\ufeff")')
+
+
+def _module_docstring_in_source(name: str, file: str | None) -> str:
+    import ast
+    from pathlib import Path
+
+    source = Path(file or "").with_name(name.rpartition(".")[2] + ".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+    return ast.get_docstring(tree, clean=False) or ""
