@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ..findings import Finding
@@ -24,7 +24,7 @@ def _defined(kind: str, node: Node) -> Iterator[tuple[str, str, Node | None]]:
                 if rangevar.get(key):
                     yield ("schema" if key == "schemaname" else what), rangevar[key], {"RangeVar": rangevar}
 
-    def columns(elements: list[Node]) -> Iterator[tuple[str, str, Node | None]]:
+    def columns(elements: Iterable[Node]) -> Iterator[tuple[str, str, Node | None]]:
         for element in elements:
             column = element.get("ColumnDef")
             if column is not None:
@@ -70,11 +70,14 @@ def _defined(kind: str, node: Node) -> Iterator[tuple[str, str, Node | None]]:
         yield "policy", node["policy_name"], None
     elif kind == "RuleStmt" and node.get("rulename"):
         yield "rule", node["rulename"], None
-    elif kind in ("CreateEnumStmt", "CreateDomainStmt"):
-        for name in name_list(node.get("typeName") or node.get("domainname"))[-1:]:
+    elif kind == "CreateEnumStmt":
+        for name in name_list(node.get("typeName"))[-1:]:
             yield "type", name, None
         for label in name_list(node.get("vals")):
             yield "enum label", label, None
+    elif kind == "CreateDomainStmt":  # (its typeName is the base type, a TypeName node)
+        for name in name_list(node.get("domainname"))[-1:]:
+            yield "type", name, None
     elif kind == "AlterEnumStmt" and node.get("newVal"):
         yield "enum label", node["newVal"], None
     elif kind == "CompositeTypeStmt":
