@@ -128,8 +128,11 @@ def test_sqlx(cli, server, tmp_path, scenario):
         f"-- +migrate Up notransaction\n{CIC}\n",
         f"-- +migrate Up\n{CIC}\n",
         f"-- +migrate Up\nSELECT 1;\nCOMMIT;\n{CIC}\nBEGIN;\n",
+        # a StatementBegin … StatementEnd block is one Exec: two statements in it share an implicit transaction
+        f"-- +migrate Up notransaction\n-- +migrate StatementBegin\n{CIC}\nSELECT 1;\n-- +migrate StatementEnd\n",
+        f"-- +migrate Up notransaction\n-- +migrate StatementBegin\nSELECT 1;\nSELECT 2;\n-- +migrate StatementEnd\n{CIC}\n",
     ],
-    ids=["opt-out", "wrapped", "commit-escape"],
+    ids=["opt-out", "wrapped", "commit-escape", "block-of-two", "after-a-block"],
 )
 def test_sql_migrate(cli, server, tmp_path, scenario):
     binary = str(tool("sql-migrate"))

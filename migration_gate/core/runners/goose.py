@@ -135,6 +135,11 @@ def goose_version(name: str) -> Version:
 
 class Goose(Runner):
     opt_out_hint = 'add `-- +goose NO TRANSACTION` to the file (goose then runs each statement alone)'
+    group_rule = (
+        "goose sends a `-- +goose StatementBegin … StatementEnd` block, or a line holding several statements, "
+        "as one query string"
+    )
+    group_hint = "take the statement out of the `StatementBegin … StatementEnd` block, on a line of its own"
     name = "goose"
     title = "goose"
     files = "`<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections"

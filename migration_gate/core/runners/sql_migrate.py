@@ -89,6 +89,11 @@ def sql_migrate_version(name: str) -> Version:
 
 class SqlMigrate(Runner):
     opt_out_hint = 'add `notransaction` to the marker line (`-- +migrate Up notransaction`)'
+    group_rule = (
+        "sql-migrate sends a `-- +migrate StatementBegin … StatementEnd` block, or a line holding several "
+        "statements, as one query string"
+    )
+    group_hint = "take the statement out of the `StatementBegin … StatementEnd` block, on a line of its own"
     name = "sql-migrate"
     title = "sql-migrate"
     files = "every `*.sql`, `-- +migrate Up` / `-- +migrate Down` sections"
