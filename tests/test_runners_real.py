@@ -24,6 +24,7 @@ from conftest import IN_CI
 from runner_tools import node_modules, tool
 
 CIC = "CREATE INDEX CONCURRENTLY t_c_idx ON t (c);"
+DROP_FIRST = "DROP INDEX CONCURRENTLY IF EXISTS t_c_idx;"
 REJECTED = "non-transactional-statement-in-transaction"
 
 
@@ -84,8 +85,10 @@ DBMATE_BASE = "-- migrate:up\nCREATE TABLE t (id int, c int);\n-- migrate:down\n
         f"-- migrate:up transaction:false\nSELECT 1;\n{CIC}\n-- migrate:down\n",
         f"-- migrate:up\n{CIC}\n-- migrate:down\n",
         f"-- migrate:up\nSELECT 1;\nCOMMIT;\n{CIC}\n-- migrate:down\n",
+        # non-idempotent-statement's advice where statements go one at a time, here in one query string
+        f"-- migrate:up transaction:false\n{DROP_FIRST}\n{CIC}\n-- migrate:down\n",
     ],
-    ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape"],
+    ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape", "opt-out-drop-first"],
 )
 def test_dbmate(cli, server, tmp_path, scenario):
     binary = str(tool("dbmate"))
@@ -107,8 +110,9 @@ def test_dbmate(cli, server, tmp_path, scenario):
         f"{CIC}\n",
         f"SELECT 1;\nCOMMIT;\n{CIC}\nBEGIN;\n",
         f"\n-- no-transaction\n{CIC}\n",
+        f"-- no-transaction\n{DROP_FIRST}\n{CIC}\n",
     ],
-    ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape", "blank-line-first"],
+    ids=["opt-out-alone", "opt-out-two-statements", "wrapped", "commit-escape", "blank-line-first", "drop-first"],
 )
 def test_sqlx(cli, server, tmp_path, scenario):
     binary = str(tool("sqlx"))
@@ -191,8 +195,10 @@ def test_sqitch(cli, server, tmp_path, scenario):
         f"--changeset a:2 runInTransaction:false splitStatements:false\nSELECT 1;\n{CIC}\n",
         f"--changeset a:2\n{CIC}\n",
         f"--changeset a:2\nSELECT 1;\nCOMMIT;\n{CIC}\nBEGIN;\n",
+        # split statements (the default) go one at a time: the drop-first advice works here
+        f"--changeset a:2 runInTransaction:false\n{DROP_FIRST}\n{CIC}\n",
     ],
-    ids=["opt-out", "pipeline", "wrapped", "commit-escape"],
+    ids=["opt-out", "pipeline", "wrapped", "commit-escape", "opt-out-drop-first"],
 )
 def test_liquibase(cli, server, tmp_path, changeset):
     binary = str(tool("liquibase"))

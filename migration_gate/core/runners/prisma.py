@@ -92,6 +92,10 @@ class Prisma(Runner):
     opt_out_hint = (
         'keep the statement alone in its own migration (Prisma ≤ 7.3 sends a file as one query), or use Prisma 7.4+'
     )
+    split_hint = (
+        "Prisma 7.4 and later send each statement alone, so `DROP INDEX CONCURRENTLY IF EXISTS …;` can come "
+        "first in the same migration.sql"
+    )
     name = "prisma"
     title = "Prisma Migrate"
     files = "`<folder>/migration.sql` + `migration_lock.toml`"
