@@ -3,7 +3,8 @@
 Markers, strongest first:
 
 * files a runner keeps beside its migrations: ``sqitch.plan`` (Sqitch),
-  ``migration_lock.toml`` (Prisma), ``meta/_journal.json`` (drizzle),
+  ``migration_lock.toml`` (Prisma), ``meta/_journal.json`` (drizzle; 1.x:
+  ``<timestamp>_<name>/`` folders with ``migration.sql`` and ``snapshot.json``),
   ``atlas.sum`` (Atlas, or golang-migrate when ``atlas.hcl`` says
   ``format = "golang-migrate"``), ``diesel.toml`` / ``<version>_<name>/up.sql``
   (Diesel), ``flyway.conf`` / ``flyway.toml``, a Liquibase changelog
@@ -45,6 +46,7 @@ _PAIR = re.compile(r"[0-9][0-9-]*_.+\.(up|down)\.sql\Z")
 _GM_OTHER_EXT = re.compile(r"[0-9]+_.+\.(up|down)\.(?!sql\Z)[A-Za-z0-9]+\Z")
 _NUMBERED = re.compile(r"[0-9]+[_-].+\.sql\Z")
 _POP_HINT = re.compile(r"\.(postgres|cockroach|mysql|sqlite3?)\.(up|down)\.sql\Z|\.autocommit\.(up|down)\.sql\Z")
+_DRIZZLE_V1 = re.compile(r"[0-9]{14}_")
 _HCL_STRING = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"', re.M)
 
 #: Runners whose migrations are ``.up.sql`` / ``.down.sql`` pairs (what a hint may pick between).
@@ -127,6 +129,17 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
         votes.append(_Vote("prisma", "from migration_lock.toml", claims=tuple(subdirs)))
     if (path / "meta" / "_journal.json").is_file():
         votes.append(_Vote("drizzle", "from meta/_journal.json", claims=(path / "meta",)))
+    elif any(
+        _DRIZZLE_V1.match(d.name) and (d / "migration.sql").is_file() and (d / "snapshot.json").is_file()
+        for d in subdirs
+    ):
+        votes.append(
+            _Vote(
+                "drizzle",
+                "from <timestamp>_<name>/ folders holding migration.sql and snapshot.json, drizzle-kit 1.x's layout",
+                claims=tuple(subdirs),
+            )
+        )
     if "atlas.sum" in names:
         votes.append(_atlas_vote(path, hints))
     diesel_dirs = [d for d in subdirs if (d / "up.sql").is_file()]

@@ -146,7 +146,13 @@ def _prisma(found: Found, hints: Hints) -> None:
 def _drizzle(found: Found, hints: Hints) -> None:
     version = _package_version(found, hints, ("drizzle-orm",))
     if version is None:
-        found.facts.append("drizzle-orm version not found: assumed 0.x (journal)")
+        folders = sorted(found.folder.iterdir()) if found.folder.is_dir() else []
+        if (found.folder / "meta" / "_journal.json").is_file() or not any(
+            (sub / "migration.sql").is_file() for sub in folders
+        ):
+            found.facts.append("drizzle-orm version not found: assumed 0.x (journal)")
+        else:
+            found.facts.append("drizzle-orm version not found: assumed 1.x (a folder per migration, no journal)")
         return
     found.options["version"] = version[0]
     found.facts.append(f"drizzle-orm {version[0]} from {version[1]}")

