@@ -3,7 +3,8 @@
 Markers, strongest first:
 
 * files a runner keeps beside its migrations: ``sqitch.plan`` (Sqitch),
-  ``migration_lock.toml`` (Prisma), ``meta/_journal.json`` (drizzle; 1.x:
+  ``migration_lock.toml`` (Prisma; Prisma 8's ``<dir>/migration.ts`` + ``ops.json``
+  packages are found and said to be unchecked), ``meta/_journal.json`` (drizzle; 1.x:
   ``<timestamp>_<name>/`` folders with ``migration.sql`` and ``snapshot.json``),
   ``atlas.sum`` (Atlas, or golang-migrate when ``atlas.hcl`` says
   ``format = "golang-migrate"``), ``diesel.toml`` / ``<version>_<name>/up.sql``
@@ -127,6 +128,8 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
         votes.append(_Vote("sqitch", "from sqitch.plan", claims=scripts))
     if "migration_lock.toml" in names:
         votes.append(_Vote("prisma", "from migration_lock.toml", claims=tuple(subdirs)))
+    elif any(d in folders and _prisma8_package(folders[d]) for d in subdirs):
+        votes.append(_Vote("prisma", PRISMA8_REASON, claims=tuple(subdirs)))
     if (path / "meta" / "_journal.json").is_file():
         votes.append(_Vote("drizzle", "from meta/_journal.json", claims=(path / "meta",)))
     elif any(
@@ -195,6 +198,29 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
     return votes
 
 
+#: Prisma 8 keeps each migration as a package: ``<dir>/migration.ts`` (authoring), ``migration.json`` and
+#: ``ops.json`` (the SQL, as JSON operations the runner applies); no ``.sql`` file the gate could read.
+PRISMA8_REASON = (
+    "Prisma 8 migration packages, <dir>/migration.ts and ops.json: not checked, the prisma layout covers Prisma ORM 7 "
+    "and earlier, <folder>/migration.sql"
+)
+
+
+def _prisma8_package(folder: _Folder) -> bool:
+    names = set(folder.others)
+    return "ops.json" in names and ("migration.ts" in names or "migration.json" in names)
+
+
+def prisma8_folders(root: Path) -> list[Path]:
+    """Folders under ``root`` (itself included) whose sub-folders are Prisma 8 migration packages."""
+    folders = _scan(root) if root.is_dir() else {}
+    return sorted(
+        path
+        for path, folder in folders.items()
+        if any(path / d in folders and _prisma8_package(folders[path / d]) for d in folder.subdirs)
+    )
+
+
 def _atlas_vote(path: Path, hints: Hints) -> _Vote:
     for candidate in ancestors(path, hints.top):
         text = hints.read(candidate / "atlas.hcl")
@@ -255,7 +281,8 @@ def detect(root: Path) -> list[Found]:
             )
         found.append(Found(path, vote.layout, vote.reason))
     for item in found:
-        read_settings(item, hints)
+        if item.reason != PRISMA8_REASON:  # nothing of Prisma 8's is read: its settings change nothing
+            read_settings(item, hints)
     return found
 
 
