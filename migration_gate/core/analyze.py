@@ -14,7 +14,7 @@ from .config import Config
 from .context import FileContext, SchemaLookup, StatementContext
 from .deploy_batch import BatchState
 from .dispatch import dispatch
-from .load import LoadedFile, load_file
+from .load import LoadedFile, load_file, names_of
 from .locks import LockEffect, merge
 from .migration import MigrationFile
 from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
@@ -60,6 +60,33 @@ def analyze_file(
     what the deploy batch's transaction carries in from the pending files before
     this one (the result's ``batch_after`` is what it carries on).
     """
+    with names_of(migration, config):
+        return _analyze_file(
+            migration,
+            config,
+            rules,
+            tables_created_earlier,
+            want_statements,
+            schema_lookup,
+            data,
+            loaded,
+            sizing,
+            batch,
+        )
+
+
+def _analyze_file(
+    migration: MigrationFile,
+    config: Config,
+    rules: RuleSet,
+    tables_created_earlier: frozenset[str],
+    want_statements: bool,
+    schema_lookup: SchemaLookup | None,
+    data: bytes | None,
+    loaded: LoadedFile | None,
+    sizing: Sizing | None,
+    batch: BatchState | None,
+) -> FileResult:
     owned = loaded is None
     if loaded is None:
         loaded = load_file(migration, config, data)
