@@ -3,6 +3,8 @@ holds), and exactly the findings its `-- expect:` comments (and expected.txt) na
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from conftest import FIXTURES
 from fixture_harness import expectations
@@ -17,8 +19,11 @@ def test_every_layout_has_a_fixture_project():
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_layout_fixture(layout, cli):
-    folder = LAYOUT_FIXTURES / layout
+def test_layout_fixture(layout, cli, tmp_path):
+    # A copy outside this repository: inside a clone with origin/main the base would be found and the
+    # fixture (unchanged against it) would report nothing.
+    folder = tmp_path / layout
+    shutil.copytree(LAYOUT_FIXTURES / layout, folder)
     result = cli("check", "--no-cache", "--format", "json", cwd=folder)
     assert result.code in (0, 1), result.err
     lines = [line for line in result.err.splitlines() if line.startswith("migration-gate: ")]

@@ -212,3 +212,59 @@ def test_explicit_mode_is_unchanged(cli, tmp_path):
     )
     assert [(line, rule) for _, line, rule, _, _ in found] == [(1, NOT_ATOMIC)]
     assert found[0][4] == "this statement runs outside BEGIN … COMMIT: a failure leaves the migration half applied"
+
+
+HELD = "long-operation-under-held-lock"
+
+
+@pytest.mark.parametrize(
+    ("layout", "name", "first", "second", "expected"),
+    [
+        # Two Liquibase changesets: two transactions; the backfill's changeset holds no earlier lock
+        ("liquibase", "c.sql", "--liquibase formatted sql\n--changeset a:1\n", "--changeset a:2\n", []),
+        # Both in one changeset: one transaction (the twin)
+        ("liquibase", "c.sql", "--liquibase formatted sql\n--changeset a:1\n", "", [("c.sql", 4)]),
+        # goose: the file is one transaction
+        ("goose", "1_a.sql", "-- +goose Up\n", "", [("1_a.sql", 3)]),
+        # Flyway: a COMMIT inside the file ends its transaction; JDBC opens a new one, without the lock
+        ("flyway", "V1__a.sql", "", "COMMIT;\n", []),
+    ],
+)
+def test_a_lock_is_held_only_within_its_transaction(cli, tmp_path, layout, name, first, second, expected):
+    (tmp_path / ".migration-gate.yml").write_text(f"migrations:\n  layout: {layout}\n", encoding="utf-8")
+    text = f"{first}ALTER TABLE t ADD COLUMN c int;\n{second}UPDATE t SET c = 1;\n"
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = cli("check", ".", "--no-cache", "--format", "json", "--rule", HELD, cwd=tmp_path)
+    assert result.code in (0, 1), result.err
+    assert [(v["path"], v["line"]) for v in result.json()["violations"]] == expected
+
+
+ENUM_USE = "ALTER TYPE mood ADD VALUE 'calm';\nSELECT 'calm'::mood;\n"
+
+
+@pytest.mark.parametrize(
+    ("layout", "name", "text", "expected"),
+    [
+        # one query string: one implicit transaction, even without the runner's
+        ("golang-migrate", "1_a.up.sql", ENUM_USE, [("1_a.up.sql", 2)]),
+        ("sqlx", "1_a.sql", "-- no-transaction\n" + ENUM_USE, [("1_a.sql", 3)]),
+        # statements one at a time without a transaction: each commits before the next
+        ("goose", "1_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n" + ENUM_USE, []),
+        ("goose", "1_a.sql", "-- +goose Up\n" + ENUM_USE, [("1_a.sql", 3)]),
+        # two changesets, two transactions
+        (
+            "liquibase",
+            "c.sql",
+            "--liquibase formatted sql\n--changeset a:1\n" + ENUM_USE.replace(";\n", ";\n--changeset a:2\n", 1),
+            [],
+        ),
+    ],
+)
+def test_a_new_enum_value_is_usable_after_its_transaction(cli, tmp_path, layout, name, text, expected):
+    (tmp_path / ".migration-gate.yml").write_text(f"migrations:\n  layout: {layout}\n", encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = cli(
+        "check", ".", "--no-cache", "--format", "json", "--rule", "enum-value-used-before-commit", cwd=tmp_path
+    )
+    assert result.code in (0, 1), result.err
+    assert [(v["path"], v["line"]) for v in result.json()["violations"]] == expected

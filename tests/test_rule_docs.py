@@ -21,7 +21,16 @@ def test_registry_is_complete_and_unique():
 
     import migration_gate.core.rules as package
 
-    helpers = {"base", "registry", "rulekit", "columns", "typechange", "volatility", "compat"}  # the rules' own helpers
+    helpers = {
+        "base",
+        "registry",
+        "rulekit",
+        "columns",
+        "typechange",
+        "volatility",
+        "compat",
+        "held_locks",
+    }  # the rules' own helpers
     modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - helpers
     registered = {r.__module__.rsplit(".", 1)[1] for r in registry.ALL_RULES}
     assert modules == registered, "every rule module is registered, and only those"

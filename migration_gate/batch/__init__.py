@@ -19,7 +19,9 @@ from pathlib import Path
 
 from ..core.analyze import analyze_file
 from ..core.config import Config
+from ..core.deploy_batch import BatchState
 from ..core.earlier_schema import EarlierSchema, Lookup
+from ..core.load import LoadedFile, batch_runner, load_file, without_runner_transaction
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
@@ -111,12 +113,19 @@ def _analyze_all(
 
     contents = schedule.contents or {}
 
-    def one(migration: MigrationFile, earlier: frozenset[str]) -> FileResult:
+    def one(
+        migration: MigrationFile,
+        earlier: frozenset[str],
+        batch: BatchState | None = None,
+        loaded: LoadedFile | None = None,
+    ) -> FileResult:
         lookup = columns.lookup_for(migration)
         given = contents.get(absolute_key(migration.path)) if contents else None
-        if cache is None:
+        if cache is None or batch is not None or loaded is not None:  # a deploy batch's file depends on more
             rules = rules_for(migration)
-            result = analyze_file(migration, config, rules, earlier, want_statements, lookup, given, sizing=sizing)
+            result = analyze_file(
+                migration, config, rules, earlier, want_statements, lookup, given, loaded, sizing, batch
+            )
             columns.record(migration, result.facts)
             result.facts = None  # the AST is not needed any more: keep memory (and the GC's work) small
             return result
@@ -150,11 +159,16 @@ def _analyze_all(
         # migration's tables exist in every database that applied it, whatever the change does to
         # its file, and --all widens what is reported, never what counts as new.
         added = history.added_paths() if history is not None else None
+        pending = [m for m in files if m.kind == "versioned" and added is not None and m.path.resolve() in added]
+        batches = DeployBatches(pending, config, contents)
         results: list[FileResult] = []
         new_before: frozenset[str] = frozenset()
         stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         for migration in files:
-            result = one(migration, new_before)
+            batch = batches.state_for(migration)
+            result = one(migration, new_before, batch, batches.loaded.pop(migration.path, None))
+            if batch is not None:
+                batches.carry(migration, result.batch_after)
             if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
                 new_before = result.created_tables
             results.append(result)
@@ -164,6 +178,76 @@ def _analyze_all(
         stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
         return [one(m, frozenset()) for m in files]
     return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting, stats.processes)
+
+
+class DeployBatches:
+    """The pending (added) migrations of each folder whose runner deploys them in one transaction.
+
+    Flyway with ``group = true`` runs the group in a transaction only when every pending migration
+    can run in one: with ``mixed = false`` it refuses a group that has both kinds, with ``mixed = true``
+    it runs the whole group without one (``DbMigrate.isExecuteGroupInTransaction``).  Deciding that
+    needs the pre-pass of every pending file of the folder first, so those files are loaded before
+    the run and analysed from what was loaded (each is still parsed once).
+    """
+
+    def __init__(self, pending: list[MigrationFile], config: Config, contents: Mapping[str, bytes]) -> None:
+        self.states: dict[Path, BatchState] = {}
+        self.loaded: dict[Path, LoadedFile] = {}
+        self._pending = {m.path for m in pending}
+        self._refusals: dict[Path, str] = {}
+        runners: dict[Path, str | None] = {}
+        for migration in pending:
+            if migration.location not in runners:
+                runners[migration.location] = batch_runner(migration, config)
+        for location, runner in sorted(runners.items()):
+            if runner is None:
+                continue
+            group = [m for m in pending if m.location == location]
+            if runner.startswith("Flyway") and not self._flyway_group(location, group, config, contents):
+                continue
+            self.states[location] = BatchState(runner)
+
+    def _flyway_group(
+        self, location: Path, group: list[MigrationFile], config: Config, contents: Mapping[str, bytes]
+    ) -> bool:
+        """Whether Flyway runs this group in one transaction (a refusal is noted on the offending file)."""
+        wraps: list[tuple[MigrationFile, bool]] = []
+        for migration in group:
+            loaded = load_file(migration, config, contents.get(absolute_key(migration.path)))
+            self.loaded[migration.path] = loaded
+            if loaded.facts is not None:
+                wraps.append((migration, loaded.facts.runner_wraps))
+        if not wraps or all(w for _, w in wraps):
+            return bool(wraps)
+        first = wraps[0][1]
+        offending = next((m for m, w in wraps if w != first), None)
+        if not config.settings_for(location).mixed:
+            if offending is not None:
+                self._refusals[offending.path] = (
+                    "Flyway (group = true) refuses the deploy: \"Detected both transactional and "
+                    "non-transactional migrations within the same migration group (even though mixed is false)\", "
+                    f"first offending migration: {offending.display}"
+                )
+            return False
+        reason = "Flyway runs the group without a transaction (group = true, mixed = true, and a pending migration "
+        reason += "cannot run in one)"
+        for migration, _ in wraps:
+            without_runner_transaction(self.loaded[migration.path], config, reason)
+        return False
+
+    def state_for(self, migration: MigrationFile) -> BatchState | None:
+        """What the batch carries into this file (``None``: the file is not a pending file of a batch)."""
+        refusal = self._refusals.get(migration.path)
+        if refusal is not None:
+            return BatchState("Flyway (group = true)", refusal=refusal)
+        if migration.path not in self._pending:
+            return None
+        return self.states.get(migration.location)
+
+    def carry(self, migration: MigrationFile, after: BatchState | None) -> None:
+        state = self.states.get(migration.location)
+        if state is not None:  # a COMMIT in the file ended the batch's transaction: nothing carries on
+            self.states[migration.location] = after or BatchState(state.runner)
 
 
 def _from_cache(packed: Packed | None, migration: MigrationFile, lookup: Lookup) -> FileResult | None:

@@ -136,6 +136,9 @@ class StatementFacts:
     #: In a query string that holds other statements too (PostgreSQL's implicit transaction).
     implicit: bool = False
     run: int = 0  # index of the Run (section, changeset) it belongs to
+    #: Which transaction of the file it runs in (numbered from 0 in file order; a DO block's body shares its
+    #: DO's); ``None``: it runs alone, in autocommit.
+    transaction: int | None = None
 
     @property
     def execution(self) -> Execution:
@@ -184,6 +187,12 @@ class FileFacts:
     run_wraps: list[bool] = field(default_factory=list)
     #: objects other than tables (views, functions, types, …) → orders of the statements creating them
     objects: dict[ObjectKey, list[int]] = field(default_factory=dict)
+    #: The transaction (``StatementFacts.transaction``) that continues the deploy batch's: the runner's
+    #: transaction around the file's first run when the runner runs all pending files in one (drizzle, Flyway
+    #: ``group``, Atlas ``--tx-mode all``); ``None`` otherwise.
+    batch_transaction: int | None = None
+    #: The batch's transaction is still open when the file ends (no COMMIT or ROLLBACK in the file ended it).
+    batch_open_at_end: bool = False
 
 
 def flyway_detects_nontransactional(stmt: Statement, pg_version: int) -> bool:
@@ -282,6 +291,12 @@ def analyze(
     timeout_local = False
     last_begin: Statement | None = None
     ends: list[TransactionProblem] = []
+    # Transactions are numbered as they open: ``epoch`` is the one an explicit or runner transaction open
+    # now is; implicit ones (a multi-statement query string, a DO block in autocommit) get their own number.
+    epoch = 0
+    numbers: dict[tuple[Any, ...], int] = {}
+    batch_epoch = 0 if runs[used[0]].execution.batch and runner_tx else None
+    facts.batch_open_at_end = batch_epoch is not None
     for order, stmt in enumerate(units_in_order):
         inner = stmt.parent is not None
         top = stmt.parent or stmt
@@ -290,7 +305,9 @@ def analyze(
             if explicit and last_begin is not None and not began_in_runner:
                 facts.problems.append(TransactionProblem("unclosed", last_begin, run=current))
             current, runner_tx, explicit, began_in_runner, timeout_local = run, wraps[run], False, False, False
+            epoch += 1
         execution = runs[run].execution
+        tx_epoch = epoch  # the transaction a COMMIT itself belongs to: the one it ends
         if not inner and stmt.kind == "TransactionStmt":
             kind = stmt.node.get("kind")
             if kind in _BEGIN:
@@ -299,9 +316,15 @@ def analyze(
                 elif runner_tx:
                     facts.problems.append(TransactionProblem("begin-in-runner", stmt, run=run))
                     began_in_runner = True
+                else:
+                    epoch += 1
+                    tx_epoch = epoch
                 explicit = True
                 last_begin = stmt
             elif kind in _END:
+                epoch += 1
+                if tx_epoch == batch_epoch:
+                    facts.batch_open_at_end = False
                 if runner_tx and (not explicit or began_in_runner):
                     problem = TransactionProblem("end-in-runner", stmt, run=run)
                     facts.problems.append(problem)
@@ -312,8 +335,22 @@ def analyze(
                     facts.problems.append(TransactionProblem("stray-end", stmt, run=run))
                 explicit = bool(stmt.node.get("chain"))
                 timeout_local = False
-        implicit = queries.get(id(top), 1) > 1
+        query, size = queries.get(id(top), _ALONE)
+        implicit = size > 1
         in_tx = explicit or runner_tx or inner or implicit
+        if stmt.kind == "TransactionStmt" and not inner:
+            key: tuple[Any, ...] | None = ("tx", tx_epoch)
+        elif explicit or runner_tx:
+            key = ("tx", epoch)
+        elif implicit:
+            key = ("query", run, query, epoch)
+        elif inner or top.kind == "DoStmt":
+            key = ("do", top.index)
+        else:
+            key = None
+        transaction = numbers.setdefault(key, len(numbers)) if key is not None else None
+        if key == ("tx", batch_epoch) and batch_epoch is not None:
+            facts.batch_transaction = transaction
         change = lock_timeout_change(stmt)
         if change is not None:
             enabled, local = change
@@ -333,6 +370,7 @@ def analyze(
                 runner_transaction=runner_tx,
                 implicit=implicit,
                 run=run,
+                transaction=transaction,
             )
         )
         facts.schema.record(stmt.kind, stmt.node, order)
@@ -352,10 +390,13 @@ def _run_of(runs: list[Run], offset: int) -> int:
     return len(runs) - 1
 
 
+_ALONE = ((-1, -1), 1)
+
+
 def _queries(
     statements: list[Statement], runs: list[Run], top_runs: dict[int, int], cuts: tuple[int, ...] | None
-) -> dict[int, int]:
-    """For each top-level statement, how many statements share its query string."""
+) -> dict[int, tuple[tuple[int, int], int]]:
+    """For each top-level statement, its query string (run, number) and how many statements share it."""
     import bisect
 
     keys: dict[int, tuple[int, int]] = {}
@@ -373,7 +414,7 @@ def _queries(
     sizes: dict[tuple[int, int], int] = {}
     for key in keys.values():
         sizes[key] = sizes.get(key, 0) + 1
-    return {ident: sizes[key] for ident, key in keys.items()}
+    return {ident: (key, sizes[key]) for ident, key in keys.items()}
 
 
 def _describe_end(

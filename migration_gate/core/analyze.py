@@ -12,11 +12,13 @@ from collections.abc import Mapping
 
 from .config import Config
 from .context import FileContext, SchemaLookup, StatementContext
+from .deploy_batch import BatchState
 from .dispatch import dispatch
-from .load import LoadedFile, load_file
+from .load import LoadedFile, load_file, names_of
 from .locks import LockEffect, merge
 from .migration import MigrationFile
 from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
+from .rules.held_locks import state_after
 from .ruleset import RuleSet
 from .schema import SchemaView
 from .sizing import Sizing, apply_sizing, hazards_by_statement, size_lock
@@ -48,13 +50,43 @@ def analyze_file(
     data: bytes | None = None,
     loaded: LoadedFile | None = None,
     sizing: Sizing | None = None,
+    batch: BatchState | None = None,
 ) -> FileResult:
     """Analyse one file: every statement rule and file rule, sizing, then suppression.
 
     ``data`` is the file's content when the caller has already read it;
     ``loaded`` the file when the caller has already loaded it; ``sizing`` a table
-    statistics snapshot to size the lock findings and lock reports with.
+    statistics snapshot to size the lock findings and lock reports with; ``batch``
+    what the deploy batch's transaction carries in from the pending files before
+    this one (the result's ``batch_after`` is what it carries on).
     """
+    with names_of(migration, config):
+        return _analyze_file(
+            migration,
+            config,
+            rules,
+            tables_created_earlier,
+            want_statements,
+            schema_lookup,
+            data,
+            loaded,
+            sizing,
+            batch,
+        )
+
+
+def _analyze_file(
+    migration: MigrationFile,
+    config: Config,
+    rules: RuleSet,
+    tables_created_earlier: frozenset[str],
+    want_statements: bool,
+    schema_lookup: SchemaLookup | None,
+    data: bytes | None,
+    loaded: LoadedFile | None,
+    sizing: Sizing | None,
+    batch: BatchState | None,
+) -> FileResult:
     owned = loaded is None
     if loaded is None:
         loaded = load_file(migration, config, data)
@@ -74,8 +106,10 @@ def analyze_file(
         schema_lookup=lookup,
         shape=loaded.shape,
         down_statements=len(loaded.down.parse.statements) if loaded.down is not None else 0,
+        batch=batch,
     )
     found = dispatch(ctx, rules)
+    batch_after = state_after(ctx, batch) if batch is not None else None
     if sizing is not None:
         apply_sizing((finding for finding, _ in found), sizing, config)
     if loaded.source is None or loaded.facts is None:
@@ -123,6 +157,7 @@ def analyze_file(
         loaded.source,
         lookups=tuple(lookup.calls) if lookup is not None else (),
         facts=facts,
+        batch_after=batch_after,
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from .analysis import FileFacts, StatementFacts
 from .config import Config
+from .deploy_batch import BatchState
 from .locks import LockEffect, predict_locks
 from .migration import MigrationFile, Project
 from .parse import ParseResult, Statement
@@ -64,6 +65,8 @@ class FileContext:
     shape: Shape = NO_SHAPE
     #: How many statements the file's down section holds (its rollback, analysed in a context of its own).
     down_statements: int = 0
+    #: What the deploy batch's transaction carries in from the pending files before this one (``deploy_batch``).
+    batch: BatchState | None = None
 
     @property
     def is_down_section(self) -> bool:
@@ -162,12 +165,12 @@ class StatementContext:
     def later_in_transaction(self) -> list[Statement]:
         """The statements after this one in the same transaction (none when it runs outside one)."""
         facts = self.facts
-        if not facts.in_transaction:
+        if not facts.in_transaction or facts.transaction is None:
             return []
         later: list[Statement] = []
         for unit in facts.file.units[facts.order + 1 :]:
             stmt = unit.statement
-            if not unit.in_transaction:
+            if unit.transaction != facts.transaction:
                 break
             if stmt.parent is None and stmt.kind == "TransactionStmt" and stmt.node.get("kind") in _ENDS:
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .analysis import FileFacts
+from .deploy_batch import BatchState
 from .findings import Violation
 from .migration import MigrationFile
 from .severity import Severity
@@ -55,6 +56,8 @@ class FileResult:
     source: Source | None = None  # the text as read, for change-set rules
     lookups: tuple[Lookup, ...] = ()  # what the analysis looked up in earlier migrations
     facts: FileFacts | None = field(default=None, repr=False)  # the pre-pass (for later files' lookups)
+    #: What the deploy batch's transaction carries past this file (``None``: no batch, or the file ended it).
+    batch_after: BatchState | None = None
 
 
 @dataclass(slots=True)

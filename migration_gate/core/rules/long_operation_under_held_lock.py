@@ -1,32 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..analysis import nontransactional_reason
 from ..context import FileContext, StatementContext
+from ..deploy_batch import HeldLock
 from ..findings import Finding
 from ..lockmodes import ACCESS_EXCLUSIVE, BLOCKS, SHARE, STRENGTH
 from ..names import display_name
 from ..severity import Severity
 from .base import FileRule
+from .held_locks import hold
 from .rulekit import lock_phrase
 from .unbatched_update import bounded
-
-_END = {
-    "TRANS_STMT_COMMIT",
-    "TRANS_STMT_ROLLBACK",
-    "TRANS_STMT_PREPARE",
-    "TRANS_STMT_COMMIT_PREPARED",
-    "TRANS_STMT_ROLLBACK_PREPARED",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Held:
-    mode: str
-    line: int
-    what: str  # the statement that took it, in a few words
 
 
 class LongOperationUnderHeldLock(FileRule):
@@ -88,19 +74,19 @@ class LongOperationUnderHeldLock(FileRule):
     )
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
-        held: dict[str, _Held] = {}
-        source = ctx.source
-        if source is None:
+        source, facts = ctx.source, ctx.facts
+        if source is None or facts is None:
             return
+        path = ctx.migration.display
+        held_by: dict[int, dict[str, HeldLock]] = {}  # transaction → table → the lock it holds
+        if ctx.batch is not None and facts.batch_transaction is not None:
+            held_by[facts.batch_transaction] = {lock.table: lock for lock in ctx.batch.locks}
         for sctx in ctx.statement_contexts:
             stmt = sctx.statement
-            if stmt.parent is None and stmt.kind == "TransactionStmt":
-                if stmt.node.get("kind") in _END:
-                    held = {}
+            transaction = sctx.facts.transaction
+            if transaction is None or (stmt.parent is None and stmt.kind == "TransactionStmt"):
                 continue
-            if not sctx.in_transaction:
-                held = {}
-                continue
+            held = held_by.setdefault(transaction, {})
             step = _long_step(sctx)
             if step is not None:
                 effects = {e.table: e for e in sctx.locks}
@@ -111,21 +97,20 @@ class LongOperationUnderHeldLock(FileRule):
                         continue
                     if _traffic(taken.mode) <= _traffic(own.mode if own is not None else None):
                         continue  # the long step blocks as much on its own: holding the lock adds nothing
+                    if taken.path == path:
+                        where = f"taken at line {taken.line} by {taken.what}"
+                    else:
+                        assert ctx.batch is not None
+                        where = f"taken in {taken.path} at line {taken.line} by {taken.what} ({ctx.batch.phrase})"
                     yield self.finding(
                         f"the {step[0]} of {display_name(table)} runs while this transaction still holds "
-                        f"{lock_phrase(taken.mode, table)}, taken at line {taken.line} by {taken.what}: "
+                        f"{lock_phrase(taken.mode, table)}, {where}: "
                         f"that lock {_verb(BLOCKS[taken.mode])} for the whole {step[0]}, not just a moment",
                         offset=stmt.start,
                         end_offset=stmt.end,
                         table=table,  # sized, never levelled by size: a transaction rule (see core/sizing.py)
                     )
-            line = source.position(stmt.start)[0]
-            for effect in sctx.locks:
-                if effect.index:
-                    continue
-                previous = held.get(effect.table)
-                if previous is None or STRENGTH[effect.mode] > STRENGTH[previous.mode]:
-                    held[effect.table] = _Held(effect.mode, line, _describe(sctx))
+            hold(held, sctx, path, source.position(stmt.start)[0])
 
 
 def _long_step(sctx: StatementContext) -> tuple[str, set[str]] | None:
@@ -168,11 +153,3 @@ def _traffic(mode: str | None) -> int:
 def _verb(blocks: str) -> str:
     """What a lock blocks, without the part it lets through: ``blocks writes; reads continue`` → ``blocks writes``."""
     return blocks.split(";")[0]
-
-
-def _describe(sctx: StatementContext) -> str:
-    """A statement in a few words, for the message."""
-    stmt = sctx.statement
-    words = stmt.text.split()
-    head = " ".join(words[:6])
-    return f"`{head}{' …' if len(words) > 6 else ''}`"

@@ -18,6 +18,14 @@ class MixedTransactionalStatements(FileRule):
     with any other statement, unless the configuration says `mixed: true`
     (Flyway's own `mixed` setting).
 
+    With Flyway's `group = true`, all pending migrations of a deploy form one
+    group, and Flyway refuses a group that holds both a migration it runs in a
+    transaction and one it cannot ("Detected both transactional and
+    non-transactional migrations within the same migration group (even though
+    mixed is false)", flyway/flyway `DbMigrate.isExecuteGroupInTransaction`);
+    with `mixed = true` it runs the whole group without a transaction. The
+    pending migrations are the ones the pull request adds (known with a base).
+
     ## Why is this bad?
     Flyway refuses to run such a file ("Detected both transactional and
     non-transactional statements within the same migration"). With
@@ -44,6 +52,15 @@ class MixedTransactionalStatements(FileRule):
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         facts = ctx.facts
+        if ctx.batch is not None and ctx.batch.refusal is not None and facts is not None and ctx.statements:
+            first = (facts.flyway_nontransactional or ctx.statements)[0]
+            yield self.finding(
+                ctx.batch.refusal,
+                offset=first.start,
+                end_offset=first.end,
+                help="deploy this migration on its own (merge it separately from the other pending ones), or "
+                "set Flyway's mixed = true (the whole group then runs without a transaction)",
+            )
         if (
             facts is None
             or facts.mode != "flyway"

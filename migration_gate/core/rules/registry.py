@@ -27,6 +27,7 @@ from .duplicate_migration_version import DuplicateMigrationVersion
 from .empty_migration import EmptyMigration
 from .enum_type_created import EnumTypeCreated
 from .enum_value_added import EnumValueAdded
+from .enum_value_used_before_commit import EnumValueUsedBeforeCommit
 from .enum_value_without_position import EnumValueWithoutPosition
 from .exclusion_constraint_builds_index import ExclusionConstraintBuildsIndex
 from .extension_changed import ExtensionChanged
@@ -118,6 +119,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BlockingMaintenanceOperation,
     MissingLockTimeout,
     LongOperationUnderHeldLock,
+    EnumValueUsedBeforeCommit,
     RenamedColumn,
     RenamedTable,
     DroppedColumn,
