@@ -18,9 +18,13 @@ DROP_FIRST = "DROP INDEX CONCURRENTLY IF EXISTS idx_t_c;\n"
 
 
 def test_the_drop_first_advice_fails_in_one_query_string(pg_server):
+    """In a database of its own: the session server's default database stays as other tests expect it."""
     import psycopg
 
-    with psycopg.connect(pg_server.connection.url(), autocommit=True) as conn:
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS drop_first_advice")
+        admin.execute("CREATE DATABASE drop_first_advice")
+    with psycopg.connect(pg_server.conninfo("drop_first_advice"), autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id int, c int)")
         # psycopg sends a query without parameters with the simple protocol: one query string, as the runners do
         with pytest.raises(psycopg.errors.ActiveSqlTransaction) as failed:

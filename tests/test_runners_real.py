@@ -155,6 +155,50 @@ def test_sql_migrate(cli, server, tmp_path, scenario):
     assert ran == (not predicted_failure)
 
 
+ENUM_USE = "ALTER TYPE mood ADD VALUE 'b';\nUPDATE t SET m = 'b';\n"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "refused_at"),
+    [
+        (f"-- +migrate Up notransaction\n{ENUM_USE}", None),
+        (f"-- +migrate Up notransaction\n-- +migrate StatementBegin\n{ENUM_USE}-- +migrate StatementEnd\n", 4),
+        (f"-- +migrate Up\n{ENUM_USE}", 3),
+    ],
+    ids=["lines-alone", "one-block", "wrapped"],
+)
+def test_sql_migrate_enum_value_used_before_commit(cli, server, tmp_path, scenario, refused_at):
+    """A new enum value is usable only after its transaction commits (55P04): a StatementBegin … StatementEnd block
+    is one query string, so one implicit transaction, even without sql-migrate's transaction."""
+    binary = str(tool("sql-migrate"))
+    write(
+        tmp_path,
+        {
+            "m/1_base.sql": "-- +migrate Up\nCREATE TYPE mood AS ENUM ('a');\nCREATE TABLE t (m mood);\n",
+            "m/2_use.sql": scenario,
+        },
+    )
+    (tmp_path / ".migration-gate.yml").write_text("migrations:\n  path: m\n  layout: sql-migrate\n", encoding="utf-8")
+    result = cli("check", "--no-cache", "--format", "json", "--rule", "enum-value-used-before-commit", cwd=tmp_path)
+    predicted = [(v["path"], v["line"]) for v in result.json()["violations"]]
+    assert predicted == ([("m/2_use.sql", refused_at)] if refused_at else [])
+    database = fresh_database(server)
+    write(
+        tmp_path,
+        {
+            "dbconfig.yml": "development:\n  dialect: postgres\n  dir: m\n  datasource: host=127.0.0.1 "
+            f"port={server.port} user=postgres dbname={database} sslmode=disable\n"
+        },
+    )
+    done = subprocess.run(
+        [binary, "up", "-config=dbconfig.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert (done.returncode == 0, 'unsafe use of new value "b"' in done.stdout + done.stderr) == (
+        refused_at is None,
+        refused_at is not None,
+    )
+
+
 # --------------------------------------------------------------------------- Sqitch
 
 
