@@ -151,7 +151,7 @@ class Prisma(Runner):
     )
     name = "prisma"
     title = "Prisma Migrate"
-    files = "`<folder>/migration.sql` + `migration_lock.toml`"
+    files = "`<folder>/migration.sql` + `migration_lock.toml` (Prisma ORM ≤ 7; Prisma 8's packages: named, not checked)"
     transaction_summary = "none added: ≤ 7.3 the file is one query (one implicit transaction); ≥ 7.4 none"
     delivery = ONE_QUERY
     rollback_summary = "none (forward only)"
