@@ -17,7 +17,8 @@ from ..core.rules.query_broken import QueryBroken
 from ..core.rules.query_plan_regression import QueryPlanRegression
 from ..core.rules.slow_migration import SlowMigration
 from ..core.sizing import duration_text
-from .catalog import Snapshot, diff, summarize
+from .catalog import Snapshot
+from .differences import diff, summarize
 from .queries import Query, QueryPlan, indexes_gone, plan_query, regression
 from .recorder import Recorder
 from .runner import FileRun, PreparedFile, Session

@@ -43,7 +43,8 @@ from ..core.schema import SchemaView
 from ..core.sizing import Sizing
 from ..discovery import classify
 from ..errors import UsageError
-from .catalog import Snapshot, describe, diff, summarize
+from .catalog import Snapshot
+from .differences import describe, diff, summarize
 from .observations import check_queries, failure_state, plan_queries, record_timing, record_traces
 from .plan import Plan as Plan
 from .plan import make_plan as make_plan
