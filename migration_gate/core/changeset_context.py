@@ -67,6 +67,8 @@ class ChangedMigration:
     runner_accepts: bool | None = None
     #: Now and on the base the file holds the same SQL tokens (only comments, whitespace, line endings differ).
     statements_unchanged: bool = False
+    #: goose, dbmate, sql-migrate: only the down section's SQL differs from the base (what was applied is unchanged).
+    up_unchanged: bool = False
     #: Liquibase: each changeset of the base's changelog compared with the working tree.
     changesets: tuple[ChangesetChange, ...] = ()
 

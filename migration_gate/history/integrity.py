@@ -67,7 +67,21 @@ class RunnerComparison:
     merged_runner_checksum: str | None = None
     runner_accepts: bool | None = None
     statements_unchanged: bool = False
+    up_unchanged: bool = False
     changesets: tuple[ChangesetChange, ...] = ()
+
+
+#: Layouts whose file holds the migration and its rollback as sections.
+SECTIONED = frozenset({"goose", "dbmate", "sql-migrate"})
+
+
+def up_sections(layout: str, text: str) -> str:
+    """The text of a file's up sections, as its runner cuts them (what a deploy runs)."""
+    from ..core.runners import LAYOUTS
+    from ..core.runners.base import UP
+
+    shape = LAYOUTS[layout].shape(text.removeprefix("\ufeff"))
+    return "\n".join(text[s.start : s.end] for s in shape.sections if s.direction == UP)
 
 
 def file_checksum(layout: str, data: bytes | None, facts: RunnerFacts | None) -> str | None:
@@ -109,7 +123,10 @@ def compare_runner(
     layout = merged.layout
     result.merged_runner_checksum = file_checksum(layout, base_bytes, facts)
     result.runner_checksum = file_checksum(layout, data, facts)
-    result.statements_unchanged = integrity.same_statements(_decode(base_bytes), _decode(data))
+    old_text, new_text = _decode(base_bytes), _decode(data)
+    result.statements_unchanged = integrity.same_statements(old_text, new_text)
+    if layout in SECTIONED and old_text is not None and new_text is not None and not result.statements_unchanged:
+        result.up_unchanged = integrity.same_statements(up_sections(layout, old_text), up_sections(layout, new_text))
     if data is not None and base_bytes is not None:
         if layout == "sqlx":
             result.runner_accepts = result.runner_checksum == result.merged_runner_checksum

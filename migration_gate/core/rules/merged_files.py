@@ -77,6 +77,16 @@ def _edited(
             offset=offset,
         )
         return
+    if change.up_unchanged:
+        yield rule.finding(
+            f"{what} is merged on {base} and only its down section was edited: the SQL it applied is unchanged, "
+            "so every database keeps the same schema; a rollback now runs the new down section",
+            help="make sure the new down section undoes exactly what the up section does",
+            severity=Severity.INFO,
+            path=path,
+            offset=offset,
+        )
+        return
     yield rule.finding(
         f"{what} is merged on {base} and was edited: {_never_rerun(layout)}, so databases that applied "
         "it keep the old version while new databases get the new one",

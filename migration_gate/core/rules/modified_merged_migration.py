@@ -62,7 +62,9 @@ class ModifiedMergedMigration(ChangeSetRule):
     sql-migrate, Diesel, pop, drizzle, whose stored hash is never compared, and
     `pattern`): they never run an applied migration again, so any change to
     the SQL is an error; a change to comments, whitespace or line endings only
-    is info.
+    is info, and so is a change confined to the down section of a goose,
+    dbmate or sql-migrate file (what the migration applied is unchanged; only
+    a rollback runs the new SQL).
 
     **Renames** follow what identifies a migration to the runner: its version
     (most runners: keeping it is info), its file name (sql-migrate:
