@@ -3,7 +3,9 @@
 Markers, strongest first:
 
 * files a runner keeps beside its migrations: ``sqitch.plan`` (Sqitch),
-  ``migration_lock.toml`` (Prisma), ``meta/_journal.json`` (drizzle),
+  ``migration_lock.toml`` (Prisma; Prisma 8's ``<dir>/migration.ts`` + ``ops.json``
+  packages are found and said to be unchecked), ``meta/_journal.json`` (drizzle; 1.x:
+  ``<timestamp>_<name>/`` folders with ``migration.sql`` and ``snapshot.json``),
   ``atlas.sum`` (Atlas, or golang-migrate when ``atlas.hcl`` says
   ``format = "golang-migrate"``), ``diesel.toml`` / ``<version>_<name>/up.sql``
   (Diesel), ``flyway.conf`` / ``flyway.toml``, a Liquibase changelog
@@ -45,6 +47,7 @@ _PAIR = re.compile(r"[0-9][0-9-]*_.+\.(up|down)\.sql\Z")
 _GM_OTHER_EXT = re.compile(r"[0-9]+_.+\.(up|down)\.(?!sql\Z)[A-Za-z0-9]+\Z")
 _NUMBERED = re.compile(r"[0-9]+[_-].+\.sql\Z")
 _POP_HINT = re.compile(r"\.(postgres|cockroach|mysql|sqlite3?)\.(up|down)\.sql\Z|\.autocommit\.(up|down)\.sql\Z")
+_DRIZZLE_V1 = re.compile(r"[0-9]{14}_")
 _HCL_STRING = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"', re.M)
 
 #: Runners whose migrations are ``.up.sql`` / ``.down.sql`` pairs (what a hint may pick between).
@@ -125,8 +128,21 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
         votes.append(_Vote("sqitch", "from sqitch.plan", claims=scripts))
     if "migration_lock.toml" in names:
         votes.append(_Vote("prisma", "from migration_lock.toml", claims=tuple(subdirs)))
+    elif any(d in folders and _prisma8_package(folders[d]) for d in subdirs):
+        votes.append(_Vote("prisma", PRISMA8_REASON, claims=tuple(subdirs)))
     if (path / "meta" / "_journal.json").is_file():
         votes.append(_Vote("drizzle", "from meta/_journal.json", claims=(path / "meta",)))
+    elif any(
+        _DRIZZLE_V1.match(d.name) and (d / "migration.sql").is_file() and (d / "snapshot.json").is_file()
+        for d in subdirs
+    ):
+        votes.append(
+            _Vote(
+                "drizzle",
+                "from <timestamp>_<name>/ folders holding migration.sql and snapshot.json, drizzle-kit 1.x's layout",
+                claims=tuple(subdirs),
+            )
+        )
     if "atlas.sum" in names:
         votes.append(_atlas_vote(path, hints))
     diesel_dirs = [d for d in subdirs if (d / "up.sql").is_file()]
@@ -180,6 +196,29 @@ def _votes(folder: _Folder, folders: dict[Path, _Folder], hints: Hints) -> list[
                 )
             )
     return votes
+
+
+#: Prisma 8 keeps each migration as a package: ``<dir>/migration.ts`` (authoring), ``migration.json`` and
+#: ``ops.json`` (the SQL, as JSON operations the runner applies); no ``.sql`` file the gate could read.
+PRISMA8_REASON = (
+    "Prisma 8 migration packages, <dir>/migration.ts and ops.json: not checked, the prisma layout covers Prisma ORM 7 "
+    "and earlier, <folder>/migration.sql"
+)
+
+
+def _prisma8_package(folder: _Folder) -> bool:
+    names = set(folder.others)
+    return "ops.json" in names and ("migration.ts" in names or "migration.json" in names)
+
+
+def prisma8_folders(root: Path) -> list[Path]:
+    """Folders under ``root`` (itself included) whose sub-folders are Prisma 8 migration packages."""
+    folders = _scan(root) if root.is_dir() else {}
+    return sorted(
+        path
+        for path, folder in folders.items()
+        if any(path / d in folders and _prisma8_package(folders[path / d]) for d in folder.subdirs)
+    )
 
 
 def _atlas_vote(path: Path, hints: Hints) -> _Vote:
@@ -242,7 +281,8 @@ def detect(root: Path) -> list[Found]:
             )
         found.append(Found(path, vote.layout, vote.reason))
     for item in found:
-        read_settings(item, hints)
+        if item.reason != PRISMA8_REASON:  # nothing of Prisma 8's is read: its settings change nothing
+            read_settings(item, hints)
     return found
 
 

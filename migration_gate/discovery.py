@@ -260,6 +260,8 @@ def resolve_layouts(
         if layout != "auto":
             resolved.append((location, display, frozenset()))
             layouts.add(layout)
+            if layout == "prisma":
+                notes.extend(_prisma8_notes(location, display))
             found_settings = _repository_settings(location, layout)
             if found_settings:  # what the runner's own files say, under what the configuration says
                 base = configured or LocationConfig(path=str(location), layout=layout)
@@ -320,6 +322,18 @@ def resolve_layouts(
             resolved.append((location, display, subs))
     new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
     return _skip_nested(resolved), new
+
+
+def _prisma8_notes(location: Path, display: str) -> list[str]:
+    """A configured prisma folder holding Prisma 8 migration packages: say they are not checked."""
+    from .detection import PRISMA8_REASON, prisma8_folders
+
+    notes = []
+    for folder in prisma8_folders(location):
+        rel = os.path.relpath(folder, location)
+        shown = display if rel == "." else (rel if display in ("", ".") else os.path.join(display, rel))
+        notes.append(f"migration-gate: {shown}: {PRISMA8_REASON}")
+    return notes
 
 
 def _repository_settings(location: Path, layout: str) -> dict[str, str]:
@@ -427,7 +441,9 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
                 if key_.startswith(root + os.sep)  # folders configured or found by layout: auto inside it
             ]
             if not project.by_location.get(root) and not any(inner):
-                raise UsageError(f"no migration files found in {raw} (no .sql file in it or its subfolders)")
+                raise UsageError(
+                    f"no migration files found in {raw} (no .sql file in it or its subfolders{_why(path)})"
+                )
             for migration in project.by_location.get(root, ()):
                 take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
             for found_files in inner:
@@ -443,6 +459,27 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             project.files.append(found)
         take(key, found, raw)
     return Scope(project, _in_run_order(files), notes=notes)
+
+
+def _prisma8_only(path: Path) -> bool:
+    """A folder holding Prisma 8 migration packages and no ``.sql`` file: nothing the gate checks."""
+    from .detection import prisma8_folders
+
+    if any(name.endswith(".sql") for _, _, names in _walk(path) for name in names):
+        return False
+    return bool(prisma8_folders(path))
+
+
+def _why(path: Path) -> str:
+    """What a folder without ``.sql`` files holds instead, when the gate knows it (Prisma 8 packages)."""
+    from .detection import prisma8_folders
+
+    if prisma8_folders(path):
+        return (
+            "; it holds Prisma 8 migration packages, <dir>/migration.ts and ops.json, which the gate does not check: "
+            "the prisma layout covers Prisma ORM 7 and earlier, <folder>/migration.sql"
+        )
+    return ""
 
 
 def _configured_inside(path: Path, raw: str, configured: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -474,8 +511,8 @@ def scope_from_config(config: Config) -> Scope:
     configured = configured_locations(config)
     locations = configured
     searched = config.layout == "auto" and not config.paths_configured
-    if searched and not any(path.is_dir() for path, _ in locations):
-        locations = [(config.root, _shown(config.root))]
+    if searched and not any(path.is_dir() and not _prisma8_only(path) for path, _ in locations):
+        locations = [(config.root, _shown(config.root))]  # Prisma 8 keeps its packages in `migrations/` too
     missing = [display for path, display in locations if not path.is_dir()]
     not_found = UsageError(
         f"{configured[0][1]}: migrations folder not found (set migrations.path in .migration-gate.yml or pass a PATH)"

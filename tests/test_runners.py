@@ -308,6 +308,8 @@ def test_prisma_folder_order_is_locale_compare():
         ("^6.19.0", ONE_QUERY, False),
         ("7.3.1", ONE_QUERY, False),
         ("^7.6.0", PER_STATEMENT, False),
+        ("7.10.0-dev.58", PER_STATEMENT, False),
+        ("8.0.0-rc.15", ONE_QUERY, True),  # Prisma 8's CLI applies no migration.sql: some Prisma 7 does
         (None, ONE_QUERY, True),
     ],
 )

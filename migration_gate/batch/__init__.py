@@ -21,13 +21,14 @@ from ..core.analyze import analyze_file
 from ..core.config import Config
 from ..core.deploy_batch import BatchState
 from ..core.earlier_schema import EarlierSchema, Lookup
-from ..core.load import LoadedFile, batch_runner, load_file, without_runner_transaction
+from ..core.load import LoadedFile
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
 from ..core.sizing import Sizing
 from ..core.source import Source, UnreadableSource, decode_source, read_bytes
 from ..discovery import Scope, absolute_key
+from .deploy_batches import DeployBatches as DeployBatches
 from .packing import Packed, pack, unpack
 from .workers import can_fork, in_workers
 
@@ -96,29 +97,86 @@ def _analyze_all(
     schedule: Schedule,
     sizing: Sizing | None,
 ) -> list[FileResult]:
-    history = scope.history
-    base_content = (lambda m: history.base_content(m.path)) if history is not None else None
-    columns = EarlierSchema(scope.project, config, base_content)
-    cache = None
-    if schedule.cache_dir is not None:
-        from .cache import ResultCache
-
-        # A result made without statement reports must not serve a run that shows them.
-        sizing_key = sizing.key() if sizing is not None else "none"
-        cache = ResultCache(
-            schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}|sizing={sizing_key}"
-        )
-    keep_source = scope.history is not None and getattr(scope.history, "active", False)
+    one = _OneFile(scope, config, rules, rules_for, want_statements, schedule, sizing)
     stats = schedule.stats
+    files = scope.files
+    if scope.change_set:
+        return _in_order(scope, config, one, schedule.contents or {})
+    count = worker_count(schedule.workers, len(files))
+    if count <= 1 or one.keep_source or not can_fork():
+        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
+        return [one(m, frozenset()) for m in files]
+    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting, stats.processes)
 
-    contents = schedule.contents or {}
 
-    def one(
+def _in_order(scope: Scope, config: Config, one: _OneFile, contents: Mapping[str, bytes]) -> list[FileResult]:
+    """A change set's files in this process, in order: each file's context depends on the files before it."""
+    history = scope.history
+    files = scope.files
+    stats = one.stats
+    # A table (or index) is new when this change adds the migration that created it: a merged
+    # migration's tables exist in every database that applied it, whatever the change does to
+    # its file, and --all widens what is reported, never what counts as new.
+    added = history.added_paths() if history is not None else None
+    pending = [m for m in files if m.kind == "versioned" and added is not None and m.path.resolve() in added]
+    batches = DeployBatches(pending, config, contents)
+    results: list[FileResult] = []
+    new_before: frozenset[str] = frozenset()
+    stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
+    for migration in files:
+        batch = batches.state_for(migration)
+        result = one(migration, new_before, batch, batches.loaded.pop(migration.path, None))
+        if batch is not None:
+            batches.carry(migration, result.batch_after)
+        if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
+            new_before = result.created_tables
+        results.append(result)
+    return results
+
+
+class _OneFile:
+    """Analyses one file of the scope (through the result cache, when there is one) and records what it
+    defined for the lookups of the files after it."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        config: Config,
+        rules: RuleSet,
+        rules_for: Callable[[MigrationFile], RuleSet],
+        want_statements: bool,
+        schedule: Schedule,
+        sizing: Sizing | None,
+    ) -> None:
+        history = scope.history
+        base_content = (lambda m: history.base_content(m.path)) if history is not None else None
+        self.columns = EarlierSchema(scope.project, config, base_content)
+        self.cache = None
+        if schedule.cache_dir is not None:
+            from .cache import ResultCache
+
+            # A result made without statement reports must not serve a run that shows them.
+            sizing_key = sizing.key() if sizing is not None else "none"
+            self.cache = ResultCache(
+                schedule.cache_dir, config, f"{rules.key()}|statements={want_statements}|sizing={sizing_key}"
+            )
+        self.keep_source = scope.history is not None and getattr(scope.history, "active", False)
+        self.stats = schedule.stats
+        self.contents = schedule.contents or {}
+        self.config = config
+        self.rules_for = rules_for
+        self.want_statements = want_statements
+        self.sizing = sizing
+
+    def __call__(
+        self,
         migration: MigrationFile,
         earlier: frozenset[str],
         batch: BatchState | None = None,
         loaded: LoadedFile | None = None,
     ) -> FileResult:
+        config, rules_for, want_statements, sizing = self.config, self.rules_for, self.want_statements, self.sizing
+        columns, cache, contents = self.columns, self.cache, self.contents
         lookup = columns.lookup_for(migration)
         given = contents.get(absolute_key(migration.path)) if contents else None
         if cache is None or batch is not None or loaded is not None:  # a deploy batch's file depends on more
@@ -139,115 +197,19 @@ def _analyze_all(
         key = cache.key(data, migration.display, f"{migration.kind}|{migration.runner_opt_out}", earlier)
         cached = _from_cache(cache.get(key), migration, lookup)
         if cached is not None:
-            stats.cache_hits += 1
-            if keep_source:
+            self.stats.cache_hits += 1
+            if self.keep_source:
                 cached.source = _source_or_none(data, migration.display)
             return cached
-        stats.cache_misses += 1
+        self.stats.cache_misses += 1
         result = analyze_file(
             migration, config, rules_for(migration), earlier, want_statements, lookup, data, sizing=sizing
         )
         columns.record(migration, result.facts)
         result.facts = None
         cache.put(key, pack(result))
-        stats.cache_stored += 1
+        self.stats.cache_stored += 1
         return result
-
-    files = scope.files
-    if scope.change_set:
-        # A table (or index) is new when this change adds the migration that created it: a merged
-        # migration's tables exist in every database that applied it, whatever the change does to
-        # its file, and --all widens what is reported, never what counts as new.
-        added = history.added_paths() if history is not None else None
-        pending = [m for m in files if m.kind == "versioned" and added is not None and m.path.resolve() in added]
-        batches = DeployBatches(pending, config, contents)
-        results: list[FileResult] = []
-        new_before: frozenset[str] = frozenset()
-        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
-        for migration in files:
-            batch = batches.state_for(migration)
-            result = one(migration, new_before, batch, batches.loaded.pop(migration.path, None))
-            if batch is not None:
-                batches.carry(migration, result.batch_after)
-            if migration.kind == "versioned" and added is not None and migration.path.resolve() in added:
-                new_before = result.created_tables
-            results.append(result)
-        return results
-    count = worker_count(schedule.workers, len(files))
-    if count <= 1 or keep_source or not can_fork():
-        stats.processes[os.getpid()] = stats.processes.get(os.getpid(), 0) + len(files)
-        return [one(m, frozenset()) for m in files]
-    return in_workers(files, count, lambda m: one(m, frozenset()), schedule.while_waiting, stats.processes)
-
-
-class DeployBatches:
-    """The pending (added) migrations of each folder whose runner deploys them in one transaction.
-
-    Flyway with ``group = true`` runs the group in a transaction only when every pending migration
-    can run in one: with ``mixed = false`` it refuses a group that has both kinds, with ``mixed = true``
-    it runs the whole group without one (``DbMigrate.isExecuteGroupInTransaction``).  Deciding that
-    needs the pre-pass of every pending file of the folder first, so those files are loaded before
-    the run and analysed from what was loaded (each is still parsed once).
-    """
-
-    def __init__(self, pending: list[MigrationFile], config: Config, contents: Mapping[str, bytes]) -> None:
-        self.states: dict[Path, BatchState] = {}
-        self.loaded: dict[Path, LoadedFile] = {}
-        self._pending = {m.path for m in pending}
-        self._refusals: dict[Path, str] = {}
-        runners: dict[Path, str | None] = {}
-        for migration in pending:
-            if migration.location not in runners:
-                runners[migration.location] = batch_runner(migration, config)
-        for location, runner in sorted(runners.items()):
-            if runner is None:
-                continue
-            group = [m for m in pending if m.location == location]
-            if runner.startswith("Flyway") and not self._flyway_group(location, group, config, contents):
-                continue
-            self.states[location] = BatchState(runner)
-
-    def _flyway_group(
-        self, location: Path, group: list[MigrationFile], config: Config, contents: Mapping[str, bytes]
-    ) -> bool:
-        """Whether Flyway runs this group in one transaction (a refusal is noted on the offending file)."""
-        wraps: list[tuple[MigrationFile, bool]] = []
-        for migration in group:
-            loaded = load_file(migration, config, contents.get(absolute_key(migration.path)))
-            self.loaded[migration.path] = loaded
-            if loaded.facts is not None:
-                wraps.append((migration, loaded.facts.runner_wraps))
-        if not wraps or all(w for _, w in wraps):
-            return bool(wraps)
-        first = wraps[0][1]
-        offending = next((m for m, w in wraps if w != first), None)
-        if not config.settings_for(location).mixed:
-            if offending is not None:
-                self._refusals[offending.path] = (
-                    "Flyway (group = true) refuses the deploy: \"Detected both transactional and "
-                    "non-transactional migrations within the same migration group (even though mixed is false)\", "
-                    f"first offending migration: {offending.display}"
-                )
-            return False
-        reason = "Flyway runs the group without a transaction (group = true, mixed = true, and a pending migration "
-        reason += "cannot run in one)"
-        for migration, _ in wraps:
-            without_runner_transaction(self.loaded[migration.path], config, reason)
-        return False
-
-    def state_for(self, migration: MigrationFile) -> BatchState | None:
-        """What the batch carries into this file (``None``: the file is not a pending file of a batch)."""
-        refusal = self._refusals.get(migration.path)
-        if refusal is not None:
-            return BatchState("Flyway (group = true)", refusal=refusal)
-        if migration.path not in self._pending:
-            return None
-        return self.states.get(migration.location)
-
-    def carry(self, migration: MigrationFile, after: BatchState | None) -> None:
-        state = self.states.get(migration.location)
-        if state is not None:  # a COMMIT in the file ended the batch's transaction: nothing carries on
-            self.states[migration.location] = after or BatchState(state.runner)
 
 
 def _from_cache(packed: Packed | None, migration: MigrationFile, lookup: Lookup) -> FileResult | None:

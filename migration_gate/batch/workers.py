@@ -47,22 +47,7 @@ def in_workers(
     inboxes: list[_Inbox] = []
     results: list[FileResult | None] = [None] * len(files)
     try:
-        for share in shares[1:]:
-            read_end, write_end = os.pipe()
-            try:
-                pid = os.fork()
-            except OSError:
-                os.close(read_end)
-                os.close(write_end)
-                raise
-            if pid == 0:
-                try:  # never leave this branch: the rest of this function is the parent's
-                    os.close(read_end)
-                    _child(write_end, share, files, analyse)
-                finally:
-                    os._exit(1)
-            os.close(write_end)
-            inboxes.append(_Inbox(pid, read_end, share, files, results, processes))
+        _fork(shares[1:], files, analyse, results, processes, inboxes)
         here = os.getpid()
         for index in shares[0]:
             results[index] = analyse(files[index])
@@ -84,6 +69,33 @@ def in_workers(
         for inbox in inboxes:
             inbox.close()
     return results  # type: ignore[return-value]
+
+
+def _fork(
+    shares: list[list[int]],
+    files: list[MigrationFile],
+    analyse: Callable[[MigrationFile], FileResult],
+    results: list[FileResult | None],
+    processes: dict[int, int] | None,
+    inboxes: list[_Inbox],
+) -> None:
+    """One worker per share, each with a pipe back; its inbox is added to ``inboxes`` as soon as it runs."""
+    for share in shares:
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
+        if pid == 0:
+            try:  # never leave this branch: the rest of this function is the parent's
+                os.close(read_end)
+                _child(write_end, share, files, analyse)
+            finally:
+                os._exit(1)
+        os.close(write_end)
+        inboxes.append(_Inbox(pid, read_end, share, files, results, processes))
 
 
 _LENGTH = 4  # bytes of the length before each pickled batch

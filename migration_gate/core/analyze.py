@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from .config import Config
 from .context import FileContext, SchemaLookup, StatementContext
 from .deploy_batch import BatchState
-from .dispatch import dispatch
-from .load import LoadedFile, load_file
+from .dispatch import Found, dispatch
+from .load import LoadedFile, load_file, names_of
 from .locks import LockEffect, merge
 from .migration import MigrationFile
 from .results import FileReport, FileResult, LockReport, Lookup, StatementReport
@@ -60,6 +60,33 @@ def analyze_file(
     what the deploy batch's transaction carries in from the pending files before
     this one (the result's ``batch_after`` is what it carries on).
     """
+    with names_of(migration, config):
+        return _analyze_file(
+            migration,
+            config,
+            rules,
+            tables_created_earlier,
+            want_statements,
+            schema_lookup,
+            data,
+            loaded,
+            sizing,
+            batch,
+        )
+
+
+def _analyze_file(
+    migration: MigrationFile,
+    config: Config,
+    rules: RuleSet,
+    tables_created_earlier: frozenset[str],
+    want_statements: bool,
+    schema_lookup: SchemaLookup | None,
+    data: bytes | None,
+    loaded: LoadedFile | None,
+    sizing: Sizing | None,
+    batch: BatchState | None,
+) -> FileResult:
     owned = loaded is None
     if loaded is None:
         loaded = load_file(migration, config, data)
@@ -68,7 +95,49 @@ def analyze_file(
         count += len(loaded.down.parse.statements)
     report = FileReport(migration, count, loaded.checksum)
     lookup = _TrackedLookup(schema_lookup) if schema_lookup is not None else None
-    ctx = FileContext(
+    ctx = _file_context(migration, config, loaded, tables_created_earlier, lookup, batch)
+    found = dispatch(ctx, rules)
+    batch_after = state_after(ctx, batch) if batch is not None else None
+    if sizing is not None:
+        apply_sizing((finding for finding, _ in found), sizing, config)
+    if loaded.source is None or loaded.facts is None:
+        return FileResult(report, resolve(found, ctx, rules, None), [])
+    directives = loaded.directives
+    down_ctx, down_found = _down_section(loaded, config, rules, tables_created_earlier, lookup, sizing)
+    statement_reports = []
+    if want_statements:
+        statement_reports = _statement_reports(ctx, found, down_ctx, down_found, sizing)
+    violations = resolve(found, ctx, rules, directives)
+    if down_ctx is not None:
+        violations += resolve(down_found, down_ctx, rules, directives, problems=False)
+    place_ignores(directives, loaded.source)
+    facts = loaded.facts
+    created = SchemaView(facts.schema, None, None, tables_created_earlier).new_relations()
+    ctx.statement_contexts.clear()
+    if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
+        _release(loaded)
+    return FileResult(
+        report,
+        violations,
+        statement_reports,
+        created,
+        directives.ignores if rules.enabled("unused-ignore") else [],
+        loaded.source,
+        lookups=tuple(lookup.calls) if lookup is not None else (),
+        facts=facts,
+        batch_after=batch_after,
+    )
+
+
+def _file_context(
+    migration: MigrationFile,
+    config: Config,
+    loaded: LoadedFile,
+    tables_created_earlier: frozenset[str],
+    lookup: SchemaLookup | None,
+    batch: BatchState | None,
+) -> FileContext:
+    return FileContext(
         migration=migration,
         config=config,
         source=loaded.source,
@@ -81,57 +150,56 @@ def analyze_file(
         down_statements=len(loaded.down.parse.statements) if loaded.down is not None else 0,
         batch=batch,
     )
-    found = dispatch(ctx, rules)
-    batch_after = state_after(ctx, batch) if batch is not None else None
+
+
+def _statement_reports(
+    ctx: FileContext,
+    found: list[Found],
+    down_ctx: FileContext | None,
+    down_found: list[Found],
+    sizing: Sizing | None,
+) -> list[StatementReport]:
+    """The statement reports of the file and its down section, with the hazards sizing found."""
+    contexts = ctx.statement_contexts + (down_ctx.statement_contexts if down_ctx is not None else [])
+    hazards = {}
     if sizing is not None:
-        apply_sizing((finding for finding, _ in found), sizing, config)
-    if loaded.source is None or loaded.facts is None:
-        return FileResult(report, resolve(found, ctx, rules, None), [])
-    directives = loaded.directives
-    down_ctx = None
-    if loaded.down is not None:  # the down section is the file's rollback: checked as a rollback file is
-        down_ctx = FileContext(
-            migration=loaded.down.migration,
-            config=config,
-            source=loaded.source,
-            parse=loaded.down.parse,
-            facts=loaded.down.facts,
-            tables_created_earlier=tables_created_earlier,
-            schema_lookup=lookup,
-            shape=loaded.shape,
-        )
-        down_found = dispatch(down_ctx, rules)
-        if sizing is not None:
-            apply_sizing((finding for finding, _ in down_found), sizing, config)
-    statement_reports = []
-    if want_statements:
-        contexts = ctx.statement_contexts + (down_ctx.statement_contexts if down_ctx is not None else [])
-        hazards = {}
-        if sizing is not None:
-            hazards = {**hazards_by_statement(found), **(hazards_by_statement(down_found) if down_ctx else {})}
-        statement_reports = statement_reports_of(contexts, sizing, hazards)
-    violations = resolve(found, ctx, rules, directives)
-    if down_ctx is not None:
-        violations += resolve(down_found, down_ctx, rules, directives, problems=False)
-    place_ignores(directives, loaded.source)
-    facts = loaded.facts
-    created = SchemaView(facts.schema, None, None, tables_created_earlier).new_relations()
-    ctx.statement_contexts.clear()
-    if owned:  # break the facts ↔ units cycle so that reference counting frees the AST at once
-        facts.units.clear()  # (the batch runs with the cyclic GC paused)
-        if loaded.down is not None:
-            loaded.down.facts.units.clear()
-    return FileResult(
-        report,
-        violations,
-        statement_reports,
-        created,
-        directives.ignores if rules.enabled("unused-ignore") else [],
-        loaded.source,
-        lookups=tuple(lookup.calls) if lookup is not None else (),
-        facts=facts,
-        batch_after=batch_after,
+        hazards = {**hazards_by_statement(found), **(hazards_by_statement(down_found) if down_ctx else {})}
+    return statement_reports_of(contexts, sizing, hazards)
+
+
+def _down_section(
+    loaded: LoadedFile,
+    config: Config,
+    rules: RuleSet,
+    tables_created_earlier: frozenset[str],
+    lookup: SchemaLookup | None,
+    sizing: Sizing | None,
+) -> tuple[FileContext | None, list[Found]]:
+    """The file's down section, when it has one: its rollback, checked as a rollback file is."""
+    if loaded.down is None:
+        return None, []
+    down_ctx = FileContext(
+        migration=loaded.down.migration,
+        config=config,
+        source=loaded.source,
+        parse=loaded.down.parse,
+        facts=loaded.down.facts,
+        tables_created_earlier=tables_created_earlier,
+        schema_lookup=lookup,
+        shape=loaded.shape,
     )
+    down_found = dispatch(down_ctx, rules)
+    if sizing is not None:
+        apply_sizing((finding for finding, _ in down_found), sizing, config)
+    return down_ctx, down_found
+
+
+def _release(loaded: LoadedFile) -> None:
+    """Clear the statement facts a file owns (the batch runs with the cyclic GC paused)."""
+    if loaded.facts is not None:
+        loaded.facts.units.clear()
+    if loaded.down is not None:
+        loaded.down.facts.units.clear()
 
 
 def statement_reports_of(

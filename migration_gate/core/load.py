@@ -18,11 +18,13 @@ pre-pass.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
 from .analysis import FileFacts, Run, analyze
 from .config import Config
 from .migration import MigrationFile
+from .names import default_schema_of, unqualified_names_in
 from .parse import ParseResult, Statement, parse_source
 from .placeholders import Substitution, substitute
 from .runners import LAYOUTS
@@ -64,6 +66,16 @@ def runner_of(migration: MigrationFile, config: Config) -> Runner:
 
 def load_file(migration: MigrationFile, config: Config, data: bytes | None = None) -> LoadedFile:
     """Read (unless ``data`` is given), decode, shape, substitute, parse, read directives, pre-pass."""
+    with names_of(migration, config):
+        return _load_file(migration, config, data)
+
+
+def names_of(migration: MigrationFile, config: Config) -> AbstractContextManager[None]:
+    """The scope in which the file's unqualified names resolve as its runner's session resolves them."""
+    return unqualified_names_in(default_schema_of(config.settings_for(migration.location).options))
+
+
+def _load_file(migration: MigrationFile, config: Config, data: bytes | None) -> LoadedFile:
     loaded = LoadedFile(migration)
     try:
         if data is None:
@@ -82,6 +94,8 @@ def load_file(migration: MigrationFile, config: Config, data: bytes | None = Non
     text = _masked(source.text, shape)
     if config.substitutes_placeholders_for(runner.name):
         values = {k[len("placeholder.") :]: v for k, v in settings.options.items() if k.startswith("placeholder.")}
+        if "default-schema" in settings.options:
+            values.setdefault("flyway:defaultSchema", settings.options["default-schema"])
         source.substitution = substitute(text, {**values, **config.placeholders}, migration.name)
     if source.substitution is None and text is not source.text:
         source.substitution = Substitution(text, [], [], [], [], [])

@@ -21,6 +21,7 @@ class MigrationFile:
     version: Version | None = None
     description: str | None = None
     name_problem: str | None = None  # set when the name fits no pattern of the layout
+    name_help: str | None = None  # how to fix ``name_problem``, when the layout knows better than a rename
     note: str | None = None  # why an ``other`` file is not a migration
     flyway_version: Version | None = None  # the version Flyway itself reads from the name
     autocommit: bool = False  # pop's ``.autocommit.`` flag

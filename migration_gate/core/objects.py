@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .names import qualify
+from .names import display_name, qualify
 from .parse import Statement
 from .sqlnodes import Node, name_list, qualified_from_names, qualified_name, unwrap
 
@@ -67,7 +67,7 @@ _BARE = {"schema", "extension", "role", "database", "publication"}
 
 
 def _display(name: str) -> str:
-    return name[len("public.") :] if name.startswith("public.") else name
+    return display_name(name)
 
 
 def _type_name(node: Node) -> str:

@@ -240,6 +240,7 @@ def _compare(
         merged_runner_checksum=runner.merged_runner_checksum,
         runner_accepts=runner.runner_accepts,
         statements_unchanged=runner.statements_unchanged,
+        up_unchanged=runner.up_unchanged,
         changesets=runner.changesets,
     )
 

@@ -93,22 +93,7 @@ def _row(row: tuple) -> AppliedMigration:
 
 def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
     """Every local migration (and every row without its file) against the applied rows."""
-    applied = ctx.applied or []
-    latest: dict[Version, AppliedMigration] = {}  # version → latest row about it
-    repeatable: dict[str, AppliedMigration] = {}  # description → latest row
-    baseline: Version | None = None
-    for entry in applied:
-        if entry.type == "BASELINE" or entry.type.endswith("_BASELINE"):
-            if entry.version is not None and (baseline is None or entry.version > baseline):
-                baseline = entry.version
-        if entry.type == "DELETE" or (entry.type.startswith("UNDO") and entry.success):
-            if entry.version is not None:
-                latest.pop(entry.version, None)
-            continue
-        if entry.version is not None and entry.type in _FILE_TYPES | {"JDBC", "SPRING_JDBC", "BASELINE"}:
-            latest[entry.version] = entry
-        elif entry.version is None and entry.version_text is None and entry.type in _FILE_TYPES:
-            repeatable[entry.description] = entry
+    latest, repeatable, baseline = _latest_rows(ctx.applied or [])
     highest = max((v for v, r in latest.items() if r.success), default=None)
     checksums = ctx.current_checksums
     states: list[DatabaseState] = []
@@ -152,6 +137,28 @@ def compare(ctx: ChangeSetContext) -> list[DatabaseState]:
         if version not in seen and entry.type in _FILE_TYPES and entry.success:
             states.append(DatabaseState("missing", None, entry))
     return states
+
+
+def _latest_rows(
+    applied: list[AppliedMigration],
+) -> tuple[dict[Version, AppliedMigration], dict[str, AppliedMigration], Version | None]:
+    """The latest row about each version and each repeatable (by description), and the highest baseline."""
+    latest: dict[Version, AppliedMigration] = {}  # version → latest row about it
+    repeatable: dict[str, AppliedMigration] = {}  # description → latest row
+    baseline: Version | None = None
+    for entry in applied:
+        if entry.type == "BASELINE" or entry.type.endswith("_BASELINE"):
+            if entry.version is not None and (baseline is None or entry.version > baseline):
+                baseline = entry.version
+        if entry.type == "DELETE" or (entry.type.startswith("UNDO") and entry.success):
+            if entry.version is not None:
+                latest.pop(entry.version, None)
+            continue
+        if entry.version is not None and entry.type in _FILE_TYPES | {"JDBC", "SPRING_JDBC", "BASELINE"}:
+            latest[entry.version] = entry
+        elif entry.version is None and entry.version_text is None and entry.type in _FILE_TYPES:
+            repeatable[entry.description] = entry
+    return latest, repeatable, baseline
 
 
 def _flyway_description(description: str | None) -> str:

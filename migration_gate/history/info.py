@@ -68,17 +68,7 @@ def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
                 checksums[migration.path] = checksum_of_bytes(migration.path.read_bytes())
             except OSError:
                 checksums[migration.path] = None
-        state = previous = None
-        if base_known:
-            change = changes.get(migration.path)
-            if change is None:
-                state = "merged" if _on_base(migration, ctx) else "new"
-            elif change.status == "renamed" and change.merged is not None:
-                state, previous = "renamed", change.old_display
-            elif change.merged is None:
-                state = "new"
-            else:
-                state = "modified" if change.content_changed else "merged"
+        state, previous = _state(migration, changes, ctx) if base_known else (None, None)
         row = InfoRow(
             migration.display,
             migration.kind,
@@ -94,40 +84,62 @@ def build_info(scope: Scope, config: Config, notes: list[str]) -> Info:
         )
         rows.append(row)
     if ctx is not None:
-        for change in ctx.changes:
-            merged = change.merged
-            if change.status == "deleted" and merged is not None and merged.is_migration:
-                rows.append(
-                    InfoRow(
-                        change.display,
-                        merged.kind,
-                        _text(merged.version),
-                        merged.description,
-                        change.merged_checksum,
-                        "deleted",
-                        sort_key=_order(merged.kind, merged.version, change.display),
-                    )
-                )
-        for db_state in ctx.database or ():
-            if db_state.migration is None and db_state.row is not None:
-                applied = db_state.row
-                location = project.locations[0] if project.locations else None
-                path = ctx.display_in(location, applied.script) if location is not None else applied.script
-                rows.append(
-                    InfoRow(
-                        path,
-                        "versioned",
-                        applied.version_text,
-                        applied.description.replace(" ", "_"),
-                        applied.checksum,
-                        None,
-                        database=_database(db_state),
-                        sort_key=_order("versioned", applied.version, path),
-                    )
-                )
+        rows.extend(_gone(ctx, project))
     rows.sort(key=lambda r: r.sort_key)
     base = {"sha": ctx.base.sha, "source": ctx.base.source} if ctx is not None and ctx.base is not None else None
     return Info(base, rows, notes)
+
+
+def _state(migration, changes: dict, ctx) -> tuple[str | None, str | None]:
+    """(state relative to the base, the path it was renamed from)."""
+    state = previous = None
+    change = changes.get(migration.path)
+    if change is None:
+        state = "merged" if _on_base(migration, ctx) else "new"
+    elif change.status == "renamed" and change.merged is not None:
+        state, previous = "renamed", change.old_display
+    elif change.merged is None:
+        state = "new"
+    else:
+        state = "modified" if change.content_changed else "merged"
+    return state, previous
+
+
+def _gone(ctx, project) -> list[InfoRow]:
+    """Rows for what has no file now: migrations the change set deleted, and applied ones whose file is gone."""
+    rows: list[InfoRow] = []
+    for change in ctx.changes:
+        merged = change.merged
+        if change.status == "deleted" and merged is not None and merged.is_migration:
+            rows.append(
+                InfoRow(
+                    change.display,
+                    merged.kind,
+                    _text(merged.version),
+                    merged.description,
+                    change.merged_checksum,
+                    "deleted",
+                    sort_key=_order(merged.kind, merged.version, change.display),
+                )
+            )
+    for db_state in ctx.database or ():
+        if db_state.migration is None and db_state.row is not None:
+            applied = db_state.row
+            location = project.locations[0] if project.locations else None
+            path = ctx.display_in(location, applied.script) if location is not None else applied.script
+            rows.append(
+                InfoRow(
+                    path,
+                    "versioned",
+                    applied.version_text,
+                    applied.description.replace(" ", "_"),
+                    applied.checksum,
+                    None,
+                    database=_database(db_state),
+                    sort_key=_order("versioned", applied.version, path),
+                )
+            )
+    return rows
 
 
 def _on_base(migration, ctx) -> bool:

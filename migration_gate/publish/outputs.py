@@ -231,31 +231,8 @@ def plan(args: argparse.Namespace, formats) -> Plan:
         "timeout": _float_setting("MIGRATION_GATE_GITHUB_TIMEOUT", 15.0),
         "backoff": _float_setting("MIGRATION_GATE_GITHUB_BACKOFF", 1.0),
     }
-    publish = False
-    if args.github:
-        missing = []
-        if not env.token:
-            missing.append("a token (GITHUB_TOKEN or --github-token)")
-        if not env.repository:
-            missing.append("GITHUB_REPOSITORY")
-        if env.event_problem:
-            raise UsageError(f"--github: {env.event_problem}")
-        if env.pull_request is None and not env.sha:
-            missing.append("a pull request event (GITHUB_EVENT_PATH) or GITHUB_SHA")
-        if missing:
-            raise UsageError(f"--github: missing {' and '.join(missing)}")
-        publish = True
-    elif args.github is None and env.in_actions and env.token and env.repository and not env.event_problem:
-        # (an unreadable pull request event is the history gate's exit 2; nothing to publish then)
-        publish = env.pull_request is not None or bool(env.sha)
-    annotations_to = None
-    if env.in_actions:
-        if args.output is None and args.format == "github":
-            annotations_to = None  # the main report is the annotations
-        elif args.output is None and args.format in ("json", "sarif", "markdown"):
-            annotations_to = "stderr"  # keep stdout parseable; the runner reads commands on both
-        else:
-            annotations_to = "stdout"
+    publish = _publishes_to_github(args, env)
+    annotations_to = _annotations_to(args, env)
     gitlab_env = None
     if args.gitlab:
         from .gitlab import read_env as read_gitlab_env
@@ -279,3 +256,38 @@ def plan(args: argparse.Namespace, formats) -> Plan:
         annotations_to=annotations_to,
         settings=settings,
     )
+
+
+def _publishes_to_github(args: argparse.Namespace, env) -> bool:
+    """``--github`` (everything it needs present, else a usage error), or by default inside Actions."""
+    publish = False
+    if args.github:
+        missing = []
+        if not env.token:
+            missing.append("a token (GITHUB_TOKEN or --github-token)")
+        if not env.repository:
+            missing.append("GITHUB_REPOSITORY")
+        if env.event_problem:
+            raise UsageError(f"--github: {env.event_problem}")
+        if env.pull_request is None and not env.sha:
+            missing.append("a pull request event (GITHUB_EVENT_PATH) or GITHUB_SHA")
+        if missing:
+            raise UsageError(f"--github: missing {' and '.join(missing)}")
+        publish = True
+    elif args.github is None and env.in_actions and env.token and env.repository and not env.event_problem:
+        # (an unreadable pull request event is the history gate's exit 2; nothing to publish then)
+        publish = env.pull_request is not None or bool(env.sha)
+    return publish
+
+
+def _annotations_to(args: argparse.Namespace, env) -> str | None:
+    """Where the workflow commands of the annotations go inside Actions (``None``: nowhere extra)."""
+    annotations_to = None
+    if env.in_actions:
+        if args.output is None and args.format == "github":
+            annotations_to = None  # the main report is the annotations
+        elif args.output is None and args.format in ("json", "sarif", "markdown"):
+            annotations_to = "stderr"  # keep stdout parseable; the runner reads commands on both
+        else:
+            annotations_to = "stdout"
+    return annotations_to

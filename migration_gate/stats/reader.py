@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from .. import __version__
 from ..verify.database import redact
+from .figures import IndexFigures, TableFigures, document, sum_partitions
 
 _SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'"
-_KINDS = {"r": "table", "p": "partitioned table", "m": "materialized view"}
 
 _TABLES = f"""
 SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text,
@@ -72,31 +70,6 @@ FROM unnest(%(oids)s::oid[]) AS oid
 
 class StatsError(Exception):
     """The server could not be read; the message is one line, passwords hidden."""
-
-
-@dataclass
-class _Index:
-    oid: int
-    name: str
-    columns: list[str]
-    bytes: int | None = None
-
-
-@dataclass
-class _Table:
-    oid: int
-    schema: str
-    name: str
-    kind: str
-    rows: float | None
-    indexes: list[_Index] = field(default_factory=list)
-    heap: int | None = None
-    index_bytes: int | None = None
-    total: int | None = None
-    error: str | None = None
-    counters: tuple[int, int, int] | None = None
-    rates: tuple[float, float, float] | None = None
-    partitions: list[int] = field(default_factory=list)
 
 
 def read_stats(
@@ -136,12 +109,12 @@ def _read(conn, schemas, sample, lock_timeout, statement_timeout, notes, sleep) 
     taken_at = datetime.now(UTC).replace(microsecond=0)
     _begin(conn, lock_timeout, statement_timeout)
     version, database = conn.execute("SELECT current_setting('server_version'), current_database()").fetchone()
-    tables = [_Table(*row) for row in conn.execute(_TABLES, {"schemas": list(schemas)}).fetchall()]
+    tables = [TableFigures(*row) for row in conn.execute(_TABLES, {"schemas": list(schemas)}).fetchall()]
     by_oid = {t.oid: t for t in tables}
     oids = list(by_oid)
-    indexes: dict[int, _Index] = {}
+    indexes: dict[int, IndexFigures] = {}
     for table_oid, oid, name, columns in conn.execute(_INDEXES, {"oids": oids}).fetchall():
-        index = indexes[oid] = _Index(oid, name, list(columns))
+        index = indexes[oid] = IndexFigures(oid, name, list(columns))
         by_oid[table_oid].indexes.append(index)
     for child, parent in conn.execute(_PARTITIONS, {"oids": oids}).fetchall():
         by_oid[parent].partitions.append(child)
@@ -171,14 +144,14 @@ def _read(conn, schemas, sample, lock_timeout, statement_timeout, notes, sleep) 
             table.rates = (ins, upd, dele)
         if reset:
             notes.append("note: statistics were reset during the sample; no write rate for " + ", ".join(sorted(reset)))
-    _partitioned(tables, by_oid)
+    sum_partitions(tables, by_oid)
     for table in tables:
         if table.error:
             notes.append(f"note: {table.schema}.{table.name} not sized: {table.error}")
-    return _document(taken_at, version, database, sample, tables)
+    return document(taken_at, version, database, sample, tables)
 
 
-def _sizes(conn, tables: list[_Table], indexes: dict[int, _Index]) -> None:
+def _sizes(conn, tables: list[TableFigures], indexes: dict[int, IndexFigures]) -> None:
     """All sizes in one query; if that waits too long, table by table, each under a savepoint."""
     import psycopg
 
@@ -213,7 +186,7 @@ def _under_savepoint(conn, work: Callable[[], None]) -> None:
     conn.execute("RELEASE SAVEPOINT mg_size")
 
 
-def _size_rows(conn, tables: list[_Table], indexes: dict[int, _Index]) -> None:
+def _size_rows(conn, tables: list[TableFigures], indexes: dict[int, IndexFigures]) -> None:
     if not tables:
         return
     by_oid = {t.oid: t for t in tables}
@@ -228,82 +201,6 @@ def _size_rows(conn, tables: list[_Table], indexes: dict[int, _Index]) -> None:
 
 def _counters(conn, oids: list[int]) -> dict[int, tuple[int, int, int]]:
     return {oid: (ins, upd, dele) for oid, ins, upd, dele in conn.execute(_COUNTERS, {"oids": oids}).fetchall()}
-
-
-def _partitioned(tables: list[_Table], by_oid: dict[int, _Table]) -> None:
-    """A partitioned table's rows, sizes and write rates are those of its partitions, summed."""
-
-    def leaves(table: _Table, seen: set[int]) -> list[_Table]:
-        if table.kind != "p":
-            return [table]
-        out = []
-        for child in table.partitions:
-            if child in by_oid and child not in seen:
-                seen.add(child)
-                out.extend(leaves(by_oid[child], seen))
-        return out
-
-    for table in tables:
-        if table.kind != "p":
-            continue
-        parts = leaves(table, set())
-        if not parts:
-            table.heap = table.index_bytes = table.total = 0
-            table.rows = table.rows if table.rows is not None else None
-            continue
-        missing = [p for p in parts if p.total is None]
-        if missing:
-            table.error = f"partition {missing[0].schema}.{missing[0].name} not sized"
-        else:
-            table.heap = sum(p.heap or 0 for p in parts)
-            table.index_bytes = sum(p.index_bytes or 0 for p in parts)
-            table.total = sum(p.total or 0 for p in parts)
-        if all(p.rows is not None for p in parts):
-            table.rows = sum(p.rows or 0 for p in parts)
-        if all(p.rates is not None for p in parts):
-            table.rates = tuple(sum(p.rates[k] for p in parts if p.rates) for k in range(3))  # type: ignore[assignment]
-
-
-def _rate(value: float) -> float:
-    return round(value, 2)
-
-
-def _document(taken_at: datetime, version: str, database: str, sample: float | None, tables: list[_Table]) -> dict:
-    out = []
-    for t in sorted(tables, key=lambda t: (t.schema, t.name)):
-        rates = t.rates
-        out.append(
-            {
-                "schema": t.schema,
-                "name": t.name,
-                "kind": _KINDS.get(t.kind, t.kind),
-                "rows": None if t.rows is None else round(t.rows),
-                "heap_bytes": t.heap,
-                "index_bytes": t.index_bytes,
-                "total_bytes": t.total,
-                "indexes": [
-                    {"name": i.name, "bytes": i.bytes, "columns": i.columns} for i in sorted(t.indexes, key=_name)
-                ],
-                "writes_per_second": None if rates is None else _rate(sum(rates)),
-                "inserts_per_second": None if rates is None else _rate(rates[0]),
-                "updates_per_second": None if rates is None else _rate(rates[1]),
-                "deletes_per_second": None if rates is None else _rate(rates[2]),
-                "error": t.error,
-            }
-        )
-    return {
-        "schema_version": 1,
-        "tool": {"name": "migration-gate", "version": __version__},
-        "taken_at": taken_at.isoformat().replace("+00:00", "Z"),
-        "server_version": version,
-        "database": database,
-        "sample_seconds": sample,
-        "tables": out,
-    }
-
-
-def _name(index: _Index) -> str:
-    return index.name
 
 
 def _first_line(exc: BaseException) -> str:

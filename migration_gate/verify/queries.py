@@ -52,15 +52,7 @@ def load_queries(config: Config, notes: list[str]) -> list[Query]:
     ``verify.query_params``; a problem with the files or the values is a :class:`UsageError`."""
     settings = config.verify
     where = f"{config.file}: " if config.file else ""
-    files: list[tuple[Path, str]] = []
-    for raw in settings.queries:
-        path = Path(raw) if Path(raw).is_absolute() else config.root / raw
-        if path.is_dir():
-            files.extend((p, _shown(p)) for p in sorted(path.rglob("*.sql")) if p.is_file())
-        elif path.is_file():
-            files.append((path, _shown(path)))
-        else:
-            raise UsageError(f"{where}verify.queries: {raw}: no such file or folder")
+    files = _query_files(config, where)
     queries: list[Query] = []
     used: set[str] = set()
     for path, shown in files:
@@ -109,6 +101,20 @@ def load_queries(config: Config, notes: list[str]) -> list[Query]:
             "in verify.queries"
         )
     return queries
+
+
+def _query_files(config: Config, where: str) -> list[tuple[Path, str]]:
+    """(path, as shown) of every file ``verify.queries`` names, folders read for their ``*.sql``."""
+    files: list[tuple[Path, str]] = []
+    for raw in config.verify.queries:
+        path = Path(raw) if Path(raw).is_absolute() else config.root / raw
+        if path.is_dir():
+            files.extend((p, _shown(p)) for p in sorted(path.rglob("*.sql")) if p.is_file())
+        elif path.is_file():
+            files.append((path, _shown(path)))
+        else:
+            raise UsageError(f"{where}verify.queries: {raw}: no such file or folder")
+    return files
 
 
 def _shown(path: Path) -> str:

@@ -31,7 +31,7 @@ from ..core.migration import MigrationFile
 from ..core.parse import Statement
 from ..core.results import LockReport
 from ..core.ruleset import NO_RULES
-from ..core.runners.base import ONE_QUERY
+from ..core.runners.base import ONE_QUERY, query_index
 from ..core.sizing import Sizing
 from ..core.source import Source
 from ..core.sqlnodes import name_list, unwrap
@@ -52,6 +52,9 @@ class PreparedFile:
     problem_offset: int = 0
     #: Who refuses it when ``problem`` is the runner's refusal (not PostgreSQL's): "Flyway", "goose", …
     refused_by: str | None = None
+    #: Where the runner itself ends a query string (``Shape.cuts``): goose's and sql-migrate's
+    #: ``StatementBegin … StatementEnd`` blocks are one query string of several statements.
+    cuts: tuple[int, ...] | None = None
 
 
 def prepare(
@@ -73,6 +76,7 @@ def prepare(
         prepared.problem = f"cannot read the file: {loaded.unreadable}"
         return prepared
     prepared.source = source
+    prepared.cuts = loaded.shape.cuts
     if source.substitution and source.substitution.undefined:
         first = source.substitution.undefined[0]
         prepared.problem = f"placeholder ${{{first.name}}} has no value (set it under `placeholders`)"
@@ -229,6 +233,13 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
             run_sizes[unit.run] = run_sizes.get(unit.run, 0) + 1
     current_run: int | None = None
     opened = False  # this run's transaction was opened here (the runner's, or the implicit one of a query string)
+    groups = _query_groups(prepared, units)
+    group_sizes: dict[tuple[int, int], int] = {}
+    for key in groups:
+        if key is not None:
+            group_sizes[key] = group_sizes.get(key, 0) + 1
+    current_group: tuple[int, int] | None = None
+    group_open = False  # the implicit transaction of a group of statements the runner sends as one query string
 
     def by_runner(sql: str) -> None:  # the runner's own BEGIN and COMMIT, timed apart from the statements
         nonlocal runner
@@ -239,7 +250,12 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
     state = None  # the state after the last traced statement, valid inside the current transaction
     for index, (stmt, sql) in enumerate(zip(prepared.statements, prepared.sql)):
         unit = units.get(id(stmt))
+        group = groups[index]
         try:
+            if group != current_group:
+                if group_open and status() == pq.TransactionStatus.INTRANS:
+                    by_runner("COMMIT")  # PostgreSQL commits a query string's implicit transaction at its end
+                current_group, group_open = group, False
             if unit is not None and unit.run != current_run:
                 if opened and status() == pq.TransactionStatus.INTRANS:
                     by_runner("COMMIT")  # the runner commits a section (changeset) before the next
@@ -251,12 +267,24 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
                 unit is not None
                 and stmt.kind != "TransactionStmt"
                 and status() == pq.TransactionStatus.IDLE
-                and _in_runners_transaction(unit)
+                and (_reopened(unit) if group is not None else _in_runners_transaction(unit))
             ):
                 # after a COMMIT inside the runner's transaction: a JDBC driver opens a new one, and the
                 # rest of a query string stays in PostgreSQL's implicit transaction
                 by_runner("BEGIN")
                 opened = True
+            if (
+                group is not None
+                and group_sizes[group] > 1
+                and stmt.kind != "TransactionStmt"
+                and status() == pq.TransactionStatus.IDLE
+            ):
+                # a group of statements sent as one query string (goose's StatementBegin … StatementEnd): its
+                # statements run in one implicit transaction, also in a file without the runner's transaction
+                by_runner("BEGIN")
+                group_open = True
+            elif group_open and stmt.kind == "TransactionStmt" and _begins(stmt):
+                group_open = False  # a BEGIN in the query string turns its implicit transaction into the file's own
             if not trace or stmt.kind == "TransactionStmt":
                 t0 = clock()
                 conn.execute(sql)
@@ -293,7 +321,7 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
                 raise
             return _failed(conn, prepared, index, exc, traces, started)
     if status() == pq.TransactionStatus.INTRANS:
-        if opened:
+        if opened or group_open:
             by_runner("COMMIT")
         else:
             conn.execute("ROLLBACK")
@@ -313,6 +341,23 @@ def run_file(session: Session, prepared: PreparedFile, *, trace: bool = False, p
     return FileRun(None, traces, time.monotonic() - started, timings, sum(timings) + runner)
 
 
+def _query_groups(prepared: PreparedFile, units: dict[int, StatementFacts]) -> list[tuple[int, int] | None]:
+    """Per statement: the query string it is in when the runner cuts its own query strings and sends the rest
+    one at a time (``(run, index)``), else ``None`` (one query per run is the run's own transaction model)."""
+    found: list[tuple[int, int] | None] = []
+    for stmt in prepared.statements:
+        unit = units.get(id(stmt))
+        if unit is None or prepared.cuts is None or unit.execution.delivery == ONE_QUERY:
+            found.append(None)
+            continue
+        found.append((unit.run, query_index(stmt.start, stmt.index, unit.execution.delivery, prepared.cuts)))
+    return found
+
+
+def _begins(stmt: Statement) -> bool:
+    return stmt.node.get("kind") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+
+
 def _wraps(facts: FileFacts, run: int, sizes: dict[int, int]) -> bool:
     """The runner runs this stretch in a transaction: its own, or one query string of several statements."""
     wraps = facts.run_wraps[run] if run < len(facts.run_wraps) else facts.runner_wraps
@@ -325,6 +370,11 @@ def _in_runners_transaction(unit: StatementFacts) -> bool:
     if unit.in_explicit_block:
         return False
     return bool(unit.implicit or (unit.runner_transaction and unit.execution.reopens))
+
+
+def _reopened(unit: StatementFacts) -> bool:
+    """After a COMMIT inside the runner's transaction, the driver opened a new one (JDBC)."""
+    return not unit.in_explicit_block and unit.runner_transaction and unit.execution.reopens
 
 
 class _StatementFailed(Exception):

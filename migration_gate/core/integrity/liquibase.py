@@ -181,32 +181,13 @@ def parse(text: str) -> Changelog:
             continue
         ignore = _IGNORE_LINES.fullmatch(line)
         if ignore:
-            if ignore.group(1) == "start":
-                while i < len(lines):
-                    end = _IGNORE_LINES.fullmatch(lines[i])
-                    i += 1
-                    if end and end.group(1) == "end":
-                        break
-            elif ignore.group(1).isdigit():
-                i += int(ignore.group(1))
+            i = _after_ignored(ignore.group(1), lines, i)
             continue
         header = _CHANGESET.fullmatch(line)
         if header:
             close()
-            author, ident = header.group(1), header.group(2)
-            current = {
-                "author": _unquote(author),
-                "id": _unquote(ident),
-                "line": number,
-                "offset": starts[number - 1] if number - 1 < len(starts) else len(text),
-                "end_delimiter": _attribute(r"\bendDelimiter:(\S*)", line),
-                "split_statements": _flag("splitStatements", line, True),
-                "strip_comments": _flag("stripComments", line, True),
-                "run_on_change": _flag("runOnChange", line, False),
-                "run_always": _flag("runAlways", line, False),
-                "valid_checksums": (),
-                "logical_file_path": _attribute(r"logicalFilePath:(\S*)", line) or header_path,
-            }
+            offset = starts[number - 1] if number - 1 < len(starts) else len(text)
+            current = _changeset_header(header, line, number, offset, header_path)
             body = []
             continue
         if current is None:
@@ -220,11 +201,50 @@ def parse(text: str) -> Changelog:
         if _PRECONDITION.fullmatch(line):
             continue
         if _ROLLBACK_BLOCK_START.fullmatch(line):
-            while i < len(lines):
-                i += 1
-                if _ROLLBACK_BLOCK_END.fullmatch(lines[i - 1]):
-                    break
+            i = _after_rollback_block(lines, i)
             continue
         body.append(line)
     close()
     return Changelog(True, tuple(found), header_path)
+
+
+def _after_ignored(what: str, lines: list[str], i: int) -> int:
+    """The line after an ``--ignoreLines:start`` … ``end`` block, or after ``--ignoreLines:N`` lines."""
+    if what == "start":
+        while i < len(lines):
+            end = _IGNORE_LINES.fullmatch(lines[i])
+            i += 1
+            if end and end.group(1) == "end":
+                break
+    elif what.isdigit():
+        i += int(what)
+    return i
+
+
+def _changeset_header(
+    header: re.Match[str], line: str, number: int, offset: int, header_path: str | None
+) -> dict[str, Any]:
+    """The attributes of a ``--changeset author:id …`` line (its body comes after it)."""
+    author, ident = header.group(1), header.group(2)
+    return {
+        "author": _unquote(author),
+        "id": _unquote(ident),
+        "line": number,
+        "offset": offset,
+        "end_delimiter": _attribute(r"\bendDelimiter:(\S*)", line),
+        "split_statements": _flag("splitStatements", line, True),
+        "strip_comments": _flag("stripComments", line, True),
+        "run_on_change": _flag("runOnChange", line, False),
+        "run_always": _flag("runAlways", line, False),
+        "valid_checksums": (),
+        "logical_file_path": _attribute(r"logicalFilePath:(\S*)", line) or header_path,
+    }
+
+
+def _after_rollback_block(lines: list[str], i: int) -> int:
+    """The line after a ``/* liquibase rollback`` … ``*/`` block that starts on the line before ``i``."""
+    while i < len(lines):
+        i += 1
+        if _ROLLBACK_BLOCK_END.fullmatch(lines[i - 1]):
+            break
+    return i

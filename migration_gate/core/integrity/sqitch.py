@@ -115,26 +115,7 @@ def change_id(
 def parse_plan(text: str) -> Plan:
     """The changes of a ``sqitch.plan``, with their IDs, in deploy order."""
     starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
-    pragmas: dict[str, str] = {}
-    raw: list[tuple[int, dict[str, str]]] = []
-    problems: list[str] = []
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("%"):
-            key, _, value = stripped[1:].partition("=")
-            pragmas[key.strip()] = value.strip()
-            continue
-        hash_at = line.find("#")
-        body, note = (line[:hash_at].rstrip(" \t"), line[hash_at + 1 :].strip()) if hash_at >= 0 else (line, "")
-        match = _LINE.match(body)
-        if match is None:
-            problems.append(f"line {number}: not a change or tag line")
-            continue
-        fields = {k: v for k, v in match.groupdict().items() if v is not None}
-        fields["note"] = note
-        raw.append((number, fields))
+    pragmas, raw, problems = _plan_lines(text)
     project, uri = pragmas.get("project"), pragmas.get("uri")
     changes: list[Change] = []
     parent: str | None = None
@@ -173,8 +154,37 @@ def parse_plan(text: str) -> Plan:
             )
         )
         parent = ident
-    # Rework tags: for each instance followed (later in the plan) by another instance of the same name,
-    # the tags between the two.
+    return Plan(project, uri, tuple(_with_tags(changes, tags_after)), tuple(problems))
+
+
+def _plan_lines(text: str) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]], list[str]]:
+    """The plan's pragmas, its change and tag lines (line number, fields) and the lines that are neither."""
+    pragmas: dict[str, str] = {}
+    raw: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("%"):
+            key, _, value = stripped[1:].partition("=")
+            pragmas[key.strip()] = value.strip()
+            continue
+        hash_at = line.find("#")
+        body, note = (line[:hash_at].rstrip(" \t"), line[hash_at + 1 :].strip()) if hash_at >= 0 else (line, "")
+        match = _LINE.match(body)
+        if match is None:
+            problems.append(f"line {number}: not a change or tag line")
+            continue
+        fields = {k: v for k, v in match.groupdict().items() if v is not None}
+        fields["note"] = note
+        raw.append((number, fields))
+    return pragmas, raw, problems
+
+
+def _with_tags(changes: list[Change], tags_after: dict[int, list[str]]) -> list[Change]:
+    """Rework tags: for each instance followed (later in the plan) by another instance of the same name,
+    the tags between the two; and the tags right after each change."""
     result: list[Change] = []
     for index, change in enumerate(changes):
         later = next((j for j in range(index + 1, len(changes)) if changes[j].name == change.name), None)
@@ -183,4 +193,4 @@ def parse_plan(text: str) -> Plan:
             continue
         rework = tuple(t for j in range(index, later) for t in tags_after.get(j, []))
         result.append(replace(change, rework_tags=rework, tags=tuple(tags_after.get(index, ()))))
-    return Plan(project, uri, tuple(result), tuple(problems))
+    return result

@@ -15,50 +15,53 @@ if TYPE_CHECKING:
 LIMIT = 63  # NAMEDATALEN - 1
 
 
+def _relation(rangevar: Node | None, what: str) -> Iterator[tuple[str, str, Node | None]]:
+    """The schema and relation names of a RangeVar."""
+    if rangevar:
+        for key in ("schemaname", "relname"):
+            if rangevar.get(key):
+                yield ("schema" if key == "schemaname" else what), rangevar[key], {"RangeVar": rangevar}
+
+
+def _columns(elements: Iterable[Node]) -> Iterator[tuple[str, str, Node | None]]:
+    """The column and constraint names of table elements (``ColumnDef``, ``Constraint``)."""
+    for element in elements:
+        column = element.get("ColumnDef")
+        if column is not None:
+            if column.get("colname"):
+                yield "column", column["colname"], element
+            for con in column.get("constraints", ()):
+                if con.get("Constraint", {}).get("conname"):
+                    yield "constraint", con["Constraint"]["conname"], con
+        con = element.get("Constraint")
+        if con is not None and con.get("conname"):
+            yield "constraint", con["conname"], element
+
+
 def _defined(kind: str, node: Node) -> Iterator[tuple[str, str, Node | None]]:
     """(what, name, node to point at) for every name the statement defines."""
-
-    def relation(rangevar: Node | None, what: str) -> Iterator[tuple[str, str, Node | None]]:
-        if rangevar:
-            for key in ("schemaname", "relname"):
-                if rangevar.get(key):
-                    yield ("schema" if key == "schemaname" else what), rangevar[key], {"RangeVar": rangevar}
-
-    def columns(elements: Iterable[Node]) -> Iterator[tuple[str, str, Node | None]]:
-        for element in elements:
-            column = element.get("ColumnDef")
-            if column is not None:
-                if column.get("colname"):
-                    yield "column", column["colname"], element
-                for con in column.get("constraints", ()):
-                    if con.get("Constraint", {}).get("conname"):
-                        yield "constraint", con["Constraint"]["conname"], con
-            con = element.get("Constraint")
-            if con is not None and con.get("conname"):
-                yield "constraint", con["conname"], element
-
     if kind in ("CreateStmt", "CreateForeignTableStmt"):
         base = node.get("base", node) if kind == "CreateForeignTableStmt" else node
-        yield from relation(base.get("relation"), "table")
-        yield from columns(base.get("tableElts", ()))
+        yield from _relation(base.get("relation"), "table")
+        yield from _columns(base.get("tableElts", ()))
     elif kind == "AlterTableStmt":
         for item in node.get("cmds", ()):
             cmd = item.get("AlterTableCmd", {})
             definition = cmd.get("def") or {}
             if cmd.get("subtype") in ("AT_AddColumn", "AT_AddConstraint"):
-                yield from columns([definition])
+                yield from _columns([definition])
     elif kind == "IndexStmt" and node.get("idxname"):
         yield "index", node["idxname"], node.get("relation") and {"RangeVar": node["relation"]}
     elif kind == "ViewStmt":
-        yield from relation(node.get("view"), "view")
+        yield from _relation(node.get("view"), "view")
         for alias in name_list(node.get("aliases")):
             yield "column", alias, None
     elif kind == "CreateTableAsStmt":
-        yield from relation(node.get("into", {}).get("rel"), "table")
+        yield from _relation(node.get("into", {}).get("rel"), "table")
         for alias in name_list(node.get("into", {}).get("colNames")):
             yield "column", alias, None
     elif kind == "CreateSeqStmt":
-        yield from relation(node.get("sequence"), "sequence")
+        yield from _relation(node.get("sequence"), "sequence")
     elif kind == "CreateSchemaStmt" and node.get("schemaname"):
         yield "schema", node["schemaname"], None
     elif kind in ("CreateFunctionStmt",):
@@ -81,8 +84,8 @@ def _defined(kind: str, node: Node) -> Iterator[tuple[str, str, Node | None]]:
     elif kind == "AlterEnumStmt" and node.get("newVal"):
         yield "enum label", node["newVal"], None
     elif kind == "CompositeTypeStmt":
-        yield from relation(node.get("typevar"), "type")
-        yield from columns(node.get("coldeflist", ()))
+        yield from _relation(node.get("typevar"), "type")
+        yield from _columns(node.get("coldeflist", ()))
     elif kind == "RenameStmt" and node.get("newname"):
         yield "new name", node["newname"], None
     elif kind == "CreateRoleStmt" and node.get("role"):

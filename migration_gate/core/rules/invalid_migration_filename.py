@@ -47,4 +47,4 @@ class InvalidMigrationFilename(FileRule):
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         problem = ctx.migration.name_problem
         if problem:
-            yield self.finding(f"{ctx.migration.name}: {problem}")
+            yield self.finding(f"{ctx.migration.name}: {problem}", help=ctx.migration.name_help)

@@ -197,6 +197,15 @@ def _inside_runner(rule: MigrationNotAtomic, problem: TransactionProblem, execut
             offset=start,
             end_offset=end,
         )
+    return _commit_inside_runner(rule, problem, execution, opens)
+
+
+def _commit_inside_runner(
+    rule: MigrationNotAtomic, problem: TransactionProblem, execution: Execution, opens: str
+) -> Finding:
+    """A COMMIT inside the runner's transaction: what runs after it decides how bad it is."""
+    stmt = problem.statement
+    start, end = stmt.start, stmt.end
     if problem.after == "nothing":
         return rule.finding(
             f"COMMIT ends {opens} before the runner does: the runner's own COMMIT then only warns (there is no "

@@ -4,10 +4,11 @@ from collections.abc import Iterator
 
 from ..context import ChangedMigration, ChangeSetContext, DatabaseState, RunnerFacts
 from ..findings import Finding
-from ..integrity import runner
 from ..migration import MigrationFile
 from ..severity import Severity
 from .base import ChangeSetRule
+from .merged_changelogs import liquibase_findings, sqitch_findings
+from .merged_files import runner_findings
 
 
 class ModifiedMergedMigration(ChangeSetRule):
@@ -61,7 +62,9 @@ class ModifiedMergedMigration(ChangeSetRule):
     sql-migrate, Diesel, pop, drizzle, whose stored hash is never compared, and
     `pattern`): they never run an applied migration again, so any change to
     the SQL is an error; a change to comments, whitespace or line endings only
-    is info.
+    is info, and so is a change confined to the down section of a goose,
+    dbmate or sql-migrate file (what the migration applied is unchanged; only
+    a rollback runs the new SQL).
 
     **Renames** follow what identifies a migration to the runner: its version
     (most runners: keeping it is info), its file name (sql-migrate:
@@ -112,12 +115,12 @@ class ModifiedMergedMigration(ChangeSetRule):
                 elif layout == "up-down":
                     yield from self._up_down(change, merged, base)
                 elif layout == "liquibase":
-                    yield from self._liquibase(change, base)
+                    yield from liquibase_findings(self, change, base)
                 elif layout != "sqitch":  # Sqitch: by change, from the plan (below)
-                    yield from self._runner(change, merged, base, ctx.runners.get(merged.location))
+                    yield from runner_findings(self, change, merged, base, ctx.runners.get(merged.location))
         for facts in sorted(ctx.runners.values(), key=lambda f: f.display):
             yield from self._atlas_sum(facts)
-            yield from self._sqitch(facts, base)
+            yield from sqitch_findings(self, facts, base)
         for state in ctx.database or ():
             yield from self._database(state, ctx)
 
@@ -224,237 +227,6 @@ class ModifiedMergedMigration(ChangeSetRule):
                     offset=change.first_difference,
                 )
 
-    # ----------------------------------------------------------------- runners other than Flyway
-
-    def _runner(
-        self, change: ChangedMigration, merged: MigrationFile, base: str, facts: RunnerFacts | None
-    ) -> Iterator[Finding]:
-        """golang-migrate, goose, dbmate, sql-migrate, sqlx, Diesel, pop, Prisma, Atlas, drizzle, pattern."""
-        who = runner(merged.layout)
-        what = _what(merged, facts)
-        if change.status == "deleted":
-            yield self.finding(
-                f"{change.display} ({what}) is merged on {base} and was deleted: {_deleted(merged.layout, merged)}",
-                help="restore the file (`git checkout <base> -- <path>`); undo its effect in a new migration",
-                path=change.display,
-            )
-            return
-        if change.status == "renamed":
-            kept = _identity_kept(change, merged, facts)
-            if not kept:
-                yield self.finding(
-                    f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}: "
-                    f"{_renamed(merged.layout, change, merged, facts)}",
-                    help="rename it back; a new name or version is a new migration",
-                    path=change.display,
-                    offset=0,
-                )
-                return
-            if not change.content_changed:
-                yield self.finding(
-                    f"{what} is merged on {base} as {change.old_display} and was renamed to {change.display}, "
-                    f"keeping its {kept}: {who.name} identifies it by its {kept}, so nothing runs again"
-                    + (" (atlas.sum must be re-hashed: it hashes file names)" if merged.layout == "atlas" else ""),
-                    help="move it back to keep the history tidy",
-                    path=change.display,
-                    offset=0,
-                    severity=Severity.INFO,
-                )
-                return
-        if change.content_changed:
-            yield from self._edited(change, merged, base, what, facts)
-
-    def _edited(
-        self, change: ChangedMigration, merged: MigrationFile, base: str, what: str, facts: RunnerFacts | None
-    ) -> Iterator[Finding]:
-        layout = merged.layout
-        path, offset = change.display, change.first_difference
-        old, new = _short(change.merged_runner_checksum), _short(change.runner_checksum)
-        if layout == "sqlx":
-            version = merged.version
-            if change.runner_accepts:
-                setting = facts.setting("ignored-chars") if facts is not None else None
-                ignored = f" ({setting.source} ignores {setting.value!r})" if setting is not None else ""
-                yield self.finding(
-                    f"{what} is merged on {base} and was edited, but only in characters sqlx's checksum ignores"
-                    f"{ignored}: its checksum is unchanged ({old}), so sqlx accepts it",
-                    help="revert the edit to keep the history byte-identical",
-                    severity=Severity.INFO,
-                    path=path,
-                    offset=offset,
-                )
-                return
-            yield self.finding(
-                f"{what} is merged on {base} and was edited (sqlx checksum {old} -> {new or 'none'}): sqlx refuses "
-                f'to migrate every database that applied it ("migration {version} was previously applied but has '
-                'been modified")',
-                path=path,
-                offset=offset,
-            )
-            return
-        if layout == "prisma":
-            name = _folder(merged)
-            if change.runner_accepts:
-                yield self.finding(
-                    f"{what} is merged on {base} and was edited, but only in line endings: Prisma accepts the "
-                    f"LF/CRLF variant of the applied checksum ({old})",
-                    help="revert the edit to keep the history byte-identical",
-                    severity=Severity.INFO,
-                    path=path,
-                    offset=offset,
-                )
-                return
-            yield self.finding(
-                f"{what} is merged on {base} and was edited (Prisma checksum {old} -> {new or 'none'}): "
-                "`prisma migrate deploy` never compares checksums, so databases that applied it keep the old "
-                "version while new databases get the new one, and `prisma migrate dev` stops with "
-                f'"The migration `{name}` was modified after it was applied." and asks to reset the database',
-                path=path,
-                offset=offset,
-            )
-            return
-        if change.statements_unchanged:
-            tail = "; atlas.sum must still be re-hashed" if layout == "atlas" else ""
-            yield self.finding(
-                f"{what} is merged on {base} and was edited, but only in comments, whitespace or line endings: "
-                f"{_never_rerun(layout)}, and the SQL it would run is unchanged{tail}",
-                help="revert the edit to keep the history byte-identical",
-                severity=Severity.INFO,
-                path=path,
-                offset=offset,
-            )
-            return
-        yield self.finding(
-            f"{what} is merged on {base} and was edited: {_never_rerun(layout)}, so databases that applied "
-            "it keep the old version while new databases get the new one",
-            path=path,
-            offset=offset,
-        )
-
-    def _liquibase(self, change: ChangedMigration, base: str) -> Iterator[Finding]:
-        """Liquibase: each changeset by id, author and changelog path, with its MD5SUM."""
-        moved = [c for c in change.changesets if c.key_now is not None]
-        if change.status == "renamed" and moved:
-            first = moved[0]
-            count = f"its {len(moved)} changesets run" if len(moved) > 1 else "its changeset runs"
-            yield self.finding(
-                f"{change.old_display} is merged on {base} and was moved to {change.display}: Liquibase identifies "
-                f"a changeset by id, author and changelog path, so {count} again where they were applied "
-                f"({first.key} becomes {first.key_now})",
-                help="move it back, or keep the old path with `logicalFilePath:` in its header line",
-                path=change.display,
-                offset=0,
-            )
-        if change.status == "deleted":
-            yield self.finding(
-                f"{change.display} is merged on {base} and was deleted: databases that applied its changesets "
-                "keep their effect while new databases never get it",
-                help="restore the file (`git checkout <base> -- <path>`); undo its effect in a new changeset",
-                path=change.display,
-            )
-            return
-        if change.content_changed and change.current is not None and not change.changesets:
-            yield self.finding(
-                f"{change.display} is merged on {base} and was edited, but none of its changesets changed in "
-                "Liquibase's terms (line endings, or text outside the changesets): Liquibase accepts it",
-                help="revert the edit to keep the history byte-identical",
-                path=change.display,
-                offset=change.first_difference,
-                severity=Severity.INFO,
-            )
-        for item in change.changesets:
-            path, offset = change.display, item.offset if item.offset is not None else 0
-            if item.checksum is None:
-                yield self.finding(
-                    f"changeset {item.key} is merged on {base} and is gone from the changelog (removed, or its id or "
-                    "author changed): databases that applied it keep its effect, and a changeset under a new id or "
-                    "author runs again",
-                    help="restore the changeset; undo its effect in a new changeset",
-                    path=path,
-                    offset=offset,
-                )
-            elif item.checksum == item.merged_checksum:
-                if item.whitespace_only:
-                    older = (
-                        " (a DATABASECHANGELOG row still holding an 8: checksum, written by Liquibase before 4.22, "
-                        "fails validation until Liquibase upgrades it)"
-                        if item.v8_changed
-                        else ""
-                    )
-                    yield self.finding(
-                        f"changeset {item.key} is merged on {base} and was edited, but only in whitespace: its "
-                        f"checksum is unchanged ({item.checksum}), so Liquibase accepts it{older}",
-                        help="revert the edit to keep the history byte-identical",
-                        severity=Severity.INFO,
-                        path=path,
-                        offset=offset,
-                    )
-            elif item.run_on_change:
-                yield self.finding(
-                    f"changeset {item.key} is merged on {base} and was edited ({item.merged_checksum} -> "
-                    f"{item.checksum}); it has runOnChange (or runAlways), so Liquibase runs it again on every "
-                    "database that applied it",
-                    help="make sure it can run again on databases that applied the old version",
-                    severity=Severity.INFO,
-                    path=path,
-                    offset=offset,
-                )
-            elif item.accepted:
-                yield self.finding(
-                    f"changeset {item.key} is merged on {base} and was edited ({item.merged_checksum} -> "
-                    f"{item.checksum}); a --validCheckSum accepts it, so Liquibase never runs the new version "
-                    "where the old one was applied",
-                    help="put the change in a new changeset unless databases must keep the old version",
-                    severity=Severity.INFO,
-                    path=path,
-                    offset=offset,
-                )
-            else:
-                yield self.finding(
-                    f"changeset {item.key} is merged on {base} and was edited: Liquibase's validation fails on "
-                    f'every database that applied it ("Validation Failed: 1 changesets check sum {item.key} was: '
-                    f'{item.merged_checksum} but is now: {item.checksum}")',
-                    help="revert the change and put it in a new changeset; merged changesets are never edited",
-                    path=path,
-                    offset=offset,
-                )
-
-    def _sqitch(self, facts: RunnerFacts, base: str) -> Iterator[Finding]:
-        for item in facts.sqitch:
-            if item.kind == "script":
-                signature = f'"Script signatures diverge at change {item.change}"'
-                if item.statements_unchanged:
-                    yield self.finding(
-                        f"the deploy script of change {item.change}, merged on {base}, was edited, but only in "
-                        "comments, whitespace or line endings: `sqitch deploy` never runs it again, but "
-                        f"`sqitch check` fails ({signature})",
-                        help="revert the edit (or rework the change with `sqitch rework`)",
-                        path=item.path,
-                        offset=item.offset,
-                        severity=Severity.WARNING,
-                    )
-                else:
-                    yield self.finding(
-                        f"the deploy script of change {item.change}, merged on {base}, was edited (script_hash "
-                        f"{_short(item.merged_value)} -> {_short(item.value) or 'none'}): `sqitch deploy` never runs "
-                        "a deployed change again, so databases that deployed it keep the old version while new "
-                        f"databases get the new one (`sqitch check`: {signature})",
-                        help="revert the edit and change a deployed change with `sqitch rework`",
-                        path=item.path,
-                        offset=item.offset,
-                    )
-            elif item.kind == "id":
-                now = f"is now {_short(item.value)}" if item.value else "is gone"
-                yield self.finding(
-                    f"change {item.change} is merged on {base} and its plan line changed (or was removed): its "
-                    f"change ID {_short(item.merged_value)} {now}, and so is every later change's (each ID hashes "
-                    "its parent's), so `sqitch deploy` stops on every database that deployed the merged plan "
-                    f'("Cannot find change {item.last_id} ({item.last_change}) in {_plan_name(facts)}")',
-                    help="restore the plan line; add new changes at the end of the plan",
-                    path=item.path,
-                    offset=item.offset,
-                )
-
     def _atlas_sum(self, facts: RunnerFacts) -> Iterator[Finding]:
         if facts.sum_display is None or not facts.sum_problems or facts.sum_broken_on_base:
             return
@@ -513,110 +285,3 @@ def _same_identity(change: ChangedMigration, *, version_only: bool = False) -> b
         and current.version == merged.version
         and (version_only or current.description == merged.description)
     )
-
-
-def _short(value: str | None) -> str | None:
-    """A long hash as messages show it (the first 16 characters)."""
-    if value is None:
-        return None
-    return value if len(value) <= 16 else value[:16] + "…"
-
-
-def _folder(migration: MigrationFile) -> str:
-    """Prisma's and drizzle 1.0's migration name: the folder of ``migration.sql``."""
-    parts = migration.relpath.split("/")
-    return parts[-2] if len(parts) > 1 else migration.relpath
-
-
-def _what(migration: MigrationFile, facts: RunnerFacts | None) -> str:
-    layout = migration.layout
-    if layout == "prisma" or (layout == "drizzle" and facts is not None and facts.drizzle_major == 1):
-        return f"migration `{_folder(migration)}`"
-    if layout == "sql-migrate":
-        return f"migration {migration.name}"
-    if layout == "drizzle":  # 0.x: a journal entry, named by its tag
-        return f"migration {migration.name.removesuffix('.sql')}"
-    return f"version {migration.version}" if migration.version is not None else f"migration {migration.name}"
-
-
-def _identity_kept(change: ChangedMigration, merged: MigrationFile, facts: RunnerFacts | None) -> str | None:
-    """What still identifies a renamed migration to its runner, or None when the runner sees a new one."""
-    current = change.current
-    layout = merged.layout
-    if current is None or current.kind != merged.kind:
-        return None
-    if layout == "sql-migrate":
-        return "file name" if current.name == merged.name else None
-    if layout == "prisma" or (layout == "drizzle" and facts is not None and facts.drizzle_major == 1):
-        return "folder name" if _folder(current) == _folder(merged) else None
-    if layout == "drizzle" and facts is not None:
-        old_when = facts.journal_whens_base.get(merged.name.removesuffix(".sql"))
-        new_when = facts.journal_whens.get(current.name.removesuffix(".sql"))
-        return "journal `when`" if old_when is not None and old_when == new_when else None
-    return "version" if current.version == merged.version else None
-
-
-def _renamed(layout: str, change: ChangedMigration, merged: MigrationFile, facts: RunnerFacts | None) -> str:
-    current = change.current
-    if layout == "sql-migrate":
-        return (
-            "sql-migrate records the file name (gorp_migrations.id), so databases that applied it stop with "
-            f'"Unable to create migration plan because of {merged.name}: unknown migration in database" '
-            f"(with IgnoreUnknown set, they run {current.name if current else 'it'} again)"
-        )
-    if layout == "prisma" or (layout == "drizzle" and facts is not None and facts.drizzle_major == 1):
-        who = "Prisma" if layout == "prisma" else "drizzle"
-        new = _folder(current) if current is not None else "it"
-        return (
-            f"{who} identifies a migration by its folder name, so it runs `{new}` again where "
-            f"`{_folder(merged)}` was applied"
-        )
-    if layout == "drizzle":
-        return (
-            "drizzle's journal does not give the renamed file the `when` of the merged entry: the migrator stops "
-            "when a journal entry's file is missing, and runs an entry with a newer `when` again"
-        )
-    who = runner(layout).name
-    tail = (
-        f'; sqlx also stops there ("migration {merged.version} was previously applied but is missing in the '
-        'resolved migrations")'
-        if layout == "sqlx"
-        else ""
-    )
-    return (
-        f"{who} identifies migrations by version, so databases that applied version {merged.version} run it again "
-        f"as version {current.version if current else '?'}{tail}"
-    )
-
-
-def _deleted(layout: str, merged: MigrationFile) -> str:
-    base = "databases that applied it keep its effect while new databases never get it"
-    if layout == "sqlx":
-        return (
-            f'sqlx stops on every database that applied it ("migration {merged.version} was previously applied '
-            'but is missing in the resolved migrations") unless it runs with --ignore-missing'
-        )
-    if layout == "sql-migrate":
-        return (
-            f'sql-migrate stops on every database that applied it ("Unable to create migration plan because of '
-            f'{merged.name}: unknown migration in database") unless IgnoreUnknown is set'
-        )
-    if layout == "golang-migrate":
-        return base + " (and golang-migrate stops when the database's current version has no file)"
-    if layout == "atlas":
-        return base + "; atlas.sum must be re-hashed"
-    return base
-
-
-def _never_rerun(layout: str) -> str:
-    who = runner(layout).name
-    if layout == "atlas":
-        return "Atlas never compares an applied file with its revision once atlas.sum is re-hashed"
-    if layout == "drizzle":
-        return "drizzle stores a hash of each migration but never compares it, and never runs an applied one again"
-    return f"{who} keeps no checksum and never runs an applied migration again"
-
-
-def _plan_name(facts: RunnerFacts) -> str:
-    shown = facts.plan_display or "sqitch.plan"
-    return shown.rsplit("/", 1)[-1]

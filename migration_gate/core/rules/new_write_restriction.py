@@ -88,21 +88,10 @@ class NewWriteRestriction(StatementRule):
             return
         kind = ctx.statement.kind
         if kind == "AlterDomainStmt":
-            domain = domain_name(node)
-            if node.get("subtype") in ("C", "O") and not ctx.is_new_object("domain", domain):
-                what = "NOT NULL" if node["subtype"] == "O" else "a new constraint"
-                yield self.finding(
-                    f"{what} on domain {shown(domain)}: writes of {RUNNING} that violate it now fail "
-                    "(NOT VALID only skips the existing rows)"
-                )
+            yield from self._domain(node, ctx)
             return
         if kind == "IndexStmt":
-            table = qualified_name(node.get("relation"))
-            if node.get("unique") and not ctx.is_new_table(table):
-                index = f"unique index {node['idxname']}" if node.get("idxname") else "a unique index"
-                yield self.finding(
-                    f"{index} on {display_name(table)}: writes of {RUNNING} that duplicate a value now fail"
-                )
+            yield from self._unique_index(node, ctx)
             return
         if relation_kind(ctx) != "table":
             return
@@ -146,3 +135,18 @@ class NewWriteRestriction(StatementRule):
                     f"{what} for constraint {change.get('conname')} on {shown(table)}: writes of {RUNNING} that "
                     "passed before can now fail"
                 )
+
+    def _domain(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
+        domain = domain_name(node)
+        if node.get("subtype") in ("C", "O") and not ctx.is_new_object("domain", domain):
+            what = "NOT NULL" if node["subtype"] == "O" else "a new constraint"
+            yield self.finding(
+                f"{what} on domain {shown(domain)}: writes of {RUNNING} that violate it now fail "
+                "(NOT VALID only skips the existing rows)"
+            )
+
+    def _unique_index(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
+        table = qualified_name(node.get("relation"))
+        if node.get("unique") and not ctx.is_new_table(table):
+            index = f"unique index {node['idxname']}" if node.get("idxname") else "a unique index"
+            yield self.finding(f"{index} on {display_name(table)}: writes of {RUNNING} that duplicate a value now fail")

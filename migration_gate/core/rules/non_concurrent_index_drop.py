@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from ..context import StatementContext
 from ..findings import Finding
-from ..names import display_name
+from ..names import default_schema, display_name
 from ..severity import Severity
 from ..sqlnodes import Node, name_list, qualified_from_names
 from .base import StatementRule
@@ -60,8 +60,9 @@ class NonConcurrentIndexDrop(StatementRule):
             gone = ctx.schema.index_gone(index)
             if gone is not None:
                 if not node.get("missing_ok"):
+                    gone = gone.replace(default_schema() + ".", "")
                     yield self.finding(
-                        f"DROP INDEX {display_name(index)} fails: {gone.replace('public.', '')} (PostgreSQL stops "
+                        f"DROP INDEX {display_name(index)} fails: {gone} (PostgreSQL stops "
                         f'the migration: index "{index.rsplit(".", 1)[-1]}" does not exist)',
                         help="remove the statement, or write DROP INDEX IF EXISTS",
                     )

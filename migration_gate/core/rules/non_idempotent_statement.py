@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 from ..findings import Finding
 from ..objects import created_objects
+from ..runners import LAYOUTS
+from ..runners.base import ONE_QUERY, query_index
 from ..severity import Severity
 from ..sqlnodes import Node, qualified_name
 from .base import StatementRule
 
 if TYPE_CHECKING:
-    from ..analysis import FileFacts
+    from ..analysis import FileFacts, StatementFacts
     from ..context import StatementContext
     from ..parse import Statement
 
@@ -47,20 +49,38 @@ class NonIdempotentStatement(StatementRule):
     without `IF EXISTS`, `ADD COLUMN` without `IF NOT EXISTS`,
     `DROP COLUMN | CONSTRAINT` without `IF EXISTS`, `ADD CONSTRAINT`, a rename
     and `ADD VALUE` without `IF NOT EXISTS`, when the statement is committed
-    before a later statement of the same file runs: the file runs without a
-    transaction (Flyway with a non-transactional statement, `transaction:
-    explicit` without `BEGIN`, a file opted out of the runner's transaction),
-    or its `BEGIN … COMMIT` block is followed by more statements. A
-    `CREATE … ` after a `DROP … IF EXISTS` of the same object (or
-    `ADD CONSTRAINT` after `DROP CONSTRAINT IF EXISTS`) is robust and not
-    reported; neither is a block that records its own progress (an Alembic
-    `UPDATE alembic_version`).
+    before a later statement the runner records with it runs: the file runs
+    without a transaction (Flyway with a non-transactional statement,
+    `transaction: explicit` without `BEGIN`, a file opted out of the runner's
+    transaction), its `BEGIN … COMMIT` block is followed by more statements,
+    a `COMMIT` inside the runner's transaction ends it early, or it is in a
+    query string the runner sends on its own (goose's `StatementBegin …
+    StatementEnd` block) followed by more. What the runner records as one
+    migration is the file or its up section, or a Liquibase changeset: a
+    changeset recorded before the next one fails is not run again, so only
+    the statements of its own changeset count. A `CREATE … ` after a
+    `DROP … IF EXISTS` of the same object (or `ADD CONSTRAINT` after
+    `DROP CONSTRAINT IF EXISTS`) is robust and not reported; neither is a
+    block that records its own progress (an Alembic `UPDATE alembic_version`).
 
     `CREATE INDEX CONCURRENTLY` is reported even as the last statement:
     when it fails it leaves an INVALID index behind, so a re-run fails on the
     name, or, with `IF NOT EXISTS`, silently keeps the unusable index; an
-    unnamed one is built a second time. Drop a leftover first with
-    `DROP INDEX CONCURRENTLY IF EXISTS`.
+    unnamed one is built a second time. Where statements reach PostgreSQL one
+    at a time, drop a leftover first with `DROP INDEX CONCURRENTLY IF EXISTS`.
+    Where the runner sends the file (section, changeset) as one query string
+    (golang-migrate, sqlx `-- no-transaction`, dbmate `transaction:false`,
+    Diesel `run_in_transaction = false`, Prisma up to 7.3, Liquibase
+    `splitStatements:false`), that `DROP` would share the string's implicit
+    transaction with the `CREATE INDEX CONCURRENTLY`, and PostgreSQL rejects
+    both ("DROP INDEX CONCURRENTLY cannot run inside a transaction block"):
+    keep the `CREATE INDEX CONCURRENTLY` alone in its file, and after a failed
+    deploy drop the INVALID index by hand before the re-run
+    (`SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid` lists
+    them), or have the runner send statements one at a time where it can
+    (golang-migrate's `x-multi-statement`, Prisma 7.4 and later). A separate
+    migration that drops the leftover does not help: it is recorded as applied
+    and is not run again before the re-run.
 
     Not reported in repeatable migrations (`non-idempotent-repeatable` checks
     those).
@@ -132,21 +152,57 @@ class NonIdempotentStatement(StatementRule):
 
     def _concurrent_index(self, node: Node, ctx: StatementContext) -> Iterator[Finding]:
         name = node.get("idxname")
+        execution = ctx.facts.execution
+        if execution.delivery == ONE_QUERY:
+            # alone in its query string (else it would be in the string's implicit transaction): a DROP before it
+            # in the same file would join that string, and both would run in one implicit transaction
+            yield from self._alone_in_one_query(name, node, ctx)
+            return
         if name is None:
             yield self.finding(
                 "an unnamed CREATE INDEX CONCURRENTLY that fails leaves an INVALID index behind, and a re-run "
                 "builds a second one: name the index and drop a leftover first"
             )
         elif not _prepared(ctx):
-            hint = (
-                "IF NOT EXISTS then silently keeps the unusable index"
-                if node.get("if_not_exists")
-                else "a re-run then fails on the name"
-            )
             yield self.finding(
-                f"CREATE INDEX CONCURRENTLY {name} leaves an INVALID index behind when it fails, and {hint}: "
-                f"drop a leftover first (DROP INDEX CONCURRENTLY IF EXISTS {name})"
+                f"CREATE INDEX CONCURRENTLY {name} leaves an INVALID index behind when it fails, and "
+                f"{_rerun(node)}: drop a leftover first (DROP INDEX CONCURRENTLY IF EXISTS {name})"
             )
+
+    def _alone_in_one_query(self, name: str | None, node: Node, ctx: StatementContext) -> Iterator[Finding]:
+        execution = ctx.facts.execution
+        runner = LAYOUTS.get(ctx.file.migration.layout or "")
+        assumed = f" ({execution.assumed})" if execution.assumed else ""
+        why = (
+            f"{execution.sends}, so a DROP INDEX CONCURRENTLY IF EXISTS in the same {_unit(execution.scope)} "
+            "would share its implicit transaction, which PostgreSQL rejects"
+        )
+        help = (runner.split_hint if runner is not None else None) or (
+            "keep the CREATE INDEX CONCURRENTLY alone in its migration; after a failed deploy, drop the INVALID "
+            "index before the re-run (SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid lists them)"
+        )
+        if name is None:
+            yield self.finding(
+                "an unnamed CREATE INDEX CONCURRENTLY that fails leaves an INVALID index behind, and a re-run "
+                f"builds a second one: name the index; {why}; before a re-run, drop a leftover by hand{assumed}",
+                help=help,
+            )
+            return
+        yield self.finding(
+            f"CREATE INDEX CONCURRENTLY {name} leaves an INVALID index behind when it fails, and {_rerun(node)}: "
+            f"{why}; before a re-run, drop a leftover by hand (DROP INDEX CONCURRENTLY IF EXISTS {name}){assumed}",
+            help=help,
+        )
+
+
+def _rerun(node: Node) -> str:
+    if node.get("if_not_exists"):
+        return "IF NOT EXISTS then silently keeps the unusable index"
+    return "a re-run then fails on the name"
+
+
+def _unit(scope: str) -> str:
+    return {"section": "section", "changeset": "changeset"}.get(scope, "file")
 
 
 def _not_rerunnable(stmt: Statement) -> str | None:
@@ -210,31 +266,68 @@ def _prepared(ctx: StatementContext) -> bool:
 
 
 def _committed_before_more(ctx: StatementContext) -> bool:
-    """The statement is committed, and another statement of the file runs after that.
+    """The statement is committed, and another statement the runner records with it runs after that.
 
-    (From the pre-pass's transaction statements and writes: no walk over the statements after this one.)
+    What the runner records as one migration is the run the statement is in (a file, its up section, a
+    Liquibase changeset: a changeset recorded before the next one fails is not run again).  The statement
+    is committed at once in autocommit; at the first COMMIT after it (its own block's, or one inside the
+    runner's transaction); at the end of its query string when it is in a string's implicit transaction;
+    otherwise with the runner's transaction, at the end of the run.
+
+    "The later statements" are the top-level ones of its run after it; the pre-pass's indexes of them
+    answer each question by lookup (no walk over the rest of the file per statement).
     """
     facts = ctx.facts
     file = facts.file
     order = facts.order
-    if facts.in_transaction:
-        if file.runner_wraps:
-            return False  # the whole file is one transaction
-        commit = _next_end(file, order)
-        if commit is None or _records_progress(file, order, commit):
-            return False
-        order = commit
-    return file.last_top_level > order
+    last = file.last_statement_by_run.get(facts.run, -1)  # the run's last statement other than BEGIN, COMMIT, …
+    if not facts.in_transaction:
+        return last > order
+    end = _next_end(file, facts.run, order)
+    if facts.implicit and not (facts.runner_transaction or facts.in_explicit_block):
+        past = _next_query_string(ctx, facts)
+        if past is not None and (end is None or past < end):
+            return last >= past  # PostgreSQL commits the query string's implicit transaction
+    if end is None:
+        return False  # committed with the rest of the run
+    if _records_progress(file, order, end):
+        return False
+    return last > end
 
 
-def _next_end(file: FileFacts, order: int) -> int | None:
-    """The first top-level COMMIT, ROLLBACK or PREPARE TRANSACTION after ``order``."""
-    orders = file.transaction_statements
+def _next_end(file: FileFacts, run: int, order: int) -> int | None:
+    """The first top-level COMMIT, ROLLBACK or PREPARE TRANSACTION of the run after ``order``."""
+    orders = file.transaction_statements_by_run.get(run, [])
     for index in range(bisect_right(orders, order), len(orders)):
         end: int = orders[index]
         if file.units[end].statement.node.get("kind") in _ENDS:
             return end
     return None
+
+
+def _next_query_string(ctx: StatementContext, facts: StatementFacts) -> int | None:
+    """The first later top-level statement of the run sent in another query string than this one.
+
+    The same grouping as :func:`~migration_gate.core.runners.base.query_index`: one string per run, the
+    stretches between the runner's cuts, or each statement alone.
+    """
+    delivery = facts.execution.delivery
+    if delivery == ONE_QUERY:
+        return None
+    file = facts.file
+    orders = file.top_level_by_run.get(facts.run, [])
+    first = bisect_right(orders, facts.order)
+    if first == len(orders):
+        return None
+    cuts = ctx.file.shape.cuts
+    if cuts is None:
+        return orders[first]  # each statement is a string of its own
+    after = query_index(facts.statement.start, facts.statement.index, delivery, cuts)  # the cut ending its string
+    if after == len(cuts):
+        return None
+    units = file.units
+    found = bisect_left(orders, cuts[after], lo=first, key=lambda o: units[o].statement.start)
+    return orders[found] if found < len(orders) else None
 
 
 def _records_progress(file: FileFacts, start: int, end: int) -> bool:

@@ -6,6 +6,7 @@ from ..analysis import nontransactional_reason
 from ..context import StatementContext
 from ..findings import Finding
 from ..runners import LAYOUTS
+from ..runners.base import ONE_QUERY, Runner
 from ..severity import Severity
 from ..sqlnodes import Node
 from .base import StatementRule
@@ -86,6 +87,9 @@ class NonTransactionalStatementInTransaction(StatementRule):
         execution = facts.execution
         guess = facts.implicit and not (facts.runner_transaction or facts.in_explicit_block) and execution.assumed
         hint = _HINTS.get(ctx.file.migration.layout) if execution.mode == "runner" else None
+        group = _group(ctx)
+        if group is not None and not facts.runner_transaction:
+            hint = group.group_hint  # the runner already sends statements one at a time: the group is the cause
         yield self.finding(
             f"{reason} cannot run inside a transaction block, and here it runs in {_where(ctx)}: PostgreSQL will "
             "reject the migration" + (f" ({execution.assumed})" if guess else ""),
@@ -110,10 +114,22 @@ def _where(ctx: StatementContext) -> str:
         if execution.batch:
             return f"the one transaction {execution.runner} opens for {execution.covers}"
         return f"the transaction {execution.runner} opens for {execution.covers}"
+    group = _group(ctx)
+    sends = group.group_rule if group is not None else execution.sends
     return (
-        f"the implicit transaction of a query string that holds other statements too ({execution.sends}; "
+        f"the implicit transaction of a query string that holds other statements too ({sends}; "
         "PostgreSQL runs several statements of one query as one transaction)"
     )
+
+
+def _group(ctx: StatementContext) -> Runner | None:
+    """The runner, when the statement is in one of its groups of statements sent as one query string
+    (goose's ``StatementBegin … StatementEnd``) while it sends the rest one at a time."""
+    facts = ctx.facts
+    if not facts.implicit or facts.execution.delivery == ONE_QUERY or facts.execution.mode != "runner":
+        return None
+    runner = LAYOUTS.get(ctx.file.migration.layout or "")
+    return runner if runner is not None and runner.group_rule else None
 
 
 _HINTS = {name: layout.opt_out_hint for name, layout in LAYOUTS.items() if layout.opt_out_hint}

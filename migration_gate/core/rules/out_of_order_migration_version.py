@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import ChangeSetContext, RunnerFacts
+from ..context import ChangeSetContext, RunnerFacts, RunnerSetting
 from ..findings import Finding
 from ..migration import MigrationFile
 from ..severity import Severity
@@ -198,41 +198,11 @@ def _consequence(
             Severity.ERROR,
         )
     if layout == "goose":
-        if setting is not None:
-            return (
-                f"goose applies it out of order there (allow-missing: {setting.source})",
-                Severity.WARNING,
-            )
-        return (
-            "goose refuses to migrate databases already past that version "
-            f'("error: found {count} missing migrations before current version {top}") unless it runs '
-            "with -allow-missing " + _assumed("-allow-missing, WithAllowMissing or WithAllowOutofOrder"),
-            Severity.ERROR,
-        )
+        return _goose(setting, top, count)
     if layout == "dbmate":
-        if setting is not None:
-            return (
-                f"dbmate --strict ({setting.source}) refuses it (\"migration `{current.version}` is out of order "
-                "with already applied migrations, the version number has to be higher than the applied migration "
-                f'`{top}` in --strict mode")',
-                Severity.ERROR,
-            )
-        return (
-            "dbmate applies it there anyway, after migrations written later " + _assumed("--strict or DBMATE_STRICT"),
-            Severity.WARNING,
-        )
+        return _dbmate(setting, current, top)
     if layout == "atlas":
-        order = setting.value if setting is not None else "linear"
-        where = f"exec_order {order} ({setting.source})" if setting is not None else _assumed("exec_order")
-        if order == "non-linear":
-            return f"Atlas applies it there anyway ({where})", Severity.WARNING
-        if order == "linear-skip":
-            return f"Atlas silently skips it on databases already past that version ({where})", Severity.ERROR
-        return (
-            f'Atlas refuses to apply it ("migration file {current.name} was added out of order. See: '
-            f'https://atlasgo.io/versioned/apply#non-linear-error") {where}',
-            Severity.ERROR,
-        )
+        return _atlas(setting, current)
     if layout == "drizzle":
         return "drizzle 1.0 applies it there anyway (it selects migrations by folder name)", Severity.WARNING
     if layout == "prisma":
@@ -247,4 +217,46 @@ def _consequence(
         f"the gate does not know what your runner does with it (layout {layout}): it may apply it out of order, "
         "skip it or refuse to migrate",
         Severity.WARNING,
+    )
+
+
+def _goose(setting: RunnerSetting | None, top: Version, count: int) -> tuple[str, Severity]:
+    if setting is not None:
+        return (
+            f"goose applies it out of order there (allow-missing: {setting.source})",
+            Severity.WARNING,
+        )
+    return (
+        "goose refuses to migrate databases already past that version "
+        f'("error: found {count} missing migrations before current version {top}") unless it runs '
+        "with -allow-missing " + _assumed("-allow-missing, WithAllowMissing or WithAllowOutofOrder"),
+        Severity.ERROR,
+    )
+
+
+def _dbmate(setting: RunnerSetting | None, current: MigrationFile, top: Version) -> tuple[str, Severity]:
+    if setting is not None:
+        return (
+            f"dbmate --strict ({setting.source}) refuses it (\"migration `{current.version}` is out of order "
+            "with already applied migrations, the version number has to be higher than the applied migration "
+            f'`{top}` in --strict mode")',
+            Severity.ERROR,
+        )
+    return (
+        "dbmate applies it there anyway, after migrations written later " + _assumed("--strict or DBMATE_STRICT"),
+        Severity.WARNING,
+    )
+
+
+def _atlas(setting: RunnerSetting | None, current: MigrationFile) -> tuple[str, Severity]:
+    order = setting.value if setting is not None else "linear"
+    where = f"exec_order {order} ({setting.source})" if setting is not None else _assumed("exec_order")
+    if order == "non-linear":
+        return f"Atlas applies it there anyway ({where})", Severity.WARNING
+    if order == "linear-skip":
+        return f"Atlas silently skips it on databases already past that version ({where})", Severity.ERROR
+    return (
+        f'Atlas refuses to apply it ("migration file {current.name} was added out of order. See: '
+        f'https://atlasgo.io/versioned/apply#non-linear-error") {where}',
+        Severity.ERROR,
     )

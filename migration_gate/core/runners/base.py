@@ -223,6 +223,14 @@ class Runner:
     placeholders: ClassVar[bool] = False
     #: How to run a statement that cannot run in a transaction with this runner (the fix in findings).
     opt_out_hint: ClassVar[str | None] = None
+    #: Where the runner sends one query string with its per-statement delivery: what makes a group of
+    #: statements one query (goose's ``StatementBegin … StatementEnd``), for messages; ``None``: no groups.
+    group_rule: ClassVar[str | None] = None
+    #: How to take a statement out of such a group (the fix in findings).
+    group_hint: ClassVar[str | None] = None
+    #: How to get the statements of a one-query file sent one at a time, where the runner can (a setting,
+    #: a version), for findings whose fix needs a second statement next to a non-transactional one.
+    split_hint: ClassVar[str | None] = None
 
     # ------------------------------------------------------------------ naming
 
@@ -400,6 +408,23 @@ def quoted_semicolons(text: str, start: int = 0, end: int | None = None) -> list
         return []
     real = {t.start for t in tokens if t.name == "ASCII_59"}
     return [start + i for i, ch in enumerate(chunk) if ch == ";" and i not in real]
+
+
+def query_index(statement_start: int, statement_index: int, delivery: str, cuts: tuple[int, ...] | None) -> int:
+    """Which query string of its run a statement reaches PostgreSQL in (equal numbers: the same string).
+
+    One query string per run (``ONE_QUERY``); with the runner's own cuts (goose's and sql-migrate's
+    lines ending in ``;``, their ``StatementBegin … StatementEnd`` blocks, drizzle's breakpoints), the
+    stretch between two cuts; otherwise each statement alone.  The same grouping as the pre-pass
+    (``core.analysis``) uses for its implicit transactions.
+    """
+    if delivery == ONE_QUERY:
+        return 0
+    if cuts is not None:
+        import bisect
+
+        return bisect.bisect_right(cuts, statement_start)
+    return -1 - statement_index
 
 
 def bom_rejected(runner: str) -> tuple[int, int, str]:

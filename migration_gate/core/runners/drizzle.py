@@ -16,10 +16,48 @@ run in **journal array order** (not `idx`, not the file name).  Only entries
 whose `when` is later than the newest applied `created_at` run: an entry with
 an older (or equal) `when` is **silently skipped** (tested).
 
-drizzle-kit v1 (1.0.0-rc) uses one folder per migration,
-`<out>/<YYYYMMDDHHMMSS>_<name>/migration.sql`, ordered by `localeCompare`,
-selected by name (an older new folder is applied), and refuses to run while
-an old `meta/_journal.json` is present.
+## Files and order (drizzle-orm 1.x)
+
+drizzle-kit 1.x (1.0.0-rc) writes one folder per migration,
+`<out>/<YYYYMMDDHHMMSS>_<name>/` holding `migration.sql` and `snapshot.json`;
+drizzle-orm 1.x's migrator reads every sub-folder that has a `migration.sql`,
+orders them by `localeCompare` and runs those whose **name** is not yet
+recorded (an older new folder is applied).  Checked against the real
+drizzle-orm 1.0.0-rc.5 (npm; its `migrator.js` `readMigrationFiles`).
+
+## A folder between the two layouts
+
+The migrator a project runs decides, so the gate reads the `drizzle-orm`
+version from the lock files or `package.json` (without one: 0.x when
+`meta/_journal.json` is there, else 1.x, said on the detection line):
+
+* **drizzle-orm 1.x and a `meta/_journal.json` left in the folder**: the
+  migrator throws before it reads anything ("We detected that you have old
+  drizzle-kit migration folders. You must upgrade drizzle-kit and run
+  "drizzle-kit up""), so **no migration of the folder is applied**; the
+  test is the file's mere existence (`fs.existsSync`), not its content.
+  drizzle-kit 1.x's `generate` and `migrate` stop the same way ("Your
+  migrations folder format is outdated, please run drizzle-kit up",
+  `assertV3OutFolder`, drizzle-team/drizzle-orm
+  `drizzle-kit/src/utils/utils-node.ts` @cd45bda6).  `drizzle-kit up` is the
+  move: it writes each journal entry's file and snapshot into a
+  `<when as YYYYMMDDHHMMSS>_<name>/` folder, deletes the flat file and then
+  the whole `meta/` folder (`migrateToFoldersV3`,
+  `drizzle-kit/src/cli/commands/utils.ts` @189ca8e1).  The gate reports every
+  migration of such a folder as `invalid-migration-filename`, with the
+  runner's message and that fix.
+* **drizzle-orm 0.x and a `<YYYYMMDDHHMMSS>_<name>/migration.sql`** beside
+  the journal: 0.x runs only what the journal lists, so that file never runs
+  (reported); without any journal, 0.x throws "Can't find meta/_journal.json
+  file" and applies nothing (every folder reported).
+* **version not found** and both a journal and such a folder: the folder's
+  file is reported (it runs under neither), the journal's files are not
+  (they run under 0.x).
+* **drizzle-orm 1.x and a flat `.sql` file** without a journal: never read
+  (reported).
+
+All four were run against the real migrators (drizzle-orm 1.0.0-rc.5 and
+0.45.4 with node-postgres, tests/test_runners_real.py).
 
 ## Transactions and statement delivery
 
@@ -61,8 +99,10 @@ from .base import (
     ordinal_version,
 )
 from .flyway import legacy_execution
+from .prisma import parse_semver
 
 BREAKPOINT = "--> statement-breakpoint"
+JOURNAL = "meta/_journal.json"
 _V1_FOLDER = re.compile(r"\d{14}_.*\Z", re.S)
 _TAG_NUMBER = re.compile(r"(\d+)_")  # drizzle-kit names a file `${idx padded to 4}_${name}` (its journal idx)
 
@@ -99,13 +139,21 @@ class Drizzle(Runner):
         self, rel: str, description_style: str = "any", settings: Settings | None = None, listing: Listing | None = None
     ) -> dict[str, Any]:
         parts = rel.split("/")
+        journal = listing is not None and JOURNAL in listing.files
+        version = settings.option("version") if settings is not None else None
+        major = _major(version)
         if len(parts) == 2 and parts[1] == "migration.sql" and _V1_FOLDER.match(parts[0]):
-            return {
+            info: dict[str, Any] = {
                 "kind": "versioned",
                 "version": locale_version(parts[0]),
                 "description": parts[0][15:],
                 "forward_only": True,
             }
+            if journal:
+                info.update(_refused(version) if major is not None and major >= 1 else _unlisted_folder(version))
+            elif major is not None and major < 1 and listing is not None:
+                info.update(_no_journal(version))
+            return info
         if len(parts) != 1:
             return {"kind": "other", "note": "not a migration file of the journal"}
         if listing is None:  # not on disk (a merged file of the base): its journal position is its tag's number
@@ -119,17 +167,29 @@ class Drizzle(Runner):
             }
         found = listing.order.get(rel)
         if found is None:
+            if major is not None and major >= 1 and not journal:
+                return {
+                    "kind": "other",
+                    "name_problem": (
+                        f"drizzle-orm {version} runs only <folder>/migration.sql (one folder per migration): this "
+                        "file never runs"
+                    ),
+                    "name_help": "move it to <YYYYMMDDHHMMSS>_<name>/migration.sql, the folder drizzle-kit 1.x writes",
+                }
             return {
                 "kind": "other",
                 "name_problem": "not listed in meta/_journal.json: drizzle's migrator never runs it",
             }
         position, tag = found
-        return {
+        info = {
             "kind": "versioned",
             "version": ordinal_version(tag, position),
             "description": tag.partition("_")[2],
             "forward_only": True,
         }
+        if journal and major is not None and major >= 1:
+            info.update(_refused(version))
+        return info
 
     def parse_version(self, text: str) -> Version:
         return locale_version(text)
@@ -151,6 +211,60 @@ class Drizzle(Runner):
         if legacy is not None:
             return legacy
         return Execution(True, PER_STATEMENT, "drizzle", batch=True, scope="batch")
+
+
+def _major(version: str | None) -> int | None:
+    parsed = parse_semver(version)
+    return parsed[0] if parsed else None
+
+
+def _refused(version: str | None) -> dict[str, str]:
+    """drizzle-orm 1.x refuses a folder that still holds the 0.x journal (its migrator, and drizzle-kit 1.x)."""
+    return {
+        "name_problem": (
+            f"drizzle-orm {version} refuses the whole folder while meta/_journal.json is there, so no migration is "
+            "applied (its migrator throws: We detected that you have old drizzle-kit migration folders. You must "
+            'upgrade drizzle-kit and run "drizzle-kit up")'
+        ),
+        "name_help": (
+            "run `drizzle-kit up` (it moves each journal migration into a <YYYYMMDDHHMMSS>_<name>/ folder and deletes "
+            "meta/), or delete a meta/ folder left over from an earlier move"
+        ),
+    }
+
+
+def _unlisted_folder(version: str | None) -> dict[str, str]:
+    """A drizzle-kit 1.x folder beside the 0.x journal: 0.x never runs it, 1.x refuses the folder."""
+    if version is None:
+        problem = (
+            "this folder-per-migration file (drizzle-kit 1.x) never runs: drizzle-orm 0.x runs only the files "
+            "meta/_journal.json lists, and drizzle-orm 1.x refuses the whole folder while meta/_journal.json is there "
+            "(drizzle-orm version not found in package.json or a lock file)"
+        )
+    else:
+        problem = (
+            f"drizzle-orm {version} runs only the files meta/_journal.json lists: this folder-per-migration file "
+            "(drizzle-kit 1.x) never runs"
+        )
+    return {
+        "name_problem": problem,
+        "name_help": (
+            "finish the move to drizzle-kit 1.x (drizzle-orm 1.x, then `drizzle-kit up`), or generate the migration "
+            "with the drizzle-kit 0.x the project uses"
+        ),
+    }
+
+
+def _no_journal(version: str | None) -> dict[str, str]:
+    """drizzle-orm 0.x cannot run a folder without its journal."""
+    return {
+        "name_problem": (
+            f"drizzle-orm {version} refuses a folder without meta/_journal.json, so no migration is applied (its "
+            "migrator throws: Can't find meta/_journal.json file): these <YYYYMMDDHHMMSS>_<name>/ folders are "
+            "drizzle-kit 1.x's"
+        ),
+        "name_help": "upgrade drizzle-orm to 1.x, the migrator that reads these folders",
+    }
 
 
 RUNNER = Drizzle()

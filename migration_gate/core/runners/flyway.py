@@ -67,6 +67,11 @@ connection's `search_path` before each migration, flyway/flyway
 `FlywayModel`, `EnvironmentModel`, `ConfigUtils`; Redgate's "Flyway Default
 Schema Setting" and "Flyway projects" pages.
 
+An unqualified name in a migration is then a name in that schema: with
+`defaultSchema=app`, `orders` and `app.orders` are one table (a table the
+change creates as `app.orders` is new for `CREATE INDEX … ON orders`), and
+`public.orders` is another; `${flyway:defaultSchema}` expands to it.
+
 ## Rollbacks
 
 `missing-rollback` is an error by default: every versioned migration needs

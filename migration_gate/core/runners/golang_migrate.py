@@ -87,6 +87,11 @@ class GolangMigrate(Runner):
         'keep the statement alone in its own migration file (golang-migrate '
         'sends a file as one query; a single statement runs outside any transaction)'
     )
+    split_hint = (
+        "with `x-multi-statement=true` in the database URL golang-migrate sends each statement alone, so "
+        "`DROP INDEX CONCURRENTLY IF EXISTS …;` can come first in the same file (it splits on every `;`: "
+        "not for files with `$$` bodies)"
+    )
     name = "golang-migrate"
     title = "golang-migrate"
     files = "`<version>_<name>.up.sql` / `.down.sql`"

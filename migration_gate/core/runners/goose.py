@@ -50,9 +50,27 @@ statements **one at a time** (`tx.ExecContext` per statement); the version
 row is written in the same transaction (`migration_sql.go`; the Provider's
 `runSQL` does the same).  `-- +goose NO TRANSACTION`, anywhere in the file,
 switches the transaction off for both directions: each statement then runs
-alone in autocommit, so `CREATE INDEX CONCURRENTLY` works.  A
-`StatementBegin … StatementEnd` block holding several statements is still one
-query string: PostgreSQL runs it as one implicit transaction.  After a
+alone in autocommit, so `CREATE INDEX CONCURRENTLY` works.
+
+The unit goose sends is an entry of its parser's statement list, not a
+statement: at `-- +goose StatementEnd` the parser appends the whole block as
+**one** entry (`internal/sqlparser/parser.go`, `case gooseStatementEndUp:
+stmts = append(stmts, cleanupStatement(buf.String()))`, pressly/goose
+@98ca4995), and so is a line holding several statements that ends in `;`.
+Each entry goes to one `ExecContext` (`migration_sql.go`, `runSQLMigration`:
+`tx.ExecContext(ctx, query)`, or `db.ExecContext` with `NO TRANSACTION`;
+@fe7f25d9) without arguments, which both Go drivers send as one
+simple-protocol query (jackc/pgx v5 `conn.go`, `Conn.exec`: "Always use simple
+protocol when there are no arguments"; lib/pq `conn.go`: no arguments →
+`simpleExec`).  PostgreSQL runs a query string of several statements as one
+implicit transaction, so a `StatementBegin … StatementEnd` block of several
+statements is atomic on its own even in a `NO TRANSACTION` file, and a
+`CREATE INDEX CONCURRENTLY` inside one fails ("cannot run inside a
+transaction block") in any file.  The gate reports that statement
+(`non-transactional-statement-in-transaction`) and `verify` runs the block in
+one transaction, committed at its end (the same block through the real
+sql-migrate, whose parser derives from goose's, fails the same way:
+`tests/test_runners_real.py`).  After a
 `COMMIT` inside a wrapped file, database/sql does not open a new
 transaction: the statements after it run in autocommit and goose's own
 `COMMIT` then only warns, so the `COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;`
@@ -135,6 +153,11 @@ def goose_version(name: str) -> Version:
 
 class Goose(Runner):
     opt_out_hint = 'add `-- +goose NO TRANSACTION` to the file (goose then runs each statement alone)'
+    group_rule = (
+        "goose sends a `-- +goose StatementBegin … StatementEnd` block, or a line holding several statements, "
+        "as one query string"
+    )
+    group_hint = "take the statement out of the `StatementBegin … StatementEnd` block, on a line of its own"
     name = "goose"
     title = "goose"
     files = "`<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections"

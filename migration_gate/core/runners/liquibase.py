@@ -139,6 +139,10 @@ def is_formatted(text: str) -> bool:
 
 class Liquibase(Runner):
     opt_out_hint = 'give it a changeset of its own with `runInTransaction:false`'
+    split_hint = (
+        "without `splitStatements:false` Liquibase sends each statement alone, so "
+        "`DROP INDEX CONCURRENTLY IF EXISTS …;` can come first in the same `runInTransaction:false` changeset"
+    )
     name = "liquibase"
     title = "Liquibase (formatted SQL)"
     files = "`--liquibase formatted sql` changelogs with `--changeset author:id`, ordered by the master changelog"

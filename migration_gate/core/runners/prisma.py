@@ -1,13 +1,16 @@
 r"""# Prisma Migrate (`layout: prisma`)
 
-[Prisma Migrate](https://www.prisma.io/docs/orm/prisma-migrate) up to Prisma 7
-(`prisma migrate deploy`).  Sources: prisma/prisma-engines
+[Prisma Migrate](https://www.prisma.io/docs/orm/prisma-migrate) of Prisma ORM
+**up to 7.x** (`prisma migrate deploy`): the `<folder>/migration.sql` format.
+**Prisma 8 is not covered** (its migrations are not SQL files, see below).
+Sources: prisma/prisma-engines
 `schema-engine/connectors/schema-connector/src/migrations_directory.rs`,
 `checksum.rs`, `core/src/commands/apply_migrations.rs`, the postgres
 connector's `apply_migration_script`; prisma/prisma
 `packages/migrate/src/utils/listMigrations.ts`; the npm packages of Prisma
-5.22, 6.19, 7.3 and 7.10 (the CLI could not run here: it downloads its
-schema engine at first use).
+5.22, 6.19, 7.3, 7.4 and 7.10 (the CLI could not run here: it downloads its
+native schema engine from binaries.prisma.sh at first use, and its
+`migrate` commands spawn that binary).
 
 ## Files
 
@@ -18,25 +21,75 @@ Loose files are ignored.  Migrations run in the order of their folder names
 under JavaScript's `localeCompare` (ICU collation: `01_init 1_init 10_x
 9_x a_x B_x`), not byte order; the gate approximates that collation.
 
-**Prisma 8** replaced this layout with `migrations/app/<dir>/migration.ts`,
-`migration.json` and `ops.json` (the SQL inside JSON operations): the layout
-covers Prisma ≤ 7 and skips Prisma 8 folders (no `.sql` files).
-
 ## Transactions and statement delivery
 
-Prisma adds **no transaction**.  Up to **Prisma 7.3** the whole file is one
-simple query (`client.simple_query(script)`): PostgreSQL runs it as one
-implicit transaction, so several statements are atomic together and a
-`CREATE INDEX CONCURRENTLY` works only alone in its file (prisma/orm#14456).
-Since **Prisma 7.4** the statements are sent one at a time
-(prisma/prisma-engines PR #5767, "support CREATE INDEX CONCURRENTLY in
-migrations"; engines 7.4.0-20; a 7.8.0 `log_statement` trace shows one
-statement per line): `CREATE INDEX CONCURRENTLY` works anywhere, and a
-multi-statement migration is **not atomic** any more (medium confidence:
-from the pull request and traces, not from the engine's source).  The gate
-reads the version from `package.json` (`prisma`, `@prisma/client`) and the
-lock files; without one it assumes 7.3 or older and says so, and a finding
-that depends on that assumption is a warning.
+Prisma adds **no transaction** (`apply_migrations.rs` records the migration's
+row before and after the script, in statements of their own).  How the
+script reaches PostgreSQL changed in Prisma 7.4:
+
+* **Up to Prisma 7.3** the whole file is **one simple query**:
+  `apply_script` hands the script to the connector's
+  `apply_migration_script(migration_name, script)`
+  (`schema-engine/connectors/sql-schema-connector/src/apply_migration.rs`,
+  prisma/prisma-engines @0a9267bf), which calls
+  `client.simple_query(script)`
+  (`…/src/flavour/postgres/connector/native/mod.rs` @3dd25f3c).  PostgreSQL
+  runs a multi-statement query as one implicit transaction, so several
+  statements are atomic together and a `CREATE INDEX CONCURRENTLY` works
+  only alone in its file (prisma/orm#14456, error 25001).
+* **Since Prisma 7.4** the statements are sent **one at a time**: prisma/
+  prisma-engines PR #5767 "feat: support CREATE INDEX CONCURRENTLY in
+  migrations" (merged February 2026; engines `7.4.0-20.ab56fe76`, where 7.3
+  used `7.3.0-16.9d6ad21c`), and PR #5799 (April 2026) made the shadow
+  database replay take the same path.  `CREATE INDEX CONCURRENTLY` then works
+  anywhere in a file, and a multi-statement migration is **not atomic**: a
+  `log_statement=all` trace of Prisma CLI 7.8.0 shows one `statement:` line
+  per statement, and a failing third statement left the first two applied
+  (Lade1q/planning-ai#470).  **Medium confidence**: the engine source after
+  the change is not in the stored copies the gate's authors could read, and
+  the engine cannot run here; what the npm packages show agrees (the
+  `build/schema_engine_bg.wasm` of prisma 7.3.0 carries the `sqlparser`
+  crate 0.32.0, that of 7.4.0 and 7.10.1 `sqlparser` 0.61.0 and its
+  tokenizer).
+
+The gate reads the version of the CLI that runs `migrate deploy` from the
+lock files and `package.json`: `@prisma/prisma7` (the package that keeps
+Prisma 7's CLI beside Prisma 8, as prisma/prisma8-and-7-example
+`package.json` @47680456 does), then `prisma`, then `@prisma/client`.
+Without one it assumes 7.3 or older and says so on the detection line, and
+a finding that depends on that assumption is a warning.  A Prisma 8 version
+decides nothing for a `migration.sql` folder (Prisma 8's CLI applies only
+its own packages): a Prisma 7 version found beside it is taken, else 7.3 or
+older is assumed and the line says why.
+
+## Prisma 8
+
+Prisma 8 (first published as Prisma Next; packages `prisma` 8 and
+`@prisma/orm-postgres`) writes no `migration.sql`.  Each migration is a
+package folder, `migrations/app/<YYYYMMDDTHHMM>_<slug>/`, holding
+`migration.ts` (the authoring source), `migration.json` (its manifest and
+hash) and `ops.json` (the operations, their SQL inside JSON);
+`prisma db migrate` applies the `ops.json` operations, each package inside
+`BEGIN … COMMIT` on PostgreSQL, and Prisma 8 plans no `CREATE INDEX
+CONCURRENTLY` (prisma/orm `skills/prisma-8/references/migrations.md`
+@6fca0866, "Migration package files" and "Apply atomicity";
+prisma.io/docs/cli/db-migrate).  The gate does not read `ops.json`, and says
+so rather than passing silently:
+
+* with `layout: auto`, a folder whose sub-folders are such packages gets its
+  line on stderr, `migration-gate: migrations/app: prisma (Prisma 8 migration
+  packages, <dir>/migration.ts and ops.json: not checked, the prisma layout
+  covers Prisma ORM 7 and earlier, <folder>/migration.sql)`, and no files;
+* a folder configured as `layout: prisma` that holds them gets the same
+  sentence on stderr;
+* `check migrations/app` (the folder as a PATH) stops with exit 2, naming the
+  folder and saying the same.
+
+A Prisma 7 `migration.sql` folder kept beside Prisma 8 packages (as in
+prisma/prisma8-and-7-example) is checked as before.  `migrations/` is both
+Prisma 8's folder and the gate's default one: when it holds only Prisma 8
+packages, `layout: auto` searches the whole repository instead, so a
+`prisma/migrations` beside it is still found.
 
 ## Rollbacks
 
@@ -92,9 +145,13 @@ class Prisma(Runner):
     opt_out_hint = (
         'keep the statement alone in its own migration (Prisma ≤ 7.3 sends a file as one query), or use Prisma 7.4+'
     )
+    split_hint = (
+        "Prisma 7.4 and later send each statement alone, so `DROP INDEX CONCURRENTLY IF EXISTS …;` can come "
+        "first in the same migration.sql"
+    )
     name = "prisma"
     title = "Prisma Migrate"
-    files = "`<folder>/migration.sql` + `migration_lock.toml`"
+    files = "`<folder>/migration.sql` + `migration_lock.toml` (Prisma ORM ≤ 7; Prisma 8's packages: named, not checked)"
     transaction_summary = "none added: ≤ 7.3 the file is one query (one implicit transaction); ≥ 7.4 none"
     delivery = ONE_QUERY
     rollback_summary = "none (forward only)"
@@ -133,6 +190,16 @@ class Prisma(Runner):
                 ONE_QUERY,
                 "Prisma",
                 assumed="Prisma version not found in package.json: assumed 7.3 or older (one query string per file)",
+            )
+        if version[0] >= 8:  # Prisma 8's CLI applies only its own packages: some Prisma 7 runs this folder
+            return Execution(
+                False,
+                ONE_QUERY,
+                "Prisma",
+                assumed=(
+                    f"Prisma {settings.option('version')} applies only Prisma 8 migration packages and the Prisma 7 "
+                    "version that applies migration.sql was not found: assumed 7.3 or older (one query string per file)"
+                ),
             )
         delivery = PER_STATEMENT if version[:2] >= SPLITS_FROM else ONE_QUERY
         return Execution(False, delivery, f"Prisma {'.'.join(map(str, version))}")

@@ -36,7 +36,13 @@ time** (`ExecMax`: `dbMap.Begin()`, then `Exec` per statement, then the
 off for that direction only: each statement then runs alone in autocommit.
 Tested: `-- +migrate Up notransaction` with a `CREATE INDEX CONCURRENTLY`
 runs; the same without the option fails ("cannot run inside a transaction
-block").  After a `COMMIT` inside a wrapped section the statements that
+block").  A `StatementBegin … StatementEnd` block is one entry of the parsed
+list and goes to PostgreSQL as one `Exec`, so a block of several statements is
+one query string and one implicit transaction even with `notransaction`:
+tested, a `CREATE INDEX CONCURRENTLY` and a `SELECT 1` in one block fail
+("cannot run inside a transaction block"), and a `CREATE INDEX CONCURRENTLY`
+after a block of two runs (the block's transaction ended with it); `verify`
+runs blocks the same way.  After a `COMMIT` inside a wrapped section the statements that
 follow run in autocommit (database/sql opens no new transaction): the
 `COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;` escape works (heroiclabs/nakama
 uses it).
@@ -89,6 +95,11 @@ def sql_migrate_version(name: str) -> Version:
 
 class SqlMigrate(Runner):
     opt_out_hint = 'add `notransaction` to the marker line (`-- +migrate Up notransaction`)'
+    group_rule = (
+        "sql-migrate sends a `-- +migrate StatementBegin … StatementEnd` block, or a line holding several "
+        "statements, as one query string"
+    )
+    group_hint = "take the statement out of the `StatementBegin … StatementEnd` block, on a line of its own"
     name = "sql-migrate"
     title = "sql-migrate"
     files = "every `*.sql`, `-- +migrate Up` / `-- +migrate Down` sections"
