@@ -1,367 +1,28 @@
-"""Which files are migrations, of which kind and version, in which location.
+"""What to check: the scope of a run (the project and the files to report on), from PATHs or the configuration.
 
-Two views are kept for every file:
-
-* the gate's view (:attr:`MigrationFile.kind`): ``versioned``, ``repeatable``,
-  ``rollback`` or ``other`` (data, callbacks, helpers, misnamed files);
-* Flyway's own view (:attr:`MigrationFile.flyway_version`): Flyway scans its
-  locations recursively and loads *every* ``V…__….sql`` it finds, so the
-  guide's ``migrations/rollback/V001__rollback.sql`` is, to Flyway, a second
-  version 1.  The history rules turn that into a finding.
-
-Layouts:
-
-``flyway``
-    ``V<version>__<description>.sql``, ``R__<description>.sql``; rollbacks in
-    ``rollback/V<version>__rollback.sql`` (or ``migrations.rollback_path``) and
-    Flyway's own undo scripts ``U<version>__<description>.sql``; ``seeds/`` is
-    data; Flyway callbacks (``afterMigrate.sql`` …) are recognised.
-``up-down``
-    golang-migrate / pop: ``<version>_<name>.up.sql`` + ``.down.sql`` in one
-    folder (an optional ``.postgres`` dialect and ``.autocommit`` flag before
-    the direction); Diesel: ``<version>_<name>/up.sql`` + ``down.sql``.  The down
-    file is the rollback.  Files for another SQL dialect are ``other``, and a
-    dialect-neutral file is ``other`` when a ``.postgres.`` twin exists (pop
-    prefers the exact dialect).
+Which files are migrations, and of which kind, is :mod:`.discovery_files`; ``layout: auto`` is
+:mod:`.discovery_auto`.  Their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Protocol
 
 from .core.config import Config
 from .core.migration import MigrationFile, Project
-from .core.runners import runner
-from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
-from .core.runners.up_down import POSTGRES_DIALECTS
+from .discovery_auto import Located as Located
+from .discovery_auto import resolve_layouts as resolve_layouts
+from .discovery_files import absolute_key as absolute_key
+from .discovery_files import build_project as build_project
+from .discovery_files import classify as classify
+from .discovery_files import configured_locations as configured_locations
+from .discovery_files import discover_location as discover_location
+from .discovery_files import location_of as location_of
+from .discovery_files import walk
 from .errors import UsageError
-from .listings import listing_for
-
-# --------------------------------------------------------------------------- naming
-
-
-def classify(
-    path: Path,
-    display: str,
-    location: Path,
-    config: Config,
-    rel: str | None = None,
-    siblings: set[str] | frozenset[str] | None = None,
-    layout: str | None = None,
-) -> MigrationFile:
-    """Classify one file of a location by its layout (the configured one unless ``layout`` is given).
-
-    ``siblings``: the names of the other files in its folder, when the caller listed it.
-    """
-    if rel is None:
-        try:
-            rel = path.relative_to(location).as_posix()
-        except ValueError:
-            rel = path.name
-    layout = layout or config.layout_of(location)
-    layout_runner = runner(layout)
-    settings = config.settings_for(location)
-    # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
-    # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
-    listing = listing_for(location, layout) if siblings or path.exists() else None
-    info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
-    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
-
-
-def _sidecar_opt_out(
-    path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None, layout: str = "flyway"
-) -> bool:
-    """Per-file opt-outs from the runner's transaction that live next to the file.
-
-    pop's ``.autocommit.`` names, Diesel's ``metadata.toml`` with
-    ``run_in_transaction = false``, Flyway's ``V….sql.conf`` with
-    ``executeInTransaction=false``.  ``siblings`` (the folder's file names)
-    saves the file-system checks when discovery already listed the folder.
-    """
-    if autocommit:
-        return True
-    if path.name in ("up.sql", "down.sql"):
-        if siblings is None or "metadata.toml" in siblings:
-            metadata = path.parent / "metadata.toml"
-            if metadata.is_file():
-                import tomllib
-
-                try:
-                    data = tomllib.loads(metadata.read_text(encoding="utf-8", errors="replace"))
-                except tomllib.TOMLDecodeError:
-                    return False
-                if layout == "diesel":  # `#[serde(default)] run_in_transaction: bool`: a missing key is false
-                    return data.get("run_in_transaction") is not True
-                return data.get("run_in_transaction") is False
-    conf_name = path.name + ".conf"
-    if siblings is None or conf_name in siblings:
-        conf = path.with_name(conf_name)
-        if conf.is_file():
-            for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
-                key, _, value = line.partition("=")
-                if key.strip() == "executeInTransaction" and value.strip().lower() == "false":
-                    return True
-    return False
-
-
-# --------------------------------------------------------------------------- walking
-
-
-def _walk(folder: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, list[str]]]:
-    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped.
-
-    ``skip``: absolute keys of sub-folders that are locations of their own.
-    """
-    root = os.fspath(folder)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and (not skip or absolute_key(os.path.join(dirpath, d)) not in skip)
-        )
-        rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
-        yield dirpath, rel, sorted(filenames)
-
-
-def discover_location(
-    location: Path, display_root: str, config: Config, skip: frozenset[str] = frozenset()
-) -> list[MigrationFile]:
-    """Classify every ``.sql`` file of one location (``skip``: sub-folders that are locations of their own)."""
-    files = []
-    prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
-    for dirpath, rel_dir, names in _walk(location, skip):
-        siblings = frozenset(names)
-        for name in names:
-            if not name.endswith(".sql"):
-                continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            files.append(classify(Path(dirpath, name), prefix + rel, location, config, rel, siblings))
-    if config.layout_of(location) in ("up-down", "pop"):
-        files = _shadow_generic_twins(files)
-    return files
-
-
-def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
-    """pop runs the ``.postgres.`` file and ignores a dialect-neutral twin."""
-    specific = {
-        (f.path.parent, f.version, f.kind) for f in files if f.note in POSTGRES_DIALECTS and f.version is not None
-    }
-    result = []
-    for f in files:
-        if f.note is None and f.version is not None and (f.path.parent, f.version, f.kind) in specific:
-            f = replace(
-                f,
-                kind="other",
-                autocommit=False,
-                runner_opt_out=False,
-                note="dialect-neutral twin of a .postgres. file, which pop runs instead",
-            )
-        result.append(f)
-    return result
-
-
-def configured_locations(config: Config) -> list[tuple[Path, str]]:
-    """The configured migration folders as (path on disk, path to display)."""
-    result = []
-    cwd = Path.cwd()
-    for raw in config.migration_paths:
-        path = (config.root / raw) if not os.path.isabs(raw) else Path(raw)
-        try:
-            display = os.path.relpath(path, cwd)
-        except ValueError:
-            display = str(path)
-        if display.startswith(".." + os.sep + ".."):
-            display = str(path)
-        result.append((path, display))
-    return result
-
-
-def location_of(path: Path, config: Config) -> Path:
-    """The migrations folder a single file belongs to."""
-    resolved = path.resolve()
-    candidates = [loc for loc, _ in configured_locations(config)]
-    candidates += [Path(loc.key) for loc in config.locations if loc.key]
-    for location in sorted(candidates, key=lambda p: len(p.resolve().parts), reverse=True):
-        try:
-            resolved.relative_to(location.resolve())
-            return location
-        except ValueError:
-            continue
-    parent = path.parent
-    layout = config.layout
-    if layout in ("flyway", "auto") and parent.name in (ROLLBACK_DIR, SEEDS_DIR):
-        return parent.parent
-    if layout in ("up-down", "diesel", "auto") and path.name in ("up.sql", "down.sql"):
-        return parent.parent
-    if layout in ("prisma", "drizzle", "auto") and path.name == "migration.sql":
-        return parent.parent
-    if layout in ("sqitch", "auto") and parent.name in ("deploy", "revert", "verify"):
-        return parent.parent
-    return parent
-
-
-def build_project(
-    locations: Iterable[tuple[Path, str]] | Iterable[tuple[Path, str, frozenset[str]]], config: Config
-) -> Project:
-    located: list[Path] = []
-    files: list[MigrationFile] = []
-    by_location: dict[str, list[MigrationFile]] = {}
-    seen: dict[Path, list[MigrationFile]] = {}
-    for entry in locations:
-        location, display = entry[0], entry[1]
-        skip: frozenset[str] = entry[2] if len(entry) > 2 else frozenset()
-        key = location.resolve()
-        if key in seen:
-            by_location.setdefault(absolute_key(location), seen[key])
-            continue
-        found = discover_location(location, display, config, skip) if location.is_dir() else []
-        seen[key] = by_location[absolute_key(location)] = found
-        located.append(location)
-        files.extend(found)
-    files.sort(key=lambda f: f.display)
-    return Project(config=config, locations=located, files=files, by_location=by_location)
-
-
-# --------------------------------------------------------------------------- layout: auto
-
-
-Located = tuple[Path, str, frozenset[str]]  # (folder, how reports show it, sub-folders that are locations of their own)
-
-
-def resolve_layouts(
-    locations: list[tuple[Path, str]], config: Config, notes: list[str], *, keep_rest: bool, searched: bool = False
-) -> tuple[list[Located], Config]:
-    """Give every ``layout: auto`` location its runner (splitting it into the folders found), and say so.
-
-    ``keep_rest``: the location was given as a PATH, so its ``.sql`` files outside the folders found
-    are still checked (with the Flyway default); a configured or searched location keeps only those.
-    A given or configured folder whose migrations are all Flyway's stays one location (Flyway reads
-    its locations recursively); ``searched`` (the repository's root, searched for want of a configured
-    folder) is always split into the folders found.
-    Returns the locations to discover and the configuration with each folder's layout and runner
-    options (``Config.locations``).
-    """
-    from .core.config import LocationConfig, location_key
-    from .detection import detect
-
-    resolved: list[Located] = []
-    added: list[LocationConfig] = []
-    kept = [loc for loc in config.locations if loc.layout != "auto"]
-    layouts: set[str] = set()
-    for location, display in locations:
-        configured = config.location_config(location)
-        layout = configured.layout if configured is not None else config.layout
-        if layout != "auto":
-            resolved.append((location, display, frozenset()))
-            layouts.add(layout)
-            if layout == "prisma":
-                notes.extend(_prisma8_notes(location, display))
-            found_settings = _repository_settings(location, layout)
-            if found_settings:  # what the runner's own files say, under what the configuration says
-                base = configured or LocationConfig(path=str(location), layout=layout)
-                merged = MappingProxyType({**found_settings, **base.runner_options})
-                added.append(replace(base, key=location_key(location), runner_options=merged))
-            continue
-        options = dict(configured.runner_options) if configured is not None else {}
-        base = configured or LocationConfig(path=str(location))
-        found = detect(location) if location.is_dir() else []
-        if not found:
-            if location.is_dir() and any(name.endswith(".sql") for _, _, names in _walk(location) for name in names):
-                notes.append(
-                    f"migration-gate: {display}: flyway (no runner's markers found: the default; set migrations.layout)"
-                )
-            added.append(replace(base, layout="flyway", key=location_key(location)))
-            resolved.append((location, display, frozenset()))
-            layouts.add("flyway")
-            continue
-        if not searched and all(f.layout == "flyway" for f in found):
-            line = found[0].line(display)
-            notes.append(line)
-            added.append(
-                replace(
-                    base,
-                    layout="flyway",
-                    key=location_key(location),
-                    detected=line,
-                    runner_options=MappingProxyType({**found[0].options, **options}),
-                )
-            )
-            resolved.append((location, display, frozenset()))
-            layouts.add("flyway")
-            continue
-        subs = frozenset(location_key(f.folder) for f in found if location_key(f.folder) != location_key(location))
-        for item in found:
-            rel = os.path.relpath(item.folder, location)
-            shown = display if rel == "." else (rel if display in ("", ".") else os.path.join(display, rel))
-            line = item.line(shown)
-            notes.append(line)
-            merged = MappingProxyType({**item.options, **options})
-            added.append(
-                replace(
-                    base,
-                    path=str(item.folder),
-                    layout=item.layout,
-                    key=location_key(item.folder),
-                    detected=line,
-                    runner_options=merged,
-                )
-            )
-            inner = frozenset(
-                k for k in subs if k != location_key(item.folder) and k.startswith(location_key(item.folder) + os.sep)
-            )
-            resolved.append((item.folder, shown, inner))
-            layouts.add(item.layout)
-        if keep_rest and location_key(location) not in {location_key(f.folder) for f in found}:
-            added.append(replace(base, layout="flyway", key=location_key(location)))
-            resolved.append((location, display, subs))
-    new = config.replace(locations=(*kept, *added), layout=layouts.pop() if len(layouts) == 1 else "auto")
-    return _skip_nested(resolved), new
-
-
-def _prisma8_notes(location: Path, display: str) -> list[str]:
-    """A configured prisma folder holding Prisma 8 migration packages: say they are not checked."""
-    from .detection import PRISMA8_REASON, prisma8_folders
-
-    notes = []
-    for folder in prisma8_folders(location):
-        rel = os.path.relpath(folder, location)
-        shown = display if rel == "." else (rel if display in ("", ".") else os.path.join(display, rel))
-        notes.append(f"migration-gate: {shown}: {PRISMA8_REASON}")
-    return notes
-
-
-def _repository_settings(location: Path, layout: str) -> dict[str, str]:
-    """The runner settings the repository holds for an explicitly configured folder."""
-    from .detection import Found
-    from .runner_settings import Hints, read_settings, repo_root
-
-    if not location.is_dir():
-        return {}
-    found = Found(location, layout, "configured")
-    read_settings(found, Hints(repo_root(location)))
-    return found.options
-
-
-def _skip_nested(resolved: list[Located]) -> list[Located]:
-    """A location's walk skips the locations inside it (their files belong to them)."""
-    keys = [absolute_key(location) for location, _, _ in resolved]
-    out = []
-    for (location, display, skip), key in zip(resolved, keys):
-        inner = frozenset(k for k in keys if k != key and k.startswith(key + os.sep))
-        out.append((location, display, skip | inner))
-    return out
-
-
-def absolute_key(path: Path | str) -> str:
-    """A cheap identity for a path (no symlink resolution: no system calls)."""
-    return os.path.normpath(os.path.abspath(path))
-
 
 # --------------------------------------------------------------------------- what to check
 
@@ -398,7 +59,30 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
     With ``layout: auto`` each folder's runner is found first (``Scope.notes`` says what was found);
     the scope's project carries the configuration with the layouts found.
     """
-    wanted: list[tuple[str, Path | None]] = []  # (as given, the file; None for a folder)
+    wanted, locations = _given(paths, config)
+    notes: list[str] = []
+    resolved, config = resolve_layouts(_unique(locations), config, notes, keep_rest=True)
+    project = build_project(resolved, config)
+    chosen = _Chosen()
+    known: dict[str, MigrationFile] | None = None
+    for raw, wanted_path in wanted:
+        if wanted_path is None:  # a folder: the files discovery found in it (listed once)
+            chosen.folder(raw, project, Path(paths[-1]))
+            continue
+        if known is None:
+            known = {absolute_key(f.path): f for f in project.files}
+        key = absolute_key(wanted_path)
+        found = known.get(key)
+        if found is None:
+            found = classify(wanted_path, raw, location_of(wanted_path, config), config)
+            project.files.append(found)
+        chosen.take(key, found, raw)
+    return Scope(project, _in_run_order(chosen.files), notes=notes)
+
+
+def _given(paths: list[str], config: Config) -> tuple[list[tuple[str, Path | None]], list[tuple[Path, str]]]:
+    """The PATHs as (as given, the file; None for a folder), and the locations they lie in."""
+    wanted: list[tuple[str, Path | None]] = []
     locations: list[tuple[Path, str]] = []
     configured = configured_locations(config) if config.paths_configured else []
     for raw in paths:
@@ -418,54 +102,48 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
             locations.append((location, _location_display(raw, path, location)))
         else:
             raise UsageError(f"{raw}: no such file or folder")
-    notes: list[str] = []
-    resolved, config = resolve_layouts(_unique(locations), config, notes, keep_rest=True)
-    project = build_project(resolved, config)
-    known: dict[str, MigrationFile] | None = None
-    files: list[MigrationFile] = []
-    seen: set[str] = set()
+    return wanted, locations
 
-    def take(key: str, migration: MigrationFile, display: str) -> None:
-        if key in seen:
+
+@dataclass(slots=True)
+class _Chosen:
+    """The files a ``check PATH …`` reports on, each once, shown as the PATH named it."""
+
+    files: list[MigrationFile] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def take(self, key: str, migration: MigrationFile, display: str) -> None:
+        if key in self.seen:
             return
-        seen.add(key)
-        files.append(migration if migration.display == display else _with_display(migration, display))
+        self.seen.add(key)
+        self.files.append(migration if migration.display == display else _with_display(migration, display))
 
-    for raw, wanted_path in wanted:
-        if wanted_path is None:  # a folder: the files discovery found in it (listed once)
-            root = absolute_key(raw)
-            prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
-            inner = [
-                files_
-                for key_, files_ in sorted(project.by_location.items())
-                if key_.startswith(root + os.sep)  # folders configured or found by layout: auto inside it
-            ]
-            if not project.by_location.get(root) and not any(inner):
-                raise UsageError(
-                    f"no migration files found in {raw} (no .sql file in it or its subfolders{_why(path)})"
-                )
-            for migration in project.by_location.get(root, ()):
-                take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
-            for found_files in inner:
-                for migration in found_files:
-                    take(absolute_key(migration.path), migration, migration.display)
-            continue
-        if known is None:
-            known = {absolute_key(f.path): f for f in project.files}
-        key = absolute_key(wanted_path)
-        found = known.get(key)
-        if found is None:
-            found = classify(wanted_path, raw, location_of(wanted_path, config), config)
-            project.files.append(found)
-        take(key, found, raw)
-    return Scope(project, _in_run_order(files), notes=notes)
+    def folder(self, raw: str, project: Project, last: Path) -> None:
+        """The files discovery found in a folder given as PATH, and in the locations inside it.
+
+        ``last``: the last PATH given, whose contents the "no migration files" message describes (as on main).
+        """
+        root = absolute_key(raw)
+        prefix = "" if raw in (".", "") else raw.rstrip("/") + "/"
+        inner = [
+            files_
+            for key_, files_ in sorted(project.by_location.items())
+            if key_.startswith(root + os.sep)  # folders configured or found by layout: auto inside it
+        ]
+        if not project.by_location.get(root) and not any(inner):
+            raise UsageError(f"no migration files found in {raw} (no .sql file in it or its subfolders{_why(last)})")
+        for migration in project.by_location.get(root, ()):
+            self.take(f"{root}/{migration.relpath}", migration, prefix + migration.relpath)
+        for found_files in inner:
+            for migration in found_files:
+                self.take(absolute_key(migration.path), migration, migration.display)
 
 
 def _prisma8_only(path: Path) -> bool:
     """A folder holding Prisma 8 migration packages and no ``.sql`` file: nothing the gate checks."""
     from .detection import prisma8_folders
 
-    if any(name.endswith(".sql") for _, _, names in _walk(path) for name in names):
+    if any(name.endswith(".sql") for _, _, names in walk(path) for name in names):
         return False
     return bool(prisma8_folders(path))
 

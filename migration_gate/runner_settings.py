@@ -11,78 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
-from typing import Protocol
 
-
-class Found(Protocol):
-    """A migrations folder whose runner is known (``detection.Found`` is one)."""
-
-    folder: Path
-    layout: str
-    options: dict[str, str]
-    facts: list[str]
-
-
-def repo_root(start: Path) -> Path:
-    """The repository's root (the folder holding ``.git``), else the filesystem root."""
-    start = start.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return Path(start.anchor)
-
-
-def ancestors(folder: Path, top: Path) -> list[Path]:
-    """``folder`` and its parents up to ``top`` (inclusive), nearest first."""
-    folder = folder.resolve()
-    out = []
-    for candidate in (folder, *folder.parents):
-        out.append(candidate)
-        if candidate == top:
-            break
-    return out
-
-
-class Hints:
-    """Project files near a folder (go.mod, Cargo.toml, package.json, …), read once."""
-
-    def __init__(self, top: Path):
-        self.top = top
-        self._cache: dict[Path, str | None] = {}
-
-    def read(self, path: Path) -> str | None:
-        if path not in self._cache:
-            self._cache[path] = _read(path) if path.is_file() else None
-        return self._cache[path]
-
-    def nearest(self, folder: Path, name: str) -> tuple[Path, str] | None:
-        for candidate in ancestors(folder, self.top):
-            text = self.read(candidate / name)
-            if text is not None:
-                return candidate / name, text
-        return None
-
-    def pair_runner(self, folder: Path) -> tuple[str, str] | None:
-        """Which runner a project dependency names for ``.up.sql`` pairs: (layout, reason)."""
-        gomod = self.nearest(folder, "go.mod")
-        if gomod:
-            text = gomod[1]
-            for module, layout in (
-                ("github.com/golang-migrate/migrate", "golang-migrate"),
-                ("github.com/gobuffalo/pop", "pop"),
-                ("github.com/ory/x", "pop"),
-                ("github.com/ory/pop", "pop"),
-            ):
-                if module in text:
-                    return layout, f"from {module} in go.mod"
-        cargo = self.nearest(folder, "Cargo.toml")
-        if cargo:
-            if re.search(r"^\s*diesel(_migrations)?\s*=", cargo[1], re.M):
-                return "diesel", "from diesel in Cargo.toml"
-            if re.search(r"^\s*sqlx(-cli)?\s*=", cargo[1], re.M):
-                return "sqlx", "from sqlx in Cargo.toml"
-        return None
+from .runner_files import atlas_hcl, committed_urls, flyway_settings, liquibase_settings, sqlx_toml
+from .runner_hints import Found as Found
+from .runner_hints import Hints as Hints
+from .runner_hints import ancestors as ancestors
+from .runner_hints import repo_root as repo_root
 
 
 def read_settings(found: Found, hints: Hints) -> None:
@@ -91,7 +25,7 @@ def read_settings(found: Found, hints: Hints) -> None:
     if reader is not None:
         reader(found, hints)
     if found.layout not in ("flyway", "liquibase", "sqitch", "prisma", "drizzle"):
-        _committed_urls(found, hints)
+        committed_urls(found, hints)
 
 
 def _package_version(found: Found, hints: Hints, packages: tuple[str, ...]) -> tuple[str, str] | None:
@@ -221,250 +155,14 @@ def _golang_migrate(found: Found, hints: Hints) -> None:
         found.facts.append(f"golang-migrate {version} from go.mod")
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-# --------------------------------------------------------------------------- Flyway
-
-
-def flyway_conf(text: str) -> dict[str, str]:
-    """``flyway.conf`` (Java properties, ``flyway.<key>=value``) → {key: value}."""
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", "!")):
-            continue
-        key, sep, value = _property(line)
-        if sep and key.startswith("flyway."):
-            values[key[len("flyway.") :]] = value
-    return values
-
-
-def _property(line: str) -> tuple[str, str, str]:
-    match = re.match(r"([^=:\s]+)\s*([=:\s])\s*(.*)", line)
-    if not match:
-        return line, "", ""
-    return match.group(1), match.group(2), match.group(3).strip()
-
-
-def _table(data: dict[str, object], key: str) -> dict[str, object]:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def flyway_toml(text: str) -> dict[str, str]:
-    """``flyway.toml``: ``[flyway]`` keys, and the selected environment's (``[flyway] environment``, else
-    ``default``) ``schemas`` and ``initSql`` (flyway/flyway ConfigurationModel, EnvironmentModel)."""
-    import tomllib
-
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return {}
-    values: dict[str, str] = {}
-    flyway = _table(data, "flyway")
-    for key, value in flyway.items():
-        if key == "placeholders" and isinstance(value, dict):
-            for name, text_value in value.items():
-                values[f"placeholders.{name}"] = str(text_value)
-        elif isinstance(value, (str, int, float, bool)):
-            values[key] = str(value).lower() if isinstance(value, bool) else str(value)
-        elif isinstance(value, list):
-            values[key] = ",".join(map(str, value))
-    environments = _table(data, "environments")
-    selected = environments.get(str(flyway.get("environment", "default")))
-    if isinstance(selected, dict):
-        for key in ("schemas", "initSql", "url"):
-            value = selected.get(key)
-            if isinstance(value, list):
-                values.setdefault(key, ",".join(map(str, value)))
-            elif isinstance(value, str):
-                values.setdefault(key, value)
-    return values
-
-
-def _flyway(found: Found, hints: Hints) -> None:
-    values: dict[str, str] = {}
-    where = None
-    for name in ("flyway.toml", "flyway.conf", "conf/flyway.conf"):
-        nearest = hints.nearest(found.folder, name)
-        if nearest:
-            values = flyway_toml(nearest[1]) if name.endswith(".toml") else flyway_conf(nearest[1])
-            where = name
-            break
-    if not values or where is None:
-        return
-    read = []
-    schema = values.get("defaultSchema") or (values.get("schemas") or "").split(",")[0].strip()
-    if schema:
-        found.options["default-schema"] = schema
-        read.append(f"defaultSchema {schema} (prepended to search_path)")
-    for key in ("group", "mixed", "outOfOrder", "executeInTransaction"):
-        if key in values:
-            found.options[key] = values[key].strip().lower()
-            read.append(f"{key} = {values[key]}")
-    for key, value in values.items():
-        if key.startswith("placeholders."):
-            found.options[f"placeholder.{key[len('placeholders.') :]}"] = value
-    placeholders = sum(1 for key in values if key.startswith("placeholders."))
-    if placeholders:
-        read.append(f"{placeholders} placeholder{'s' * (placeholders != 1)}")
-    init = values.get("initSql", "")
-    if re.search(r"\b(lock_timeout|statement_timeout)\b", init, re.I):
-        found.options["lock-timeout"] = "initSql"
-        read.append("a timeout in initSql")
-    _url_settings(found, values.get("url", ""))
-    if read:
-        found.facts.append(f"{where}: " + ", ".join(read))
-
-
-# --------------------------------------------------------------------------- committed URLs
-
-_URL = re.compile(r"postgres(?:ql)?://[^\s'\"`]+")
-
-
-def _url_settings(found: Found, text: str) -> None:
-    """Settings in a database URL: golang-migrate's x-multi-statement / x-statement-timeout, search_path,
-    and a lock_timeout or statement_timeout in ``options=-c …``."""
-    from urllib.parse import parse_qs, unquote, urlsplit
-
-    for url in _URL.findall(text):
-        query = parse_qs(urlsplit(url).query)
-        for key in ("x-multi-statement", "x-statement-timeout", "search_path"):
-            if key in query:
-                found.options.setdefault(key, query[key][0])
-        options = unquote(" ".join(query.get("options", [])))
-        if re.search(r"\b(lock_timeout|statement_timeout)\b", options) or "x-statement-timeout" in query:
-            found.options.setdefault("lock-timeout", "the database URL")
-
-
-def _committed_urls(found: Found, hints: Hints) -> None:
-    """Database URLs committed next to the migrations (.env, Makefile, compose files)."""
-    seen = []
-    for name in (".env", "Makefile", "docker-compose.yml", "docker-compose.yaml", "compose.yaml", "dbconfig.yml"):
-        nearest = hints.nearest(found.folder, name)
-        if nearest and _URL.search(nearest[1]):
-            before = dict(found.options)
-            _url_settings(found, nearest[1])
-            if found.options != before:
-                seen.append(name)
-    if seen:
-        keys = [
-            k for k in ("x-multi-statement", "x-statement-timeout", "search_path", "lock-timeout") if k in found.options
-        ]
-        found.facts.append(f"{', '.join(keys)} from the database URL in {', '.join(seen)}")
-
-
-def _sqlx_toml(found: Found, hints: Hints) -> None:
-    nearest = hints.nearest(found.folder, "sqlx.toml")
-    if not nearest:
-        return
-    import tomllib
-
-    try:
-        data = tomllib.loads(nearest[1])
-    except tomllib.TOMLDecodeError:
-        return
-    migrate = _table(data, "migrate")
-    chars = migrate.get("ignored-chars")
-    if isinstance(chars, list) and all(isinstance(c, str) for c in chars):
-        found.options["ignored-chars"] = "".join(chars)
-        found.facts.append("sqlx.toml ignored-chars (sqlx 0.9)")
-        found.options.setdefault("version", "0.9")
-
-
-def _atlas_hcl(found: Found, hints: Hints) -> None:
-    for candidate in ancestors(found.folder, hints.top):
-        text = hints.read(candidate / "atlas.hcl")
-        if text is None:
-            continue
-        match = re.search(r'exec_order\s*=\s*"?([\w-]+)', text)
-        if match:
-            found.options["exec-order"] = match.group(1)
-            found.facts.append(f"atlas.hcl exec_order = {match.group(1)}")
-        before = dict(found.options)
-        _url_settings(found, text)
-        if "search_path" in found.options and "search_path" not in before:
-            found.facts.append(f"search_path {found.options['search_path']} from atlas.hcl")
-        return
-
-
-def _liquibase(found: Found, hints: Hints) -> None:
-    """Changelog parameters and Liquibase's version."""
-    _liquibase_parameters(found, hints)
-    _liquibase_version(found, hints)
-
-
-_XML_PROPERTY = re.compile(r"<property\b([^>]*)/?>", re.S)
-_XML_ATTRIBUTE = re.compile(r"""\b(name|value)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-def _liquibase_parameters(found: Found, hints: Hints) -> None:
-    """Changelog parameters the repository defines: ``parameter.<name>=value`` in the nearest
-    liquibase.properties, ``<property name=… value=…/>`` in the folder's XML changelogs (the last one wins,
-    as the gate cannot tell contexts apart). Values passed at deploy time (``-D``) stay unknown."""
-    values: dict[str, str] = {}
-    where: list[str] = []
-    nearest = hints.nearest(found.folder, "liquibase.properties")
-    if nearest:
-        for raw in nearest[1].splitlines():
-            key, sep, value = raw.strip().partition("=")
-            if sep and key.strip().startswith("parameter."):
-                values[key.strip()[len("parameter.") :]] = value.strip()
-        if values:
-            where.append("liquibase.properties")
-    try:
-        changelogs = sorted(found.folder.glob("*.xml"))
-    except OSError:
-        changelogs = []
-    count = len(values)
-    for changelog in changelogs:
-        text = hints.read(changelog) or ""
-        for match in _XML_PROPERTY.finditer(text):
-            attributes = {
-                m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-                for m in _XML_ATTRIBUTE.finditer(match.group(1))
-            }
-            if "name" in attributes and "value" in attributes:
-                values[attributes["name"]] = attributes["value"]
-    if len(values) > count:
-        where.append("<property> in the changelog")
-    for name, value in values.items():
-        found.options[f"placeholder.{name}"] = value
-    if values:
-        found.facts.append(f"{len(values)} changelog parameter{'s' * (len(values) != 1)} from {' and '.join(where)}")
-
-
-def _liquibase_version(found: Found, hints: Hints) -> None:
-    """Liquibase's version (checksums changed from v8 to v9 in 4.22): Maven, Gradle or a Docker image."""
-    checks = (
-        ("pom.xml", r"<artifactId>liquibase-core</artifactId>\s*<version>([0-9][^<]*)</version>"),
-        ("build.gradle", r"org\.liquibase:liquibase-core:([0-9][\w.-]*)"),
-        ("build.gradle.kts", r"org\.liquibase:liquibase-core:([0-9][\w.-]*)"),
-        ("Dockerfile", r"liquibase/liquibase:([0-9][\w.-]*)"),
-    )
-    for name, pattern in checks:
-        nearest = hints.nearest(found.folder, name)
-        match = re.search(pattern, nearest[1]) if nearest else None
-        if match:
-            found.options["version"] = match.group(1)
-            found.facts.append(f"Liquibase {match.group(1)} from {name}")
-            return
-    found.facts.append("Liquibase version not found: assumed 4.22 or later (checksums 9:)")
-
-
 def _sqlx_all(found: Found, hints: Hints) -> None:
-    _sqlx_toml(found, hints)
+    sqlx_toml(found, hints)
     if "version" not in found.options:
         _sqlx(found, hints)
 
 
 def _atlas(found: Found, hints: Hints) -> None:
-    _atlas_hcl(found, hints)
+    atlas_hcl(found, hints)
 
 
 _READERS: dict[str, Callable[[Found, Hints], None]] = {
@@ -473,7 +171,7 @@ _READERS: dict[str, Callable[[Found, Hints], None]] = {
     "sqlx": _sqlx_all,
     "goose": _goose,
     "golang-migrate": _golang_migrate,
-    "flyway": _flyway,
+    "flyway": flyway_settings,
     "atlas": _atlas,
-    "liquibase": _liquibase,
+    "liquibase": liquibase_settings,
 }

@@ -32,6 +32,7 @@ def test_registry_is_complete_and_unique():
         "held_locks",
         "merged_files",
         "merged_changelogs",
+        "rerun",
     }  # the rules' own helpers
     modules = {m.name for m in pkgutil.iter_modules(package.__path__)} - helpers
     registered = {r.__module__.rsplit(".", 1)[1] for r in registry.ALL_RULES}

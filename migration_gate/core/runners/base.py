@@ -25,13 +25,23 @@ The module docstring of each layout module is its documentation page
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..severity import Severity
-from ..version import InvalidVersion, Version
+from ..version import Version
+from .sqltext import blank as blank
+from .sqltext import bom_rejected as bom_rejected
+from .sqltext import dollar_semicolons as dollar_semicolons
+from .sqltext import ends_with_semicolon as ends_with_semicolon
+from .sqltext import line_spans as line_spans
+from .sqltext import quoted_semicolons as quoted_semicolons
+from .version_keys import locale_key as locale_key
+from .version_keys import locale_version as locale_version
+from .version_keys import numeric_version as numeric_version
+from .version_keys import ordinal_version as ordinal_version
+from .version_keys import text_version as text_version
 
 #: How statements reach PostgreSQL.
 ONE_QUERY = "one-query"  # the whole file or section as one simple-protocol query string
@@ -284,132 +294,6 @@ class Runner:
 # --------------------------------------------------------------------------- shared helpers
 
 
-# Version keys are ``(family, payload)``: payloads of one family compare with each other, and keys of
-# different runners (a monorepo) still sort without error: 0 numbers (Flyway's parts, goose, sqlx, …),
-# 1 text, 2 localeCompare, 3/4 sql-migrate's numbered / unnumbered names, 5 positions in a plan or journal.
-
-
-def numeric_version(text: str, digits: str | None = None) -> Version:
-    """A version compared as a number (``digits``: the number's text when it differs from ``text``)."""
-    number = digits if digits is not None else text
-    try:
-        value = int(number)
-    except ValueError:
-        raise InvalidVersion(f"version {text!r} is not a number") from None
-    return Version(text, (0, (value,)))
-
-
-def text_version(text: str, compare: str | None = None) -> Version:
-    """A version compared as text, character by character (Go and Rust string order on UTF-8)."""
-    # Python compares str by code point, which is the byte order of UTF-8.
-    return Version(text, (1, (compare if compare is not None else text,)))
-
-
-def ordinal_version(text: str, position: int) -> Version:
-    """A version that is a position in a list the runner keeps (a plan, a journal, a changelog)."""
-    return Version(text, (5, (position,)))
-
-
-def locale_key(text: str) -> tuple[object, ...]:
-    """An approximation of JavaScript's ``String.prototype.localeCompare`` (ICU root collation).
-
-    Punctuation and spaces sort before digits, digits before letters, letters
-    case-insensitively with lower case first on a tie; digits are not read as
-    numbers (``10_x`` < ``9_x``).  Exact for the ASCII names migration tools
-    generate; other characters fall back to their Unicode decomposition.
-    """
-    primary: list[tuple[int, object]] = []
-    tertiary: list[int] = []
-    for ch in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(ch):
-            continue
-        if ch.isdigit():
-            primary.append((1, unicodedata.digit(ch, 0)))
-            tertiary.append(0)
-        elif ch.isalpha():
-            primary.append((2, ch.casefold()))
-            tertiary.append(0 if ch == ch.lower() else 1)
-        else:
-            primary.append((0, ord(ch)))
-            tertiary.append(0)
-    return (tuple(primary), tuple(tertiary), text)
-
-
-def locale_version(text: str) -> Version:
-    return Version(text, (2, locale_key(text)))
-
-
-def line_spans(text: str) -> list[tuple[int, int, int]]:
-    """``(start, end without terminator, end with terminator)`` of every line (``\\r\\n``, ``\\r``, ``\\n``)."""
-    spans = []
-    i = 0
-    n = len(text)
-    while i < n:
-        j = i
-        while j < n and text[j] not in "\r\n":
-            j += 1
-        k = j
-        if k < n:
-            k += 2 if text.startswith("\r\n", k) else 1
-        spans.append((i, j, k))
-        i = k
-    return spans
-
-
-def blank(text: str) -> str:
-    """The same length of spaces (line breaks kept), for masking text the runner never sends."""
-    return "".join(ch if ch in "\r\n" else " " for ch in text)
-
-
-def ends_with_semicolon(line: str) -> bool:
-    """goose's and sql-migrate's ``endsWithSemicolon``: the last word before a ``--`` word ends in ``;``."""
-    previous = ""
-    for word in line.split():
-        if word.startswith("--"):
-            break
-        previous = word
-    return previous.endswith(";")
-
-
-def dollar_semicolons(text: str, start: int = 0, end: int | None = None) -> list[int]:
-    """Offsets of ``;`` inside dollar-quoted strings (``$$ … $$`` bodies) between ``start`` and ``end``.
-
-    A runner that splits on ``;`` without knowing dollar quotes cuts a function body there.
-    """
-    from pglast import parser
-
-    chunk = text[start:end]
-    if ";" not in chunk or "$" not in chunk:
-        return []
-    try:
-        tokens = parser.scan(chunk)
-    except parser.ParseError:
-        return []
-    found = []
-    for token in tokens:
-        if token.name == "SCONST" and chunk.startswith("$", token.start):
-            body = chunk[token.start : token.end + 1]
-            at = body.find(";")
-            if at >= 0:
-                found.append(start + token.start + at)
-    return found
-
-
-def quoted_semicolons(text: str, start: int = 0, end: int | None = None) -> list[int]:
-    """Offsets of ``;`` that are not statement ends (in strings, comments, dollar bodies, identifiers)."""
-    from pglast import parser
-
-    chunk = text[start:end]
-    if ";" not in chunk:
-        return []
-    try:
-        tokens = parser.scan(chunk)
-    except parser.ParseError:
-        return []
-    real = {t.start for t in tokens if t.name == "ASCII_59"}
-    return [start + i for i, ch in enumerate(chunk) if ch == ";" and i not in real]
-
-
 def query_index(statement_start: int, statement_index: int, delivery: str, cuts: tuple[int, ...] | None) -> int:
     """Which query string of its run a statement reaches PostgreSQL in (equal numbers: the same string).
 
@@ -425,11 +309,6 @@ def query_index(statement_start: int, statement_index: int, delivery: str, cuts:
 
         return bisect.bisect_right(cuts, statement_start)
     return -1 - statement_index
-
-
-def bom_rejected(runner: str) -> tuple[int, int, str]:
-    """The problem of a file with a BOM for a runner that sends the bytes as they are."""
-    return (0, 0, f'{runner} sends the file as written: PostgreSQL rejects its BOM (syntax error at or near "\\ufeff")')
 
 
 def _module_docstring_in_source(name: str, file: str | None) -> str:

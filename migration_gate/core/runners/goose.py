@@ -106,32 +106,17 @@ from typing import Any
 from ..severity import Severity
 from ..version import InvalidVersion, Version
 from .base import (
-    DOWN,
     PER_STATEMENT,
-    SKIPPED,
-    UP,
     Execution,
     Listing,
     Runner,
     Section,
     Settings,
     Shape,
-    ends_with_semicolon,
-    line_spans,
     numeric_version,
 )
 from .flyway import legacy_execution
-
-_ANNOTATIONS = {
-    "up": "Up",
-    "down": "Down",
-    "statementbegin": "StatementBegin",
-    "statementend": "StatementEnd",
-    "no transaction": "NO TRANSACTION",
-    "envsub on": "ENVSUB ON",
-    "envsub off": "ENVSUB OFF",
-}
-_ENVSUB = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}\n]*)?\}")
+from .goose_parser import parse_annotated
 
 
 def goose_version(name: str) -> Version:
@@ -199,126 +184,6 @@ class Goose(Runner):
 
     def rollback_expected(self, rel: str) -> str:
         return "a `-- +goose Down` section"
-
-
-def parse_annotated(text: str, runner: str, *, bom: bool = False) -> Shape:
-    """goose's SQL parser: sections, statement cuts, ``NO TRANSACTION``, ``ENVSUB``, and its refusals."""
-    sections: list[Section] = []
-    cuts: list[int] = []
-    problems: list[tuple[int, int, str]] = []
-    masks: list[tuple[int, int, str]] = []
-    state = "start"  # start | up | down
-    in_block = False
-    block_start = 0
-    buffer_start: int | None = None  # where the statement being collected starts
-    current: list[Any] | None = None  # [direction, start, marker]
-    no_transaction: str | None = None
-    envsub = False
-    first = True
-
-    def close(at: int) -> None:
-        if current is not None:
-            sections.append(Section(current[0], current[1], at, marker=current[2]))
-
-    def fail(start: int, end: int, message: str) -> Shape:
-        problems.append((start, end, f"goose refuses this file: {message}"))
-        return Shape(sections=tuple(sections), masks=tuple(masks), problems=tuple(problems))
-
-    for start, end, after in line_spans(text):
-        line = text[start:end]
-        if first and bom and line.lstrip(" \t").startswith("--"):
-            first = False
-            return fail(start, end, f"unexpected state 0 on line {line!r}: the file starts with a BOM")
-        first = False
-        stripped = line.strip()
-        if stripped.startswith("--") and "+goose" in line:
-            annotation, problem = _annotation(line)
-            if problem:
-                return fail(start, end, f"failed to parse annotation line {line!r}: {problem}")
-            if annotation == "Up":
-                if state != "start":
-                    return fail(start, end, "duplicate '-- +goose Up' annotations")
-                state = "up"
-                current = [UP, after, (start, end)]
-                if sections or start > 0:
-                    sections.append(Section(SKIPPED, 0, start))
-                continue
-            if annotation == "Down":
-                if state != "up" or in_block:
-                    return fail(start, end, "must start with '-- +goose Up' annotation")
-                if buffer_start is not None:
-                    return fail(buffer_start, end, "unexpected unfinished SQL query before Down: missing semicolon?")
-                close(start)
-                state = "down"
-                current = [DOWN, after, (start, end)]
-                continue
-            if annotation == "StatementBegin":
-                if state == "start" or in_block:
-                    return fail(start, end, "'-- +goose StatementBegin' must be defined after '-- +goose Up' or Down")
-                in_block = True
-                block_start = start
-                continue
-            if annotation == "StatementEnd":
-                if not in_block:
-                    return fail(start, end, "'-- +goose StatementEnd' must be defined after StatementBegin")
-                in_block = False
-                cuts.append(after)
-                buffer_start = None
-                continue
-            if annotation == "NO TRANSACTION":
-                no_transaction = no_transaction or "-- +goose NO TRANSACTION"
-                continue
-            envsub = annotation == "ENVSUB ON"
-            continue
-        if buffer_start is None and not in_block and (stripped.startswith("--") or not stripped):
-            continue  # comments and blank lines before a statement are dropped
-        if state == "start":
-            return fail(start, end, f"unexpected state 0 on line {line!r}: only comments may come before Up")
-        if envsub:
-            for match in _ENVSUB.finditer(line):
-                masks.append((start + match.start(), start + match.end(), _identifier(match.group())))
-        if in_block:
-            continue
-        if buffer_start is None:
-            buffer_start = start
-        if ends_with_semicolon(line):
-            cuts.append(after)
-            buffer_start = None
-    if in_block:
-        return fail(block_start, block_start, "missing '-- +goose StatementEnd' annotation")
-    if state == "start":
-        return fail(0, 0, "must start with '-- +goose Up' annotation")
-    if buffer_start is not None:
-        end = len(text.rstrip())
-        return fail(buffer_start, end, "unexpected unfinished SQL query: missing semicolon?")
-    close(len(text))
-    return Shape(
-        sections=tuple(sections),
-        masks=tuple(masks),
-        cuts=tuple(cuts),
-        cut_rule=f"{runner} ends a statement at a line ending in `;` (outside StatementBegin … StatementEnd)",
-        transaction=False if no_transaction else None,
-        opt_out=no_transaction,
-    )
-
-
-def _annotation(line: str) -> tuple[str | None, str | None]:
-    """goose's ``extractAnnotation``: (annotation, None) or (None, why it is refused)."""
-    if line.startswith((" ", "\t")):
-        return None, "contains leading whitespace: invalid annotation"
-    command = line.replace("--", "").replace("+goose", "", 1)
-    if "+goose" in command:
-        return None, "contains multiple '+goose' annotations"
-    command = command.strip()
-    known = _ANNOTATIONS.get(command.lower())
-    if known is None:
-        return None, f"{command!r} not supported: invalid annotation"
-    return known, None
-
-
-def _identifier(text: str) -> str:
-    """A same-length identifier standing for an environment reference."""
-    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in text)
 
 
 RUNNER = Goose()

@@ -77,64 +77,25 @@ Changeset checksums `9:<md5>` (Liquibase ≥ 4.22) or `8:<md5>`; see
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..severity import Severity
 from ..version import Version
 from .base import (
-    DOWN,
     ONE_QUERY,
     PER_STATEMENT,
-    SKIPPED,
-    UP,
     Execution,
     Listing,
     Runner,
     Section,
     Settings,
     Shape,
-    blank,
-    dollar_semicolons,
-    line_spans,
     ordinal_version,
     text_version,
 )
 from .flyway import legacy_execution
-
-_HEADER = re.compile(r"\s*--\s*liquibase\s*formatted.*", re.I)
-_CHANGESET = re.compile(r'\s*--[\s]*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+).*', re.I)
-_ROLLBACK = re.compile(r"(\s*--[\s]*rollback )(.*)", re.I)
-_ROLLBACK_START = re.compile(r"\s*/\*\s*liquibase\s*rollback\s*\Z", re.I)
-_ROLLBACK_END = re.compile(r".*\*/\s*\Z")
-_IGNORE_START = re.compile(r"\s*--\s*ignoreLines:start", re.I)
-_IGNORE_END = re.compile(r"\s*--\s*ignoreLines:end", re.I)
-_IGNORE_COUNT = re.compile(r"\s*--\s*ignoreLines:(\d+)", re.I)
-_EMPTY_ROLLBACK = re.compile(r"\s*(not\s+required|empty)\s*\Z|.*changesetId\s*:", re.I)
-
-
-def _attribute(line: str, name: str, pattern: str = r"(\w+)") -> str | None:
-    match = re.search(rf"{name}:{pattern}", line, re.I)
-    return match.group(1) if match else None
-
-
-def _runs_on_postgresql(dbms: str | None) -> bool:
-    if not dbms:
-        return True
-    names = [d.strip().lower() for d in dbms.split(",") if d.strip()]
-    if any(n in ("postgresql", "all") for n in names):
-        return True
-    if "!postgresql" in names or "none" in names:
-        return False
-    return all(n.startswith("!") for n in names)
-
-
-def is_formatted(text: str) -> bool:
-    for start, end, _ in line_spans(text):
-        line = text[start:end]
-        if line.strip():
-            return bool(_HEADER.match(line))
-    return False
+from .liquibase_parser import is_formatted as is_formatted
+from .liquibase_parser import parse_changelog
 
 
 class Liquibase(Runner):
@@ -175,7 +136,7 @@ class Liquibase(Runner):
     def shape(self, text: str, kind: str = "versioned", settings: Settings | None = None, bom: bool = False) -> Shape:
         if not is_formatted(text):
             return Shape()
-        return _parse(text)
+        return parse_changelog(text)
 
     def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
         legacy = legacy_execution(settings, "Liquibase", default=None, opt_out=opt_out)
@@ -196,113 +157,6 @@ class Liquibase(Runner):
 
     def rollback_expected(self, rel: str) -> str:
         return "a `--rollback` line"
-
-
-def _parse(text: str) -> Shape:
-    """Changesets (up sections), their rollbacks (down sections), masks for the rollback markers."""
-    sections: list[Section] = []
-    masks: list[tuple[int, int, str]] = []
-    problems: list[tuple[int, int, str]] = []
-    changeset = -1
-    attrs: dict[str, Any] = {}
-    label = ""
-    marker: tuple[int, int] | None = None
-    split_check = False
-    skipped = False  # the current changeset is for another database
-    run_start = 0
-    run_kind = SKIPPED  # up | down | empty (a declared empty rollback) | skipped
-    in_block = False
-    ignoring = 0  # lines left to ignore (-1: until ignoreLines:end)
-    split_checks: list[tuple[int, int]] = []
-
-    def flush(at: int, next_kind: str) -> None:
-        nonlocal run_start, run_kind
-        if at > run_start and changeset >= 0:
-            if run_kind == UP:
-                sections.append(Section(UP, run_start, at, marker=marker, label=label, pair=changeset, **attrs))
-                if split_check:
-                    split_checks.append((run_start, at))
-            elif run_kind in (DOWN, "empty"):
-                shown = "empty" if run_kind == "empty" else label
-                undo = {k: v for k, v in attrs.items() if k in ("transaction", "opt_out")}  # runInTransaction too
-                sections.append(Section(DOWN, run_start, at, marker=marker, label=shown, pair=changeset, **undo))
-        run_start, run_kind = at, next_kind
-
-    for start, end, after in line_spans(text):
-        line = text[start:end]
-        if ignoring:
-            if ignoring < 0:
-                if _IGNORE_END.match(line):
-                    ignoring = 0
-                    flush(after, UP)
-                continue
-            ignoring -= 1
-            if not ignoring:
-                flush(after, UP)
-            continue
-        if in_block:
-            if _ROLLBACK_END.match(line):
-                close = line.rfind("*/")
-                masks.append((start + close, start + close + 2, "  "))
-                in_block = False
-                flush(after, UP)
-            continue
-        match = _CHANGESET.match(line)
-        if match:
-            flush(start, SKIPPED)
-            changeset += 1
-            author, ident = (g.strip('"') for g in match.groups())
-            label = f"changeset {author.strip()}:{ident}"
-            marker = (start, end)
-            attrs = {}
-            if (_attribute(line, "runInTransaction") or "").lower() == "false":
-                attrs["transaction"] = False
-                attrs["opt_out"] = "runInTransaction:false"
-            split = (_attribute(line, "splitStatements") or "").lower() != "false"
-            if not split:
-                attrs["delivery"] = ONE_QUERY
-            split_check = split and not _attribute(line, r"\bendDelimiter", r"(\S+)")
-            skipped = not _runs_on_postgresql(_attribute(line, "dbms", r"([^,\s][\w!,]*)"))
-            run_start, run_kind = after, (SKIPPED if skipped else UP)
-            continue
-        if changeset < 0 or skipped:
-            continue
-        if _IGNORE_START.match(line):
-            flush(start, SKIPPED)
-            ignoring = -1
-            continue
-        count = _IGNORE_COUNT.match(line)
-        if count:
-            flush(after, SKIPPED)
-            ignoring = int(count.group(1))
-            continue
-        rollback = _ROLLBACK.match(line)
-        if rollback:
-            kind = "empty" if _EMPTY_ROLLBACK.match(rollback.group(2)) else DOWN
-            if run_kind != kind:
-                flush(start, kind)
-            if kind == DOWN:
-                masks.append((start, start + len(rollback.group(1)), blank(rollback.group(1))))
-            continue
-        if _ROLLBACK_START.match(line):
-            flush(start, DOWN)
-            masks.append((start, end, blank(line)))
-            in_block = True
-            continue
-        if run_kind != UP:
-            flush(start, UP)
-    flush(len(text), SKIPPED)
-    for begin, stop in split_checks:
-        for at in dollar_semicolons(text, begin, stop)[:1]:
-            problems.append(
-                (
-                    at,
-                    at + 1,
-                    "Liquibase splits the changeset on `;` and does not know dollar quotes: this `;` inside a $$ "
-                    "body cuts the statement (Unterminated dollar quote); add splitStatements:false",
-                )
-            )
-    return Shape(sections=tuple(sections), masks=tuple(masks), problems=tuple(problems))
 
 
 RUNNER = Liquibase()

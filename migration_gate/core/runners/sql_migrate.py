@@ -66,22 +66,17 @@ from typing import Any
 from ..severity import Severity
 from ..version import Version
 from .base import (
-    DOWN,
     PER_STATEMENT,
-    SKIPPED,
-    UP,
     Execution,
     Listing,
     Runner,
     Section,
     Settings,
     Shape,
-    ends_with_semicolon,
-    line_spans,
 )
 from .flyway import legacy_execution
+from .sql_migrate_parser import parse_migrate
 
-PREFIX = "-- +migrate "
 _NUMERIC = re.compile(r"(\d+)")
 
 
@@ -121,7 +116,7 @@ class SqlMigrate(Runner):
         return sql_migrate_version(text)
 
     def shape(self, text: str, kind: str = "versioned", settings: Settings | None = None, bom: bool = False) -> Shape:
-        return _parse(text)
+        return parse_migrate(text)
 
     def execution(self, section: Section | None, shape: Shape, opt_out: str | None, settings: Settings) -> Execution:
         legacy = legacy_execution(settings, "sql-migrate", default=None, opt_out=opt_out)
@@ -133,96 +128,6 @@ class SqlMigrate(Runner):
 
     def rollback_expected(self, rel: str) -> str:
         return "a `-- +migrate Down` section"
-
-
-def _parse(text: str) -> Shape:
-    sections: list[Section] = []
-    cuts: list[int] = []
-    problems: list[tuple[int, int, str]] = []
-    direction: str | None = None
-    current: list[Any] | None = None
-    in_block = False
-    block_start = 0
-    buffered: int | None = None  # start of the statement being collected
-
-    def fail(start: int, end: int, message: str) -> Shape:
-        problems.append((start, end, f"sql-migrate refuses this file: {message}"))
-        return Shape(sections=tuple(sections), problems=tuple(problems))
-
-    for start, end, after in line_spans(text):
-        line = text[start:end]
-        if line.startswith("-- ") and not line.startswith("-- +"):
-            continue
-        if line.startswith(PREFIX):
-            fields = line[len(PREFIX) :].split()
-            command, options = (fields[0], fields[1:]) if fields else ("", [])
-            if command in ("Up", "Down"):
-                if buffered is not None:
-                    return fail(
-                        buffered,
-                        end,
-                        "The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker.",
-                    )
-                if current is not None:
-                    sections.append(Section(current[0], current[1], start, marker=current[2], **current[3]))
-                elif start > 0:
-                    sections.append(Section(SKIPPED, 0, start))
-                direction = UP if command == "Up" else DOWN
-                extra: dict[str, Any] = {}
-                if "notransaction" in options:
-                    extra = {"transaction": False, "opt_out": line.rstrip()}
-                current = [direction, after, (start, end), extra]
-                continue
-            if command == "StatementBegin":
-                if direction is not None:
-                    in_block = True
-                    block_start = start
-                continue
-            if command == "StatementEnd":
-                if direction is not None and in_block:
-                    in_block = False
-                    cuts.append(after)
-                    buffered = None
-                continue
-            problems.append(
-                (
-                    start,
-                    end,
-                    f"sql-migrate ignores the unknown command {command!r} (commands are Up, Down, "
-                    "StatementBegin and StatementEnd, case-sensitive): the statements after it stay in the "
-                    f"{'no' if direction is None else direction} section",
-                )
-            )
-            continue
-        if direction is None:
-            continue
-        if line.startswith("-- +"):
-            continue
-        if in_block:
-            continue
-        if buffered is None and line.strip():
-            buffered = start
-        if ends_with_semicolon(line):
-            cuts.append(after)
-            buffered = None
-    if in_block:
-        return fail(block_start, block_start, "saw '-- +migrate StatementBegin' with no matching StatementEnd")
-    if direction is None:
-        return fail(0, 0, "no Up/Down annotations found, so no statements were executed")
-    if buffered is not None:
-        return fail(
-            buffered,
-            len(text.rstrip()),
-            "The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker.",
-        )
-    assert current is not None
-    sections.append(Section(current[0], current[1], len(text), marker=current[2], **current[3]))
-    return Shape(
-        sections=tuple(sections),
-        cuts=tuple(cuts),
-        cut_rule="sql-migrate ends a statement at a line ending in `;` (outside StatementBegin … StatementEnd)",
-        problems=tuple(problems),
-    )
 
 
 RUNNER = SqlMigrate()
