@@ -628,13 +628,13 @@ def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
     Planted where verify reads the predictions (the statement reports of ``analyze_file``), not inside the
     core: a compiled core calls its own functions directly, past any patched module attribute."""
     from migration_gate.core.results import LockReport
-    from migration_gate.verify import runner
+    from migration_gate.verify import prepare
 
     planted = {
         1: [LockReport("public.users", "ShareUpdateExclusiveLock", rewrite=True, scan=False)],  # ALTER TABLE
         2: [LockReport("public.orders", "ShareLock", rewrite=False, scan=False)],  # CREATE INDEX
     }
-    real = runner.analyze_file
+    real = prepare.analyze_file
 
     def analyze_file(migration, *args, **kwargs):
         result = real(migration, *args, **kwargs)
@@ -643,7 +643,7 @@ def test_lock_prediction_is_compared_per_table(monkeypatch, verify, tmp_path):
                 report.locks = planted[report.line]
         return result
 
-    monkeypatch.setattr(runner, "analyze_file", analyze_file)
+    monkeypatch.setattr(prepare, "analyze_file", analyze_file)
     files = base_files()
     files["migrations/V3__checks.sql"] = (
         "ALTER TABLE users ADD CONSTRAINT email_length CHECK (length(email) < 300);\n"
