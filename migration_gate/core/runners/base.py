@@ -31,11 +31,15 @@ from typing import Any, ClassVar
 
 from ..severity import Severity
 from ..version import Version
+from .delivery import ONE_QUERY as ONE_QUERY
+from .delivery import PER_STATEMENT as PER_STATEMENT
+from .delivery import query_index as query_index
 from .sqltext import blank as blank
 from .sqltext import bom_rejected as bom_rejected
 from .sqltext import dollar_semicolons as dollar_semicolons
 from .sqltext import ends_with_semicolon as ends_with_semicolon
 from .sqltext import line_spans as line_spans
+from .sqltext import module_docstring_in_source
 from .sqltext import quoted_semicolons as quoted_semicolons
 from .version_keys import locale_key as locale_key
 from .version_keys import locale_version as locale_version
@@ -44,8 +48,6 @@ from .version_keys import ordinal_version as ordinal_version
 from .version_keys import text_version as text_version
 
 #: How statements reach PostgreSQL.
-ONE_QUERY = "one-query"  # the whole file or section as one simple-protocol query string
-PER_STATEMENT = "per-statement"  # one statement at a time
 DELIVERIES = (ONE_QUERY, PER_STATEMENT)
 
 UP, DOWN, SKIPPED = "up", "down", "skipped"
@@ -288,36 +290,4 @@ class Runner:
         import sys
 
         module = sys.modules[type(self).__module__]
-        return inspect.cleandoc(module.__doc__ or _module_docstring_in_source(module.__name__, module.__file__)).strip()
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def query_index(statement_start: int, statement_index: int, delivery: str, cuts: tuple[int, ...] | None) -> int:
-    """Which query string of its run a statement reaches PostgreSQL in (equal numbers: the same string).
-
-    One query string per run (``ONE_QUERY``); with the runner's own cuts (goose's and sql-migrate's
-    lines ending in ``;``, their ``StatementBegin … StatementEnd`` blocks, drizzle's breakpoints), the
-    stretch between two cuts; otherwise each statement alone.  The same grouping as the pre-pass
-    (``core.analysis``) uses for its implicit transactions.
-    """
-    if delivery == ONE_QUERY:
-        return 0
-    if cuts is not None:
-        import bisect
-
-        return bisect.bisect_right(cuts, statement_start)
-    return -1 - statement_index
-
-
-def _module_docstring_in_source(name: str, file: str | None) -> str:
-    import ast
-    from pathlib import Path
-
-    source = Path(file or "").with_name(name.rpartition(".")[2] + ".py")
-    try:
-        tree = ast.parse(source.read_text(encoding="utf-8"))
-    except OSError:
-        return ""
-    return ast.get_docstring(tree, clean=False) or ""
+        return inspect.cleandoc(module.__doc__ or module_docstring_in_source(module.__name__, module.__file__)).strip()

@@ -78,3 +78,16 @@ def quoted_semicolons(text: str, start: int = 0, end: int | None = None) -> list
 def bom_rejected(runner: str) -> tuple[int, int, str]:
     """The problem of a file with a BOM for a runner that sends the bytes as they are."""
     return (0, 0, f'{runner} sends the file as written: PostgreSQL rejects its BOM (syntax error at or near "\\ufeff")')
+
+
+def module_docstring_in_source(name: str, file: str | None) -> str:
+    """A module's docstring read from its source file (a module compiled with mypyc keeps none)."""
+    import ast
+    from pathlib import Path
+
+    source = Path(file or "").with_name(name.rpartition(".")[2] + ".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+    return ast.get_docstring(tree, clean=False) or ""
