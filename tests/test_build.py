@@ -127,10 +127,11 @@ def test_every_layout_page_reads_the_same_from_its_source():
     import inspect
     import sys
 
-    from migration_gate.core.runners import LAYOUTS, base
+    from migration_gate.core.runners import LAYOUTS
+    from migration_gate.core.runners.sqltext import module_docstring_in_source
 
     for name, runner in LAYOUTS.items():
         module = sys.modules[type(runner).__module__]
-        in_source = base._module_docstring_in_source(module.__name__, module.__file__)
+        in_source = module_docstring_in_source(module.__name__, module.__file__)
         assert inspect.cleandoc(in_source).strip() == runner.documentation() != "", name
         assert runner.documentation().startswith("# "), name
