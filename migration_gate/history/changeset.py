@@ -25,8 +25,10 @@ from ..core.integrity import first_difference
 from ..core.migration import MigrationFile
 from ..core.results import FileResult
 from ..core.ruleset import RuleSet
-from ..discovery import Scope, classify
+from ..discovery import Scope
 from .git import History, Resolver
+from .merged_files import classify_at as classify_at
+from .merged_files import location_displays as location_displays
 
 
 def legacy_predicate(config: Config):
@@ -43,71 +45,6 @@ def legacy_predicate(config: Config):
         )
 
     return is_legacy
-
-
-def location_displays(project) -> dict[Path, str]:
-    """Each location as reports show it (derived from its files' display paths)."""
-    displays: dict[Path, str] = {}
-    for f in project.files:
-        if f.location in displays:
-            continue
-        display, rel = f.display.replace(os.sep, "/"), f.relpath
-        if display == rel:
-            displays[f.location] = "."
-        elif display.endswith("/" + rel):
-            displays[f.location] = f.display[: len(f.display) - len(rel) - 1]
-    cwd = Path.cwd()
-    for location in project.locations:
-        if location not in displays:
-            try:
-                displays[location] = os.path.relpath(location, cwd)
-            except ValueError:
-                displays[location] = str(location)
-    return displays
-
-
-def _location_for(resolved: str, locations: list[tuple[Path, str]]) -> tuple[Path, str] | None:
-    """The deepest location (as ``(location, its resolved path)``) that holds a resolved path."""
-    best = None
-    for location, real in locations:
-        if resolved.startswith(real + os.sep) and (best is None or len(real) > len(best[1])):
-            best = (location, real)
-    return best
-
-
-def _hidden(relpath: str) -> bool:
-    return any(part.startswith(".") for part in relpath.split("/")[:-1])
-
-
-def classify_at(
-    root: Path,
-    relpath: str,
-    locations: list[tuple[Path, str]],
-    config: Config,
-    displays: dict,
-    resolve: Resolver,
-    layouts: dict | None = None,
-) -> MigrationFile | None:
-    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
-
-    ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
-    (the one that classified its files now); the configured one by default.
-    """
-    if not relpath.endswith(".sql"):
-        return None
-    resolved = resolve.text(os.path.join(root, relpath))
-    found = _location_for(resolved, locations)
-    if found is None:
-        return None
-    location, real = found
-    rel = resolved[len(real) + 1 :].replace(os.sep, "/")
-    if _hidden(rel):
-        return None
-    shown = displays.get(location, ".")
-    display = rel if shown in ("", ".") else os.path.join(shown, rel)
-    layout = (layouts or {}).get(location)
-    # as merged: no sidecars
-    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset(), layout=layout)
 
 
 def _decode(data: bytes | None) -> tuple[str | None, bool]:
@@ -136,18 +73,56 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     layouts = location_layouts(project, config)
     runners = runner_facts(project, history, config, displays)
 
-    merged: list[MigrationFile] = []
+    merged_at = _merged_migrations(history, project, config, displays, resolve, layouts)
+    checksums: dict[Path, int | None] = {r.report.migration.path: r.report.checksum for r in results}
+    changes = _changed_migrations(history, by_path, merged_at, analysed, runners, checksums)
+    ctx = ChangeSetContext(
+        project=project,
+        config=config,
+        base=history.base,
+        changes=changes,
+        merged=list(merged_at.values()),
+        applied=history.applied,
+        current_checksums=checksums,
+        location_displays=displays,
+        runners=runners,
+    )
+    if history.applied is not None:
+        from .database import compare
+
+        for migration in project.files:
+            if migration.is_migration and migration.path not in checksums:
+                data = _current_content(migration, analysed)[2]
+                checksums[migration.path] = checksum_of_bytes(data) if data is not None else None
+        ctx.database = compare(ctx)
+    return ctx
+
+
+def _merged_migrations(
+    history: History, project, config: Config, displays: dict, resolve: Resolver, layouts: dict
+) -> dict[str, MigrationFile]:
+    """The base's migrations by their path in the repository, in path order."""
     merged_at: dict[str, MigrationFile] = {}
-    if root is not None:
+    if history.root is not None:
         locations = [(location, str(location.resolve())) for location in project.locations]
         for relpath in sorted(history.merged):
-            migration = classify_at(root, relpath, locations, config, displays, resolve, layouts)
+            migration = classify_at(history.root, relpath, locations, config, displays, resolve, layouts)
             if migration is not None:
-                merged.append(migration)
                 merged_at[relpath] = migration
+    return merged_at
 
+
+def _changed_migrations(
+    history: History,
+    by_path: dict[Path, MigrationFile],
+    merged_at: dict[str, MigrationFile],
+    analysed: dict,
+    runners: dict,
+    checksums: dict[Path, int | None],
+) -> list[ChangedMigration]:
+    """Every touched migration compared with the base, by display path; records the changed checksums."""
+    root = history.root
     changes: list[ChangedMigration] = []
-    checksums: dict[Path, int | None] = {r.report.migration.path: r.report.checksum for r in results}
     for raw in history.changes:
         old_rel = raw.old_path or raw.path
         base_file = merged_at.get(old_rel)
@@ -165,26 +140,7 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
         if current is not None:
             checksums[current.path] = change.checksum
     changes.sort(key=lambda c: c.display)
-    ctx = ChangeSetContext(
-        project=project,
-        config=config,
-        base=history.base,
-        changes=changes,
-        merged=merged,
-        applied=history.applied,
-        current_checksums=checksums,
-        location_displays=displays,
-        runners=runners,
-    )
-    if history.applied is not None:
-        from .database import compare
-
-        for migration in project.files:
-            if migration.is_migration and migration.path not in checksums:
-                data = _current_content(migration, analysed)[2]
-                checksums[migration.path] = checksum_of_bytes(data) if data is not None else None
-        ctx.database = compare(ctx)
-    return ctx
+    return changes
 
 
 def _compare(

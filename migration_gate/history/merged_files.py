@@ -1,0 +1,80 @@
+"""Where a merged migration sits: the project's locations as reports show them, and a file of the
+base's tree classified as the gate classifies it (as merged: no sidecars).
+
+Split from :mod:`migration_gate.history.changeset`, which re-exports both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..core.config import Config
+from ..core.migration import MigrationFile
+from ..discovery import classify
+from .git import Resolver
+
+
+def location_displays(project) -> dict[Path, str]:
+    """Each location as reports show it (derived from its files' display paths)."""
+    displays: dict[Path, str] = {}
+    for f in project.files:
+        if f.location in displays:
+            continue
+        display, rel = f.display.replace(os.sep, "/"), f.relpath
+        if display == rel:
+            displays[f.location] = "."
+        elif display.endswith("/" + rel):
+            displays[f.location] = f.display[: len(f.display) - len(rel) - 1]
+    cwd = Path.cwd()
+    for location in project.locations:
+        if location not in displays:
+            try:
+                displays[location] = os.path.relpath(location, cwd)
+            except ValueError:
+                displays[location] = str(location)
+    return displays
+
+
+def _location_for(resolved: str, locations: list[tuple[Path, str]]) -> tuple[Path, str] | None:
+    """The deepest location (as ``(location, its resolved path)``) that holds a resolved path."""
+    best = None
+    for location, real in locations:
+        if resolved.startswith(real + os.sep) and (best is None or len(real) > len(best[1])):
+            best = (location, real)
+    return best
+
+
+def _hidden(relpath: str) -> bool:
+    return any(part.startswith(".") for part in relpath.split("/")[:-1])
+
+
+def classify_at(
+    root: Path,
+    relpath: str,
+    locations: list[tuple[Path, str]],
+    config: Config,
+    displays: dict,
+    resolve: Resolver,
+    layouts: dict | None = None,
+) -> MigrationFile | None:
+    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
+
+    ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
+    (the one that classified its files now); the configured one by default.
+    """
+    if not relpath.endswith(".sql"):
+        return None
+    resolved = resolve.text(os.path.join(root, relpath))
+    found = _location_for(resolved, locations)
+    if found is None:
+        return None
+    location, real = found
+    rel = resolved[len(real) + 1 :].replace(os.sep, "/")
+    if _hidden(rel):
+        return None
+    shown = displays.get(location, ".")
+    display = rel if shown in ("", ".") else os.path.join(shown, rel)
+    layout = (layouts or {}).get(location)
+    # as merged: no sidecars
+    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset(), layout=layout)
