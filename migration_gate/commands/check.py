@@ -126,7 +126,6 @@ def _run(args: argparse.Namespace, plan) -> int:
     from ..batch import Schedule
     from ..config import load_config
     from ..core.rules import registry
-    from ..discovery import scope_from_config, scope_from_paths, without_excluded
     from ..errors import UsageError
     from ..run import run_check
 
@@ -142,26 +141,8 @@ def _run(args: argparse.Namespace, plan) -> int:
             raise UsageError(f"--rule {name}: unknown rule{hint} (see `migration-gate rules`)")
 
     context = ReportContext(workspace=plan.workspace, pretty=args.output is None and sys.stdout.isatty())
-    if args.paths:
-        scope = scope_from_paths(args.paths, config)
-    else:
-        scope = scope_from_config(config)
+    scope = _scope(args, config, first, context.notes)
     config = scope.project.config  # with the layouts `layout: auto` found
-    context.notes.extend(scope.notes)
-    scope = without_excluded(scope, config)
-    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
-        from ..history.changeset import attach_history
-
-        scope = attach_history(
-            scope,
-            base=args.base,
-            auto=not args.paths,
-            include_all=args.check_all,
-            database_url=args.database_url,
-            start=first,
-            notes=context.notes,
-            required=bool(args.github or args.gitlab),
-        )  # --github and --gitlab ask for the pull (merge) request's base
     if args.jobs is not None and args.jobs < 0:
         raise UsageError(f"--jobs {args.jobs}: must be 0 (automatic) or more")
     schedule = Schedule(cache_dir=cache_folder(args, config), workers=args.jobs)
@@ -189,6 +170,30 @@ def _run(args: argparse.Namespace, plan) -> int:
 
     write_report(args, result, context)
     return plan.finish(result, context, 1 if result.failed else 0)
+
+
+def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
+    """What the run checks: the paths given (or the configured project), less the excluded files, with
+    its history (the base, the database) when there is one to compare with."""
+    from ..discovery import scope_from_config, scope_from_paths, without_excluded
+
+    scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+    notes.extend(scope.notes)
+    scope = without_excluded(scope, scope.project.config)
+    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
+        from ..history.changeset import attach_history
+
+        scope = attach_history(
+            scope,
+            base=args.base,
+            auto=not args.paths,
+            include_all=args.check_all,
+            database_url=args.database_url,
+            start=first,
+            notes=notes,
+            required=bool(args.github or args.gitlab),
+        )  # --github and --gitlab ask for the pull (merge) request's base
+    return scope
 
 
 def write_report(args: argparse.Namespace, result, context) -> None:
