@@ -29,6 +29,17 @@ class SchemaLog:
     functions: dict[str, list[tuple[Key, FunctionInfo | None]]] = field(default_factory=dict)
     #: new index name → [(key, its old name)]: ``ALTER INDEX … RENAME`` of an index defined anywhere.
     index_renames: dict[str, list[tuple[Key, str]]] = field(default_factory=dict)
+    # By table, kept beside the events above by the recorders and :meth:`merge`, so that a question about
+    # one table reads that table's events only: a project's log holds every migration's, and reading all
+    # of them for each question would make a long history's cost grow with its square.
+    #: table → the index names defined on it at some point.
+    index_names_by_table: dict[str, set[str]] = field(default_factory=dict)
+    #: The tables that have column events.
+    column_tables: set[str] = field(default_factory=set)
+    #: table → (position in ``checks``, key) of its CHECK constraints, in the order they were first seen.
+    checks_by_table: dict[str, list[tuple[int, tuple[str, str]]]] = field(default_factory=dict)
+    #: table → (position in ``foreign_keys``, key) of its foreign keys, in the order they were first seen.
+    foreign_keys_by_table: dict[str, list[tuple[int, tuple[str, str]]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ recording
 
@@ -43,18 +54,58 @@ class SchemaLog:
         for family in ("tables", "columns", "indexes", "checks", "foreign_keys", "functions", "index_renames"):
             target: dict[Any, list[tuple[Any, ...]]] = getattr(self, family)
             for name, events in getattr(other, family).items():
-                history = target.setdefault(name, [])
+                history = target.get(name)
+                if history is None:
+                    history = target[name] = []
+                    self._first_seen(family, name)
                 moved = [((prefix, event[0]), *event[1:]) for event in events]
                 late = bool(history) and history[-1][0] > moved[0][0]
                 history.extend(moved)
                 if late:
                     history.sort(key=lambda event: event[0])
 
+        for name, index_events in other.indexes.items():
+            for _, info in index_events:
+                if info is not None:
+                    self.index_names_by_table.setdefault(info.table, set()).add(name)
+
+    def _first_seen(self, family: str, name: Any) -> None:
+        """Keep the by-table indexes of a key just added to ``family`` (the last of its dict)."""
+        if family == "columns":
+            self.column_tables.add(name[0])
+        elif family == "checks":
+            self.checks_by_table.setdefault(name[0], []).append((len(self.checks) - 1, name))
+        elif family == "foreign_keys":
+            self.foreign_keys_by_table.setdefault(name[0], []).append((len(self.foreign_keys) - 1, name))
+
     def _table(self, name: str, key: Key, action: str, other: str | None = None) -> None:
         self.tables.setdefault(name, []).append((key, action, other))
 
     def _column(self, table: str, column: str, key: Key, action: str, value: Any = None) -> None:
-        self.columns.setdefault((table, column), []).append((key, action, value))
+        history = self.columns.get((table, column))
+        if history is None:
+            history = self.columns[(table, column)] = []
+            self.column_tables.add(table)
+        history.append((key, action, value))
+
+    def _index(self, index: str, key: Key, info: IndexInfo | None) -> None:
+        self.indexes.setdefault(index, []).append((key, info))
+        if info is not None:
+            self.index_names_by_table.setdefault(info.table, set()).add(index)
+
+    def _check(self, table: str, name: str, key: Key, event: CheckInfo | str | None) -> None:
+        history = self.checks.get((table, name))
+        if history is None:
+            history = self.checks[(table, name)] = []
+            self._first_seen("checks", (table, name))
+        history.append((key, event))
+
+    def _foreign_key(self, table: str, name: str, key: Key, referenced: str | None) -> None:
+        history = self.foreign_keys.get((table, name))
+        if history is None:
+            history = self.foreign_keys[(table, name)] = []
+            self._first_seen("foreign_keys", (table, name))
+        history.append((key, referenced))
 
 
 # --------------------------------------------------------------------------- recording statements
@@ -94,13 +145,13 @@ def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[s
     contype = con.get("contype")
     if contype == "CONSTR_FOREIGN" and con.get("pktable"):
         name = con.get("conname") or foreign_key_name(table, columns or name_list(con.get("fk_attrs")))
-        log.foreign_keys.setdefault((table, name), []).append((key, qualified_name(con["pktable"])))
+        log._foreign_key(table, name, key, qualified_name(con["pktable"]))
     elif contype == "CONSTR_CHECK":
         expr = con.get("raw_expr")
         read = frozenset(_column_refs(expr))
         name = con.get("conname") or _check_name(table, columns or sorted(read))
         info = CheckInfo(name, table, read, not_null_check_column(con), not con.get("skip_validation"))
-        log.checks.setdefault((table, name), []).append((key, info))
+        log._check(table, name, key, info)
     elif contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION") and not con.get("indexname"):
         keys = frozenset(columns or name_list(con.get("keys")))
         suffix = {"CONSTR_PRIMARY": "pkey", "CONSTR_UNIQUE": "key", "CONSTR_EXCLUSION": "excl"}[contype]
@@ -110,7 +161,7 @@ def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[s
         )
         schema = table.rsplit(".", 1)[0]
         index = f"{schema}.{name[:63]}"
-        log.indexes.setdefault(index, []).append((key, IndexInfo(index, table, keys, True, True)))
+        log._index(index, key, IndexInfo(index, table, keys, True, True))
 
 
 def _column_refs(expr: Any) -> Iterator[str]:
@@ -172,10 +223,10 @@ def _alter_table(log: SchemaLog, node: Node, key: Key) -> None:
         elif subtype == "AT_AddConstraint":
             _constraint(log, table, (cmd.get("def") or {}).get("Constraint", {}), key, None)
         elif subtype == "AT_ValidateConstraint" and cmd.get("name"):
-            log.checks.setdefault((table, cmd["name"]), []).append((key, VALIDATED))
+            log._check(table, cmd["name"], key, VALIDATED)
         elif subtype == "AT_DropConstraint" and cmd.get("name"):
-            log.foreign_keys.setdefault((table, cmd["name"]), []).append((key, None))
-            log.checks.setdefault((table, cmd["name"]), []).append((key, None))
+            log._foreign_key(table, cmd["name"], key, None)
+            log._check(table, cmd["name"], key, None)
 
 
 def _index(log: SchemaLog, node: Node, key: Key) -> None:
@@ -197,7 +248,7 @@ def _index(log: SchemaLog, node: Node, key: Key) -> None:
         p["IndexElem"]["name"] for p in node.get("indexIncludingParams", ()) if p.get("IndexElem", {}).get("name")
     )
     info = IndexInfo(index, table, frozenset(columns), plain, bool(node.get("unique")))
-    log.indexes.setdefault(index, []).append((key, info))
+    log._index(index, key, info)
 
 
 def _drop(log: SchemaLog, node: Node, key: Key) -> None:
@@ -210,7 +261,7 @@ def _drop(log: SchemaLog, node: Node, key: Key) -> None:
             log._table(table, key, "drop")
     elif kind == "OBJECT_INDEX":
         for index in names:
-            log.indexes.setdefault(index, []).append((key, None))
+            log._index(index, key, None)
     elif kind == "OBJECT_FUNCTION":
         for item in node.get("objects", ()):
             _, func = unwrap(item)
@@ -235,7 +286,7 @@ def _rename(log: SchemaLog, node: Node, key: Key) -> None:
         log._column(old, node["subname"], key, RENAMED_TO, new)
         log._column(old, new, key, RENAMED_FROM, node["subname"])
     elif kind == "OBJECT_INDEX":
-        log.indexes.setdefault(old, []).append((key, None))
+        log._index(old, key, None)
         log.index_renames.setdefault(f"{schema}.{new}", []).append((key, old))
 
 

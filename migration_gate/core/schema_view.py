@@ -21,6 +21,15 @@ def _all_table_events(log: SchemaLog) -> list[tuple[str, Key, str, str | None]]:
     return events
 
 
+def _in_order(by_table: dict[str, list[tuple[int, tuple[str, str]]]], tables: set[str]) -> list[tuple[str, str]]:
+    """The keys of these tables' constraints in the order the log first saw them (a later one of the same
+    name, under a table's other name, wins)."""
+    found = [entry for table in tables for entry in by_table.get(table, ())]
+    if len(tables) > 1:
+        found.sort()
+    return [key for _, key in found]
+
+
 # --------------------------------------------------------------------------- the view
 
 #: ``remote(kind, *args)``: the same questions asked of the migrations before this log (see
@@ -195,9 +204,14 @@ class SchemaView:
             if earlier is not None:
                 seen = True
                 known = {info.name: info for info in earlier}
-        if any(t in names for t, _ in self.log.columns):
+        if not names.isdisjoint(self.log.column_tables):
             seen = True
-        for index, history in self.log.indexes.items():
+        # only the indexes ever defined on these tables, or known from before the log, can change `known`
+        candidates = {index for index in known if index in self.log.indexes}
+        for name in names:
+            candidates.update(self.log.index_names_by_table.get(name, ()))
+        for index in candidates:
+            history = self.log.indexes[index]
             for key, info in reversed(history):
                 if not self._below(key, self.upper):
                     continue
@@ -233,9 +247,8 @@ class SchemaView:
         if not lineage.created and lineage.start is not None:
             known = {c.name: c for c in self._ask("checks_of", lineage.start) or ()}
         names = {name for name, _, _ in lineage.spans}
-        for (owner, conname), history in self.log.checks.items():
-            if owner not in names:
-                continue
+        for owner, conname in _in_order(self.log.checks_by_table, names):
+            history = self.log.checks[(owner, conname)]
             validated = False
             for key, info in reversed(history):
                 if not self._below(key, self.upper):
@@ -271,9 +284,8 @@ class SchemaView:
         if not lineage.created and lineage.start is not None:
             keys = dict(self._ask("foreign_keys_of", lineage.start) or {})
         names = {name for name, _, _ in lineage.spans}
-        for (owner, conname), history in self.log.foreign_keys.items():
-            if owner not in names:
-                continue
+        for owner, conname in _in_order(self.log.foreign_keys_by_table, names):
+            history = self.log.foreign_keys[(owner, conname)]
             for key, referenced in reversed(history):
                 if not self._below(key, self.upper):
                     continue
