@@ -48,11 +48,18 @@ def scan(root: Path) -> dict[Path, Folder]:
 
 
 def head(path: Path) -> str:
+    # os.open/os.read: a folder of tens of thousands of files is read here, and a buffered file object
+    # costs three times as much as the read itself
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(READ_BYTES)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError:
         return ""
+    try:
+        data = os.read(descriptor, READ_BYTES)
+    except OSError:
+        return ""
+    finally:
+        os.close(descriptor)
     return data.decode("utf-8", "replace").lstrip("\ufeff")
 
 

@@ -37,7 +37,7 @@ from .core.migration import MigrationFile, Project
 from .core.runners import runner
 from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
 from .core.runners.up_down import POSTGRES_DIALECTS
-from .listings import listing_for
+from .listings import listing_for, needs_listing
 
 # --------------------------------------------------------------------------- naming
 
@@ -65,7 +65,7 @@ def classify(
     settings = config.settings_for(location)
     # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
     # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
-    listing = listing_for(location, layout) if siblings or path.exists() else None
+    listing = listing_for(location, layout) if needs_listing(layout) and (siblings or path.exists()) else None
     info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
     info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
     return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)

@@ -20,6 +20,11 @@ from .core.runners.base import Listing
 _EMPTY = Listing()
 
 
+def needs_listing(layout: str) -> bool:
+    """Whether a layout reads its folder's listing (Diesel, Sqitch, drizzle …) to classify a file."""
+    return layout in _READERS
+
+
 def listing_for(location: Path, layout: str) -> Listing | None:
     """The listing a layout needs for a folder (``None`` when it needs none or the folder is missing)."""
     if layout not in _READERS:

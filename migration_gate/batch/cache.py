@@ -37,7 +37,8 @@ def default_dir() -> Path:
 def _fingerprint(value: Any) -> str:
     """A stable text form of a configuration (dataclasses, mappings, paths)."""
     if is_dataclass(value):
-        return "{" + ",".join(f"{f.name}={_fingerprint(getattr(value, f.name))}" for f in fields(value)) + "}"
+        kept = (f for f in fields(value) if f.compare)  # not compared: a memo, not configuration
+        return "{" + ",".join(f"{f.name}={_fingerprint(getattr(value, f.name))}" for f in kept) + "}"
     if isinstance(value, dict) or hasattr(value, "items"):
         return "{" + ",".join(f"{k}={_fingerprint(v)}" for k, v in sorted(value.items())) + "}"
     if isinstance(value, (list, tuple, frozenset, set)):

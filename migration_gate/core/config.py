@@ -136,6 +136,10 @@ class Config:
     table_stats_max_age: float = 30 * DAY  # seconds; an older snapshot lowers no level
     table_size: TableSizeSettings = field(default_factory=TableSizeSettings)
     throughput: Throughput = field(default_factory=Throughput)
+    #: What :meth:`location_config`, :meth:`settings_for` and :meth:`description_style_of` found for a
+    #: folder, looked up once: a run asks for every file of a folder (tens of thousands in a long history).
+    #: Not configuration: left out of comparisons and of the cache's fingerprint; a ``replace`` starts empty.
+    _by_location: dict[tuple[str, Path | str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def transaction_mode(self) -> str:
@@ -162,11 +166,18 @@ class Config:
         """The configured (or resolved) settings of a migrations folder, if it has any."""
         if not self.locations:
             return None
+        memo = ("location", location)
+        if memo in self._by_location:
+            found: LocationConfig | None = self._by_location[memo]
+            return found
+        found = None
         key = location_key(location if os.path.isabs(location) else self.root / location)
         for candidate in self.locations:
             if (candidate.key or location_key(self.root / candidate.path)) == key:
-                return candidate
-        return None
+                found = candidate
+                break
+        self._by_location[memo] = found
+        return found
 
     def layout_of(self, location: Path | str) -> str:
         """The concrete layout of a migrations folder."""
@@ -177,6 +188,13 @@ class Config:
 
     def settings_for(self, location: Path | str) -> Settings:
         """What the runner of a folder is told: transaction and delivery overrides, runner options."""
+        memo = ("settings", location)
+        settings: Settings | None = self._by_location.get(memo)
+        if settings is None:
+            settings = self._by_location[memo] = self._settings_for(location)
+        return settings
+
+    def _settings_for(self, location: Path | str) -> Settings:
         found = self.location_config(location)
         options = dict(self.runner_options)
         transaction, delivery, pattern = self.transaction, self.statement_delivery, self.pattern

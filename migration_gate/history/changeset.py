@@ -105,8 +105,9 @@ def _merged_migrations(
     merged_at: dict[str, MigrationFile] = {}
     if history.root is not None:
         locations = [(location, str(location.resolve())) for location in project.locations]
+        known = {(f.location, f.relpath): f for f in project.files if not f.section}
         for relpath in sorted(history.merged):
-            migration = classify_at(history.root, relpath, locations, config, displays, resolve, layouts)
+            migration = classify_at(history.root, relpath, locations, config, displays, resolve, layouts, known)
             if migration is not None:
                 merged_at[relpath] = migration
     return merged_at

@@ -57,11 +57,15 @@ def classify_at(
     displays: dict,
     resolve: Resolver,
     layouts: dict | None = None,
+    known: dict[tuple[Path, str], MigrationFile] | None = None,
 ) -> MigrationFile | None:
     """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
 
     ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
-    (the one that classified its files now); the configured one by default.
+    (the one that classified its files now); the configured one by default.  ``known``: the project's
+    files now, by ``(location, relpath)``: a file still there under the same name, shown the same, of
+    the same layout and with no sidecar opting it out is classified as it is now (classification reads
+    the name only), which spares a long history one classification per merged file.
     """
     if not relpath.endswith(".sql"):
         return None
@@ -76,5 +80,9 @@ def classify_at(
     shown = displays.get(location, ".")
     display = rel if shown in ("", ".") else os.path.join(shown, rel)
     layout = (layouts or {}).get(location)
+    now = known.get((location, rel)) if known is not None else None
+    if now is not None and not now.runner_opt_out and now.display == display:
+        if now.layout == (layout or config.layout_of(location)):
+            return now
     # as merged: no sidecars
     return classify(location / rel, display, location, config, rel=rel, siblings=frozenset(), layout=layout)

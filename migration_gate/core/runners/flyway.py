@@ -168,9 +168,8 @@ class Flyway(Runner):
         if SEEDS_DIR in folders:
             return {"kind": "other", "note": "seed data, not a migration"}
         in_rollback_dir = bool(folders) and folders[0] == ROLLBACK_DIR
-        flyway_view = flyway_versioned(name)
         if in_rollback_dir or name.startswith("U"):
-            return _flyway_rollback(name, flyway_view)
+            return _flyway_rollback(name, flyway_versioned(name))
         for prefix in _CALLBACK_PREFIXES if name.startswith(_CALLBACK_PREFIXES) else ():
             if name.startswith(prefix) and (name[len(prefix) :] in (".sql",) or name[len(prefix) :].startswith("__")):
                 return {"kind": "other", "note": f"Flyway callback ({prefix})"}
