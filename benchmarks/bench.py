@@ -468,8 +468,9 @@ def timeline(corpus: Path, build: str, runs: int = 5) -> list[str]:
             text=True,
         )
         for line in done.stderr.splitlines():
-            seconds, _, label = line.strip().partition(" s  ")
-            table.setdefault(label, []).append(float(seconds))
+            seconds, found, label = line.strip().partition(" s  ")
+            if found and re.fullmatch(r"\d+\.\d+", seconds):  # not the detection lines `check` prints
+                table.setdefault(label, []).append(float(seconds))
     return [f"{statistics.median(values):7.3f} s  {label}" for label, values in table.items()]
 
 

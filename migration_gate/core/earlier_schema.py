@@ -90,17 +90,28 @@ class EarlierSchema:
             upper = (limit, math.inf) if before.kind == "rollback" else (limit,)
         names = {args[0]}
         asked: set[str] = set()
+        # Names the answer leads to, whose files may not name what was asked: indexes_of → the indexes
+        # found (a DROP INDEX names no table); index → its table (a later RENAME of the table).
+        related: set[str] = set()
+        asked_related: set[str] = set()
         while True:
             for name in sorted(names - asked):
                 self._prepare(before, *_words(kind, name, args))
+            for name in sorted(related - asked_related):
+                self._prepare(before, _relation(name))
             asked |= names
+            asked_related |= related
             view = SchemaView(self.log, upper)
             result = getattr(view, kind)(*args)
             if kind in ("index", "function"):
                 renamed = {old for key, old in self.log.index_renames.get(args[0], ()) if view._below(key, upper)}
             else:
                 renamed = {name for name, _, _ in view.lineage(args[0]).spans}
-            if renamed <= asked:
+            if kind == "indexes_of" and result:
+                related |= {info.name for info in result}
+            elif kind == "index" and result is not None:
+                related.add(result.table)
+            if renamed <= asked and related <= asked_related:
                 return result
             names |= renamed
 
@@ -199,6 +210,10 @@ class EarlierSchema:
                 found.update(quoted.replace('""', '"') for quoted in _QUOTED.findall(text, start))
             for word in found:
                 words.setdefault(word, set()).add(index)
+                if len(word) > _NAME_BYTES // 4 and len(encoded := word.encode()) > _NAME_BYTES:
+                    # PostgreSQL cuts a longer identifier to 63 bytes (at a character's end), as
+                    # the parser gives it to the questions
+                    words.setdefault(encoded[:_NAME_BYTES].decode("utf-8", "ignore"), set()).add(index)
         self._words = words
         return words
 
@@ -220,13 +235,19 @@ class EarlierSchema:
         self.log.merge(facts.schema, self._keys[index])
 
 
+#: NAMEDATALEN - 1: the bytes of an identifier PostgreSQL keeps.
+_NAME_BYTES = 63
+
 _QUESTIONS = {"column", "index", "indexes_of", "checks_of", "foreign_keys_of", "function"}
 
 
 def _words(kind: str, name: str, args: tuple[str, ...]) -> tuple[str, ...]:
-    """The words a file must hold to answer: the relation's own name (and the column's)."""
-    if kind == "column" and len(args) > 1:
-        return (_relation(name), args[1])
+    """The words a file must hold to answer: the relation's own name.
+
+    Not the column's too: a file that renames, drops or re-creates the table changes every column's
+    answer without naming the column (``ALTER TABLE user_ RENAME TO person``), and leaving it out made
+    a lookup that read the files find less than one that had analysed them.
+    """
     return (_relation(name),)
 
 

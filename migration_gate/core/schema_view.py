@@ -185,11 +185,27 @@ class SchemaView:
         )
         if renamed is not None and (event is None or renamed[0] > event[0]):
             before = SchemaView(self.log, renamed[0], self.remote, self.new_before).index(renamed[1])
-            return replace(before, name=index) if before is not None else None
+            return self._on_table_now(replace(before, name=index), renamed[0]) if before is not None else None
         if event is not None:
-            return event[1]
+            return self._on_table_now(event[1], event[0]) if event[1] is not None else None
         answer: IndexInfo | None = self._ask("index", index)
-        return answer
+        return self._on_table_now(answer, None) if answer is not None else None
+
+    def _on_table_now(self, info: IndexInfo, since: Key | None) -> IndexInfo:
+        """The index with its table under the name the table has here (renamed after ``since``)."""
+        table = info.table
+        while True:
+            step = next(
+                (
+                    e
+                    for e in self.log.tables.get(table, ())
+                    if (since is None or e[0] > since) and self._below(e[0], self.upper) and e[1] == RENAMED_TO
+                ),
+                None,
+            )
+            if step is None or step[2] is None:
+                return info if table == info.table else replace(info, table=table)
+            table, since = step[2], step[0]
 
     def indexes_of(self, table: str) -> tuple[IndexInfo, ...] | None:
         """The table's indexes here (None: the gate saw no definition of the table)."""

@@ -1,0 +1,96 @@
+"""A lookup into earlier migrations answers the same whether it read them or analysed them.
+
+On a pull request only the changed files are analysed: what the merged migrations defined (a column's
+type, an index's table, a table's indexes) is read from them on demand, through a word index that skips
+the files that cannot hold the answer.  A whole scan (and each worker of a parallel scan) answers from
+the files it analysed.  Both must give the same findings; these are the ways the word index once
+skipped a file that held the answer (found on ../shared/corpus and ../shared/corpus-runners).
+"""
+
+from __future__ import annotations
+
+from conftest import GitRepo
+
+CONFIG = (
+    "migrations:\n  path: migrations\n  layout: flyway\n"
+    "rules:\n  missing-rollback: off\n  missing-lock-timeout: off\n  missing-migration-header: off\n"
+    "  missing-statement-timeout: off\n  non-idempotent-statement: off\n"
+)
+LONG_INDEX = "user_accounts_destination_type_status_destination_id_namespace_concatenated_index"
+MERGED = {
+    "V1__users.sql": (
+        "CREATE TABLE user_ (id bigint PRIMARY KEY, name varchar(20), email text);\n"
+        f"CREATE INDEX {LONG_INDEX} ON user_ (id, email);\n"
+        "CREATE INDEX user_email_idx ON user_ (email);\n"
+        "CREATE INDEX user_email_lower_idx ON user_ (lower(email));\n"
+    ),
+    # the rename does not name the column that V4 changes
+    "V2__rename.sql": "ALTER TABLE user_ RENAME TO person;\n",
+    # the drop does not name the table whose indexes V5 asks about
+    "V3__drop_index.sql": "DROP INDEX user_email_lower_idx;\n",
+}
+ADDED = {
+    "V4__name.sql": "ALTER TABLE person ALTER COLUMN name TYPE varchar(10);\n",
+    "V5__collation.sql": 'ALTER TABLE person ALTER COLUMN email TYPE text COLLATE "C";\n',
+    # PostgreSQL keeps the first 63 bytes of the name, as the index was created
+    "V6__drop_long.sql": f"DROP INDEX {LONG_INDEX};\n",
+}
+EXPECTED = [
+    (
+        "migrations/V4__name.sql",
+        1,
+        "column-type-change-rewrites-table",
+        "changing the type of person.name rewrites the whole table under an ACCESS EXCLUSIVE lock (blocks "
+        "reads and writes): varchar(20) → varchar(10) is not binary-compatible",
+    ),
+    (
+        "migrations/V5__collation.sql",
+        1,
+        "column-type-change-rewrites-table",
+        "changing the collation of person.email keeps the table's rows but rebuilds indexes "
+        f"{LONG_INDEX[:63]}, user_email_idx under an ACCESS EXCLUSIVE lock (blocks reads and writes)",
+    ),
+    (
+        "migrations/V6__drop_long.sql",
+        1,
+        "non-concurrent-index-drop",
+        f"DROP INDEX {LONG_INDEX[:63]} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on person (blocks "
+        "reads and writes)",
+    ),
+]
+
+
+def _findings(result) -> list[tuple[str, int, str, str]]:
+    assert result.code == 1, result.err
+    wanted = {"column-type-change-rewrites-table", "non-concurrent-index-drop"}
+    return sorted(
+        (v["path"], v["line"], v["rule"], v["message"])
+        for v in result.json()["violations"]
+        if v["rule"] in wanted and v["path"].rsplit("/", 1)[-1] in ADDED
+    )
+
+
+def _project(repo: GitRepo) -> None:
+    repo.write(".migration-gate.yml", CONFIG)
+    for name, sql in MERGED.items():
+        repo.write(f"migrations/{name}", sql)
+
+
+def test_a_whole_scan_answers_from_the_files_it_analysed(cli, git_repo):
+    _project(git_repo)
+    for name, sql in ADDED.items():
+        git_repo.write(f"migrations/{name}", sql)
+    for jobs in ("1", "2", "6"):  # one process; and workers, each analysing a run of files
+        result = cli("check", "migrations", "--format", "json", "--no-cache", "--jobs", jobs, cwd=git_repo.path)
+        assert _findings(result) == EXPECTED, jobs
+
+
+def test_a_pull_request_reads_the_merged_files_for_the_same_answers(cli, git_repo):
+    _project(git_repo)
+    git_repo.commit("merged history")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    for name, sql in ADDED.items():
+        git_repo.write(f"migrations/{name}", sql)
+    git_repo.commit("the change")
+    result = cli("check", "--base", "main", "--format", "json", "--no-cache", cwd=git_repo.path)
+    assert _findings(result) == EXPECTED
