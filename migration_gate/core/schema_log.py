@@ -6,14 +6,16 @@ statement's place (see :mod:`migration_gate.core.schema`); one recorder per stat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .names import qualify
 from .schema_functions import function_info
-from .schema_info import RENAMED_FROM, RENAMED_TO, VALIDATED, CheckInfo, ColumnInfo, FunctionInfo, IndexInfo, Key
-from .sqlnodes import Node, name_list, qualified_from_names, qualified_name, unwrap, walk
+from .schema_info import RENAMED_FROM, RENAMED_TO, VALIDATED, CheckInfo, FunctionInfo, IndexInfo, Key
+from .schema_names import check_name, column_info, column_refs
+from .schema_names import foreign_key_name as foreign_key_name
+from .schema_names import not_null_check_column as not_null_check_column
+from .sqlnodes import Node, name_list, qualified_from_names, qualified_name, unwrap
 
 
 @dataclass(slots=True)
@@ -118,7 +120,7 @@ def _create_table(log: SchemaLog, node: Node, key: Key) -> None:
         kind, value = unwrap(element)
         if kind == "ColumnDef" and value.get("colname"):
             column = value["colname"]
-            log._column(table, column, key, "define", _column_info(value))
+            log._column(table, column, key, "define", column_info(value))
             for constraint in value.get("constraints", ()):
                 _constraint(log, table, constraint.get("Constraint", {}), key, [column])
         elif kind == "Constraint":
@@ -136,11 +138,6 @@ def _select_into(log: SchemaLog, node: Node, key: Key) -> None:
         log._table(qualified_name(into.get("rel")), key, "create")
 
 
-def _column_info(column: Node) -> ColumnInfo:
-    collation = tuple(name_list((column.get("collClause") or {}).get("collname")))
-    return ColumnInfo(column.get("typeName"), collation)
-
-
 def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[str] | None) -> None:
     contype = con.get("contype")
     if contype == "CONSTR_FOREIGN" and con.get("pktable"):
@@ -148,8 +145,8 @@ def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[s
         log._foreign_key(table, name, key, qualified_name(con["pktable"]))
     elif contype == "CONSTR_CHECK":
         expr = con.get("raw_expr")
-        read = frozenset(_column_refs(expr))
-        name = con.get("conname") or _check_name(table, columns or sorted(read))
+        read = frozenset(column_refs(expr))
+        name = con.get("conname") or check_name(table, columns or sorted(read))
         info = CheckInfo(name, table, read, not_null_check_column(con), not con.get("skip_validation"))
         log._check(table, name, key, info)
     elif contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION") and not con.get("indexname"):
@@ -164,43 +161,6 @@ def _constraint(log: SchemaLog, table: str, con: Node, key: Key, columns: list[s
         log._index(index, key, IndexInfo(index, table, keys, True, True))
 
 
-def _column_refs(expr: Any) -> Iterator[str]:
-    for kind, node in walk(expr):
-        if kind == "ColumnRef":
-            fields = name_list(node.get("fields"))
-            if fields:
-                yield fields[-1]
-
-
-def _check_name(table: str, columns: Sequence[str]) -> str:
-    """The name PostgreSQL gives an unnamed CHECK: ``<table>_<first column>_check``."""
-    base = table.rsplit(".", 1)[-1]
-    return f"{base}_{columns[0]}_check"[:63] if columns else f"{base}_check"
-
-
-def foreign_key_name(table: str, columns: list[str]) -> str:
-    """The name PostgreSQL gives an unnamed foreign key: ``<table>_<columns>_fkey`` (63 bytes at most)."""
-    return f"{table.rsplit('.', 1)[-1]}_{'_'.join(columns)}_fkey"[:63]
-
-
-def not_null_check_column(con: Node) -> str | None:
-    """The column of a ``CHECK (col IS NOT NULL)`` constraint (possibly AND-ed with more)."""
-    if con.get("contype") != "CONSTR_CHECK":
-        return None
-    stack = [con.get("raw_expr")]
-    while stack:
-        kind, node = unwrap(stack.pop())
-        if kind == "BoolExpr" and node.get("boolop") == "AND_EXPR":
-            stack.extend(node.get("args", ()))
-        elif kind == "NullTest" and node.get("nulltesttype") == "IS_NOT_NULL":
-            arg_kind, arg = unwrap(node.get("arg"))
-            if arg_kind == "ColumnRef":
-                fields = name_list(arg.get("fields"))
-                if fields:
-                    return fields[-1]
-    return None
-
-
 def _alter_table(log: SchemaLog, node: Node, key: Key) -> None:
     if node.get("objtype") not in ("OBJECT_TABLE", None):
         return
@@ -213,11 +173,11 @@ def _alter_table(log: SchemaLog, node: Node, key: Key) -> None:
         column_def = (cmd.get("def") or {}).get("ColumnDef") or {}
         if subtype == "AT_AddColumn" and column_def.get("colname"):
             column = column_def["colname"]
-            log._column(table, column, key, "define", _column_info(column_def))
+            log._column(table, column, key, "define", column_info(column_def))
             for constraint in column_def.get("constraints", ()):
                 _constraint(log, table, constraint.get("Constraint", {}), key, [column])
         elif subtype == "AT_AlterColumnType" and cmd.get("name"):
-            log._column(table, cmd["name"], key, "retype", _column_info(column_def))
+            log._column(table, cmd["name"], key, "retype", column_info(column_def))
         elif subtype == "AT_DropColumn" and cmd.get("name"):
             log._column(table, cmd["name"], key, "drop")
         elif subtype == "AT_AddConstraint":
@@ -235,14 +195,14 @@ def _index(log: SchemaLog, node: Node, key: Key) -> None:
     relation = node.get("relation") or {}
     table = qualified_name(relation)
     index = qualify(relation.get("schemaname"), node["idxname"])
-    columns: set[str] = set(_column_refs(node.get("whereClause")))
+    columns: set[str] = set(column_refs(node.get("whereClause")))
     plain = not node.get("whereClause")
     for param in node.get("indexParams", ()):
         elem = param.get("IndexElem", {})
         if elem.get("name"):
             columns.add(elem["name"])
         else:
-            columns.update(_column_refs(elem.get("expr")))
+            columns.update(column_refs(elem.get("expr")))
             plain = False
     columns.update(
         p["IndexElem"]["name"] for p in node.get("indexIncludingParams", ()) if p.get("IndexElem", {}).get("name")

@@ -7,28 +7,12 @@ migrations before the file (``remote``), following names through renames (see :m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from .schema_info import RENAMED_FROM, RENAMED_TO, VALIDATED, CheckInfo, ColumnInfo, FunctionInfo, IndexInfo, Key
+from .schema_lineage import Lineage, all_table_events, in_first_seen_order
 from .schema_log import SchemaLog
-
-
-def _all_table_events(log: SchemaLog) -> list[tuple[str, Key, str, str | None]]:
-    events = [(name, key, action, other) for name, history in log.tables.items() for key, action, other in history]
-    # Within one statement a rename is recorded on both names: apply the new name's side last.
-    events.sort(key=lambda e: (e[1], e[2] == RENAMED_FROM))
-    return events
-
-
-def _in_order(by_table: dict[str, list[tuple[int, tuple[str, str]]]], tables: set[str]) -> list[tuple[str, str]]:
-    """The keys of these tables' constraints in the order the log first saw them (a later one of the same
-    name, under a table's other name, wins)."""
-    found = [entry for table in tables for entry in by_table.get(table, ())]
-    if len(tables) > 1:
-        found.sort()
-    return [key for _, key in found]
-
 
 # --------------------------------------------------------------------------- the view
 
@@ -36,16 +20,6 @@ def _in_order(by_table: dict[str, list[tuple[int, tuple[str, str]]]], tables: se
 #: :class:`~migration_gate.core.earlier_schema.EarlierSchema`); kinds: ``column``, ``index``,
 #: ``indexes_of``, ``checks_of``, ``foreign_keys_of``, ``function``.
 Remote = Callable[..., Any]
-
-
-@dataclass(slots=True)
-class _Lineage:
-    """Where a table's events are, newest first: (name, upper bound, lower bound) per name it had."""
-
-    spans: list[tuple[str, Key | None, Key | None]]
-    created: bool  # created in this log (so nothing before it counts)
-    gone: bool  # dropped, or renamed away, before the point asked about
-    start: str | None  # its name where this log starts (for the earlier migrations), when it existed then
 
 
 class SchemaView:
@@ -69,20 +43,20 @@ class SchemaView:
     def _below(self, key: Key, upper: Key | None) -> bool:
         return upper is None or key < upper
 
-    def lineage(self, table: str) -> _Lineage:
+    def lineage(self, table: str) -> Lineage:
         spans: list[tuple[str, Key | None, Key | None]] = []
         name, bound = table, self.upper
         while True:
             event = next((e for e in reversed(self.log.tables.get(name, ())) if self._below(e[0], bound)), None)
             if event is None:
                 spans.append((name, bound, None))
-                return _Lineage(spans, False, False, name)
+                return Lineage(spans, False, False, name)
             key, action, other = event
             spans.append((name, bound, key))
             if action == RENAMED_FROM and other is not None:
                 name, bound = other, key
                 continue
-            return _Lineage(spans, action == "create", action != "create", None)
+            return Lineage(spans, action == "create", action != "create", None)
 
     # ------------------------------------------------------------------ tables
 
@@ -125,7 +99,7 @@ class SchemaView:
         (tables and indexes share one namespace in PostgreSQL, so one set holds both)."""
         alive = set(self.new_before)
         events: list[tuple[Key, int, str, str, str | None]] = []
-        for name, key, action, other in _all_table_events(self.log):
+        for name, key, action, other in all_table_events(self.log):
             events.append((key, 0, name, action, other))
         for index, history in self.log.indexes.items():
             events.extend((key, 1, index, "create" if info is not None else "drop", None) for key, info in history)
@@ -263,7 +237,7 @@ class SchemaView:
         if not lineage.created and lineage.start is not None:
             known = {c.name: c for c in self._ask("checks_of", lineage.start) or ()}
         names = {name for name, _, _ in lineage.spans}
-        for owner, conname in _in_order(self.log.checks_by_table, names):
+        for owner, conname in in_first_seen_order(self.log.checks_by_table, names):
             history = self.log.checks[(owner, conname)]
             validated = False
             for key, info in reversed(history):
@@ -300,7 +274,7 @@ class SchemaView:
         if not lineage.created and lineage.start is not None:
             keys = dict(self._ask("foreign_keys_of", lineage.start) or {})
         names = {name for name, _, _ in lineage.spans}
-        for owner, conname in _in_order(self.log.foreign_keys_by_table, names):
+        for owner, conname in in_first_seen_order(self.log.foreign_keys_by_table, names):
             history = self.log.foreign_keys[(owner, conname)]
             for key, referenced in reversed(history):
                 if not self._below(key, self.upper):
