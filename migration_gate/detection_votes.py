@@ -156,7 +156,8 @@ def _name_votes(
         votes.append(Vote("sqlx", 'from a "-- no-transaction" first line'))
     flyway_names = [n for n in folder.sql if _FLYWAY_NAME.match(n)]
     if flyway_names:  # Flyway reads its locations recursively: the sub-folders (rollback/, seeds/) are its own
-        inner = tuple(p for p in folders if path in p.parents)
+        below = os.path.join(path, "")  # `path in p.parents`, as text: a repository has thousands of folders
+        inner = tuple(p for p in folders if str(p).startswith(below) and p != path)
         votes.append(Vote("flyway", "from V<version>__<description>.sql names", strong=False, claims=inner))
     if any(_GM_OTHER_EXT.match(n) for n in folder.others):
         votes.append(

@@ -43,7 +43,7 @@ def in_workers(
     import pglast.parser  # noqa: F401 - imported once, before forking, so no worker pays for it
 
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages in workers
-    shares = contiguous_shares(files, count)
+    shares = shares_by_location(files, count)
     inboxes: list[_Inbox] = []
     results: list[FileResult | None] = [None] * len(files)
     try:
@@ -71,28 +71,48 @@ def in_workers(
     return results  # type: ignore[return-value]
 
 
-def contiguous_shares(files: list[MigrationFile], count: int) -> list[list[int]]:
-    """``count`` runs of consecutive files, of about equal size in bytes (the first for this process).
+def shares_by_location(files: list[MigrationFile], count: int) -> list[list[int]]:
+    """``count`` shares of the files (indexes, in order; the first for this process), about equal in work.
 
-    Consecutive, because a file's analysis asks about the migrations before it (earlier tables,
-    indexes, column types): a process that analysed them answers from what it recorded, while a
-    process that did not reads and parses them again.  Dealing files out in turn made each worker parse
-    about half of every project a second time, and a scan on two processes took as long as on one.
+    A file's analysis asks about the migrations before it in its folder (earlier tables, indexes, column
+    types): a process that analysed them answers from what it recorded, while a process that did not
+    reads and parses them again.  So a folder goes to one process whole, unless it is more than a share
+    by itself: then it is cut into runs of consecutive files.  Dealing files out in turn made each
+    worker parse about half of every folder a second time (a scan on two processes took as long as on
+    one).  A file's weight is one plus its size in 768-byte units (fitted on ../shared/corpus: a file
+    costs about as much as its first 768 bytes again).  Pieces go largest first to the least loaded
+    share, ties to the first.
     """
-    sizes = []
+    weights: list[float] = []
     for migration in files:
         try:
-            sizes.append(os.stat(migration.path).st_size + 1)
+            size = os.stat(migration.path).st_size
         except OSError:
-            sizes.append(1)
-    total = sum(sizes)
+            size = 0
+        weights.append(1 + size / 768)
+    target = sum(weights) / count
+    folders: dict[object, list[int]] = {}
+    for index, migration in enumerate(files):
+        folders.setdefault(migration.location, []).append(index)
+    pieces: list[list[int]] = []
+    for indexes in folders.values():
+        piece: list[int] = []
+        weight = 0.0
+        for index in indexes:
+            if piece and weight + weights[index] > target:
+                pieces.append(piece)
+                piece, weight = [], 0.0
+            piece.append(index)
+            weight += weights[index]
+        pieces.append(piece)
+    pieces.sort(key=lambda piece: (-sum(weights[i] for i in piece), piece[0]))
     shares: list[list[int]] = [[] for _ in range(count)]
-    done = 0
-    for index, size in enumerate(sizes):
-        share = min(count - 1, done * count // total) if total else 0
-        shares[share].append(index)
-        done += size
-    return shares
+    loads = [0.0] * count
+    for piece in pieces:
+        least = min(range(count), key=lambda k: (loads[k], k))
+        shares[least].extend(piece)
+        loads[least] += sum(weights[i] for i in piece)
+    return [sorted(share) for share in shares]
 
 
 def _fork(
