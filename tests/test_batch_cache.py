@@ -102,7 +102,7 @@ def test_worker_errors_carry_the_traceback(tmp_path):
 
     import pytest
 
-    from migration_gate.batch.workers import in_workers
+    from migration_gate.batch.workers import in_workers, shares_by_location
     from migration_gate.core.analyze import analyze_file
     from migration_gate.core.config import Config
     from migration_gate.discovery import discover_location
@@ -121,8 +121,27 @@ def test_worker_errors_carry_the_traceback(tmp_path):
     with pytest.raises(RuntimeError, match=r"(?s)a worker process failed:.*ValueError: cannot analyse migrations/"):
         in_workers(files, 2, analyse)
     # This process analyses its own share (in order) until the worker's error arrives; then it stops.
-    own_share = [f.display for f in files[0::2]]
+    own_share = [files[index].display for index in shares_by_location(files, 2)[0]]
     assert analysed and analysed == own_share[: len(analysed)]
+
+
+def test_shares_keep_a_folder_whole_and_balance_the_work(tmp_path):
+    """A folder goes to one process whole unless it is more than a share; pieces are consecutive runs."""
+    from migration_gate.batch.workers import shares_by_location
+    from migration_gate.core.config import Config
+    from migration_gate.discovery import discover_location
+
+    files = []
+    for name, count in (("big", 8), ("small", 3), ("tiny", 2)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for n in range(1, count + 1):
+            (folder / f"V{n}__step.sql").write_text("SELECT 1;\n")
+        files.extend(discover_location(folder, name, Config(root=tmp_path)))
+    # weights about 1 each: 13 files, two shares of 6.5; "big" (8) is cut into a run of 6 and one of 2
+    assert shares_by_location(files, 2) == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11, 12]]
+    assert shares_by_location(files, 3) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11, 12]]
+    assert shares_by_location(files, 1) == [list(range(13))]
 
 
 def batch_rules(tmp_path):
