@@ -94,3 +94,17 @@ def test_a_pull_request_reads_the_merged_files_for_the_same_answers(cli, git_rep
     git_repo.commit("the change")
     result = cli("check", "--base", "main", "--format", "json", "--no-cache", cwd=git_repo.path)
     assert _findings(result) == EXPECTED
+
+
+def test_the_word_pattern_is_postgresqls_identifier_character_sets():
+    """The word index's pattern, written as the ASCII it excludes, has exactly the scanner's sets."""
+    import re
+
+    from migration_gate.core.earlier_schema import _WORD
+
+    start, rest = re.compile(r"[A-Za-z_\x80-\U0010ffff]"), re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
+    for code in range(0x110000):
+        char = chr(code)
+        expected = char if start.match(char) else ""
+        assert (_WORD.match(char) or [""])[0] == expected, hex(code)
+        assert bool(_WORD.fullmatch("a" + char)) == bool(rest.match(char)), hex(code)

@@ -39,7 +39,10 @@ T = TypeVar("T")
 
 # An unquoted identifier as PostgreSQL's scanner reads it (ident_start / ident_cont: any
 # non-ASCII character counts as a letter), and the inside of a quoted one ("" is a quote).
-_WORD = re.compile(r'[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*')
+# Written as what it is not (the ASCII that cannot start / continue one): the same sets as
+# [A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*, checked over every code point, but compiled in
+# 0.2 ms instead of 5 (every run compiles it at import).
+_WORD = re.compile(r"[^\x00-@\[-^`{-\x7f][^\x00-#%-/:-@\[-^`{-\x7f]*")
 _QUOTED = re.compile(r'"((?:[^"]|"")+)"')
 
 
