@@ -47,7 +47,7 @@ def scan(root: Path) -> dict[Path, Folder]:
     return folders
 
 
-def head(path: Path) -> str:
+def head(path: Path | str) -> str:
     # os.open/os.read: a folder of tens of thousands of files is read here, and a buffered file object
     # costs three times as much as the read itself
     try:
@@ -86,7 +86,8 @@ def folder_votes(folder: Folder, folders: dict[Path, Folder], hints: Hints) -> l
 
     The order matters: without a strong vote, the first weak one wins.
     """
-    heads = {name: head(folder.path / name) for name in folder.sql}
+    base = os.path.join(folder.path, "")  # text, not a Path per file: a folder may hold tens of thousands
+    heads = {name: head(base + name) for name in folder.sql}
     markers = _marker_votes(heads)
     return [*_file_votes(folder, folders, hints), *markers, *_name_votes(folder, folders, hints, heads, markers)]
 
