@@ -157,8 +157,9 @@ def _name_votes(
         votes.append(Vote("sqlx", 'from a "-- no-transaction" first line'))
     flyway_names = [n for n in folder.sql if _FLYWAY_NAME.match(n)]
     if flyway_names:  # Flyway reads its locations recursively: the sub-folders (rollback/, seeds/) are its own
-        below = os.path.join(path, "")  # `path in p.parents`, as text: a repository has thousands of folders
-        inner = tuple(p for p in folders if str(p).startswith(below) and p != path)
+        # `path in p.parents` without building each folder's parents: a repository has thousands of folders
+        depth, parts = len(path.parts), path.parts
+        inner = tuple(p for p in folders if len(p.parts) > depth and p.parts[:depth] == parts)
         votes.append(Vote("flyway", "from V<version>__<description>.sql names", strong=False, claims=inner))
     if any(_GM_OTHER_EXT.match(n) for n in folder.others):
         votes.append(
