@@ -108,3 +108,54 @@ def test_the_word_pattern_is_postgresqls_identifier_character_sets():
         expected = char if start.match(char) else ""
         assert (_WORD.match(char) or [""])[0] == expected, hex(code)
         assert bool(_WORD.fullmatch("a" + char)) == bool(rest.match(char)), hex(code)
+
+
+def test_a_folder_of_another_runner_is_another_history(cli, tmp_path):
+    """goose reads one folder per run: a table another service's folder defines is not this folder's.
+
+    (Found on ../shared/corpus: a lemmy rollback's lock was reported on DSpace's `dspaceobject`.)
+    Flyway runs all its locations as one history, so there the other location's definition counts.
+    """
+    config = (
+        "migrations:\n"
+        "  - path: billing\n    layout: goose\n"
+        "  - path: web\n    layout: goose\n"
+        "  - path: flyway/a\n    layout: flyway\n"
+        "  - path: flyway/b\n    layout: flyway\n"
+        "rules:\n  missing-lock-timeout: off\n  missing-statement-timeout: off\n  non-idempotent-statement: off\n"
+        "  missing-rollback: off\n"
+    )
+    (tmp_path / ".migration-gate.yml").write_text(config)
+    files = {
+        "billing/00001_accounts.sql": "-- +goose Up\nCREATE TABLE accounts (id bigint, name varchar(20));\n",
+        "web/00002_accounts.sql": "-- +goose Up\nALTER TABLE accounts ALTER COLUMN name TYPE varchar(10);\n",
+        "flyway/a/V1__accounts.sql": "CREATE TABLE ledger (id bigint, name varchar(20));\n",
+        "flyway/b/V2__accounts.sql": "ALTER TABLE ledger ALTER COLUMN name TYPE varchar(10);\n",
+    }
+    for path, sql in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(sql)
+    result = cli(
+        "check",
+        "--format",
+        "json",
+        "--no-cache",
+        "--jobs",
+        "1",
+        *sorted({p.rsplit("/", 1)[0] for p in files}),
+        cwd=tmp_path,
+    )
+    assert result.code == 1, result.err
+    found = sorted(
+        (v["path"], v["message"].split(": ", 1)[1])
+        for v in result.json()["violations"]
+        if v["rule"] == "column-type-change-rewrites-table"
+    )
+    assert found == [
+        ("flyway/b/V2__accounts.sql", "varchar(20) → varchar(10) is not binary-compatible"),
+        (
+            "web/00002_accounts.sql",
+            "changing name to varchar(10) rewrites the table unless the current type is binary-compatible, "
+            "and the gate found no earlier definition of the column",
+        ),
+    ]

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from .analysis import FileFacts
 from .config import Config
 from .load import load_file
-from .migration import MigrationFile, Project
+from .migration import MigrationFile, Project, history_scope
 from .schema import SchemaLog, SchemaView
 
 #: ``lookup(kind, *args)``: what the migrations before a file defined (see :class:`EarlierSchema`).
@@ -49,6 +49,10 @@ _QUOTED = re.compile(r'"((?:[^"]|"")+)"')
 class EarlierSchema:
     """The schema as the migrations before a given file left it (see the module docstring).
 
+    "Before" is within the file's history (:func:`~migration_gate.core.migration.history_scope`): Flyway
+    (and the generic up-down layout) runs all its locations as one history, the other runners each
+    folder on its own, so a Diesel folder's file never learns a table from another project's folder.
+
     ``base_content`` gives, for a merged migration the change edited, the content the base has: what
     databases applied is the merged text, never an edited file's new text.
     """
@@ -57,6 +61,50 @@ class EarlierSchema:
         self, project: Project, config: Config, base_content: Callable[[MigrationFile], bytes | None] | None = None
     ) -> None:
         self.project = project
+        self.config = config
+        self.base_content = base_content
+        self._histories: dict[object, _History] = {}
+        self._scopes: dict[object, list[MigrationFile]] | None = None
+
+    def _history(self, migration: MigrationFile) -> _History:
+        if self._scopes is None:
+            self._scopes = {}
+            for file in self.project.files:
+                self._scopes.setdefault(history_scope(file), []).append(file)
+        key = history_scope(migration)
+        history = self._histories.get(key)
+        if history is None:
+            files = self._scopes.get(key, [])
+            history = self._histories[key] = _History(files, self.config, self.base_content)
+        return history
+
+    def lookup_for(self, migration: MigrationFile) -> Lookup:
+        """``lookup(kind, *args)`` for the file ``migration``: a :class:`SchemaView` question about the
+        schema before it (``column``, ``index``, ``indexes_of``, ``checks_of``, ``foreign_keys_of``,
+        ``function``)."""
+        history = self._history(migration)
+
+        def lookup(kind: str, *args: str) -> object:
+            return history.answer(kind, args, before=migration)
+
+        return lookup
+
+    def answer(self, kind: str, args: tuple[str, ...], *, before: MigrationFile) -> object:
+        """What the earlier migrations of ``before``'s history say (see :meth:`_History.answer`)."""
+        return self._history(before).answer(kind, args, before=before)
+
+    def record(self, migration: MigrationFile, facts: FileFacts | None) -> None:
+        """The engine analysed this file: keep its events for the lookups of the files after it."""
+        self._history(migration).record(migration, facts)
+
+
+class _History:
+    """One history's migrations and what the lookups have read of them."""
+
+    def __init__(
+        self, files: list[MigrationFile], config: Config, base_content: Callable[[MigrationFile], bytes | None] | None
+    ) -> None:
+        self.files = files
         self.config = config
         self.base_content = base_content
         self._loaded = False
@@ -71,16 +119,6 @@ class EarlierSchema:
         self._asked: dict[tuple[str, ...], VersionKey | None] = {}  # words → version limit already read up to
 
     # ------------------------------------------------------------------ the questions
-
-    def lookup_for(self, migration: MigrationFile) -> Lookup:
-        """``lookup(kind, *args)`` for the file ``migration``: a :class:`SchemaView` question about the
-        schema before it (``column``, ``index``, ``indexes_of``, ``checks_of``, ``foreign_keys_of``,
-        ``function``)."""
-
-        def lookup(kind: str, *args: str) -> object:
-            return self.answer(kind, args, before=migration)
-
-        return lookup
 
     def answer(self, kind: str, args: tuple[str, ...], *, before: MigrationFile) -> object:
         """Read the earlier files that may hold the answer (following renames), then answer."""
@@ -169,7 +207,7 @@ class EarlierSchema:
         if self._loaded:
             return
         self._loaded = True
-        versioned = [(f.version.key, f) for f in self.project.files if f.kind == "versioned" and f.version]
+        versioned = [(f.version.key, f) for f in self.files if f.kind == "versioned" and f.version]
         versioned.sort(key=lambda item: item[0])
         self._files = [f for _, f in versioned]
         self._keys = [key for key, _ in versioned]

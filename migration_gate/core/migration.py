@@ -62,3 +62,10 @@ class Project:
 
     def by_path(self) -> dict[Path, MigrationFile]:
         return {f.path: f for f in self.files}
+
+
+def history_scope(migration: MigrationFile) -> object:
+    """Which migrations form one history with this one (the same value): Flyway merges all its locations
+    into one set of migrations (the generic up-down layout is read the same way); the other runners
+    read one folder per run."""
+    return None if migration.layout in ("flyway", "up-down", "") else migration.location

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from ..context import ChangeSetContext, ProjectContext
 from ..findings import Finding
-from ..migration import MigrationFile
+from ..migration import MigrationFile, history_scope
 from ..severity import Severity
 from ..version import Version
 from .base import ChangeSetRule, ProjectRule
@@ -55,7 +55,7 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
         groups = defaultdict(list)
         for migration in ctx.project.versioned():
             if migration.version is not None:
-                groups[_scope(migration), migration.version].append(migration)
+                groups[history_scope(migration), migration.version].append(migration)
         for (_, version), group in groups.items():
             if len(group) < 2:
                 continue
@@ -67,7 +67,7 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
         rollbacks = defaultdict(list)
         for rollback in ctx.project.rollbacks():
             if rollback.version is not None:
-                rollbacks[_scope(rollback), rollback.version].append(rollback)
+                rollbacks[history_scope(rollback), rollback.version].append(rollback)
         for (_, version), group in rollbacks.items():
             if len(group) < 2:
                 continue
@@ -88,24 +88,18 @@ class DuplicateMigrationVersion(ProjectRule, ChangeSetRule):
         base = ctx.base.short if ctx.base is not None else "?"
         for migration in ctx.base_only():
             if migration.kind == "versioned" and migration.version is not None:
-                merged[_scope(migration), migration.version].append(migration)
+                merged[history_scope(migration), migration.version].append(migration)
         for change in ctx.changes:
             current = change.current
             if (
                 change.is_new
                 and current is not None
                 and current.version is not None
-                and (_scope(current), current.version) in merged
+                and (history_scope(current), current.version) in merged
             ):
-                others = ", ".join(m.display for m in merged[_scope(current), current.version])
+                others = ", ".join(m.display for m in merged[history_scope(current), current.version])
                 yield self.finding(
                     f"version {current.version} is also used by {others}, merged on the base ({base}) "
                     "after this branch started",
                     path=current.display,
                 )
-
-
-def _scope(migration: MigrationFile) -> object:
-    """Where versions must be unique: Flyway merges all its locations into one set of migrations; the
-    other runners read one folder per run (a folder's versions only collide with its own)."""
-    return None if migration.layout in ("flyway", "up-down", "") else migration.location
