@@ -95,6 +95,10 @@ class _Quoted(dict):
         return quoted
 
 
+#: Characters :meth:`Writer.prepare` renders ahead at most (a whole ``../shared/corpus`` report is 10 M).
+AHEAD_BUDGET = 8_000_000
+
+
 class Writer:
     """Writes entries as ``json.dumps`` would, encoding each repeated text once.
 
@@ -110,6 +114,7 @@ class Writer:
         self.around: dict[tuple, tuple[str, str]] = {}  # a rule's fixed fields around a violation's own
         self.locks: dict[tuple, str] = {}
         self.ahead: dict[int, str] = {}
+        self.ahead_size = 0  # characters rendered ahead
 
     def file(self, f) -> str:
         quoted, migration = self.quoted, f.migration
@@ -122,7 +127,7 @@ class Writer:
         )
 
     def violation(self, v) -> str:
-        ahead = self.ahead.get(id(v))
+        ahead = self.ahead.pop(id(v), None)  # written once: let it go
         if ahead is not None:
             return ahead
         quoted = self.quoted
@@ -141,7 +146,7 @@ class Writer:
         )
 
     def statement(self, s) -> str:
-        ahead = self.ahead.get(id(s))
+        ahead = self.ahead.pop(id(s), None)
         if ahead is not None:
             return ahead
         return (
@@ -163,11 +168,19 @@ class Writer:
         return text
 
     def prepare(self, file_result) -> None:
-        """Render one file's violations and statements now; :meth:`compact` joins them later."""
+        """Render one file's violations and statements now; :meth:`compact` joins them later.
+
+        Up to :data:`AHEAD_BUDGET` characters: rendering ahead saves time while this process waits, but
+        what it renders is held until the report is written (a tenth of a 10× corpus report).
+        """
+        if self.ahead_size > AHEAD_BUDGET:
+            return
         for v in file_result.violations:
-            self.ahead[id(v)] = self.violation(v)
+            text = self.ahead[id(v)] = self.violation(v)
+            self.ahead_size += len(text)
         for s in file_result.statements:
-            self.ahead[id(s)] = self.statement(s)
+            text = self.ahead[id(s)] = self.statement(s)
+            self.ahead_size += len(text)
 
     def compact(self, result) -> str:
         """The document as ``json.dumps(document(result), ensure_ascii=False)`` writes it."""
