@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ class ResultCache:
         return value
 
     def put(self, key: str, value: Any) -> None:
+        import tempfile  # here: a run whose results are all cached writes nothing (tempfile loads shutil)
+
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

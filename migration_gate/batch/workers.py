@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import traceback
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -237,6 +236,8 @@ def _child(write_end: int, share: list[int], files: list[MigrationFile], analyse
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises
             code = 1
             try:
+                import traceback
+
                 send(("error", os.getpid(), traceback.format_exc()))
             except OSError:
                 pass

@@ -21,7 +21,6 @@ text with every ignored character removed (sqlx's own test
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable
 
 #: The table and column sqlx keeps it in.
@@ -47,6 +46,8 @@ def checksum(data: bytes, ignored_chars: Iterable[str] = ()) -> str | None:
 
 def ignored_chars(toml_text: str) -> tuple[str, ...] | None:
     """``[migrate] ignored-chars`` of a ``sqlx.toml`` (sqlx 0.9); ``None`` when unset or unreadable."""
+    import tomllib  # here: only a sqlx project has one, and every run imports this module
+
     try:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError:
