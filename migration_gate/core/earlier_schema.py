@@ -104,7 +104,7 @@ class _History:
     def __init__(
         self, files: list[MigrationFile], config: Config, base_content: Callable[[MigrationFile], bytes | None] | None
     ) -> None:
-        self.files = files
+        self._history_files = files  # this history's files, as discovered (_files: its versioned ones, ordered)
         self.config = config
         self.base_content = base_content
         self._loaded = False
@@ -207,7 +207,7 @@ class _History:
         if self._loaded:
             return
         self._loaded = True
-        versioned = [(f.version.key, f) for f in self.files if f.kind == "versioned" and f.version]
+        versioned = [(f.version.key, f) for f in self._history_files if f.kind == "versioned" and f.version]
         versioned.sort(key=lambda item: item[0])
         self._files = [f for _, f in versioned]
         self._keys = [key for key, _ in versioned]
