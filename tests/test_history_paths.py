@@ -30,6 +30,27 @@ def test_resolver_answers_as_path_resolve(tmp_path, monkeypatch):
     assert resolve(tmp_path / "migrations" / "V2__link.sql") == real / "V1__a.sql"
 
 
+
+def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp_path):
+    """Past ``LIST_AFTER`` questions a folder's links come from its listing: the same answers as ``lstat``
+    for plain files, links to files, links to folders, broken links and names that do not exist."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for n in range(Resolver.LIST_AFTER * 2):
+        (folder / f"V{n}__plain.sql").write_text("SELECT 1;\n")
+    (folder / "V100__link.sql").symlink_to(folder / "V1__plain.sql")
+    (folder / "V101__broken.sql").symlink_to(folder / "absent.sql")
+    (folder / "V102__dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    names = sorted(os.listdir(folder)) + ["V999__missing.sql"]
+    resolve = Resolver()
+    asked = [resolve.is_link(folder / name) for name in names] + [resolve.is_link(str(folder / n)) for n in names]
+    assert asked == [os.path.islink(folder / name) for name in names] * 2
+    assert asked.count(True) == 6  # three links, asked before and after the listing was read
+    assert resolve.text(str(folder / "V100__link.sql")) == str((folder / "V1__plain.sql").resolve())
+    assert resolve.is_link(tmp_path / "unlistable" / "V1__a.sql") is False  # a folder that is not there
+
+
 def test_history_through_a_linked_location(cli, git_repo):
     """The location is a link to the folder git tracks: merged files are still found in it (an edit of a
     merged migration is reported, and a new one is checked), as when each file was resolved whole."""

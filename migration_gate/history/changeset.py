@@ -13,7 +13,6 @@ Also here: the ``baseline`` predicate (legacy migrations skip content rules).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import cast
 
@@ -62,13 +61,13 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     history = cast("History", scope.history)
     project = scope.project
     displays = location_displays(project)
-    resolve = Resolver()
+    resolve = history.resolver
     root = history.root
     # The project's files that may be a changed file (the same name, or a link): resolved, by path.
     names = {Path(raw.path).name for raw in history.changes} | {
         resolve(root / raw.path).name for raw in history.changes if root is not None
     }
-    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or os.path.islink(f.path)}
+    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or resolve.is_link(f.path)}
     analysed = {r.report.migration.path.resolve(): r for r in results}
     layouts = location_layouts(project, config)
     runners = runner_facts(project, history, config, displays)

@@ -173,7 +173,8 @@ class History:
     applied: list[AppliedMigration] | None = None  # flyway_schema_history, with --database-url
     note: str | None = None  # why history checks were skipped
     _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
-    _resolve: Resolver = field(default_factory=lambda: Resolver(), repr=False)
+    #: Resolves the many paths of few folders; shared by the stages that ask about the same files.
+    resolver: Resolver = field(default_factory=lambda: Resolver(), repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -207,7 +208,7 @@ class History:
                     if data is not None:
                         contents[(self.root / change.path).resolve()] = data
             self._base_contents = contents
-        return self._base_contents.get(self._resolve(path))
+        return self._base_contents.get(self.resolver(path))
 
 
 def _location_specs(root: Path, locations: list[Path]) -> list[str]:
@@ -277,7 +278,11 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
         return replace(scope, change_set=True)
     changed = history.changed_paths()
     names = {path.name for path in changed}  # resolve only the files that may be one of them
-    files = [f for f in scope.files if (f.path.name in names or os.path.islink(f.path)) and f.path.resolve() in changed]
+    files = [
+        f
+        for f in scope.files
+        if (f.path.name in names or history.resolver.is_link(f.path)) and f.path.resolve() in changed
+    ]
     return replace(scope, files=files, change_set=True)
 
 

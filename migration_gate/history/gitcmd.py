@@ -39,13 +39,20 @@ class Resolver:
     """``Path.resolve()`` for the many files of a few folders: each folder is resolved once.
 
     A whole history's files (tens of thousands) would otherwise each walk their path component by
-    component; a file that is itself a symbolic link is still resolved whole.
+    component; a file that is itself a symbolic link is still resolved whole.  Whether a file is a link
+    is read from its folder's listing once the folder has had a few questions (the listing's entry
+    types cost no system call per file; an ``lstat`` each costs 3 µs, three times over on 20,000 files).
     """
 
-    __slots__ = ("_folders",)
+    __slots__ = ("_asked", "_folders", "_links")
+
+    #: Questions about one folder answered by ``lstat`` before its listing is read instead.
+    LIST_AFTER = 16
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
+        self._links: dict[str, frozenset[str] | None] = {}  # None: the folder cannot be listed
+        self._asked: dict[str, int] = {}
 
     def __call__(self, path: Path) -> Path:
         return Path(self.text(str(path)))
@@ -53,9 +60,34 @@ class Resolver:
     def text(self, path: str) -> str:
         """The resolved path of a path, both as text."""
         folder, name = os.path.split(path)
-        if name in ("", ".", "..") or os.path.islink(path):
+        if name in ("", ".", "..") or self._is_link(folder, name, path):
             return os.path.realpath(path)
         real = self._folders.get(folder)
         if real is None:
             real = self._folders[folder] = os.path.realpath(folder)
         return os.path.join(real, name)
+
+    def is_link(self, path: Path | str) -> bool:
+        """``os.path.islink``, answered from the folder's listing when the folder is asked about often."""
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        return self._is_link(folder, name, text)
+
+    def _is_link(self, folder: str, name: str, path: str) -> bool:
+        links = self._links.get(folder, None)
+        if links is None and folder not in self._links:
+            asked = self._asked[folder] = self._asked.get(folder, 0) + 1
+            if asked > self.LIST_AFTER:
+                links = self._links[folder] = _links_in(folder)
+        if links is None:
+            return os.path.islink(path)
+        return name in links
+
+
+def _links_in(folder: str) -> frozenset[str] | None:
+    """The names of the symbolic links in a folder (None when it cannot be listed)."""
+    try:
+        with os.scandir(folder or ".") as entries:
+            return frozenset(entry.name for entry in entries if entry.is_symlink())
+    except OSError:
+        return None
