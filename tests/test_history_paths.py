@@ -79,11 +79,14 @@ def test_merged_files_are_placed_in_their_location(git_repo):
     that holds it, through linked folders, with the relative path and display the location's own files get."""
     from migration_gate.config import load_config
     from migration_gate.history.changeset import classify_at
+    from migration_gate.history.merged_files import MergedFiles
 
     git_repo.write("db/sql/V1__create.sql", "SELECT 1;\n")
     git_repo.write("db/sql/nested/V2__more.sql", "SELECT 1;\n")
     git_repo.write("other/V3__elsewhere.sql", "SELECT 1;\n")
     os.symlink("db/sql", git_repo.path / "migrations", target_is_directory=True)
+    os.symlink("../../other/V3__elsewhere.sql", git_repo.path / "db/sql/V4__out.sql")  # files that are links
+    os.symlink("../db/sql/nested/V2__more.sql", git_repo.path / "other/V5__in.sql")
     config = load_config(None, search_from=git_repo.path)
     root = git_repo.path.resolve()
     locations = [
@@ -92,12 +95,23 @@ def test_merged_files_are_placed_in_their_location(git_repo):
     ]
     displays = {locations[0][0]: "migrations", locations[1][0]: "migrations/nested"}
     resolve = Resolver()
-    placed = {
-        relpath: classify_at(root, relpath, locations, config, displays, resolve)
-        for relpath in ("db/sql/V1__create.sql", "db/sql/nested/V2__more.sql", "other/V3__elsewhere.sql")
-    }
-    assert {r: (m.location, m.relpath, m.display) if m else None for r, m in placed.items()} == {
+    relpaths = [
+        "db/sql/V1__create.sql",
+        "db/sql/nested/V2__more.sql",
+        "other/V3__elsewhere.sql",
+        "db/sql/V4__out.sql",
+        "other/V5__in.sql",
+        "db/sql/V6__gone.sql",  # merged, deleted since
+    ]
+    expected = {
         "db/sql/V1__create.sql": (locations[0][0], "V1__create.sql", "migrations/V1__create.sql"),
         "db/sql/nested/V2__more.sql": (locations[1][0], "V2__more.sql", "migrations/nested/V2__more.sql"),
         "other/V3__elsewhere.sql": None,
+        "db/sql/V4__out.sql": None,
+        "other/V5__in.sql": (locations[1][0], "V2__more.sql", "migrations/nested/V2__more.sql"),
+        "db/sql/V6__gone.sql": (locations[0][0], "V6__gone.sql", "migrations/V6__gone.sql"),
     }
+    one_by_one = {relpath: classify_at(root, relpath, locations, config, displays, resolve) for relpath in relpaths}
+    assert {r: (m.location, m.relpath, m.display) if m else None for r, m in one_by_one.items()} == expected
+    merged = MergedFiles(root, locations, config, displays, Resolver())  # folder by folder, the same places
+    assert {r: merged.classify(r) for r in relpaths * 2} == one_by_one

@@ -26,6 +26,7 @@ from ..core.results import FileResult
 from ..core.ruleset import RuleSet
 from ..discovery import Scope
 from .git import History, Resolver
+from .merged_files import MergedFiles
 from .merged_files import classify_at as classify_at
 from .merged_files import location_displays as location_displays
 
@@ -105,8 +106,9 @@ def _merged_migrations(
     if history.root is not None:
         locations = [(location, str(location.resolve())) for location in project.locations]
         known = {(f.location, f.relpath): f for f in project.files if not f.section}
+        merged = MergedFiles(history.root, locations, config, displays, resolve, layouts, known)
         for relpath in sorted(history.merged):
-            migration = classify_at(history.root, relpath, locations, config, displays, resolve, layouts, known)
+            migration = merged.classify(relpath)
             if migration is not None:
                 merged_at[relpath] = migration
     return merged_at

@@ -62,10 +62,14 @@ class Resolver:
         folder, name = os.path.split(path)
         if name in ("", ".", "..") or self._is_link(folder, name, path):
             return os.path.realpath(path)
+        return os.path.join(self.folder(folder), name)
+
+    def folder(self, folder: str) -> str:
+        """The resolved path of a folder, as text (resolved once)."""
         real = self._folders.get(folder)
         if real is None:
             real = self._folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name)
+        return real
 
     def is_link(self, path: Path | str) -> bool:
         """``os.path.islink``, answered from the folder's listing when the folder is asked about often."""

@@ -61,28 +61,78 @@ def classify_at(
 ) -> MigrationFile | None:
     """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
 
+    The arguments are :class:`MergedFiles`'; for many files, make one of those.
+    """
+    return MergedFiles(root, locations, config, displays, resolve, layouts, known).classify(relpath)
+
+
+class MergedFiles:
+    """The files of the base's tree as the gate sees them (as merged: no sidecars), placed folder by folder.
+
     ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
     (the one that classified its files now); the configured one by default.  ``known``: the project's
     files now, by ``(location, relpath)``: a file still there under the same name, shown the same, of
     the same layout and with no sidecar opting it out is classified as it is now (classification reads
-    the name only), which spares a long history one classification per merged file.
+    the name only), which spares a long history one classification per merged file.  A folder is
+    resolved and placed in its location once for all its files (a history holds tens of thousands);
+    a file that is itself a link is placed where it points.
     """
-    if not relpath.endswith(".sql"):
-        return None
-    resolved = resolve.text(os.path.join(root, relpath))
-    found = _location_for(resolved, locations)
-    if found is None:
-        return None
-    location, real = found
-    rel = resolved[len(real) + 1 :].replace(os.sep, "/")
-    if _hidden(rel):
-        return None
-    shown = displays.get(location, ".")
-    display = rel if shown in ("", ".") else os.path.join(shown, rel)
-    layout = (layouts or {}).get(location)
-    now = known.get((location, rel)) if known is not None else None
-    if now is not None and not now.runner_opt_out and now.display == display:
-        if now.layout == (layout or config.layout_of(location)):
-            return now
-    # as merged: no sidecars
-    return classify(location / rel, display, location, config, rel=rel, siblings=frozenset(), layout=layout)
+
+    def __init__(
+        self,
+        root: Path,
+        locations: list[tuple[Path, str]],
+        config: Config,
+        displays: dict,
+        resolve: Resolver,
+        layouts: dict | None = None,
+        known: dict[tuple[Path, str], MigrationFile] | None = None,
+    ) -> None:
+        self.root, self.locations, self.config, self.displays = root, locations, config, displays
+        self.resolve, self.layouts, self.known = resolve, layouts or {}, known
+        self._folders: dict[str, tuple[Path, str] | None] = {}  # folder → (location, its path inside + "/")
+
+    def classify(self, relpath: str) -> MigrationFile | None:
+        if not relpath.endswith(".sql"):
+            return None
+        folder, _, name = relpath.rpartition("/")
+        path = os.path.join(self.root, relpath)
+        if self.resolve.is_link(path):
+            spot = self._spot(self.resolve.text(path))
+            if spot is None:
+                return None
+            location, rel = spot
+        else:
+            if folder not in self._folders:
+                self._folders[folder] = self._folder_spot(folder)
+            placed = self._folders[folder]
+            if placed is None:
+                return None
+            location, rel = placed[0], placed[1] + name
+        return self._classified(location, rel)
+
+    def _folder_spot(self, folder: str) -> tuple[Path, str] | None:
+        """Where the files of a folder (from the root) sit: their location and the folder's path in it."""
+        # its files (not links) resolve to the folder's resolved path + their name: placing a stand-in
+        # name there places them all
+        spot = self._spot(os.path.join(self.resolve.folder(os.path.join(self.root, folder)), "_"))
+        return None if spot is None else (spot[0], spot[1][:-1])
+
+    def _spot(self, resolved: str) -> tuple[Path, str] | None:
+        found = _location_for(resolved, self.locations)
+        if found is None:
+            return None
+        location, real = found
+        rel = resolved[len(real) + 1 :].replace(os.sep, "/")
+        return None if _hidden(rel) else (location, rel)
+
+    def _classified(self, location: Path, rel: str) -> MigrationFile:
+        shown = self.displays.get(location, ".")
+        display = rel if shown in ("", ".") else os.path.join(shown, rel)
+        layout = self.layouts.get(location)
+        now = self.known.get((location, rel)) if self.known is not None else None
+        if now is not None and not now.runner_opt_out and now.display == display:
+            if now.layout == (layout or self.config.layout_of(location)):
+                return now
+        # as merged: no sidecars
+        return classify(location / rel, display, location, self.config, rel=rel, siblings=frozenset(), layout=layout)
