@@ -30,8 +30,8 @@ from .base_ref import in_github_actions as in_github_actions
 from .base_ref import merge_base as merge_base
 from .base_ref import pull_request_event as pull_request_event
 from .gitcmd import GitError as GitError
+from .gitcmd import Pending, _run_git, start_git
 from .gitcmd import Resolver as Resolver
-from .gitcmd import _run_git
 from .gitcmd import git as git
 from .gitcmd import repo_root as repo_root
 
@@ -59,10 +59,12 @@ def _pathspecs(locations: list[str]) -> list[str]:
 
 def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChange]:
     """``git diff --raw -M`` from a commit to the working tree, plus untracked files."""
-    out = _run_git(
+    diff = start_git(
         ["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", "--abbrev=40", since, *_pathspecs(locations)],
         root,
-    ).decode("utf-8", "surrogateescape")
+    )
+    others = start_git(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
+    out = diff.result().decode("utf-8", "surrogateescape")
     fields = out.split("\0")
     changes: list[_RawChange] = []
     i = 0
@@ -82,13 +84,7 @@ def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChang
         status = {"A": "added", "D": "deleted"}.get(letter, "modified")
         changes.append(_RawChange(status, path, path if status != "added" else None, old_blob))
         i += 2
-    untracked = [
-        name
-        for name in _run_git(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
-        .decode("utf-8", "surrogateescape")
-        .split("\0")
-        if name
-    ]
+    untracked = [name for name in others.result().decode("utf-8", "surrogateescape").split("\0") if name]
     return _untracked_renames(root, changes, untracked)
 
 
@@ -126,7 +122,15 @@ def changed_files(root: Path, base_sha: str, locations: list[str] | None = None)
 
 def list_tree(root: Path, sha: str, locations: list[str]) -> dict[str, str]:
     """Every blob below the locations in a commit: path (from the root, with /) → object id."""
-    out = _run_git(["ls-tree", "-r", "-z", "--full-tree", sha, *_pathspecs(locations)], root)
+    return _tree_entries(_start_list_tree(root, sha, locations))
+
+
+def _start_list_tree(root: Path, sha: str, locations: list[str]) -> Pending:
+    return start_git(["ls-tree", "-r", "-z", "--full-tree", sha, *_pathspecs(locations)], root)
+
+
+def _tree_entries(listing: Pending) -> dict[str, str]:
+    out = listing.result()
     tree: dict[str, str] = {}
     for entry in out.decode("utf-8", "surrogateescape").split("\0"):
         if not entry:
@@ -259,9 +263,10 @@ def load_history(
         )
     specs = _location_specs(root, scope.project.locations)
     try:
+        tree = _start_list_tree(root, base.sha, specs) if specs else None  # runs beside the next commands
         fork = merge_base(root, base.sha, "HEAD") or base.sha
         changes = _raw_changes(root, fork, specs) if specs else []
-        merged = list_tree(root, base.sha, specs) if specs else {}
+        merged = _tree_entries(tree) if tree is not None else {}
         wanted = [merged[p] for c in changes for p in (c.old_path or c.path,) if p in merged]
         merged_bytes = read_blobs(root, wanted)
     except GitError as exc:

@@ -12,15 +12,44 @@ class GitError(Exception):
     pass
 
 
+class Pending:
+    """A git command started and not yet waited for: commands that need nothing of each other run side by
+    side (a long history's ``diff`` takes 60 ms, its ``ls-tree`` and untracked listing 12 ms each)."""
+
+    __slots__ = ("_args", "_input", "_process")
+
+    def __init__(self, args: list[str], cwd: Path, input: bytes | None = None) -> None:
+        self._args, self._input = args, input
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", "--literal-pathspecs", *args],
+                cwd=cwd,
+                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            self._process = None
+
+    def result(self) -> bytes:
+        """Its output, once it has finished (a :class:`GitError` when it failed)."""
+        if self._process is None:
+            raise GitError("git is not installed")
+        out, err_bytes = self._process.communicate(self._input)
+        if self._process.returncode != 0:
+            err = err_bytes.decode("utf-8", "replace").strip()
+            raise GitError(
+                err.splitlines()[-1] if err else f"git {self._args[0]} failed (exit {self._process.returncode})"
+            )
+        return out
+
+
+def start_git(args: list[str], cwd: Path, input: bytes | None = None) -> Pending:
+    return Pending(args, cwd, input)
+
+
 def _run_git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
-    try:
-        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, capture_output=True, input=input)
-    except FileNotFoundError:
-        raise GitError("git is not installed") from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip()
-        raise GitError(err.splitlines()[-1] if err else f"git {args[0]} failed (exit {done.returncode})")
-    return done.stdout
+    return Pending(args, cwd, input).result()
 
 
 def git(args: list[str], cwd: Path) -> str:
