@@ -378,3 +378,23 @@ def test_check_with_a_base_imports_nothing_heavy(git_repo):
         env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
     )
     assert done.stderr.splitlines()[-1] == "exit 1 heavy -", done.stderr
+
+
+def test_a_flyway_check_leaves_other_runners_checksums_unimported(git_repo):
+    """Start-up is most of a small pull request's run: each runner's checksum algorithm (Atlas's sum file,
+    Liquibase's changelog parser, Sqitch's plan …) is imported when a folder of that runner is met."""
+    git_repo.write("migrations/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    git_repo.commit("merged")
+    git_repo.write("migrations/V2__index.sql", "CREATE INDEX idx_users_id ON users (id);\n")
+    code = (
+        "import sys\nfrom migration_gate.cli import main\ncode = main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('migration_gate.core.integrity.')), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "check", "--base", "main", "--no-cache"],
+        cwd=git_repo.path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+    )
+    assert done.stderr.splitlines()[-1] == "[]", done.stderr

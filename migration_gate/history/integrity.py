@@ -30,9 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..core import integrity
 from ..core.context import ChangesetChange, RunnerFacts
-from ..core.integrity import atlas, drizzle, liquibase, prisma, sqitch, sqlx
 from .repo_files import read_text as read_text
-from .runner_folders import atlas_facts, drizzle_facts, sqitch_facts
 from .settings import read_settings as read_settings
 
 if TYPE_CHECKING:
@@ -88,14 +86,23 @@ def file_checksum(layout: str, data: bytes | None, facts: RunnerFacts | None) ->
     """The checksum a runner stores for one file (``None`` when it stores none per file)."""
     if data is None:
         return None
+    # each runner's algorithm is imported when its layout is met: most projects use one runner
     if layout == "sqlx":
+        from ..core.integrity import sqlx
+
         setting = facts.setting("ignored-chars") if facts is not None else None
         return sqlx.checksum(data, tuple(setting.value) if setting is not None else ())
     if layout == "prisma":
+        from ..core.integrity import prisma
+
         return prisma.checksum(data)
     if layout == "drizzle":
+        from ..core.integrity import drizzle
+
         return drizzle.migration_hash(data)
     if layout == "sqitch":
+        from ..core.integrity import sqitch
+
         return sqitch.script_hash(data)
     return None
 
@@ -131,6 +138,8 @@ def compare_runner(
         if layout == "sqlx":
             result.runner_accepts = result.runner_checksum == result.merged_runner_checksum
         elif layout == "prisma" and result.merged_runner_checksum is not None:
+            from ..core.integrity import prisma
+
             result.runner_accepts = prisma.matches(data, result.merged_runner_checksum)
     if layout == "liquibase" and base_bytes is not None:
         result.changesets = compare_changesets(current, merged, data, base_bytes, facts)
@@ -150,6 +159,8 @@ def compare_changesets(
     facts: RunnerFacts | None,
 ) -> tuple[ChangesetChange, ...]:
     """Every changeset of the base's changelog whose identity or checksum the working tree changes."""
+    from ..core.integrity import liquibase
+
     version = _checksum_version(facts)
     old_text = base_bytes.decode("utf-8", "replace")
     new_text = data.decode("utf-8", "replace") if data is not None else None
@@ -196,7 +207,9 @@ def runner_facts(project: Project, history: History, config: Config, displays: d
     for location, layout in location_layouts(project, config).items():
         display = displays.get(location, ".")
         facts = RunnerFacts(layout, display, read_settings(layout, location, root))
-        if history.base is not None:
+        if history.base is not None and layout in ("atlas", "sqitch", "drizzle"):
+            from .runner_folders import atlas_facts, drizzle_facts, sqitch_facts  # those runners' files only
+
             if layout == "atlas":
                 atlas_facts(facts, location, history)
             elif layout == "sqitch":
@@ -244,6 +257,8 @@ def runner_checksums(
         except OSError:
             continue
         if layout == "atlas":
+            from ..core.integrity import atlas
+
             if migration.location not in sums:
                 files = [(p.name, p.read_bytes()) for p in sorted(migration.location.glob("*.sql")) if p.is_file()]
                 sums[migration.location] = {line.name: f"h1:{line.hash}" for line in atlas.hash_lines(files)}
@@ -251,6 +266,8 @@ def runner_checksums(
             if value is not None:
                 found[migration.path] = (field, value)
         elif layout == "liquibase":
+            from ..core.integrity import liquibase
+
             version = _checksum_version(facts)
             changesets = liquibase.parse(data.decode("utf-8", "replace")).changesets
             found[migration.path] = (

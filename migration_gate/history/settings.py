@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 from ..core.context import RunnerSetting
-from ..core.integrity import sqlx
 from .repo_files import LINE_BREAK, ancestors, grep, read_optional, shown
 
 
@@ -82,6 +81,8 @@ def _sqlx_ignored_chars(location: Path, root: Path | None) -> RunnerSetting | No
         text = read_optional(folder / "sqlx.toml")
         if text is None:
             continue
+        from ..core.integrity import sqlx  # sqlx projects only
+
         chars = sqlx.ignored_chars(text)
         if chars:
             return RunnerSetting("ignored-chars", "".join(chars), shown(folder / "sqlx.toml", root))
