@@ -35,6 +35,7 @@ from pathlib import Path
 from .core.config import Config
 from .core.migration import MigrationFile, Project
 from .core.runners import runner
+from .core.runners.base import Listing
 from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
 from .core.runners.up_down import POSTGRES_DIALECTS
 from .listings import listing_for, needs_listing
@@ -60,19 +61,47 @@ def classify(
             rel = path.relative_to(location).as_posix()
         except ValueError:
             rel = path.name
-    layout = layout or config.layout_of(location)
-    layout_runner = runner(layout)
-    settings = config.settings_for(location)
-    # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
-    # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
-    listing = listing_for(location, layout) if needs_listing(layout) and (siblings or path.exists()) else None
-    info = layout_runner.classify(rel, config.description_style_of(location), settings, listing)
-    info["runner_opt_out"] = _sidecar_opt_out(path, info.get("autocommit", False), siblings, layout)
-    return MigrationFile(path=path, display=display, location=location, relpath=rel, layout=layout, **info)
+    return Classifier(location, config, layout).classify(path, display, rel, siblings)
+
+
+class Classifier:
+    """Classifies the files of one location: what the location's settings say is worked out once, not per
+    file (a history holds tens of thousands)."""
+
+    __slots__ = ("_listing", "layout", "location", "runner", "settings", "style", "wants_listing")
+
+    def __init__(self, location: Path, config: Config, layout: str | None = None) -> None:
+        self.location = location
+        self.layout = layout or config.layout_of(location)
+        self.runner = runner(self.layout)
+        self.settings = config.settings_for(location)
+        self.style = config.description_style_of(location)
+        self.wants_listing = needs_listing(self.layout)
+        self._listing: list[Listing | None] = []  # the folder's listing, once read
+
+    def classify(
+        self, path: Path, display: str, rel: str, siblings: set[str] | frozenset[str] | None, name: str | None = None
+    ) -> MigrationFile:
+        """``name``: ``path.name``, when the caller has it."""
+        # a file that is not on disk (a merged file of the base, a file about to be written) is classified by
+        # its name alone: the folder's current listing (Diesel folders, a journal, a plan) does not describe it
+        listing = self._folder_listing() if self.wants_listing and (siblings or path.exists()) else None
+        info = self.runner.classify(rel, self.style, self.settings, listing)
+        info["runner_opt_out"] = _sidecar_opt_out(
+            path, info.get("autocommit", False), siblings, self.layout, name or path.name
+        )
+        return MigrationFile(
+            path=path, display=display, location=self.location, relpath=rel, layout=self.layout, **info
+        )
+
+    def _folder_listing(self) -> Listing | None:
+        if not self._listing:
+            self._listing.append(listing_for(self.location, self.layout))
+        return self._listing[0]
 
 
 def _sidecar_opt_out(
-    path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None, layout: str = "flyway"
+    path: Path, autocommit: bool, siblings: set[str] | frozenset[str] | None, layout: str, name: str
 ) -> bool:
     """Per-file opt-outs from the runner's transaction that live next to the file.
 
@@ -83,7 +112,7 @@ def _sidecar_opt_out(
     """
     if autocommit:
         return True
-    if path.name in ("up.sql", "down.sql"):
+    if name in ("up.sql", "down.sql"):
         if siblings is None or "metadata.toml" in siblings:
             metadata = path.parent / "metadata.toml"
             if metadata.is_file():
@@ -96,7 +125,7 @@ def _sidecar_opt_out(
                 if layout == "diesel":  # `#[serde(default)] run_in_transaction: bool`: a missing key is false
                     return data.get("run_in_transaction") is not True
                 return data.get("run_in_transaction") is False
-    conf_name = path.name + ".conf"
+    conf_name = name + ".conf"
     if siblings is None or conf_name in siblings:
         conf = path.with_name(conf_name)
         if conf.is_file():
@@ -132,6 +161,7 @@ def discover_location(
     """Classify every ``.sql`` file of one location (``skip``: sub-folders that are locations of their own)."""
     files = []
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
+    classifier = Classifier(location, config)
     for dirpath, rel_dir, names in walk(location, skip):
         siblings = frozenset(names)
         folder = Path(dirpath)  # `folder / name` parses the name alone: twice as fast as Path(dirpath, name)
@@ -139,7 +169,7 @@ def discover_location(
             if not name.endswith(".sql"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            files.append(classify(folder / name, prefix + rel, location, config, rel, siblings))
+            files.append(classifier.classify(folder / name, prefix + rel, rel, siblings, name))
     if config.layout_of(location) in ("up-down", "pop"):
         files = _shadow_generic_twins(files)
     return files
