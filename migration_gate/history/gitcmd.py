@@ -106,6 +106,13 @@ class Resolver:
         folder, name = os.path.split(text)
         return self._is_link(folder, name, text)
 
+    def links_in(self, folder: str) -> frozenset[str] | None:
+        """The names of the links in a folder, from its listing (None: it cannot be listed; ask
+        :meth:`is_link` per file)."""
+        if folder not in self._links:
+            self._links[folder] = _links_in(folder)
+        return self._links[folder]
+
     def _is_link(self, folder: str, name: str, path: str) -> bool:
         links = self._links.get(folder, None)
         if links is None and folder not in self._links:

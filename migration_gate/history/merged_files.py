@@ -90,24 +90,29 @@ class MergedFiles:
     ) -> None:
         self.root, self.locations, self.config, self.displays = root, locations, config, displays
         self.resolve, self.layouts, self.known = resolve, layouts or {}, known
-        self._folders: dict[str, tuple[Path, str] | None] = {}  # folder → (location, its path inside + "/")
+        self._root = os.fspath(root)
+        # folder → ((location, its path inside + "/") or None, the names of its links or None: unknown)
+        self._folders: dict[str, tuple[tuple[Path, str] | None, frozenset[str] | None]] = {}
 
     def classify(self, relpath: str) -> MigrationFile | None:
         if not relpath.endswith(".sql"):
             return None
         folder, _, name = relpath.rpartition("/")
-        path = os.path.join(self.root, relpath)
-        if self.resolve.is_link(path):
-            spot = self._spot(self.resolve.text(path))
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = (
+                self._folder_spot(folder),
+                self.resolve.links_in(os.path.join(self._root, folder)),
+            )
+        placed, links = found
+        if name in links if links is not None else self.resolve.is_link(os.path.join(self._root, relpath)):
+            spot = self._spot(self.resolve.text(os.path.join(self._root, relpath)))
             if spot is None:
                 return None
             location, rel = spot
+        elif placed is None:
+            return None
         else:
-            if folder not in self._folders:
-                self._folders[folder] = self._folder_spot(folder)
-            placed = self._folders[folder]
-            if placed is None:
-                return None
             location, rel = placed[0], placed[1] + name
         return self._classified(location, rel)
 
@@ -115,7 +120,7 @@ class MergedFiles:
         """Where the files of a folder (from the root) sit: their location and the folder's path in it."""
         # its files (not links) resolve to the folder's resolved path + their name: placing a stand-in
         # name there places them all
-        spot = self._spot(os.path.join(self.resolve.folder(os.path.join(self.root, folder)), "_"))
+        spot = self._spot(os.path.join(self.resolve.folder(os.path.join(self._root, folder)), "_"))
         return None if spot is None else (spot[0], spot[1][:-1])
 
     def _spot(self, resolved: str) -> tuple[Path, str] | None:
