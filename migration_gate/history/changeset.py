@@ -68,7 +68,8 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     names = {Path(raw.path).name for raw in history.changes} | {
         resolve(root / raw.path).name for raw in history.changes if root is not None
     }
-    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or resolve.is_link(f.path)}
+    linked = resolve.links_among(f.path for f in project.files)
+    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or f.path in linked}
     analysed = {r.report.migration.path.resolve(): r for r in results}
     layouts = location_layouts(project, config)
     runners = runner_facts(project, history, config, displays)

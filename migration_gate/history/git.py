@@ -283,11 +283,8 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
         return replace(scope, change_set=True)
     changed = history.changed_paths()
     names = {path.name for path in changed}  # resolve only the files that may be one of them
-    files = [
-        f
-        for f in scope.files
-        if (f.path.name in names or history.resolver.is_link(f.path)) and f.path.resolve() in changed
-    ]
+    linked = history.resolver.links_among(f.path for f in scope.files)
+    files = [f for f in scope.files if (f.path.name in names or f.path in linked) and f.path.resolve() in changed]
     return replace(scope, files=files, change_set=True)
 
 

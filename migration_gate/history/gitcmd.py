@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -105,6 +106,16 @@ class Resolver:
         text = os.fspath(path)
         folder, name = os.path.split(text)
         return self._is_link(folder, name, text)
+
+    def links_among(self, paths: Iterable[Path]) -> set[Path]:
+        """The paths that are links (:meth:`is_link` of each)."""
+        found: set[Path] = set()
+        for path in paths:
+            text = os.fspath(path)
+            folder, name = os.path.split(text)
+            if self._is_link(folder, name, text):
+                found.add(path)
+        return found
 
     def links_in(self, folder: str) -> frozenset[str] | None:
         """The names of the links in a folder, from its listing (None: it cannot be listed; ask
