@@ -87,7 +87,7 @@ def folder_votes(folder: Folder, folders: dict[Path, Folder], hints: Hints) -> l
     The order matters: without a strong vote, the first weak one wins.
     """
     base = os.path.join(folder.path, "")  # text, not a Path per file: a folder may hold tens of thousands
-    heads = {name: head(base + name) for name in folder.sql}
+    heads = [head(base + name) for name in folder.sql]
     markers = _marker_votes(heads)
     return [*_file_votes(folder, folders, hints), *markers, *_name_votes(folder, folders, hints, heads, markers)]
 
@@ -131,29 +131,35 @@ def _file_votes(folder: Folder, folders: dict[Path, Folder], hints: Hints) -> li
     return votes
 
 
-def _marker_votes(heads: dict[str, str]) -> list[Vote]:
+#: Between two files' heads when they are searched as one text: no pattern's whitespace crosses a NUL, so
+#: no match spans two files, and each head still starts a line.
+_BETWEEN_FILES = "\n\0\n"
+
+
+def _marker_votes(heads: list[str]) -> list[Vote]:
     """What the SQL files' first lines say (annotations, markers, headers)."""
+    # a folder may hold tens of thousands of files: the line-anchored patterns search them all at once
+    joined = _BETWEEN_FILES.join(heads)
     marker_votes = []
-    for layout, pattern, what in (
-        ("goose", _GOOSE, '"-- +goose Up" annotations'),
-        ("sql-migrate", _SQL_MIGRATE, '"-- +migrate Up" annotations'),
-        ("dbmate", _DBMATE, '"-- migrate:up" markers'),
-        ("liquibase", _LIQUIBASE, '"--liquibase formatted sql" headers'),
+    for layout, found, what in (
+        ("goose", _GOOSE.search(joined), '"-- +goose Up" annotations'),
+        ("sql-migrate", _SQL_MIGRATE.search(joined), '"-- +migrate Up" annotations'),
+        ("dbmate", _DBMATE.search(joined), '"-- migrate:up" markers'),
+        ("liquibase", any(_LIQUIBASE.match(head) for head in heads), '"--liquibase formatted sql" headers'),
     ):
-        hits = [n for n, head in heads.items() if pattern.search(head)]
-        if hits:
+        if found:
             marker_votes.append(Vote(layout, f"from {what}"))
     return marker_votes
 
 
 def _name_votes(
-    folder: Folder, folders: dict[Path, Folder], hints: Hints, heads: dict[str, str], marker_votes: list[Vote]
+    folder: Folder, folders: dict[Path, Folder], hints: Hints, heads: list[str], marker_votes: list[Vote]
 ) -> list[Vote]:
     """sqlx's first line, then the file names (Flyway's, pairs, numbered files), weakest last."""
     votes: list[Vote] = []
     path = folder.path
     names = set(folder.others)
-    if any(head.startswith("-- no-transaction") for head in heads.values()):
+    if any(head.startswith("-- no-transaction") for head in heads):
         votes.append(Vote("sqlx", 'from a "-- no-transaction" first line'))
     flyway_names = [n for n in folder.sql if _FLYWAY_NAME.match(n)]
     if flyway_names:  # Flyway reads its locations recursively: the sub-folders (rollback/, seeds/) are its own

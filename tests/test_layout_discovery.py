@@ -156,6 +156,25 @@ def test_two_runners_in_one_folder_is_exit_2(cli, tmp_path):
     )
 
 
+
+def test_markers_are_read_file_by_file_even_when_the_heads_are_searched_together(cli, tmp_path):
+    """A folder's heads are searched as one text: a marker split between the end of one file and the start of
+    the next is no marker, and one in the last file still counts."""
+    write(
+        tmp_path,
+        {
+            "migrations/1_a.sql": "CREATE TABLE a (id int);\n--",  # ends in "--", no newline
+            "migrations/2_b.sql": "+goose Up\nCREATE TABLE b (id int); -- migrate:up\n",  # mid-line: no marker
+            "migrations/3_c.sql": "-- x\n--liquibase formatted sql\n",  # a header only counts at the top
+        },
+    )
+    result = cli("check", "--no-cache", cwd=tmp_path)
+    assert result.err.splitlines()[0].startswith("migration-gate: migrations: sqlx (from <version>_<name>.sql names")
+    write(tmp_path, {"migrations/4_d.sql": "\ufeff--  +goose up\nSELECT 1;\n"})
+    result = cli("check", "--no-cache", cwd=tmp_path)
+    assert result.err.splitlines()[0] == 'migration-gate: migrations: goose (from "-- +goose Up" annotations)'
+
+
 def test_a_monorepo_gets_one_line_per_folder_and_each_folder_its_runner(cli, tmp_path):
     write(
         tmp_path,
