@@ -30,7 +30,6 @@ def test_resolver_answers_as_path_resolve(tmp_path, monkeypatch):
     assert resolve(tmp_path / "migrations" / "V2__link.sql") == real / "V1__a.sql"
 
 
-
 def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp_path):
     """Past ``LIST_AFTER`` questions a folder's links come from its listing: the same answers as ``lstat``
     for plain files, links to files, links to folders, broken links and names that do not exist."""

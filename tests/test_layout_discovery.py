@@ -156,7 +156,6 @@ def test_two_runners_in_one_folder_is_exit_2(cli, tmp_path):
     )
 
 
-
 def test_markers_are_read_file_by_file_even_when_the_heads_are_searched_together(cli, tmp_path):
     """A folder's heads are searched as one text: a marker split between the end of one file and the start of
     the next is no marker, and one in the last file still counts."""
