@@ -48,6 +48,11 @@ def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp
     assert asked.count(True) == 6  # three links, asked before and after the listing was read
     assert resolve.text(str(folder / "V100__link.sql")) == str((folder / "V1__plain.sql").resolve())
     assert resolve.is_link(tmp_path / "unlistable" / "V1__a.sql") is False  # a folder that is not there
+    few = [folder / "V100__link.sql", folder / "V1__plain.sql", tmp_path / "elsewhere" / "V5__x.sql"]
+    every = [folder / name for name in names] + few
+    for paths in (every, few):  # a busy folder is listed, a quiet one asked file by file: the same answers
+        assert Resolver().links_among(paths) == {p for p in paths if os.path.islink(p)}
+    assert len(Resolver().links_among(every)) == 3
 
 
 def test_history_through_a_linked_location(cli, git_repo):

@@ -69,7 +69,8 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
         resolve(root / raw.path).name for raw in history.changes if root is not None
     }
     linked = resolve.links_among(f.path for f in project.files)
-    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or f.path in linked}
+    # `linked and`: hashing a Path costs a microsecond the first time, and there are usually no links
+    by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or (linked and f.path in linked)}
     analysed = {r.report.migration.path.resolve(): r for r in results}
     layouts = location_layouts(project, config)
     runners = runner_facts(project, history, config, displays)

@@ -284,7 +284,12 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
     changed = history.changed_paths()
     names = {path.name for path in changed}  # resolve only the files that may be one of them
     linked = history.resolver.links_among(f.path for f in scope.files)
-    files = [f for f in scope.files if (f.path.name in names or f.path in linked) and f.path.resolve() in changed]
+    # `linked and`: hashing a Path costs a microsecond the first time, and there are usually no links
+    files = [
+        f
+        for f in scope.files
+        if (f.path.name in names or (linked and f.path in linked)) and f.path.resolve() in changed
+    ]
     return replace(scope, files=files, change_set=True)
 
 
