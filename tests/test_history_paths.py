@@ -119,3 +119,23 @@ def test_merged_files_are_placed_in_their_location(git_repo):
     assert {r: (m.location, m.relpath, m.display) if m else None for r, m in one_by_one.items()} == expected
     merged = MergedFiles(root, locations, config, displays, Resolver())  # folder by folder, the same places
     assert {r: merged.classify(r) for r in relpaths * 2} == one_by_one
+
+
+def test_git_commands_started_beside_a_failing_one_are_reaped(git_repo):
+    """The untracked listing runs beside `git diff`: when the diff fails (a base that is no commit), the
+    error is the diff's and the other process is stopped and reaped, not left running."""
+    import gc
+    import warnings
+
+    import pytest
+
+    from migration_gate.history.git import GitError, changed_files
+
+    git_repo.write("migrations/V1__a.sql", "SELECT 1;\n")
+    git_repo.commit("merged")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(GitError, match="^fatal: bad object 0{40}$"):
+            changed_files(git_repo.path, "0" * 40, ["migrations"])
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

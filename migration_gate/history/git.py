@@ -64,7 +64,11 @@ def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChang
         root,
     )
     others = start_git(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
-    out = diff.result().decode("utf-8", "surrogateescape")
+    try:
+        out = diff.result().decode("utf-8", "surrogateescape")
+    except GitError:
+        others.discard()
+        raise
     fields = out.split("\0")
     changes: list[_RawChange] = []
     i = 0
@@ -264,8 +268,13 @@ def load_history(
     specs = _location_specs(root, scope.project.locations)
     try:
         tree = _start_list_tree(root, base.sha, specs) if specs else None  # runs beside the next commands
-        fork = merge_base(root, base.sha, "HEAD") or base.sha
-        changes = _raw_changes(root, fork, specs) if specs else []
+        try:
+            fork = merge_base(root, base.sha, "HEAD") or base.sha
+            changes = _raw_changes(root, fork, specs) if specs else []
+        except GitError:
+            if tree is not None:
+                tree.discard()
+            raise
         merged = _tree_entries(tree) if tree is not None else {}
         wanted = [merged[p] for c in changes for p in (c.old_path or c.path,) if p in merged]
         merged_bytes = read_blobs(root, wanted)

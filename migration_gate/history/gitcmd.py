@@ -44,6 +44,13 @@ class Pending:
             )
         return out
 
+    def discard(self) -> None:
+        """Stop it if it still runs and reap it: a command started beside one that failed."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.communicate()
+
 
 def start_git(args: list[str], cwd: Path, input: bytes | None = None) -> Pending:
     return Pending(args, cwd, input)
