@@ -41,7 +41,7 @@ def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp
     (folder / "V100__link.sql").symlink_to(folder / "V1__plain.sql")
     (folder / "V101__broken.sql").symlink_to(folder / "absent.sql")
     (folder / "V102__dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    names = sorted(os.listdir(folder)) + ["V999__missing.sql"]
+    names = [*sorted(os.listdir(folder)), "V999__missing.sql"]
     resolve = Resolver()
     asked = [resolve.is_link(folder / name) for name in names] + [resolve.is_link(str(folder / n)) for n in names]
     assert asked == [os.path.islink(folder / name) for name in names] * 2
@@ -135,7 +135,7 @@ def test_git_commands_started_beside_a_failing_one_are_reaped(git_repo):
     git_repo.commit("merged")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(GitError, match="^fatal: bad object 0{40}$"):
+        with pytest.raises(GitError, match=r"^fatal: bad object 0{40}$"):
             changed_files(git_repo.path, "0" * 40, ["migrations"])
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
