@@ -300,3 +300,28 @@ def test_packing_round_trips_what_a_deploy_batch_carries(tmp_path, monkeypatch):
     back = unpack(pickle.loads(pickle.dumps(pack(result))), migration)
     _assert_same_result(back, result)
     assert back.batch_after == after
+
+
+def test_the_code_fingerprint_follows_every_module_and_only_modules(tmp_path):
+    """A result made by other code is never reused: any module's size or modification time changes the
+    fingerprint, other files do not, and modules are taken in the order of their paths' parts."""
+    import hashlib
+    import os
+
+    from migration_gate.batch.cache import code_fingerprint
+
+    package = tmp_path / "pkg"
+    for rel in ("a.py", "sub/b.py", "a.b/c.py", "a/d.py"):  # "a.b/" sorts after "a/" by parts, before by text
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_text("x = 1\n")
+    (package / "notes.txt").write_text("n\n")
+    first = code_fingerprint(str(package))
+    assert code_fingerprint(str(package)) == first
+    listed = [(p.relative_to(package), p.stat()) for p in sorted(package.rglob("*.py"))]
+    expected = hashlib.sha256("|".join(f"{rel}:{st.st_size}:{st.st_mtime_ns}" for rel, st in listed).encode())
+    assert first == expected.hexdigest()
+    (package / "notes.txt").write_text("changed\n")
+    assert code_fingerprint(str(package)) == first
+    stat = (package / "sub" / "b.py").stat()
+    os.utime(package / "sub" / "b.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert code_fingerprint(str(package)) != first
