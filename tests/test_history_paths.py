@@ -82,7 +82,6 @@ def test_merged_files_are_placed_in_their_location(git_repo):
     """A merged file (a path from the repository's root, as git lists it) lands in the deepest location
     that holds it, through linked folders, with the relative path and display the location's own files get."""
     from migration_gate.config import load_config
-    from migration_gate.history.changeset import classify_at
     from migration_gate.history.merged_files import MergedFiles
 
     git_repo.write("db/sql/V1__create.sql", "SELECT 1;\n")
@@ -115,7 +114,7 @@ def test_merged_files_are_placed_in_their_location(git_repo):
         "other/V5__in.sql": (locations[1][0], "V2__more.sql", "migrations/nested/V2__more.sql"),
         "db/sql/V6__gone.sql": (locations[0][0], "V6__gone.sql", "migrations/V6__gone.sql"),
     }
-    one_by_one = {relpath: classify_at(root, relpath, locations, config, displays, resolve) for relpath in relpaths}
+    one_by_one = {r: MergedFiles(root, locations, config, displays, resolve).classify(r) for r in relpaths}
     assert {r: (m.location, m.relpath, m.display) if m else None for r, m in one_by_one.items()} == expected
     merged = MergedFiles(root, locations, config, displays, Resolver())  # folder by folder, the same places
     assert {r: merged.classify(r) for r in relpaths * 2} == one_by_one

@@ -27,7 +27,6 @@ from ..core.ruleset import RuleSet
 from ..discovery import Scope
 from .git import History, Resolver
 from .merged_files import MergedFiles
-from .merged_files import classify_at as classify_at
 from .merged_files import location_displays as location_displays
 
 

@@ -49,23 +49,6 @@ def _hidden(relpath: str) -> bool:
     return any(part.startswith(".") for part in relpath.split("/")[:-1])
 
 
-def classify_at(
-    root: Path,
-    relpath: str,
-    locations: list[tuple[Path, str]],
-    config: Config,
-    displays: dict,
-    resolve: Resolver,
-    layouts: dict | None = None,
-    known: dict[tuple[Path, str], MigrationFile] | None = None,
-) -> MigrationFile | None:
-    """A file of the repository (``relpath`` from the root) as the gate sees it, if it is in a location.
-
-    The arguments are :class:`MergedFiles`'; for many files, make one of those.
-    """
-    return MergedFiles(root, locations, config, displays, resolve, layouts, known).classify(relpath)
-
-
 class MergedFiles:
     """The files of the base's tree as the gate sees them (as merged: no sidecars), placed folder by folder.
 
