@@ -31,8 +31,8 @@ def test_resolver_answers_as_path_resolve(tmp_path, monkeypatch):
 
 
 def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp_path):
-    """Past ``LIST_AFTER`` questions a folder's links come from its listing: the same answers as ``lstat``
-    for plain files, links to files, links to folders, broken links and names that do not exist."""
+    """Once a folder's listing is read, its links come from it: the same answers as ``lstat`` for plain
+    files, links to files, links to folders, broken links and names that do not exist."""
     folder = tmp_path / "sql"
     folder.mkdir()
     (tmp_path / "elsewhere").mkdir()
@@ -43,7 +43,9 @@ def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp
     (folder / "V102__dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     names = [*sorted(os.listdir(folder)), "V999__missing.sql"]
     resolve = Resolver()
-    asked = [resolve.is_link(folder / name) for name in names] + [resolve.is_link(str(folder / n)) for n in names]
+    asked = [resolve.is_link(folder / name) for name in names]  # lstat
+    resolve.links_in(str(folder))
+    asked += [resolve.is_link(str(folder / n)) for n in names]  # the listing
     assert asked == [os.path.islink(folder / name) for name in names] * 2
     assert asked.count(True) == 6  # three links, asked before and after the listing was read
     assert resolve.text(str(folder / "V100__link.sql")) == str((folder / "V1__plain.sql").resolve())

@@ -30,7 +30,7 @@ from .base_ref import in_github_actions as in_github_actions
 from .base_ref import merge_base as merge_base
 from .base_ref import pull_request_event as pull_request_event
 from .gitcmd import GitError as GitError
-from .gitcmd import Pending, _run_git, start_git
+from .gitcmd import Pending, _run_git
 from .gitcmd import Resolver as Resolver
 from .gitcmd import git as git
 from .gitcmd import repo_root as repo_root
@@ -59,11 +59,11 @@ def _pathspecs(locations: list[str]) -> list[str]:
 
 def _raw_changes(root: Path, since: str, locations: list[str]) -> list[_RawChange]:
     """``git diff --raw -M`` from a commit to the working tree, plus untracked files."""
-    diff = start_git(
+    diff = Pending(
         ["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", "--abbrev=40", since, *_pathspecs(locations)],
         root,
     )
-    others = start_git(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
+    others = Pending(["ls-files", "--others", "--exclude-standard", "-z", *_pathspecs(locations)], root)
     try:
         out = diff.result().decode("utf-8", "surrogateescape")
     except GitError:
@@ -130,7 +130,7 @@ def list_tree(root: Path, sha: str, locations: list[str]) -> dict[str, str]:
 
 
 def _start_list_tree(root: Path, sha: str, locations: list[str]) -> Pending:
-    return start_git(["ls-tree", "-r", "-z", "--full-tree", sha, *_pathspecs(locations)], root)
+    return Pending(["ls-tree", "-r", "-z", "--full-tree", sha, *_pathspecs(locations)], root)
 
 
 def _tree_entries(listing: Pending) -> dict[str, str]:

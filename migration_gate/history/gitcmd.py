@@ -52,10 +52,6 @@ class Pending:
             self._process.communicate()
 
 
-def start_git(args: list[str], cwd: Path, input: bytes | None = None) -> Pending:
-    return Pending(args, cwd, input)
-
-
 def _run_git(args: list[str], cwd: Path, input: bytes | None = None) -> bytes:
     return Pending(args, cwd, input).result()
 
@@ -76,20 +72,20 @@ class Resolver:
     """``Path.resolve()`` for the many files of a few folders: each folder is resolved once.
 
     A whole history's files (tens of thousands) would otherwise each walk their path component by
-    component; a file that is itself a symbolic link is still resolved whole.  Whether a file is a link
-    is read from its folder's listing once the folder has had a few questions (the listing's entry
-    types cost no system call per file; an ``lstat`` each costs 3 µs, three times over on 20,000 files).
+    component; a file that is itself a symbolic link is still resolved whole.  Whether many files are
+    links is read from their folders' listings (:meth:`links_among`, :meth:`links_in`: the listing's
+    entry types cost no system call per file; an ``lstat`` each costs 3 µs, three times over on 20,000
+    files); a single question uses a listing already read, or ``lstat``.
     """
 
-    __slots__ = ("_asked", "_folders", "_links")
+    __slots__ = ("_folders", "_links")
 
-    #: Questions about one folder answered by ``lstat`` before its listing is read instead.
+    #: More files than this of one folder in a :meth:`links_among` question: the folder is listed.
     LIST_AFTER = 16
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
         self._links: dict[str, frozenset[str] | None] = {}  # None: the folder cannot be listed
-        self._asked: dict[str, int] = {}
 
     def __call__(self, path: Path) -> Path:
         return Path(self.text(str(path)))
@@ -109,7 +105,7 @@ class Resolver:
         return real
 
     def is_link(self, path: Path | str) -> bool:
-        """``os.path.islink``, answered from the folder's listing when the folder is asked about often."""
+        """``os.path.islink``, answered from the folder's listing when it has been read."""
         text = os.fspath(path)
         folder, name = os.path.split(text)
         return self._is_link(folder, name, text)
@@ -138,14 +134,8 @@ class Resolver:
         return self._links[folder]
 
     def _is_link(self, folder: str, name: str, path: str) -> bool:
-        links = self._links.get(folder, None)
-        if links is None and folder not in self._links:
-            asked = self._asked[folder] = self._asked.get(folder, 0) + 1
-            if asked > self.LIST_AFTER:
-                links = self._links[folder] = _links_in(folder)
-        if links is None:
-            return os.path.islink(path)
-        return name in links
+        links = self._links.get(folder)
+        return name in links if links is not None else os.path.islink(path)
 
 
 def _links_in(folder: str) -> frozenset[str] | None:
