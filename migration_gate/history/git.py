@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.context import AppliedMigration, Base
+from ..core.migration import MigrationFile
 from ..discovery import Scope
 from ..errors import UsageError
 from .base_ref import DEFAULT_BRANCH_REFS as DEFAULT_BRANCH_REFS
@@ -183,6 +184,14 @@ class History:
     _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
     #: Resolves the many paths of few folders; shared by the stages that ask about the same files.
     resolver: Resolver = field(default_factory=lambda: Resolver(), repr=False, compare=False)
+    _linked: set[Path] | None = field(default=None, repr=False, compare=False)
+
+    def linked(self, files: list[MigrationFile]) -> set[Path]:
+        """Which of the project's files are links, asked once per run (the change-set scope and the
+        change-set context both need it; ``files``: the project's, the same for both)."""
+        if self._linked is None:
+            self._linked = self.resolver.links_among(f.path for f in files)
+        return self._linked
 
     @property
     def active(self) -> bool:
@@ -292,7 +301,7 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
         return replace(scope, change_set=True)
     changed = history.changed_paths()
     names = {path.name for path in changed}  # resolve only the files that may be one of them
-    linked = history.resolver.links_among(f.path for f in scope.files)
+    linked = history.linked(scope.project.files)
     # `linked and`: hashing a Path costs a microsecond the first time, and there are usually no links
     files = [
         f
