@@ -177,13 +177,18 @@ def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
     its history (the base, the database) when there is one to compare with."""
     from ..discovery import scope_from_config, scope_from_paths, without_excluded
 
-    scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
-    notes.extend(scope.notes)
-    scope = without_excluded(scope, scope.project.config)
-    if args.base or not args.paths or args.database_url or args.github or args.gitlab:
-        from ..history.changeset import attach_history
+    required = bool(args.github or args.gitlab)  # --github and --gitlab ask for the pull (merge) request's base
+    if not (args.base or not args.paths or args.database_url or required):
+        scope = scope_from_paths(args.paths, config)
+        notes.extend(scope.notes)
+        return without_excluded(scope, scope.project.config)
+    from ..history.changeset import attach_history
 
-        scope = attach_history(
+    with _prefetch(args, config, first, required) as prefetched:
+        scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+        notes.extend(scope.notes)
+        scope = without_excluded(scope, scope.project.config)
+        return attach_history(
             scope,
             base=args.base,
             auto=not args.paths,
@@ -191,9 +196,23 @@ def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
             database_url=args.database_url,
             start=first,
             notes=notes,
-            required=bool(args.github or args.gitlab),
-        )  # --github and --gitlab ask for the pull (merge) request's base
-    return scope
+            required=required,
+            prefetched=prefetched,  # None: nothing was started
+        )
+
+
+def _prefetch(args: argparse.Namespace, config, first: Path, required: bool):
+    """The history's git questions started before discovery, when the run will ask them (a context that
+    waits for them on leaving); the configured folders are the ones the change set is asked of."""
+    import contextlib
+
+    if args.base is None and args.paths and not required:
+        return contextlib.nullcontext()
+    from ..discovery_files import configured_locations
+    from ..history.prefetch import HistoryPrefetch
+
+    locations = [] if args.paths else [path for path, _ in configured_locations(config)]
+    return HistoryPrefetch(first, args.base, None, required, locations)
 
 
 def write_report(args: argparse.Namespace, result, context) -> None:

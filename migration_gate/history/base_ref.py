@@ -104,8 +104,16 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
     return out or None
 
 
-def _fetch(root: Path, sha: str, what: str, fix: str = "give actions/checkout `fetch-depth: 0`") -> None:
+class FetchNeeded(Exception):
+    """The base commit is missing from the clone and fetching it was not allowed (a prefetch)."""
+
+
+def _fetch(
+    root: Path, sha: str, what: str, fix: str = "give actions/checkout `fetch-depth: 0`", *, allowed: bool = True
+) -> None:
     """Inside GitHub Actions or a GitLab merge request pipeline only: fetch one missing commit from origin."""
+    if not allowed:
+        raise FetchNeeded(sha)
     try:
         _run_git(["fetch", "--no-tags", "--depth=1", "origin", sha], root)
     except GitError as exc:
@@ -126,18 +134,24 @@ def gitlab_diff_base(env: Mapping[str, str]) -> str | None:
 
 
 def detect_base(
-    root: Path, ref: str | None = None, *, env: Mapping[str, str] | None = None, required: bool = False
+    root: Path,
+    ref: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    required: bool = False,
+    fetch: bool = True,
 ) -> Base | None:
     """The base commit to compare the working tree with (see the module docstring).
 
-    ``None`` when nothing was asked for and no default branch is known.
+    ``None`` when nothing was asked for and no default branch is known.  ``fetch=False``: a commit the
+    clone lacks raises :class:`FetchNeeded` rather than being fetched.
     """
     env = os.environ if env is None else env
     actions = in_github_actions(env)
     if ref is not None:
         sha = _commit(root, ref)
         if sha is None and actions and _SHA.match(ref):
-            _fetch(root, ref, f"--base {ref}:")
+            _fetch(root, ref, f"--base {ref}:", allowed=fetch)
             sha = _commit(root, ref)
         if sha is None:
             hint = (
@@ -153,12 +167,18 @@ def detect_base(
         if len(parents) == 2 and (event.head_sha is None or parents[1] == event.head_sha) and _commit(root, parents[0]):
             return Base(parents[0], "HEAD^1, the base side of the pull request's merge commit")
         if _commit(root, event.base_sha) is None:
-            _fetch(root, event.base_sha, "the pull request's base commit")
+            _fetch(root, event.base_sha, "the pull request's base commit", allowed=fetch)
         return Base(event.base_sha, "the pull request's base commit (GitHub event)")
     diff_base = gitlab_diff_base(env)
     if diff_base is not None:
         if _commit(root, diff_base) is None:
-            _fetch(root, diff_base, "the merge request's diff base", "set GIT_DEPTH: 0 in the job's variables")
+            _fetch(
+                root,
+                diff_base,
+                "the merge request's diff base",
+                "set GIT_DEPTH: 0 in the job's variables",
+                allowed=fetch,
+            )
         return Base(diff_base, "the merge request's diff base (CI_MERGE_REQUEST_DIFF_BASE_SHA)")
     if required:
         raise UsageError("no base to compare with: pass --base REF (e.g. --base origin/main)")

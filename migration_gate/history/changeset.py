@@ -14,7 +14,7 @@ Also here: the ``baseline`` predicate (legacy migrations skip content rules).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from ..core.checksum import checksum_of_bytes
 from ..core.config import Config
@@ -28,6 +28,9 @@ from ..discovery import Scope
 from .git import History, Resolver
 from .merged_files import MergedFiles
 from .merged_files import location_displays as location_displays
+
+if TYPE_CHECKING:
+    from .prefetch import HistoryPrefetch
 
 
 def legacy_predicate(config: Config):
@@ -269,19 +272,21 @@ def attach_history(
     notes: list[str] | None = None,
     env=None,
     required: bool = False,
+    prefetched: HistoryPrefetch | None = None,
 ) -> Scope:
     """Give a scope its history: the base (``--base``, or detected when ``auto``) and the database.
 
     With a base, statement rules report on the change set (every file with
     ``include_all``).  Why history checks were skipped goes to ``notes``.
-    ``required`` (e.g. ``--github``): no base found is exit 2, not a note.
+    ``required`` (e.g. ``--github``): no base found is exit 2, not a note.  ``prefetched``: the same
+    git questions started before discovery (:class:`~.prefetch.HistoryPrefetch`).
     """
     from .git import History, load_history, restrict_scope
 
     notes = notes if notes is not None else []
     history = None
     if base is not None or auto or required:
-        history = load_history(scope, ref=base, start=start, env=env, required=required)
+        history = load_history(scope, ref=base, start=start, env=env, required=required, prefetched=prefetched)
         if history.note:
             notes.append(f"note: {history.note}")
     if database_url:

@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.context import AppliedMigration, Base
 from ..core.migration import MigrationFile
@@ -35,6 +36,9 @@ from .gitcmd import Pending, _run_git
 from .gitcmd import Resolver as Resolver
 from .gitcmd import git as git
 from .gitcmd import repo_root as repo_root
+
+if TYPE_CHECKING:
+    from .prefetch import HistoryPrefetch
 
 # --------------------------------------------------------------------------- what changed
 
@@ -247,10 +251,32 @@ def load_history(
     start: Path | None = None,
     env: Mapping[str, str] | None = None,
     required: bool = False,
+    prefetched: HistoryPrefetch | None = None,
 ) -> History:
-    """Find the base and read the change set; a :class:`History` whose ``note`` says why not."""
+    """Find the base and read the change set; a :class:`History` whose ``note`` says why not.
+
+    ``prefetched``: the same questions started before discovery (:mod:`.prefetch`); its answers are
+    taken only when they were asked of the same locations, and anything it did not finish is asked here.
+    """
     env = os.environ if env is None else env
     start = start if start is not None else Path.cwd()
+    early = prefetched.located() if prefetched is not None else None
+    located = early if early is not None else locate_base(start, ref, env, required)
+    if isinstance(located, History):
+        return located
+    root, base = located
+    specs = _location_specs(root, scope.project.locations)
+    read = prefetched.read(specs) if prefetched is not None else None
+    return read if read is not None else read_history(root, base, specs)
+
+
+def locate_base(
+    start: Path, ref: str | None, env: Mapping[str, str], required: bool, *, fetch: bool = True
+) -> tuple[Path, Base] | History:
+    """The repository and the base commit, or a :class:`History` whose ``note`` says why history is skipped.
+
+    ``fetch=False``: a commit missing from the clone raises :class:`FetchNeeded` instead of being fetched.
+    """
     root = repo_root(start)
     if root is None:
         shown = start.resolve() if start else Path.cwd()
@@ -265,7 +291,7 @@ def load_history(
             )
         return History(note=f"history checks skipped: {shown} is not a git repository")
     try:
-        base = detect_base(root, ref, env=env, required=required)
+        base = detect_base(root, ref, env=env, required=required, fetch=fetch)
     except GitError as exc:  # git itself failing (not installed, broken repository)
         raise UsageError(f"cannot read the git history in {root}: {exc}") from None
     if base is None:
@@ -274,7 +300,11 @@ def load_history(
             note="history checks skipped: no base to compare with "
             "(no origin/HEAD, origin/main or origin/master); pass --base REF",
         )
-    specs = _location_specs(root, scope.project.locations)
+    return root, base
+
+
+def read_history(root: Path, base: Base, specs: list[str]) -> History:
+    """The change set from the base to the working tree, below the locations ``specs`` (from the root)."""
     try:
         tree = _start_list_tree(root, base.sha, specs) if specs else None  # runs beside the next commands
         try:
