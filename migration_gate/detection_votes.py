@@ -15,6 +15,11 @@ READ_BYTES = 16384  # markers sit at the top of a file
 _GOOSE = re.compile(r"^--\s*\+goose\s+up\b", re.I | re.M)
 _SQL_MIGRATE = re.compile(r"^-- \+migrate (Up|Down)\b", re.M)
 _DBMATE = re.compile(r"^--\s*migrate:up(\s|$)", re.M)
+#: Text every match of a marker pattern contains, searched first: an anchored multi-line pattern tries every
+#: line (5 ms each over 20,000 heads), a literal is found or ruled out in a fraction of a millisecond.
+_GOOSE_LITERAL = re.compile(r"\+goose", re.I)  # the same case rules as _GOOSE
+_SQL_MIGRATE_LITERAL = "-- +migrate "
+_DBMATE_LITERAL = "migrate:up"
 _LIQUIBASE = re.compile(r"\A\s*--\s*liquibase\s*formatted", re.I)
 _FLYWAY_NAME = re.compile(r"(V[0-9][0-9._]*__.*|R__.+|U[0-9][0-9._]*__.*)\.sql\Z")
 _PAIR = re.compile(r"[0-9][0-9-]*_.+\.(up|down)\.sql\Z")
@@ -142,9 +147,13 @@ def _marker_votes(heads: list[str]) -> list[Vote]:
     joined = _BETWEEN_FILES.join(heads)
     marker_votes = []
     for layout, found, what in (
-        ("goose", _GOOSE.search(joined), '"-- +goose Up" annotations'),
-        ("sql-migrate", _SQL_MIGRATE.search(joined), '"-- +migrate Up" annotations'),
-        ("dbmate", _DBMATE.search(joined), '"-- migrate:up" markers'),
+        ("goose", _GOOSE_LITERAL.search(joined) and _GOOSE.search(joined), '"-- +goose Up" annotations'),
+        (
+            "sql-migrate",
+            _SQL_MIGRATE_LITERAL in joined and _SQL_MIGRATE.search(joined),
+            '"-- +migrate Up" annotations',
+        ),
+        ("dbmate", _DBMATE_LITERAL in joined and _DBMATE.search(joined), '"-- migrate:up" markers'),
         ("liquibase", any(_LIQUIBASE.match(head) for head in heads), '"--liquibase formatted sql" headers'),
     ):
         if found:

@@ -174,6 +174,30 @@ def test_markers_are_read_file_by_file_even_when_the_heads_are_searched_together
     assert result.err.splitlines()[0] == 'migration-gate: migrations: goose (from "-- +goose Up" annotations)'
 
 
+@pytest.mark.parametrize(
+    ("heads", "layouts"),
+    [
+        (["-- +goose Up\n"], ["goose"]),
+        (["SELECT 1;\n", "--\t+GOOSE   up\n"], ["goose"]),
+        (["-- +gooſe Up\n"], ["goose"]),  # re.I: `s` also matches the long s, and the literal is searched so
+        (["-- +goose Upgrade\n"], []),
+        (["-- +migrate Up\n"], ["sql-migrate"]),
+        (["-- +migrate Down\n"], ["sql-migrate"]),
+        (["-- +migrate up\n", "--  +migrate Up\n"], []),  # sql-migrate's annotations are case- and space-exact
+        (["--migrate:up\n"], ["dbmate"]),
+        (["-- migrate:up create\n", "-- migrate:upgrade\n"], ["dbmate"]),
+        (["-- migrate:upgrade\n", "x -- migrate:up\n"], []),
+        (["-- +goose Up\n", "-- migrate:up\n", "-- +migrate Up\n"], ["goose", "sql-migrate", "dbmate"]),
+        ([" --liquibase formatted sql\n"], ["liquibase"]),
+    ],
+)
+def test_marker_votes_are_the_patterns_answers(heads, layouts):
+    """The literals searched before each marker pattern only ever rule a pattern out when it cannot match."""
+    from migration_gate.detection_votes import _marker_votes
+
+    assert [vote.layout for vote in _marker_votes(heads)] == layouts
+
+
 def test_a_monorepo_gets_one_line_per_folder_and_each_folder_its_runner(cli, tmp_path):
     write(
         tmp_path,
