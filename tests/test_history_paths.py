@@ -140,3 +140,22 @@ def test_git_commands_started_beside_a_failing_one_are_reaped(git_repo):
             changed_files(git_repo.path, "0" * 40, ["migrations"])
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_project_rules_report_on_exactly_the_paths_in_scope(tmp_path):
+    """``reports_on`` compares names first: a file of the same name in another folder is not in scope."""
+    from migration_gate.core.config import Config
+    from migration_gate.core.context import ProjectContext
+    from migration_gate.core.migration import MigrationFile, Project
+
+    def migration(folder: str, name: str) -> MigrationFile:
+        location = tmp_path / folder
+        return MigrationFile(
+            path=location / name, display=f"{folder}/{name}", location=location, relpath=name, kind="versioned"
+        )
+
+    changed, twin, other = migration("a", "V2__x.sql"), migration("b", "V2__x.sql"), migration("a", "V1__y.sql")
+    context = ProjectContext(
+        Project(Config(), [tmp_path / "a", tmp_path / "b"], [changed, twin, other]), Config(), frozenset({changed.path})
+    )
+    assert [context.reports_on(m) for m in (changed, twin, other)] == [True, False, False]
