@@ -18,6 +18,10 @@ Sections (all of them by default, in this order):
     under distinct names, in a temp dir), and one generated file of 4k, 16k and 40k mixed statements,
     with and without non-ASCII text in its first line; the ratio of the 16k non-ASCII file's time per
     statement to the 4k ASCII file's.
+``floor``
+    what any tool built on pglast pays before its first rule, as whole processes alternating with squawk
+    on the same files: the interpreter and ``import pglast.parser``; then reading every file; then
+    ``parse_sql_json`` on each; then ``json.loads`` of each tree (the parse the gate's rules read).
 ``history``
     a generated git repository with 20,000 merged migrations and a one-file change:
     ``check --base main`` as a cold process, with the result cache (filled by an earlier run) and
@@ -59,7 +63,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SQUAWK_VENV = HERE / ".venv-squawk"
 BUILDS = {"compiled": HERE / ".venv-gate-compiled", "pure": HERE / ".venv-gate"}
-SECTIONS = ("scan", "pr", "scaling", "history", "startup", "steps", "profile")
+SECTIONS = ("scan", "pr", "floor", "scaling", "history", "startup", "steps", "profile")
 PR_PROJECTS = ["DSpace__DSpace", "IQSS__dataverse", "MarquezProject__marquez", "hmcts__ccd-definition-store-api"]
 
 
@@ -210,6 +214,51 @@ def whole_repo(corpus: Path, runs: int) -> None:
         f"  warm cache (merged files' results reused from --cache-dir): compiled {warm['compiled']:.3f} s,"
         f" pure {warm['pure']:.3f} s"
     )
+
+
+#: One process doing only what comes before the rules, up to ``sys.argv[1]``: import, read, parse, loads.
+_FLOOR = """
+import json, os, sys
+stage, corpus = sys.argv[1], sys.argv[2]
+from pglast import parser
+if stage != "import":
+    paths = sorted(os.path.join(d, n) for d, _, names in os.walk(corpus) for n in names if n.endswith(".sql"))
+    texts = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            texts.append(handle.read().decode("utf-8", "replace"))
+    for text in texts if stage != "read" else ():
+        try:
+            tree = parser.parse_sql_json(text)
+        except parser.ParseError:
+            continue
+        if stage == "loads":
+            json.loads(tree)
+"""
+
+
+def parse_floor(corpus: Path, runs: int) -> None:
+    """The cost of pglast's parse alone (no discovery, rules, positions or report), against squawk."""
+    files = sorted(str(p) for p in corpus.rglob("*.sql"))
+    python = str(BUILDS["pure"] / "bin" / "python")
+    stages = {
+        "import": "python + import pglast.parser",
+        "read": "  + read every file",
+        "parse": "  + parse_sql_json of each",
+        "loads": "  + json.loads of each tree",
+    }
+    commands = {label: [python, "-c", _FLOOR, stage, str(corpus)] for stage, label in stages.items()}
+    commands["squawk"] = [squawk_binary(), "--reporter", "json", *files]
+    print(
+        f"\nparse floor: what a pglast-based tool pays before its first rule, {len(files)} files, median of {runs} "
+        f"alternating runs {load_note()}"
+    )
+    results = alternate(commands, runs)
+    squawk = statistics.median(results["squawk"])
+    for name in commands:
+        median = statistics.median(results[name])
+        ratio = f"{median / squawk:.2f}× squawk" if name != "squawk" else ""
+        print(f"  {name:34} {median:.3f} s  {ratio:13}  runs: {runs_text(results[name])}")
 
 
 def pr_path(corpus: Path, runs: int) -> None:
@@ -697,6 +746,8 @@ def main() -> None:
         whole_repo(args.corpus, args.runs)
     if "pr" in only:
         pr_path(args.corpus, args.runs)
+    if "floor" in only:
+        parse_floor(args.corpus, args.runs)
     if "scaling" in only:
         scaling(args.corpus, list(BUILDS))
     if "history" in only:
