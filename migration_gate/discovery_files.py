@@ -144,35 +144,80 @@ def walk(folder: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str
 
     ``skip``: absolute keys of sub-folders that are locations of their own.
     """
+    for dirpath, rel, names, _links in walk_noting_links(folder, skip):
+        yield dirpath, rel, names
+
+
+def walk_noting_links(
+    folder: Path, skip: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str, list[str], frozenset[str]]]:
+    """:func:`walk`, and the names in each folder that are symbolic links (from the listing's entry types:
+    no system call per file, where asking each file afterwards costs one).
+
+    As ``os.walk`` (top-down, errors skipped, links to folders listed but not entered), with the same
+    folder order: sorted, hidden ones and ``skip`` left out.
+    """
     root = os.fspath(folder)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
+    pending = [root]
+    while pending:
+        dirpath = pending.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+                    try:
+                        if entry.is_symlink():
+                            links.add(entry.name)
+                    except OSError:  # os.walk's own link test (os.path.islink) says no then
+                        pass
+        except OSError:
+            continue
+        dirnames = sorted(
             d
             for d in dirnames
             if not d.startswith(".") and (not skip or absolute_key(os.path.join(dirpath, d)) not in skip)
         )
         rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
-        yield dirpath, rel, sorted(filenames)
+        yield dirpath, rel, sorted(filenames), frozenset(links)
+        pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames) if d not in links)
 
 
 def discover_location(
     location: Path, display_root: str, config: Config, skip: frozenset[str] = frozenset()
 ) -> list[MigrationFile]:
     """Classify every ``.sql`` file of one location (``skip``: sub-folders that are locations of their own)."""
+    return _discover(location, display_root, config, skip)[0]
+
+
+def _discover(
+    location: Path, display_root: str, config: Config, skip: frozenset[str]
+) -> tuple[list[MigrationFile], list[Path]]:
+    """:func:`discover_location`, and the files that are symbolic links."""
     files = []
+    linked: list[Path] = []
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
     classifier = Classifier(location, config)
-    for dirpath, rel_dir, names in walk(location, skip):
+    for dirpath, rel_dir, names, links in walk_noting_links(location, skip):
         siblings = frozenset(names)
         folder = Path(dirpath)  # `folder / name` parses the name alone: twice as fast as Path(dirpath, name)
         for name in names:
             if not name.endswith(".sql"):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            files.append(classifier.classify(folder / name, prefix + rel, rel, siblings, name))
+            path = folder / name
+            files.append(classifier.classify(path, prefix + rel, rel, siblings, name))
+            if links and name in links:
+                linked.append(path)
     if config.layout_of(location) in ("up-down", "pop"):
         files = _shadow_generic_twins(files)
-    return files
+    return files, linked
 
 
 def _shadow_generic_twins(files: list[MigrationFile]) -> list[MigrationFile]:
@@ -241,6 +286,7 @@ def build_project(
     files: list[MigrationFile] = []
     by_location: dict[str, list[MigrationFile]] = {}
     seen: dict[Path, list[MigrationFile]] = {}
+    linked: list[Path] = []
     for entry in locations:
         location, display = entry[0], entry[1]
         skip: frozenset[str] = entry[2] if len(entry) > 2 else frozenset()
@@ -248,12 +294,13 @@ def build_project(
         if key in seen:
             by_location.setdefault(absolute_key(location), seen[key])
             continue
-        found = discover_location(location, display, config, skip) if location.is_dir() else []
+        found, links = _discover(location, display, config, skip) if location.is_dir() else ([], [])
         seen[key] = by_location[absolute_key(location)] = found
         located.append(location)
         files.extend(found)
+        linked.extend(links)
     files.sort(key=lambda f: f.display)
-    return Project(config=config, locations=located, files=files, by_location=by_location)
+    return Project(config=config, locations=located, files=files, by_location=by_location, linked=frozenset(linked))
 
 
 def absolute_key(path: Path | str) -> str:

@@ -159,3 +159,59 @@ def test_project_rules_report_on_exactly_the_paths_in_scope(tmp_path):
         Project(Config(), [tmp_path / "a", tmp_path / "b"], [changed, twin, other]), Config(), frozenset({changed.path})
     )
     assert [context.reports_on(m) for m in (changed, twin, other)] == [True, False, False]
+
+
+def _os_walk(folder: Path) -> list[tuple[str, str, list[str]]]:
+    """The walk discovery made before it noted links: ``os.walk``, hidden folders left out, sorted."""
+    root = os.fspath(folder)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out.append((dirpath, dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/"), sorted(filenames)))
+    return out
+
+
+def test_discovery_walks_as_os_walk_and_notes_the_links_the_file_system_has(tmp_path):
+    from migration_gate.discovery_files import walk_noting_links
+
+    root = tmp_path / "migrations"
+    for rel in ("V1__a.sql", "b/V2__b.sql", "b/c/V3__c.sql", "d/V4__d.sql", ".hidden/V9__h.sql"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("SELECT 1;\n")
+    os.symlink("b", root / "linked_dir", target_is_directory=True)  # listed, not entered (as os.walk)
+    os.symlink("V1__a.sql", root / "V5__file_link.sql")
+    os.symlink("missing.sql", root / "V6__broken.sql")
+    os.symlink("../V1__a.sql", root / "b" / "V7__up.sql")
+    walked = list(walk_noting_links(root))
+    assert [(d, r, n) for d, r, n, _ in walked] == _os_walk(root)
+    assert {d: links for d, _, _, links in walked} == {
+        d: frozenset(n for n in os.listdir(d) if os.path.islink(os.path.join(d, n))) for d, _, _ in _os_walk(root)
+    }
+    assert walked[0][3] == {"linked_dir", "V5__file_link.sql", "V6__broken.sql"}
+
+
+def test_the_project_says_which_of_its_files_are_links_as_the_file_system_does(tmp_path, monkeypatch):
+    from migration_gate.config import load_config
+    from migration_gate.discovery import scope_from_config
+
+    for n in range(1, 4):
+        (tmp_path / "migrations").mkdir(exist_ok=True)
+        (tmp_path / "migrations" / f"V{n}__t{n}.sql").write_text(f"CREATE TABLE t{n} (id int);\n")
+    os.symlink("V1__t1.sql", tmp_path / "migrations" / "V4__same.sql")
+    monkeypatch.chdir(tmp_path)
+    project = scope_from_config(load_config(None, search_from=tmp_path)).project
+    assert project.linked == {tmp_path / "migrations" / "V4__same.sql"}
+    assert project.linked == Resolver().links_among(f.path for f in project.files)
+
+
+def test_a_link_to_a_changed_file_is_in_the_change_set(cli, git_repo):
+    """A file that is a link to a file the change edits is the same file to the runner: reported on too."""
+    git_repo.write("migrations/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    os.symlink("V1__create.sql", git_repo.path / "migrations" / "V2__again.sql")
+    git_repo.write("migrations/V3__other.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n")
+    git_repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n")
+    git_repo.commit("merged")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("migrations/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
+    doc = cli("check", "--base", "main", "--format", "json", cwd=git_repo.path).json()
+    assert sorted(f["path"] for f in doc["files"]) == ["migrations/V1__create.sql", "migrations/V2__again.sql"]

@@ -53,6 +53,9 @@ class Project:
     files: list[MigrationFile] = field(default_factory=list)
     #: The files found in each location, by the location's absolute, normalised path.
     by_location: dict[str, list[MigrationFile]] = field(default_factory=dict)
+    #: The files that are themselves symbolic links, as discovery's listings said (None: not known, ask
+    #: the file system).
+    linked: frozenset[Path] | None = None
 
     def versioned(self) -> list[MigrationFile]:
         return [f for f in self.files if f.kind == "versioned"]

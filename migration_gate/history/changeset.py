@@ -70,7 +70,7 @@ def build_context(scope: Scope, results: list[FileResult], config: Config) -> Ch
     names = {Path(raw.path).name for raw in history.changes} | {
         resolve(root / raw.path).name for raw in history.changes if root is not None
     }
-    linked = history.linked(project.files)
+    linked = history.linked(project)
     # `linked and`: hashing a Path costs a microsecond the first time, and there are usually no links
     by_path = {f.path.resolve(): f for f in project.files if f.path.name in names or (linked and f.path in linked)}
     analysed = {r.report.migration.path.resolve(): r for r in results}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.context import AppliedMigration, Base
-from ..core.migration import MigrationFile
+from ..core.migration import Project
 from ..discovery import Scope
 from ..errors import UsageError
 from .base_ref import DEFAULT_BRANCH_REFS as DEFAULT_BRANCH_REFS
@@ -188,13 +188,14 @@ class History:
     _base_contents: dict[Path, bytes] | None = field(default=None, repr=False)
     #: Resolves the many paths of few folders; shared by the stages that ask about the same files.
     resolver: Resolver = field(default_factory=lambda: Resolver(), repr=False, compare=False)
-    _linked: set[Path] | None = field(default=None, repr=False, compare=False)
+    _linked: frozenset[Path] | set[Path] | None = field(default=None, repr=False, compare=False)
 
-    def linked(self, files: list[MigrationFile]) -> set[Path]:
+    def linked(self, project: Project) -> frozenset[Path] | set[Path]:
         """Which of the project's files are links, asked once per run (the change-set scope and the
-        change-set context both need it; ``files``: the project's, the same for both)."""
+        change-set context both need it): as discovery's listings said, else asked of the file system."""
         if self._linked is None:
-            self._linked = self.resolver.links_among(f.path for f in files)
+            known = project.linked
+            self._linked = known if known is not None else self.resolver.links_among(f.path for f in project.files)
         return self._linked
 
     @property
@@ -331,7 +332,7 @@ def restrict_scope(scope: Scope, history: History, *, include_all: bool = False)
         return replace(scope, change_set=True)
     changed = history.changed_paths()
     names = {path.name for path in changed}  # resolve only the files that may be one of them
-    linked = history.linked(scope.project.files)
+    linked = history.linked(scope.project)
     # `linked and`: hashing a Path costs a microsecond the first time, and there are usually no links
     files = [
         f
