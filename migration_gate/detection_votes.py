@@ -170,7 +170,7 @@ def _name_votes(
     names = set(folder.others)
     if any(head.startswith("-- no-transaction") for head in heads):
         votes.append(Vote("sqlx", 'from a "-- no-transaction" first line'))
-    flyway_names = [n for n in folder.sql if _FLYWAY_NAME.match(n)]
+    flyway_names = any(_FLYWAY_NAME.match(n) for n in folder.sql)  # the first one will do: 20,000 names cost 5 ms
     if flyway_names:  # Flyway reads its locations recursively: the sub-folders (rollback/, seeds/) are its own
         # `path in p.parents` without building each folder's parents: a repository has thousands of folders
         depth, parts = len(path.parts), path.parts
@@ -180,8 +180,8 @@ def _name_votes(
         votes.append(
             Vote("golang-migrate", "from <version>_<name>.up.<ext> files (golang-migrate reads any extension)")
         )
-    pairs = [n for n in folder.sql if _PAIR.match(n)]
-    if pairs and not flyway_names:
+    pairs = [n for n in folder.sql if _PAIR.match(n)] if not flyway_names else []
+    if pairs:
         if any(_POP_HINT.search(n) for n in pairs) or any(n.endswith(".fizz") for n in folder.others):
             votes.append(Vote("pop", "from .postgres./.autocommit. file names or .fizz files", strong=False))
         else:
