@@ -116,7 +116,8 @@ class MergedFiles:
 
     def _classified(self, location: Path, rel: str) -> MigrationFile:
         shown = self.displays.get(location, ".")
-        display = rel if shown in ("", ".") else os.path.join(shown, rel)
+        # os.path.join's answer for a relative `rel`, without its cost (a history holds tens of thousands)
+        display = rel if shown in ("", ".") else (shown + rel if shown.endswith(os.sep) else shown + os.sep + rel)
         layout = self.layouts.get(location)
         now = self.known.get((location, rel)) if self.known is not None else None
         if now is not None and not now.runner_opt_out and now.display == display:
