@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from migration_gate.discovery import classify
 from migration_gate.history.git import Resolver
 
 
@@ -215,3 +216,36 @@ def test_a_link_to_a_changed_file_is_in_the_change_set(cli, git_repo):
     git_repo.write("migrations/V1__create.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
     doc = cli("check", "--base", "main", "--format", "json", cwd=git_repo.path).json()
     assert sorted(f["path"] for f in doc["files"]) == ["migrations/V1__create.sql", "migrations/V2__again.sql"]
+
+
+def test_a_merged_file_reuses_the_record_of_the_file_now_only_when_it_would_be_classified_the_same(tmp_path):
+    """The base's files take the working tree's record of the same location and name, unless a sidecar
+    opts the file now out of its transaction (merged files are read without sidecars), it is shown
+    otherwise, or another layout classified it."""
+    from dataclasses import replace
+
+    from migration_gate.config import load_config
+    from migration_gate.history.merged_files import MergedFiles
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    config = load_config(None, search_from=tmp_path)
+    location = (folder, str(folder.resolve()))
+    now = {
+        name: classify(folder / name, f"migrations/{name}", folder, config, rel=name)
+        for name in ("V1__same.sql", "V2__sidecar.sql", "V3__shown.sql", "V4__layout.sql")
+    }
+    now["V2__sidecar.sql"] = replace(now["V2__sidecar.sql"], runner_opt_out=True)
+    now["V3__shown.sql"] = replace(now["V3__shown.sql"], display="elsewhere/V3__shown.sql")
+    now["V4__layout.sql"] = replace(now["V4__layout.sql"], layout="up-down")
+    merged = MergedFiles(tmp_path, [location], config, {folder: "migrations"}, Resolver(), known={folder: now})
+    found = {name: merged.classify(f"migrations/{name}") for name in now}
+    assert found["V1__same.sql"] is now["V1__same.sql"]
+    for name in ("V2__sidecar.sql", "V3__shown.sql", "V4__layout.sql"):
+        assert found[name] is not now[name]
+        assert found[name] == classify(
+            folder / name, f"migrations/{name}", folder, config, rel=name, siblings=frozenset()
+        )
+    assert found["V2__sidecar.sql"].runner_opt_out is False
+    assert found["V3__shown.sql"].display == "migrations/V3__shown.sql"
+    assert found["V4__layout.sql"].layout == "flyway"

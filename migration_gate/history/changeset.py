@@ -109,7 +109,14 @@ def _merged_migrations(
     merged_at: dict[str, MigrationFile] = {}
     if history.root is not None:
         locations = [(location, str(location.resolve())) for location in project.locations]
-        known = {(f.location, f.relpath): f for f in project.files if not f.section}
+        known: dict[Path, dict[str, MigrationFile]] = {}
+        bucket: dict[str, MigrationFile] = {}
+        last = None
+        for f in project.files:
+            if f.location is not last:  # files come folder by folder: a path is hashed once per run of them
+                last, bucket = f.location, known.setdefault(f.location, {})
+            if not f.section:
+                bucket[f.relpath] = f
         merged = MergedFiles(history.root, locations, config, displays, resolve, layouts, known)
         for relpath in sorted(history.merged):
             migration = merged.classify(relpath)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from ..core.config import Config
 from ..core.migration import MigrationFile
@@ -54,7 +55,7 @@ class MergedFiles:
 
     ``locations``: the project's locations with their resolved paths.  ``layouts``: each location's layout
     (the one that classified its files now); the configured one by default.  ``known``: the project's
-    files now, by ``(location, relpath)``: a file still there under the same name, shown the same, of
+    files now, by location and relpath: a file still there under the same name, shown the same, of
     the same layout and with no sidecar opting it out is classified as it is now (classification reads
     the name only), which spares a long history one classification per merged file.  A folder is
     resolved and placed in its location once for all its files (a history holds tens of thousands);
@@ -69,13 +70,14 @@ class MergedFiles:
         displays: dict,
         resolve: Resolver,
         layouts: dict | None = None,
-        known: dict[tuple[Path, str], MigrationFile] | None = None,
+        known: dict[Path, dict[str, MigrationFile]] | None = None,
     ) -> None:
         self.root, self.locations, self.config, self.displays = root, locations, config, displays
         self.resolve, self.layouts, self.known = resolve, layouts or {}, known
         self._root = os.fspath(root)
-        # folder → ((location, its path inside + "/") or None, the names of its links or None: unknown)
-        self._folders: dict[str, tuple[tuple[Path, str] | None, frozenset[str] | None]] = {}
+        # folder → ((where in a location, its path inside + "/") or None, the names of its links or None: unknown)
+        self._folders: dict[str, tuple[tuple[_At, str] | None, frozenset[str] | None]] = {}
+        self._at: dict[Path, _At] = {}
 
     def classify(self, relpath: str) -> MigrationFile | None:
         if not relpath.endswith(".sql"):
@@ -92,19 +94,29 @@ class MergedFiles:
             spot = self._spot(self.resolve.text(os.path.join(self._root, relpath)))
             if spot is None:
                 return None
-            location, rel = spot
-        elif placed is None:
+            return self._classified(self._location_at(spot[0]), spot[1])
+        if placed is None:
             return None
-        else:
-            location, rel = placed[0], placed[1] + name
-        return self._classified(location, rel)
+        return self._classified(placed[0], placed[1] + name)
 
-    def _folder_spot(self, folder: str) -> tuple[Path, str] | None:
+    def _folder_spot(self, folder: str) -> tuple[_At, str] | None:
         """Where the files of a folder (from the root) sit: their location and the folder's path in it."""
         # its files (not links) resolve to the folder's resolved path + their name: placing a stand-in
         # name there places them all
         spot = self._spot(os.path.join(self.resolve.folder(os.path.join(self._root, folder)), "_"))
-        return None if spot is None else (spot[0], spot[1][:-1])
+        return None if spot is None else (self._location_at(spot[0]), spot[1][:-1])
+
+    def _location_at(self, location: Path) -> _At:
+        """What a location's merged files share, worked out once: not per file (a history holds tens of
+        thousands, and a path is hashed by a Python method)."""
+        at = self._at.get(location)
+        if at is None:
+            known = self.known.get(location) if self.known is not None else None
+            layout = self.layouts.get(location)
+            at = self._at[location] = _At(
+                location, self.displays.get(location, "."), layout, layout or self.config.layout_of(location), known
+            )
+        return at
 
     def _spot(self, resolved: str) -> tuple[Path, str] | None:
         found = _location_for(resolved, self.locations)
@@ -114,14 +126,23 @@ class MergedFiles:
         rel = resolved[len(real) + 1 :].replace(os.sep, "/")
         return None if _hidden(rel) else (location, rel)
 
-    def _classified(self, location: Path, rel: str) -> MigrationFile:
-        shown = self.displays.get(location, ".")
+    def _classified(self, at: _At, rel: str) -> MigrationFile:
+        shown = at.shown
         # os.path.join's answer for a relative `rel`, without its cost (a history holds tens of thousands)
         display = rel if shown in ("", ".") else (shown + rel if shown.endswith(os.sep) else shown + os.sep + rel)
-        layout = self.layouts.get(location)
-        now = self.known.get((location, rel)) if self.known is not None else None
-        if now is not None and not now.runner_opt_out and now.display == display:
-            if now.layout == (layout or self.config.layout_of(location)):
-                return now
+        now = at.known.get(rel) if at.known is not None else None
+        if now is not None and not now.runner_opt_out and now.display == display and now.layout == at.layout_now:
+            return now
         # as merged: no sidecars
-        return classify(location / rel, display, location, self.config, rel=rel, siblings=frozenset(), layout=layout)
+        location = at.location
+        return classify(location / rel, display, location, self.config, rel=rel, siblings=frozenset(), layout=at.layout)
+
+
+class _At(NamedTuple):
+    """A location as its merged files are classified in it."""
+
+    location: Path
+    shown: str  # how reports show it
+    layout: str | None  # the layout its files were classified by now (None: the configured one)
+    layout_now: str  # that layout, or the configured one
+    known: dict[str, MigrationFile] | None  # its files now, by relpath
