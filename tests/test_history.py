@@ -630,3 +630,24 @@ def test_up_down_out_of_order_names_the_runners(cli, updown):
         "golang-migrate never applies it on databases already past that version; "
         "Diesel and pop apply it there out of order"
     )
+
+
+def test_a_change_set_is_analysed_in_run_order(cli, git_repo):
+    """Versions order the change set's files (9 before 10), not their names: the table version 9 creates is
+    new to version 10, so indexing it without CONCURRENTLY is fine there."""
+    git_repo.write(".migration-gate.yml", "rules:\n  missing-rollback: off\n")
+    git_repo.write("migrations/V1__create.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n")
+    git_repo.commit("merged")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("migrations/V10__index.sql", "SET lock_timeout = '5s';\nCREATE INDEX t2_id ON t2 (id);\n")
+    git_repo.write("migrations/V9__create.sql", "CREATE TABLE t2 (id bigint PRIMARY KEY);\n")
+    doc = cli("check", "--base", "main", "--format", "json", cwd=git_repo.path).json()
+    assert sorted(f["path"] for f in doc["files"]) == ["migrations/V10__index.sql", "migrations/V9__create.sql"]
+    index_rule = "non-concurrent-index-creation"
+    assert [v["path"] for v in doc["violations"] if v["rule"] == index_rule] == []
+    on_a_merged_table = "SET lock_timeout = '5s';\nCREATE INDEX t_id ON t (id);\n"
+    git_repo.write("migrations/V10__index.sql", on_a_merged_table)  # the twin: the table is merged, it fires
+    doc = cli("check", "--base", "main", "--format", "json", cwd=git_repo.path).json()
+    assert [(v["path"], v["line"], v["column"]) for v in doc["violations"] if v["rule"] == index_rule] == [
+        ("migrations/V10__index.sql", 2, 22)
+    ]

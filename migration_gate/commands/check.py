@@ -182,13 +182,15 @@ def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
         scope = scope_from_paths(args.paths, config)
         notes.extend(scope.notes)
         return without_excluded(scope, scope.project.config)
+    from ..discovery import in_run_order
     from ..history.changeset import attach_history
 
     with _prefetch(args, config, first, required) as prefetched:
-        scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config)
+        # the project's files are put in run order once the change set has narrowed them
+        scope = scope_from_paths(args.paths, config) if args.paths else scope_from_config(config, ordered=False)
         notes.extend(scope.notes)
         scope = without_excluded(scope, scope.project.config)
-        return attach_history(
+        scope = attach_history(
             scope,
             base=args.base,
             auto=not args.paths,
@@ -199,6 +201,7 @@ def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
             required=required,
             prefetched=prefetched,  # None: nothing was started
         )
+    return scope if args.paths else replace(scope, files=in_run_order(scope.files))
 
 
 def _prefetch(args: argparse.Namespace, config, first: Path, required: bool):
