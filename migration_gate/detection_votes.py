@@ -52,11 +52,16 @@ def scan(root: Path) -> dict[Path, Folder]:
     return folders
 
 
+#: How :func:`head` opens a file (``O_BINARY``: Windows only; looked up once, a missing attribute costs an
+#: exception each time it is asked for).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+
+
 def head(path: Path | str) -> str:
     # os.open/os.read: a folder of tens of thousands of files is read here, and a buffered file object
     # costs three times as much as the read itself
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        descriptor = os.open(path, _READ_FLAGS)
     except OSError:
         return ""
     try:
