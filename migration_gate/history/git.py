@@ -17,7 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..core.context import AppliedMigration, Base
 from ..core.migration import Project
@@ -36,9 +36,6 @@ from .gitcmd import Pending, _run_git
 from .gitcmd import Resolver as Resolver
 from .gitcmd import git as git
 from .gitcmd import repo_root as repo_root
-
-if TYPE_CHECKING:
-    from .prefetch import HistoryPrefetch
 
 # --------------------------------------------------------------------------- what changed
 
@@ -245,6 +242,16 @@ def _location_specs(root: Path, locations: list[Path]) -> list[str]:
     return specs
 
 
+class Prefetched(Protocol):
+    """The answers :func:`load_history` can take from an earlier start (:class:`~.prefetch.HistoryPrefetch`)."""
+
+    def located(self) -> tuple[Path, Base] | History | None:
+        """The repository and the base, or why history is skipped (None: ask)."""
+
+    def read(self, specs: list[str]) -> History | None:
+        """The change set below ``specs``, when it was read for exactly those folders (None: ask)."""
+
+
 def load_history(
     scope: Scope,
     *,
@@ -252,7 +259,7 @@ def load_history(
     start: Path | None = None,
     env: Mapping[str, str] | None = None,
     required: bool = False,
-    prefetched: HistoryPrefetch | None = None,
+    prefetched: Prefetched | None = None,
 ) -> History:
     """Find the base and read the change set; a :class:`History` whose ``note`` says why not.
 
