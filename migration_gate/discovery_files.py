@@ -28,7 +28,7 @@ Layouts:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,6 +38,8 @@ from .core.runners import runner
 from .core.runners.base import Listing
 from .core.runners.flyway import ROLLBACK_DIR, SEEDS_DIR
 from .core.runners.up_down import POSTGRES_DIALECTS
+from .discovery_walk import walk as walk
+from .discovery_walk import walk_noting_links
 from .listings import listing_for, needs_listing
 
 # --------------------------------------------------------------------------- naming
@@ -137,56 +139,6 @@ def _sidecar_opt_out(
 
 
 # --------------------------------------------------------------------------- walking
-
-
-def walk(folder: Path, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, list[str]]]:
-    """(folder, its path relative to ``folder`` with ``/``, sorted file names), hidden folders skipped.
-
-    ``skip``: absolute keys of sub-folders that are locations of their own.
-    """
-    for dirpath, rel, names, _links in walk_noting_links(folder, skip):
-        yield dirpath, rel, names
-
-
-def walk_noting_links(
-    folder: Path, skip: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, str, list[str], frozenset[str]]]:
-    """:func:`walk`, and the names in each folder that are symbolic links (from the listing's entry types:
-    no system call per file, where asking each file afterwards costs one).
-
-    As ``os.walk`` (top-down, errors skipped, links to folders listed but not entered), with the same
-    folder order: sorted, hidden ones and ``skip`` left out.
-    """
-    root = os.fspath(folder)
-    pending = [root]
-    while pending:
-        dirpath = pending.pop()
-        dirnames: list[str] = []
-        filenames: list[str] = []
-        links: set[str] = set()
-        try:
-            with os.scandir(dirpath) as entries:
-                for entry in entries:
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:
-                        is_dir = False
-                    (dirnames if is_dir else filenames).append(entry.name)
-                    try:
-                        if entry.is_symlink():
-                            links.add(entry.name)
-                    except OSError:  # os.walk's own link test (os.path.islink) says no then
-                        pass
-        except OSError:
-            continue
-        dirnames = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and (not skip or absolute_key(os.path.join(dirpath, d)) not in skip)
-        )
-        rel = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/")
-        yield dirpath, rel, sorted(filenames), frozenset(links)
-        pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames) if d not in links)
 
 
 def discover_location(

@@ -173,7 +173,7 @@ def _os_walk(folder: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def test_discovery_walks_as_os_walk_and_notes_the_links_the_file_system_has(tmp_path):
-    from migration_gate.discovery_files import walk_noting_links
+    from migration_gate.discovery_walk import walk_noting_links
 
     root = tmp_path / "migrations"
     for rel in ("V1__a.sql", "b/V2__b.sql", "b/c/V3__c.sql", "d/V4__d.sql", ".hidden/V9__h.sql"):
