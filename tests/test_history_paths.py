@@ -37,7 +37,7 @@ def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp
     folder = tmp_path / "sql"
     folder.mkdir()
     (tmp_path / "elsewhere").mkdir()
-    for n in range(Resolver.LIST_AFTER * 2):
+    for n in range(32):
         (folder / f"V{n}__plain.sql").write_text("SELECT 1;\n")
     (folder / "V100__link.sql").symlink_to(folder / "V1__plain.sql")
     (folder / "V101__broken.sql").symlink_to(folder / "absent.sql")
@@ -51,11 +51,6 @@ def test_resolver_reads_a_busy_folder_from_its_listing_with_the_same_answers(tmp
     assert asked.count(True) == 6  # three links, asked before and after the listing was read
     assert resolve.text(str(folder / "V100__link.sql")) == str((folder / "V1__plain.sql").resolve())
     assert resolve.is_link(tmp_path / "unlistable" / "V1__a.sql") is False  # a folder that is not there
-    few = [folder / "V100__link.sql", folder / "V1__plain.sql", tmp_path / "elsewhere" / "V5__x.sql"]
-    every = [folder / name for name in names] + few
-    for paths in (every, few):  # a busy folder is listed, a quiet one asked file by file: the same answers
-        assert Resolver().links_among(paths) == {p for p in paths if os.path.islink(p)}
-    assert len(Resolver().links_among(every)) == 3
 
 
 def test_history_through_a_linked_location(cli, git_repo):
@@ -202,7 +197,12 @@ def test_the_project_says_which_of_its_files_are_links_as_the_file_system_does(t
     monkeypatch.chdir(tmp_path)
     project = scope_from_config(load_config(None, search_from=tmp_path)).project
     assert project.linked == {tmp_path / "migrations" / "V4__same.sql"}
-    assert project.linked == Resolver().links_among(f.path for f in project.files)
+    assert project.linked == {f.path for f in project.files if os.path.islink(f.path)}
+    from dataclasses import replace
+
+    from migration_gate.history.git import History
+
+    assert History().linked(replace(project, linked=None)) == project.linked  # a project discovery did not build
 
 
 def test_a_link_to_a_changed_file_is_in_the_change_set(cli, git_repo):

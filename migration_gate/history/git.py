@@ -62,11 +62,12 @@ class History:
     _linked: frozenset[Path] | set[Path] | None = field(default=None, repr=False, compare=False)
 
     def linked(self, project: Project) -> frozenset[Path] | set[Path]:
-        """Which of the project's files are links, asked once per run (the change-set scope and the
-        change-set context both need it): as discovery's listings said, else asked of the file system."""
+        """Which of the project's files are links, as discovery's listings said; a project discovery did not
+        build (``linked`` None) is asked of the file system, once per run."""
+        if project.linked is not None:
+            return project.linked
         if self._linked is None:
-            known = project.linked
-            self._linked = known if known is not None else self.resolver.links_among(f.path for f in project.files)
+            self._linked = {f.path for f in project.files if os.path.islink(f.path)}
         return self._linked
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -72,16 +71,13 @@ class Resolver:
     """``Path.resolve()`` for the many files of a few folders: each folder is resolved once.
 
     A whole history's files (tens of thousands) would otherwise each walk their path component by
-    component; a file that is itself a symbolic link is still resolved whole.  Whether many files are
-    links is read from their folders' listings (:meth:`links_among`, :meth:`links_in`: the listing's
-    entry types cost no system call per file; an ``lstat`` each costs 3 µs, three times over on 20,000
-    files); a single question uses a listing already read, or ``lstat``.
+    component; a file that is itself a symbolic link is still resolved whole.  Whether many files of a
+    folder are links is read from its listing (:meth:`links_in`: the listing's entry types cost no system
+    call per file; an ``lstat`` each costs 3 µs); a single question uses a listing already read, or
+    ``lstat``.
     """
 
     __slots__ = ("_folders", "_links")
-
-    #: More files than this of one folder in a :meth:`links_among` question: the folder is listed.
-    LIST_AFTER = 16
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
@@ -109,22 +105,6 @@ class Resolver:
         text = os.fspath(path)
         folder, name = os.path.split(text)
         return self._is_link(folder, name, text)
-
-    def links_among(self, paths: Iterable[Path]) -> set[Path]:
-        """The paths that are links: a folder with more than ``LIST_AFTER`` of them is listed once."""
-        by_folder: dict[str, list[tuple[str, Path]]] = {}
-        for path in paths:
-            text = os.fspath(path)
-            cut = text.rfind(os.sep)  # os.path.split's folder, without its cost (tens of thousands of paths)
-            folder = text[:cut] if cut > 0 else text[: cut + 1]
-            by_folder.setdefault(folder, []).append((text[cut + 1 :], path))
-        found: set[Path] = set()
-        for folder, entries in by_folder.items():
-            links = self.links_in(folder) if len(entries) > self.LIST_AFTER else None
-            for name, path in entries:
-                if name in links if links is not None else os.path.islink(path):
-                    found.add(path)
-        return found
 
     def links_in(self, folder: str) -> frozenset[str] | None:
         """The names of the links in a folder, from its listing (None: it cannot be listed; ask
