@@ -75,7 +75,7 @@ def scope_from_paths(paths: list[str], config: Config) -> Scope:
         found = known.get(key)
         if found is None:
             found = classify(wanted_path, raw, location_of(wanted_path, config), config)
-            project.files.append(found)
+            project.add(found)
         chosen.take(key, found, raw)
     return Scope(project, in_run_order(chosen.files), notes=notes)
 

@@ -249,3 +249,21 @@ def test_a_merged_file_reuses_the_record_of_the_file_now_only_when_it_would_be_c
     assert found["V2__sidecar.sql"].runner_opt_out is False
     assert found["V3__shown.sql"].display == "migrations/V3__shown.sql"
     assert found["V4__layout.sql"].layout == "flyway"
+
+
+def test_a_given_file_discovery_did_not_list_is_a_link_to_the_project_too(tmp_path, monkeypatch):
+    """A PATH in a hidden folder (discovery's walk leaves those out) joins the project: if it is a link,
+    the project says so, as the file system does."""
+    from migration_gate.config import load_config
+    from migration_gate.discovery import scope_from_paths
+
+    (tmp_path / "migrations" / ".old").mkdir(parents=True)
+    (tmp_path / "migrations" / "V1__a.sql").write_text("CREATE TABLE a (id int);\n")
+    os.symlink("../V1__a.sql", tmp_path / "migrations" / ".old" / "V2__link.sql")
+    monkeypatch.chdir(tmp_path)
+    project = scope_from_paths(
+        ["migrations", "migrations/.old/V2__link.sql"], load_config(None, search_from=tmp_path)
+    ).project
+    assert sorted(f.display for f in project.files) == ["migrations/.old/V2__link.sql", "migrations/V1__a.sql"]
+    assert project.linked == {f.path for f in project.files if os.path.islink(f.path)}
+    assert len(project.linked) == 1

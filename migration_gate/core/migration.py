@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,13 @@ class Project:
     #: The files that are themselves symbolic links, as discovery's listings said (None: not known, ask
     #: the file system).
     linked: frozenset[Path] | None = None
+
+    def add(self, migration: MigrationFile) -> None:
+        """A file discovery did not list (a PATH in a hidden folder, an editor's unsaved buffer), with
+        ``linked`` kept true."""
+        self.files.append(migration)
+        if self.linked is not None and os.path.islink(migration.path):
+            self.linked = self.linked | {migration.path}
 
     def versioned(self) -> list[MigrationFile]:
         return [f for f in self.files if f.kind == "versioned"]

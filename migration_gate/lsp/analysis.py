@@ -112,7 +112,7 @@ class Workspace:
             rel = path.resolve().relative_to(location.resolve()).as_posix()
             display = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
             migration = classify(path, display, location, config, rel)
-            scope.project.files.append(migration)
+            scope.project.add(migration)
         notes: list[str] = []
         scope = self._with_history(scope, config, path, refresh_history, notes)
         files = list(scope.files) if scope.change_set else []
