@@ -175,14 +175,13 @@ def _run(args: argparse.Namespace, plan) -> int:
 def _scope(args: argparse.Namespace, config, first: Path, notes: list[str]):
     """What the run checks: the paths given (or the configured project), less the excluded files, with
     its history (the base, the database) when there is one to compare with."""
-    from ..discovery import scope_from_config, scope_from_paths, without_excluded
+    from ..discovery import in_run_order, scope_from_config, scope_from_paths, without_excluded
 
     required = bool(args.github or args.gitlab)  # --github and --gitlab ask for the pull (merge) request's base
     if not (args.base or not args.paths or args.database_url or required):
         scope = scope_from_paths(args.paths, config)
         notes.extend(scope.notes)
         return without_excluded(scope, scope.project.config)
-    from ..discovery import in_run_order
     from ..history.changeset import attach_history
 
     with _prefetch(args, config, first, required) as prefetched:
